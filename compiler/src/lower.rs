@@ -1,0 +1,1 @@
+//! Lowering the AST into the runtime's compiled form.

@@ -1,0 +1,59 @@
+//! Owned requests as scenario files and logs describe them.
+//!
+//! This is the request model shared by the scenario loader, the reference interpreter and the
+//! CLI. The runtime has its own borrowed request type; the CLI converts between the two.
+
+/// A context value: a single string or a list of strings (K-2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ContextValue {
+    /// A single-valued key.
+    Single(String),
+    /// A multivalued key; an empty list is an absent key (C-15).
+    Multi(Vec<String>),
+}
+
+/// The request context: key/value pairs with case-insensitive key names (C-2, K-1).
+///
+/// Keys are kept as written; two keys that differ only in case are rejected by the loaders
+/// (K-2), so a lookup finds at most one entry.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Context {
+    /// The entries in the order given.
+    pub entries: Vec<(String, ContextValue)>,
+}
+
+impl Context {
+    /// Look a key up case-insensitively (C-2). `None` when the context has no such key; an
+    /// empty list is returned as given (callers apply C-15).
+    pub fn get(&self, key: &str) -> Option<&ContextValue> {
+        self.entries
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key) || unicode_eq_ignore_case(k, key))
+            .map(|(_, v)| v)
+    }
+
+    /// Add an entry (no duplicate check; loaders check K-2).
+    pub fn insert(&mut self, key: impl Into<String>, value: ContextValue) {
+        self.entries.push((key.into(), value));
+    }
+}
+
+fn unicode_eq_ignore_case(a: &str, b: &str) -> bool {
+    !a.is_ascii() && a.to_lowercase() == b.to_lowercase()
+}
+
+/// One request to decide.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Request {
+    /// The principal ARN (`arn:aws:iam::A:user/u`, `arn:aws:sts::A:assumed-role/R/s`, a service
+    /// principal such as `s3.amazonaws.com`, or `anonymous`).
+    pub principal: String,
+    /// The action, `prefix:Name`.
+    pub action: String,
+    /// The resource ARN or `*`.
+    pub resource: String,
+    /// The resource's account when given explicitly (E-9).
+    pub resource_account: Option<String>,
+    /// The request context (K-1).
+    pub context: Context,
+}

@@ -1,0 +1,1 @@
+//! Scenario files (the oracle's format).

@@ -1,0 +1,470 @@
+//! Typed readings of condition values, without allocation.
+//!
+//! The compiler uses these to check and pre-parse policy values (G-18); the runtime uses them on
+//! request values, where a value that does not parse satisfies neither a positive nor a negated
+//! operator (C-17). Every function here borrows its input and allocates nothing.
+//!
+//! - [`Decimal`] — C-9 numbers: `-?digits(.digits)?`, compared exactly (no float rounding).
+//! - [`parse_date`] — C-10 instants: W3C ISO 8601 profiles or epoch seconds, as nanoseconds.
+//! - [`parse_bool`] — C-11/C-15 `true`/`false`, any case.
+//! - [`Cidr`] — C-13 IPv4/IPv6 blocks as integer ranges.
+//! - [`base64_eq`] — C-12 comparison of decoded bytes.
+//! - [`split_arn`] — C-14 six fields at the first five colons.
+
+use core::cmp::Ordering;
+use core::net::IpAddr;
+
+/// A decimal number as written, normalised for exact comparison (C-9).
+///
+/// Leading zeros of the integer part and trailing zeros of the fraction are dropped, so `010`,
+/// `10` and `10.0` compare equal; `-0` equals `0`.
+#[derive(Clone, Copy, Debug)]
+pub struct Decimal<'a> {
+    negative: bool,
+    int: &'a str,
+    frac: &'a str,
+}
+
+impl<'a> Decimal<'a> {
+    /// Parse `-?[0-9]+(\.[0-9]+)?`. Exponents, `+`, spaces, hex, `NaN` are not numbers.
+    pub fn parse(s: &'a str) -> Option<Decimal<'a>> {
+        let (negative, rest) = match s.strip_prefix('-') {
+            Some(r) => (true, r),
+            None => (false, s),
+        };
+        let (int, frac) = match rest.split_once('.') {
+            Some((i, f)) => (i, Some(f)),
+            None => (rest, None),
+        };
+        if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        if let Some(f) = frac {
+            if f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+        }
+        let int = int.trim_start_matches('0');
+        let frac = frac.unwrap_or("").trim_end_matches('0');
+        let negative = negative && !(int.is_empty() && frac.is_empty());
+        Some(Decimal {
+            negative,
+            int,
+            frac,
+        })
+    }
+
+    fn cmp_magnitude(&self, other: &Decimal<'_>) -> Ordering {
+        self.int
+            .len()
+            .cmp(&other.int.len())
+            .then_with(|| self.int.cmp(other.int))
+            .then_with(|| self.frac.cmp(other.frac))
+    }
+
+    /// Numeric comparison.
+    pub fn cmp(&self, other: &Decimal<'_>) -> Ordering {
+        match (self.negative, other.negative) {
+            (false, true) => Ordering::Greater,
+            (true, false) => Ordering::Less,
+            (false, false) => self.cmp_magnitude(other),
+            (true, true) => other.cmp_magnitude(self),
+        }
+    }
+}
+
+/// `true`/`false` in any case (C-11, C-15).
+pub fn parse_bool(s: &str) -> Option<bool> {
+    if s.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if s.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+const NANOS: i128 = 1_000_000_000;
+
+/// Parse a date (C-10) into nanoseconds since the Unix epoch.
+///
+/// Accepted: epoch seconds (ASCII digits only, at most 18 of them), or
+/// `YYYY-MM-DD`, optionally followed by `Thh:mm`, `:ss`, `.fraction` (1 or more digits,
+/// truncated to nanoseconds) and a zone `Z` or `±hh:mm` (hours 00–23, minutes 00–59). A date
+/// without a time is midnight UTC; a time without a zone is UTC. Fields are range-checked
+/// (month 1–12, day within the month, hour 0–23, minute and second 0–59).
+pub fn parse_date(s: &str) -> Option<i128> {
+    let b = s.as_bytes();
+    if !b.is_empty() && b.len() <= 18 && b.iter().all(u8::is_ascii_digit) {
+        let secs: i128 = s.parse().ok()?;
+        return Some(secs * NANOS);
+    }
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let year = digits(&b[0..4])?;
+    let month = digits(&b[5..7])?;
+    let day = digits(&b[8..10])?;
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+        return None;
+    }
+    let mut secs = days_from_civil(year, month, day) * 86_400;
+    let mut nanos: i128 = 0;
+    let mut rest = &b[10..];
+    if rest.is_empty() {
+        return Some(secs * NANOS);
+    }
+    if rest[0] != b'T' || rest.len() < 6 || rest[3] != b':' {
+        return None;
+    }
+    let hour = digits(&rest[1..3])?;
+    let minute = digits(&rest[4..6])?;
+    if hour > 23 || minute > 59 {
+        return None;
+    }
+    secs += hour * 3600 + minute * 60;
+    rest = &rest[6..];
+    if rest.first() == Some(&b':') {
+        let second = digits(rest.get(1..3)?)?;
+        if second > 59 {
+            return None;
+        }
+        secs += second;
+        rest = &rest[3..];
+        if rest.first() == Some(&b'.') {
+            let n = rest[1..].iter().take_while(|c| c.is_ascii_digit()).count();
+            if n == 0 {
+                return None;
+            }
+            let mut scale = NANOS;
+            for &d in &rest[1..1 + n] {
+                scale /= 10;
+                nanos += i128::from(d - b'0') * scale;
+            }
+            rest = &rest[1 + n..];
+        }
+    }
+    let offset = match rest {
+        [] | [b'Z'] => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let h = digits(&[*h1, *h2])?;
+            let m = digits(&[*m1, *m2])?;
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let off = h * 3600 + m * 60;
+            if *sign == b'+' {
+                off
+            } else {
+                -off
+            }
+        }
+        _ => return None,
+    };
+    Some((secs - offset) * NANOS + nanos)
+}
+
+fn digits(b: &[u8]) -> Option<i128> {
+    let mut v: i128 = 0;
+    for &c in b {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + i128::from(c - b'0');
+    }
+    Some(v)
+}
+
+fn is_leap(y: i128) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+fn days_in_month(y: i128, m: i128) -> i128 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if is_leap(y) => 29,
+        _ => 28,
+    }
+}
+
+/// Days from 1970-01-01 to the given civil date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i128, m: i128, d: i128) -> i128 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// An IP block (C-13): IPv4 addresses live in a separate space from IPv6 (an IPv4-mapped IPv6
+/// address is IPv6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Cidr {
+    v6: bool,
+    network: u128,
+    mask: u128,
+}
+
+impl Cidr {
+    /// Parse `address` or `address/prefix` (prefix 0–32 for IPv4, 0–128 for IPv6, decimal
+    /// digits only). Host bits are ignored (`10.1.2.3/8` = `10.0.0.0/8`).
+    pub fn parse(s: &str) -> Option<Cidr> {
+        let (addr, prefix) = match s.split_once('/') {
+            Some((a, p)) => {
+                if p.is_empty() || p.len() > 3 || !p.bytes().all(|b| b.is_ascii_digit()) {
+                    return None;
+                }
+                (a, Some(p.parse::<u32>().ok()?))
+            }
+            None => (s, None),
+        };
+        let (v6, bits, width) = ip_bits(addr.parse().ok()?);
+        let prefix = prefix.unwrap_or(width);
+        if prefix > width {
+            return None;
+        }
+        let mask = if prefix == 0 {
+            0
+        } else {
+            (u128::MAX << (128 - prefix)) >> (128 - width)
+        };
+        Some(Cidr {
+            v6,
+            network: bits & mask,
+            mask,
+        })
+    }
+
+    /// Whether the block contains the address.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let (v6, bits, _) = ip_bits(ip);
+        v6 == self.v6 && bits & self.mask == self.network
+    }
+}
+
+fn ip_bits(ip: IpAddr) -> (bool, u128, u32) {
+    match ip {
+        IpAddr::V4(a) => (false, u128::from(u32::from(a)), 32),
+        IpAddr::V6(a) => (true, u128::from(a), 128),
+    }
+}
+
+/// Parse a request's IP value: one address, no prefix (C-13).
+pub fn parse_ip(s: &str) -> Option<IpAddr> {
+    s.parse().ok()
+}
+
+fn b64_digit(c: u8) -> Option<u8> {
+    match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    }
+}
+
+/// Decode standard base64 (RFC 4648 alphabet, `=` padding required to a multiple of four)
+/// into a caller's closure, one byte at a time. `None` when the text is not valid base64.
+fn base64_each(s: &str, mut f: impl FnMut(u8) -> bool) -> Option<bool> {
+    let b = s.as_bytes();
+    if b.len() % 4 != 0 {
+        return None;
+    }
+    let mut all = true;
+    for (ci, chunk) in b.chunks_exact(4).enumerate() {
+        let last = ci + 1 == b.len() / 4;
+        let pad = chunk.iter().rev().take_while(|&&c| c == b'=').count();
+        if pad > 2 || (pad > 0 && !last) {
+            return None;
+        }
+        let mut v: u32 = 0;
+        for &c in &chunk[..4 - pad] {
+            v = (v << 6) | u32::from(b64_digit(c)?);
+        }
+        v <<= 6 * pad as u32;
+        let bytes = [(v >> 16) as u8, (v >> 8) as u8, v as u8];
+        for &byte in &bytes[..3 - pad] {
+            if all && !f(byte) {
+                all = false;
+            }
+        }
+    }
+    Some(all)
+}
+
+/// The decoded length of valid base64 text (C-12), or `None` when it is not base64.
+pub fn base64_decoded_len(s: &str) -> Option<usize> {
+    let mut n = 0;
+    base64_each(s, |_| {
+        n += 1;
+        true
+    })?;
+    Some(n)
+}
+
+/// Decode base64 into a new vector (compile time only).
+pub fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    base64_each(s, |b| {
+        out.push(b);
+        true
+    })?;
+    Some(out)
+}
+
+/// Whether base64 text decodes to exactly `bytes`; `None` when it is not base64 (C-12, C-17).
+pub fn base64_eq(s: &str, bytes: &[u8]) -> Option<bool> {
+    let mut i = 0;
+    let ok = base64_each(s, |b| {
+        let same = bytes.get(i) == Some(&b);
+        i += 1;
+        same
+    })?;
+    Some(ok && i == bytes.len())
+}
+
+/// Split an ARN into its six fields at the first five colons (R-1, C-14). `None` when there
+/// are fewer than five colons.
+pub fn split_arn(s: &str) -> Option<[&str; 6]> {
+    let mut out = [""; 6];
+    let mut rest = s;
+    for field in out.iter_mut().take(5) {
+        let (head, tail) = rest.split_once(':')?;
+        *field = head;
+        rest = tail;
+    }
+    out[5] = rest;
+    Some(out)
+}
+
+/// The account field of an ARN, when it has one (E-9).
+pub fn arn_account(s: &str) -> Option<&str> {
+    let f = split_arn(s)?;
+    (f[0] == "arn" && !f[4].is_empty()).then_some(f[4])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn num_cmp(a: &str, b: &str) -> Ordering {
+        Decimal::parse(a).unwrap().cmp(&Decimal::parse(b).unwrap())
+    }
+
+    #[test]
+    fn c9_decimals() {
+        assert_eq!(num_cmp("10", "010"), Ordering::Equal);
+        assert_eq!(num_cmp("10", "10.0"), Ordering::Equal);
+        assert_eq!(num_cmp("-0", "0"), Ordering::Equal);
+        assert_eq!(num_cmp("-3.5", "-3.25"), Ordering::Less);
+        assert_eq!(num_cmp("3599", "3600"), Ordering::Less);
+        assert_eq!(num_cmp("100", "99.999"), Ordering::Greater);
+        assert_eq!(num_cmp("0.1", "0.01"), Ordering::Greater);
+        assert_eq!(
+            num_cmp(
+                "123456789012345678901234567890",
+                "123456789012345678901234567891"
+            ),
+            Ordering::Less
+        );
+        for bad in [
+            "", "-", "1e1", "+1", " 1", "1.", ".5", "0x10", "NaN", "Infinity", "1,0",
+        ] {
+            assert!(Decimal::parse(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn c10_dates() {
+        let epoch = parse_date("1704067200").unwrap();
+        assert_eq!(parse_date("2024-01-01T00:00:00Z"), Some(epoch));
+        assert_eq!(parse_date("2024-01-01"), Some(epoch));
+        assert_eq!(parse_date("2024-01-01T02:00:00+02:00"), Some(epoch));
+        assert_eq!(parse_date("2023-12-31T23:00-01:00"), Some(epoch));
+        assert_eq!(parse_date("2024-01-01T00:00:00"), Some(epoch));
+        assert_eq!(
+            parse_date("2024-01-01T00:00:00.5Z"),
+            Some(epoch + 500_000_000)
+        );
+        assert_eq!(parse_date("2024-02-29"), Some(epoch + 59 * 86_400 * NANOS));
+        for bad in [
+            "2023-02-29",
+            "2024-13-01",
+            "2024-01-01T24:00Z",
+            "2024-01-01T00:00:60Z",
+            "2024-01-01T00:00:00+2:00",
+            "2024-01-01 00:00:00",
+            "yesterday",
+            "",
+            "-1",
+            "1999999999999999999",
+            "2024-01-01T00:00:00.Z",
+        ] {
+            assert!(parse_date(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn c13_cidrs() {
+        let c = Cidr::parse("192.0.2.0/24").unwrap();
+        assert!(c.contains("192.0.2.255".parse().unwrap()));
+        assert!(!c.contains("192.0.3.0".parse().unwrap()));
+        assert_eq!(Cidr::parse("10.1.2.3/8"), Cidr::parse("10.0.0.0/8"));
+        let v6 = Cidr::parse("2001:db8::/32").unwrap();
+        assert!(v6.contains("2001:db8::1".parse().unwrap()));
+        let ten = Cidr::parse("10.0.0.0/8").unwrap();
+        assert!(!ten.contains("::ffff:10.1.1.1".parse().unwrap()));
+        assert!(Cidr::parse("0.0.0.0/0")
+            .unwrap()
+            .contains("8.8.8.8".parse().unwrap()));
+        assert!(Cidr::parse("::/0")
+            .unwrap()
+            .contains("::1".parse().unwrap()));
+        assert!(!Cidr::parse("::/0")
+            .unwrap()
+            .contains("8.8.8.8".parse().unwrap()));
+        let host = Cidr::parse("10.0.0.1").unwrap();
+        assert!(host.contains("10.0.0.1".parse().unwrap()));
+        assert!(!host.contains("10.0.0.2".parse().unwrap()));
+        for bad in [
+            "1.2.3.4/33",
+            "10.0.0.300/8",
+            "::/129",
+            "1.2.3.4/",
+            "1.2.3.4/+8",
+            "x",
+        ] {
+            assert!(Cidr::parse(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn c12_base64() {
+        assert_eq!(base64_decode("aGVsbG8="), Some(b"hello".to_vec()));
+        assert_eq!(base64_eq("aGVsbG8=", b"hello"), Some(true));
+        assert_eq!(base64_eq("aGVsbG8=", b"hell"), Some(false));
+        assert_eq!(base64_eq("aGVsbA==", b"hello"), Some(false));
+        assert_eq!(base64_eq("aGVsbG8", b"hello"), None);
+        assert_eq!(base64_eq("aG=sbG8=", b"hello"), None);
+        assert_eq!(base64_decoded_len(""), Some(0));
+    }
+
+    #[test]
+    fn arns() {
+        assert_eq!(
+            split_arn("arn:aws:s3:::b/k:x"),
+            Some(["arn", "aws", "s3", "", "", "b/k:x"])
+        );
+        assert_eq!(split_arn("arn:aws:iam::*"), None);
+        assert_eq!(
+            arn_account("arn:aws:iam::111122223333:user/a"),
+            Some("111122223333")
+        );
+        assert_eq!(arn_account("arn:aws:s3:::b"), None);
+    }
+}
