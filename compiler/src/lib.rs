@@ -13,8 +13,10 @@
 
 pub mod ast;
 pub mod check;
+pub mod decision;
 pub mod error;
 pub mod json;
+pub mod keys;
 pub mod limits;
 pub mod lower;
 pub mod parse;
