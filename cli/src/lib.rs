@@ -1,0 +1,1 @@
+//! Library side of the `iamc` tool: engines behind one trait, scenario evaluation, printers.
