@@ -17,6 +17,7 @@ pub mod decision;
 pub mod error;
 pub mod json;
 pub mod keys;
+pub mod keys_multivalued;
 pub mod limits;
 pub mod lower;
 pub mod parse;
