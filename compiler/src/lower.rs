@@ -1,1 +1,242 @@
-//! Lowering the AST into the runtime's compiled form.
+//! Lowering: validated AST → the runtime's IR → an immutable `iamc_runtime::PolicySet`.
+//!
+//! What happens here: condition keys (from conditions and from variables) are interned to dense
+//! ids, lower-cased (C-2) and flagged multivalued where AWS documents them so
+//! ([`crate::keys::is_multivalued`]); templates become IR parts; operators split into a positive
+//! family plus a negation flag (C-4); `Version 2008-10-17` documents already carry their
+//! variables as literal text (V-2), so nothing version-specific is left for the runtime. The
+//! runtime then builds the action index, typed values and globs ([`iamc_runtime::PolicySet::new`]).
+
+use std::collections::HashMap;
+
+use iamc_runtime::ir::{
+    self, ConditionIr, KeyIr, OpKind, PolicyIr, PolicySetIr, PrincipalIr, StatementIr, TemplateIr,
+    TemplatePartIr,
+};
+use iamc_runtime::{BuildError, PolicySet};
+
+use crate::ast::{self, BaseOp, Effect, PolicyKind, Template, TemplatePart};
+
+/// Interns condition keys case-insensitively.
+#[derive(Default)]
+struct Keys {
+    ids: HashMap<String, u32>,
+    list: Vec<KeyIr>,
+}
+
+impl Keys {
+    fn id(&mut self, name: &str) -> u32 {
+        let lower = name.to_lowercase();
+        if let Some(&id) = self.ids.get(&lower) {
+            return id;
+        }
+        let id = self.list.len() as u32;
+        self.list.push(KeyIr {
+            name: lower.clone(),
+            multivalued: crate::keys::is_multivalued(name),
+        });
+        self.ids.insert(lower, id);
+        id
+    }
+}
+
+fn kind(k: PolicyKind) -> iamc_runtime::PolicyKind {
+    match k {
+        PolicyKind::Identity => iamc_runtime::PolicyKind::Identity,
+        PolicyKind::Resource => iamc_runtime::PolicyKind::Resource,
+        PolicyKind::Boundary => iamc_runtime::PolicyKind::Boundary,
+        PolicyKind::Session => iamc_runtime::PolicyKind::Session,
+        PolicyKind::Scp => iamc_runtime::PolicyKind::Scp,
+        PolicyKind::Rcp => iamc_runtime::PolicyKind::Rcp,
+    }
+}
+
+/// The AST policy kind of a runtime kind.
+pub fn ast_kind(k: iamc_runtime::PolicyKind) -> PolicyKind {
+    match k {
+        iamc_runtime::PolicyKind::Identity => PolicyKind::Identity,
+        iamc_runtime::PolicyKind::Resource => PolicyKind::Resource,
+        iamc_runtime::PolicyKind::Boundary => PolicyKind::Boundary,
+        iamc_runtime::PolicyKind::Session => PolicyKind::Session,
+        iamc_runtime::PolicyKind::Scp => PolicyKind::Scp,
+        iamc_runtime::PolicyKind::Rcp => PolicyKind::Rcp,
+    }
+}
+
+fn template(t: &Template, keys: &mut Keys) -> TemplateIr {
+    TemplateIr {
+        parts: t
+            .parts
+            .iter()
+            .map(|p| match p {
+                TemplatePart::Text(s) => TemplatePartIr::Text(s.clone()),
+                TemplatePart::Literal(c) => TemplatePartIr::Literal(c.to_string()),
+                TemplatePart::Variable { key, default } => TemplatePartIr::Variable {
+                    key: keys.id(key),
+                    default: default.clone(),
+                },
+            })
+            .collect(),
+    }
+}
+
+/// Positive family and negation flag of a base operator (C-4).
+fn op(base: BaseOp) -> (OpKind, bool) {
+    use BaseOp::*;
+    match base {
+        StringEquals => (OpKind::StringEquals, false),
+        StringNotEquals => (OpKind::StringEquals, true),
+        StringEqualsIgnoreCase => (OpKind::StringEqualsIgnoreCase, false),
+        StringNotEqualsIgnoreCase => (OpKind::StringEqualsIgnoreCase, true),
+        StringLike => (OpKind::StringLike, false),
+        StringNotLike => (OpKind::StringLike, true),
+        NumericEquals => (OpKind::NumericEquals, false),
+        NumericNotEquals => (OpKind::NumericEquals, true),
+        NumericLessThan => (OpKind::NumericLessThan, false),
+        NumericLessThanEquals => (OpKind::NumericLessThanEquals, false),
+        NumericGreaterThan => (OpKind::NumericGreaterThan, false),
+        NumericGreaterThanEquals => (OpKind::NumericGreaterThanEquals, false),
+        DateEquals => (OpKind::DateEquals, false),
+        DateNotEquals => (OpKind::DateEquals, true),
+        DateLessThan => (OpKind::DateLessThan, false),
+        DateLessThanEquals => (OpKind::DateLessThanEquals, false),
+        DateGreaterThan => (OpKind::DateGreaterThan, false),
+        DateGreaterThanEquals => (OpKind::DateGreaterThanEquals, false),
+        Bool => (OpKind::Bool, false),
+        BinaryEquals => (OpKind::Binary, false),
+        IpAddress => (OpKind::Ip, false),
+        NotIpAddress => (OpKind::Ip, true),
+        ArnEquals | ArnLike => (OpKind::Arn, false),
+        ArnNotEquals | ArnNotLike => (OpKind::Arn, true),
+        Null => (OpKind::Null, false),
+    }
+}
+
+fn statement(s: &ast::Statement, keys: &mut Keys) -> StatementIr {
+    StatementIr {
+        index: s.index as u32,
+        sid: s.sid.clone(),
+        allow: s.effect == Effect::Allow,
+        principal: s.principal.as_ref().map(|p| PrincipalIr {
+            negated: p.negated,
+            wildcard: p.wildcard,
+            entries: p.entries.iter().map(|e| e.value.clone()).collect(),
+        }),
+        not_action: s.action.negated,
+        actions: s.action.patterns.iter().map(|a| a.text.clone()).collect(),
+        not_resource: s.resource.negated,
+        resources: s
+            .resource
+            .patterns
+            .iter()
+            .map(|r| template(&r.template, keys))
+            .collect(),
+        conditions: s
+            .conditions
+            .iter()
+            .map(|c| {
+                let (op, negated) = op(c.op.base);
+                ConditionIr {
+                    key: keys.id(&c.key),
+                    set: c.op.set.map(|s| match s {
+                        ast::SetOp::ForAllValues => ir::SetOp::ForAllValues,
+                        ast::SetOp::ForAnyValue => ir::SetOp::ForAnyValue,
+                    }),
+                    op,
+                    negated,
+                    if_exists: c.op.if_exists,
+                    values: c
+                        .values
+                        .iter()
+                        .map(|v| template(&v.template, keys))
+                        .collect(),
+                }
+            })
+            .collect(),
+    }
+}
+
+/// Lower a policy set to the runtime's IR.
+pub fn to_ir(set: &ast::PolicySet) -> PolicySetIr {
+    let mut keys = Keys::default();
+    let policies = set
+        .iter()
+        .map(|(r, p)| PolicyIr {
+            kind: kind(r.kind),
+            level: r.level as u32,
+            index: r.index as u32,
+            name: p.source.to_string(),
+            statements: p
+                .statements
+                .iter()
+                .map(|s| statement(s, &mut keys))
+                .collect(),
+        })
+        .collect();
+    PolicySetIr {
+        policies,
+        keys: keys.list,
+        scp_levels: set.scps.len() as u32,
+        rcp_levels: set.rcps.len() as u32,
+        management_account: set.management_account.clone(),
+    }
+}
+
+/// Compile a policy set into the runtime's immutable form.
+pub fn compile(set: &ast::PolicySet) -> Result<PolicySet, BuildError> {
+    PolicySet::new(&to_ir(set))
+}
+
+/// Run `f` on a runtime request borrowing from an owned [`crate::request::Request`] (the
+/// harness shape). Allocates the borrowed context; authorizers build runtime requests directly.
+pub fn with_runtime_request<R>(
+    req: &crate::request::Request,
+    f: impl FnOnce(&iamc_runtime::Request<'_>) -> R,
+) -> R {
+    use crate::request::ContextValue;
+    let lists: Vec<Vec<&str>> = req
+        .context
+        .entries
+        .iter()
+        .map(|(_, v)| match v {
+            ContextValue::Multi(l) => l.iter().map(String::as_str).collect(),
+            ContextValue::Single(_) => Vec::new(),
+        })
+        .collect();
+    let entries: Vec<(&str, iamc_runtime::Value<'_>)> = req
+        .context
+        .entries
+        .iter()
+        .zip(&lists)
+        .map(|((k, v), l)| {
+            let v = match v {
+                ContextValue::Single(s) => iamc_runtime::Value::Single(s),
+                ContextValue::Multi(_) => iamc_runtime::Value::Multi(l),
+            };
+            (k.as_str(), v)
+        })
+        .collect();
+    f(&iamc_runtime::Request {
+        principal: &req.principal,
+        action: &req.action,
+        resource: &req.resource,
+        resource_account: req.resource_account.as_deref(),
+        context: &entries,
+    })
+}
+
+/// The runtime's outcome in the compiler's (AST) terms.
+pub fn outcome(o: iamc_runtime::Outcome) -> crate::decision::Outcome {
+    use crate::decision::Decision;
+    crate::decision::Outcome {
+        decision: match o.decision {
+            iamc_runtime::Decision::Allow => Decision::Allow,
+            iamc_runtime::Decision::ExplicitDeny => Decision::ExplicitDeny,
+            iamc_runtime::Decision::ImplicitDeny => Decision::ImplicitDeny,
+        },
+        deciding: o.deciding.map(|d| ast::StatementRef {
+            policy: ast::PolicyRef::new(ast_kind(d.kind), d.level as usize, d.policy as usize),
+            statement: d.statement as usize,
+        }),
+    }
+}

@@ -876,10 +876,11 @@ impl PolicyParser<'_> {
         }
         let vt = op.base.value_type();
         let subst = self.version.substitutes_variables();
-        if matches!(op.base, BaseOp::StringLike | BaseOp::StringNotLike) || vt == ValueType::Arn {
-            if !self.check_pattern_limits(path, &text) {
-                return None;
-            }
+        if (matches!(op.base, BaseOp::StringLike | BaseOp::StringNotLike)
+            || vt == ValueType::Arn)
+            && !self.check_pattern_limits(path, &text)
+        {
+            return None;
         }
         let invalid = |expected: &'static str| ErrorKind::InvalidValue {
             operator: op.to_string(),

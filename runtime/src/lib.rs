@@ -1,7 +1,34 @@
 //! iamc-runtime: evaluate compiled AWS IAM policy sets, fast and without allocating.
 //!
-//! This crate holds the compiled form a `iamc-compiler` produces and the evaluator that decides
-//! requests against it. It depends on no JSON parser and no regex compiler, so an authorizer can
-//! link it lean.
+//! This crate holds the compiled form that `iamc-compiler` produces and the evaluator that
+//! decides requests against it. It depends on no JSON parser and no regex compiler, so an
+//! authorizer can link it lean.
+//!
+//! ```text
+//! compiler ──► ir::PolicySetIr ──► PolicySet::new ──► PolicySet (immutable, Arc inside)
+//!                                                       │
+//!                 Request<'_> (borrowed strings) ──► evaluate(&mut Scratch, &Request) ──► Outcome
+//! ```
+//!
+//! # No allocation
+//! [`PolicySet::evaluate`] takes a caller-owned [`Scratch`] (one per thread, from
+//! [`PolicySet::create_scratch`]). Its buffers grow during the first few calls and are reused
+//! afterwards, so a warm evaluation allocates nothing; a test in `tests/` proves it with a
+//! counting global allocator.
+//!
+//! # Untrusted input
+//! Request strings may be anything: nothing here panics or loops without bound on any input.
+//! Glob matching is O(text × pattern) in the worst case (see [`glob`]).
 
+pub mod decision;
+mod eval;
+pub mod glob;
+pub mod ir;
+mod policy_set;
+pub mod request;
 pub mod value;
+
+pub use decision::{Decision, Outcome, PolicyKind, StatementRef};
+pub use eval::Scratch;
+pub use policy_set::{BuildError, PolicyInfo, PolicySet, Stats};
+pub use request::{InternedRequest, Request, Value};

@@ -63,7 +63,7 @@ impl<'a> Decimal<'a> {
     }
 
     /// Numeric comparison.
-    pub fn cmp(&self, other: &Decimal<'_>) -> Ordering {
+    pub fn compare(&self, other: &Decimal<'_>) -> Ordering {
         match (self.negative, other.negative) {
             (false, true) => Ordering::Greater,
             (true, false) => Ordering::Less,
@@ -272,7 +272,7 @@ fn b64_digit(c: u8) -> Option<u8> {
 /// into a caller's closure, one byte at a time. `None` when the text is not valid base64.
 fn base64_each(s: &str, mut f: impl FnMut(u8) -> bool) -> Option<bool> {
     let b = s.as_bytes();
-    if b.len() % 4 != 0 {
+    if !b.len().is_multiple_of(4) {
         return None;
     }
     let mut all = true;
@@ -353,7 +353,7 @@ mod tests {
     use super::*;
 
     fn num_cmp(a: &str, b: &str) -> Ordering {
-        Decimal::parse(a).unwrap().cmp(&Decimal::parse(b).unwrap())
+        Decimal::parse(a).unwrap().compare(&Decimal::parse(b).unwrap())
     }
 
     #[test]

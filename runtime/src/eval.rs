@@ -1,0 +1,834 @@
+//! The evaluator: one request against a compiled [`PolicySet`], following DESIGN.md
+//! ("Evaluation, exactly") rule by rule, without allocating once the [`Scratch`] is warm.
+//!
+//! Steps: look the action up in the action index to get candidate statements (sorted into
+//! canonical order); resolve the request context into one slot per interned key; test the
+//! candidate Denies in order and stop at the first that applies (it decides, E-3); then test
+//! the Allows, skipping every statement whose group is already satisfied; combine (E-5 … E-19).
+
+use core::cmp::Ordering;
+
+use crate::decision::{Decision, Outcome, PolicyKind, StatementRef};
+use crate::glob::TokenBuf;
+use crate::ir::{KeyId, OpKind, SetOp};
+use crate::policy_set::{
+    ArnVal, Cond, Inner, Part, Pattern, PolicySet, Principal, Stmt, StrVal, Values,
+};
+use crate::request::{InternedRequest, Request, Value};
+use crate::value::{self, Decimal};
+
+/// Reusable per-thread buffers for [`PolicySet::evaluate`].
+#[derive(Clone, Debug, Default)]
+pub struct Scratch {
+    cands: Vec<u32>,
+    action: Vec<u8>,
+    key: String,
+    /// Context index + 1 per key id; 0 = absent.
+    slots: Vec<u32>,
+    touched: Vec<KeyId>,
+    scp_ok: Vec<bool>,
+    toks: TokenBuf,
+    text: String,
+    fields: [TokenBuf; 6],
+}
+
+impl Scratch {
+    pub(crate) fn new(nkeys: usize, scp_levels: usize) -> Scratch {
+        Scratch {
+            slots: vec![0; nkeys],
+            scp_ok: vec![false; scp_levels],
+            ..Scratch::default()
+        }
+    }
+}
+
+/// How a resource-policy statement names the principal (DESIGN.md, "Principal part").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Strength {
+    None,
+    Account,
+    Role,
+    Direct,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PKind {
+    User,
+    Role,
+    Session,
+    Federated,
+    Root,
+    OtherArn,
+    NonAccount,
+}
+
+/// What the evaluator needs to know about the principal, borrowed from its string.
+struct PrincipalFacts<'a> {
+    arn: &'a str,
+    kind: PKind,
+    partition: &'a str,
+    account: Option<&'a str>,
+    /// For a session: the role name.
+    role: &'a str,
+}
+
+impl<'a> PrincipalFacts<'a> {
+    fn new(s: &'a str) -> PrincipalFacts<'a> {
+        let mut f = PrincipalFacts {
+            arn: s,
+            kind: PKind::NonAccount,
+            partition: "",
+            account: None,
+            role: "",
+        };
+        let Some(parts) = value::split_arn(s) else {
+            return f;
+        };
+        if parts[0] != "arn" {
+            return f;
+        }
+        f.partition = parts[1];
+        f.account = (!parts[4].is_empty()).then_some(parts[4]);
+        let res = parts[5];
+        f.kind = match parts[2] {
+            "iam" if res == "root" => PKind::Root,
+            "iam" if res.starts_with("user/") => PKind::User,
+            "iam" if res.starts_with("role/") => PKind::Role,
+            "sts" if res.starts_with("assumed-role/") => {
+                f.role = res["assumed-role/".len()..]
+                    .split('/')
+                    .next()
+                    .unwrap_or_default();
+                PKind::Session
+            }
+            "sts" if res.starts_with("federated-user/") => PKind::Federated,
+            _ => PKind::OtherArn,
+        };
+        if f.account.is_none() {
+            f.kind = PKind::NonAccount;
+        }
+        f
+    }
+
+    /// `entry` is `arn:<partition>:iam::<account>:root` for this principal.
+    fn is_root_entry(&self, entry: &str) -> bool {
+        let Some(acct) = self.account else {
+            return false;
+        };
+        entry
+            .strip_prefix("arn:")
+            .and_then(|r| r.strip_prefix(self.partition))
+            .and_then(|r| r.strip_prefix(":iam::"))
+            .and_then(|r| r.strip_prefix(acct))
+            .is_some_and(|r| r == ":root")
+    }
+
+    /// `entry` is a role ARN whose sessions include this principal (E-14).
+    fn is_role_entry(&self, entry: &str) -> bool {
+        if self.kind != PKind::Session {
+            return false;
+        }
+        let Some(f) = value::split_arn(entry) else {
+            return false;
+        };
+        f[0] == "arn"
+            && f[1] == self.partition
+            && f[2] == "iam"
+            && Some(f[4]) == self.account
+            && f[5].starts_with("role/")
+            && f[5].rsplit('/').next() == Some(self.role)
+    }
+
+    fn strength(&self, p: &Principal) -> Strength {
+        if p.wildcard {
+            return Strength::Direct;
+        }
+        let mut best = Strength::None;
+        for e in p.entries.iter() {
+            let s = if **e == *self.arn {
+                Strength::Direct
+            } else if self.is_role_entry(e) {
+                Strength::Role
+            } else if self.is_root_entry(e) {
+                Strength::Account
+            } else {
+                Strength::None
+            };
+            best = best.max(s);
+            if best == Strength::Direct {
+                break;
+            }
+        }
+        best
+    }
+
+    /// E-15, E-16: whether a `NotPrincipal` list exempts this principal.
+    fn exempt(&self, p: &Principal, has_boundary: bool) -> bool {
+        if p.wildcard {
+            return true;
+        }
+        if has_boundary && matches!(self.kind, PKind::User | PKind::Role | PKind::Session) {
+            return false;
+        }
+        let listed = |x: &str| p.entries.iter().any(|e| **e == *x);
+        let root = || p.entries.iter().any(|e| self.is_root_entry(e));
+        match self.kind {
+            PKind::NonAccount => listed(self.arn),
+            PKind::Root => root(),
+            PKind::Session => {
+                root() && (listed(self.arn) || p.entries.iter().any(|e| self.is_role_entry(e)))
+            }
+            PKind::User | PKind::Role | PKind::Federated | PKind::OtherArn => {
+                root() && listed(self.arn)
+            }
+        }
+    }
+
+    fn is_service_linked_role(&self) -> bool {
+        is_slr_arn(self.arn)
+    }
+}
+
+fn is_slr_arn(s: &str) -> bool {
+    value::split_arn(s).is_some_and(|f| {
+        f[0] == "arn" && f[2] == "iam" && f[5].starts_with("role/aws-service-role/")
+    })
+}
+
+/// Context lookup by key id, over either request shape.
+trait Ctx<'a> {
+    fn value(&self, slots: &[u32], key: KeyId) -> Option<Value<'a>>;
+}
+
+struct NamedCtx<'a>(&'a [(&'a str, Value<'a>)]);
+struct InternedCtx<'a>(&'a [(KeyId, Value<'a>)]);
+
+impl<'a> Ctx<'a> for NamedCtx<'a> {
+    #[inline]
+    fn value(&self, slots: &[u32], key: KeyId) -> Option<Value<'a>> {
+        let slot = *slots.get(key as usize)?;
+        if slot == 0 {
+            return None;
+        }
+        self.0.get(slot as usize - 1).map(|(_, v)| *v)
+    }
+}
+
+impl<'a> Ctx<'a> for InternedCtx<'a> {
+    #[inline]
+    fn value(&self, _slots: &[u32], key: KeyId) -> Option<Value<'a>> {
+        self.0.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+    }
+}
+
+impl PolicySet {
+    /// Decide a request whose context keys are given by name.
+    pub fn evaluate(&self, scratch: &mut Scratch, req: &Request<'_>) -> Outcome {
+        let inner = &*self.inner;
+        // Resolve context names to slots (first entry wins, as lookups find the first).
+        scratch.touched.clear();
+        for (i, (name, _)) in req.context.iter().enumerate() {
+            if let Some(id) = lookup_key(inner, &mut scratch.key, name) {
+                if let Some(slot) = scratch.slots.get_mut(id as usize) {
+                    if *slot == 0 {
+                        *slot = i as u32 + 1;
+                        scratch.touched.push(id);
+                    }
+                }
+            }
+        }
+        let out = evaluate_with(
+            inner,
+            scratch,
+            req.principal,
+            req.action,
+            req.resource,
+            req.resource_account,
+            &NamedCtx(req.context),
+        );
+        for &id in &scratch.touched {
+            if let Some(s) = scratch.slots.get_mut(id as usize) {
+                *s = 0;
+            }
+        }
+        out
+    }
+
+    /// Decide a request whose context keys were resolved with [`PolicySet::key_id`].
+    pub fn evaluate_interned(&self, scratch: &mut Scratch, req: &InternedRequest<'_>) -> Outcome {
+        evaluate_with(
+            &self.inner,
+            scratch,
+            req.principal,
+            req.action,
+            req.resource,
+            req.resource_account,
+            &InternedCtx(req.context),
+        )
+    }
+}
+
+fn lookup_key(inner: &Inner, buf: &mut String, name: &str) -> Option<KeyId> {
+    buf.clear();
+    if name.is_ascii() {
+        for c in name.chars() {
+            buf.push(c.to_ascii_lowercase());
+        }
+    } else {
+        buf.extend(name.chars().flat_map(char::to_lowercase));
+    }
+    inner.keys.get(buf.as_str()).copied()
+}
+
+/// Candidate statements for an action (A-2 … A-7), sorted, without duplicates.
+fn candidates(inner: &Inner, scratch: &mut Scratch, action: &str) {
+    let idx = &inner.actions;
+    scratch.cands.clear();
+    scratch.cands.extend_from_slice(&idx.always);
+    scratch.action.clear();
+    if action.is_ascii() {
+        scratch
+            .action
+            .extend(action.bytes().map(|b| b.to_ascii_lowercase()));
+    } else {
+        let mut tmp = [0u8; 4];
+        for c in action.chars().flat_map(char::to_lowercase) {
+            scratch
+                .action
+                .extend_from_slice(c.encode_utf8(&mut tmp).as_bytes());
+        }
+    }
+    let lower = &scratch.action[..];
+    if let Some(colon) = lower.iter().position(|&b| b == b':') {
+        let (service, name) = (&lower[..colon], &lower[colon + 1..]);
+        if let Some(svc) = idx.services.get(service) {
+            if let Some(ids) = svc.exact.get(name) {
+                scratch.cands.extend_from_slice(ids);
+            }
+            for (g, id) in &svc.globs {
+                if g.matches(name) {
+                    scratch.cands.push(*id);
+                }
+            }
+        }
+    }
+    for (id, globs) in &idx.not_actions {
+        if !globs.iter().any(|g| g.matches(lower)) {
+            scratch.cands.push(*id);
+        }
+    }
+    scratch.cands.sort_unstable();
+    scratch.cands.dedup();
+}
+
+#[allow(clippy::too_many_arguments)]
+fn evaluate_with<'a>(
+    inner: &Inner,
+    scratch: &mut Scratch,
+    principal: &str,
+    action: &str,
+    resource: &str,
+    resource_account: Option<&str>,
+    ctx: &impl Ctx<'a>,
+) -> Outcome {
+    candidates(inner, scratch, action);
+    if scratch.cands.is_empty() {
+        return Outcome {
+            decision: Decision::ImplicitDeny,
+            deciding: None,
+        };
+    }
+    let facts = PrincipalFacts::new(principal);
+    // E-9
+    let res_account = resource_account
+        .or_else(|| value::arn_account(resource))
+        .or(facts.account);
+    let same_account = facts.account.is_some() && facts.account == res_account;
+    // E-12
+    let slr = facts.is_service_linked_role()
+        || matches!(ctx.value(&scratch.slots, inner.principal_arn_key), Some(Value::Single(s)) if is_slr_arn(s));
+    let mgmt = inner.management_account.as_deref();
+    let scp_applies = facts.account.is_some() && !slr && (mgmt.is_none() || facts.account != mgmt);
+    let rcp_applies = !slr && (mgmt.is_none() || res_account != mgmt);
+
+    let cands = core::mem::take(&mut scratch.cands);
+    let in_scope = |s: &Stmt| match s.kind {
+        PolicyKind::Scp => scp_applies,
+        PolicyKind::Rcp => rcp_applies,
+        _ => true,
+    };
+
+    // Denies first, in canonical order: the first that applies decides (E-3).
+    for &id in &cands {
+        let Some(s) = inner.stmts.get(id as usize) else {
+            continue;
+        };
+        if s.allow || !in_scope(s) {
+            continue;
+        }
+        let principal_ok = match &s.principal {
+            None => true,
+            Some(p) if p.negated => !facts.exempt(p, inner.has_boundary),
+            Some(p) => facts.strength(p) >= Strength::Account,
+        };
+        if principal_ok && applies(inner, scratch, s, resource, ctx) {
+            scratch.cands = cands;
+            return Outcome {
+                decision: Decision::ExplicitDeny,
+                deciding: Some(stmt_ref(s)),
+            };
+        }
+    }
+
+    // Allows.
+    let mut identity_allow: Option<&Stmt> = None;
+    let mut boundary_ok = !inner.has_boundary;
+    let mut session_ok = !inner.has_session;
+    let mut grant = Strength::None;
+    let mut grant_stmt: Option<&Stmt> = None;
+    scratch.scp_ok.iter_mut().for_each(|x| *x = false);
+    for &id in &cands {
+        let Some(s) = inner.stmts.get(id as usize) else {
+            continue;
+        };
+        if !s.allow {
+            continue;
+        }
+        let needed = match s.kind {
+            PolicyKind::Identity => identity_allow.is_none(),
+            PolicyKind::Boundary => !boundary_ok,
+            PolicyKind::Session => !session_ok,
+            PolicyKind::Resource => grant < Strength::Direct,
+            PolicyKind::Scp => {
+                scp_applies
+                    && !scratch
+                        .scp_ok
+                        .get(s.level as usize)
+                        .copied()
+                        .unwrap_or(true)
+            }
+            // RCPFullAWSAccess is always attached: RCP Allows change nothing (E-10).
+            PolicyKind::Rcp => false,
+        };
+        if !needed {
+            continue;
+        }
+        let strength = match &s.principal {
+            Some(p) if s.kind == PolicyKind::Resource => {
+                let st = facts.strength(p);
+                if st <= grant {
+                    continue;
+                }
+                st
+            }
+            _ => Strength::None,
+        };
+        if !applies(inner, scratch, s, resource, ctx) {
+            continue;
+        }
+        match s.kind {
+            PolicyKind::Identity => identity_allow = Some(s),
+            PolicyKind::Boundary => boundary_ok = true,
+            PolicyKind::Session => session_ok = true,
+            PolicyKind::Resource => {
+                grant = strength;
+                grant_stmt = Some(s);
+            }
+            PolicyKind::Scp => {
+                if let Some(x) = scratch.scp_ok.get_mut(s.level as usize) {
+                    *x = true;
+                }
+            }
+            PolicyKind::Rcp => {}
+        }
+    }
+    scratch.cands = cands;
+
+    let identity_side = identity_allow.is_some() && boundary_ok && session_ok;
+    let scp_ok = !scp_applies || scratch.scp_ok.iter().all(|x| *x);
+    let required = resource_required(action, resource);
+    let granted = if facts.account.is_none() {
+        grant == Strength::Direct
+    } else if same_account && !required {
+        identity_side
+            || grant == Strength::Direct
+            || (grant == Strength::Role && boundary_ok && session_ok)
+    } else if same_account {
+        grant == Strength::Direct
+            || (grant == Strength::Role && boundary_ok && session_ok)
+            || (grant == Strength::Account && identity_side)
+    } else {
+        identity_side && grant != Strength::None
+    };
+    if granted && scp_ok {
+        let deciding = if identity_side {
+            identity_allow
+        } else {
+            grant_stmt
+        };
+        Outcome {
+            decision: Decision::Allow,
+            deciding: deciding.map(stmt_ref),
+        }
+    } else {
+        Outcome {
+            decision: Decision::ImplicitDeny,
+            deciding: None,
+        }
+    }
+}
+
+fn stmt_ref(s: &Stmt) -> StatementRef {
+    StatementRef {
+        kind: s.kind,
+        level: s.level,
+        policy: s.policy,
+        statement: s.index,
+    }
+}
+
+/// E-19: KMS keys and role assumption need the resource policy.
+fn resource_required(action: &str, resource: &str) -> bool {
+    let Some(f) = value::split_arn(resource) else {
+        return false;
+    };
+    if f[0] != "arn" {
+        return false;
+    }
+    if f[2] == "kms" && f[5].starts_with("key/") {
+        return true;
+    }
+    f[2] == "iam"
+        && f[5].starts_with("role/")
+        && [
+            "sts:AssumeRole",
+            "sts:AssumeRoleWithSAML",
+            "sts:AssumeRoleWithWebIdentity",
+        ]
+        .iter()
+        .any(|a| a.eq_ignore_ascii_case(action))
+}
+
+/// Resource part and conditions of a statement (its action matched already).
+fn applies<'a>(
+    inner: &Inner,
+    scratch: &mut Scratch,
+    s: &Stmt,
+    resource: &str,
+    ctx: &impl Ctx<'a>,
+) -> bool {
+    let mut any = false;
+    for p in s.resources.iter() {
+        if pattern_matches(inner, scratch, p, resource.as_bytes(), ctx) == Some(true) {
+            any = true;
+            break;
+        }
+    }
+    // R-6, V-6: an unresolved pattern (None) matches nothing and excludes nothing.
+    if any == s.not_resource {
+        return false;
+    }
+    s.conds.iter().all(|c| condition(inner, scratch, c, ctx))
+}
+
+/// Resolve one variable (V-1, V-5, V-9): a single string, else the default, else unresolved.
+fn resolve<'a, 'b>(
+    _inner: &Inner,
+    scratch_slots: &[u32],
+    key: KeyId,
+    default: &'b Option<Box<str>>,
+    ctx: &impl Ctx<'a>,
+) -> Option<&'b str>
+where
+    'a: 'b,
+{
+    match ctx.value(scratch_slots, key) {
+        Some(Value::Single(s)) => Some(s),
+        _ => default.as_deref(),
+    }
+}
+
+/// Assemble a template into `buf` as glob tokens. `None` when a variable is unresolved.
+fn assemble<'a>(
+    inner: &Inner,
+    slots: &[u32],
+    buf: &mut TokenBuf,
+    parts: &[Part],
+    glob: bool,
+    ctx: &impl Ctx<'a>,
+) -> Option<()> {
+    buf.clear();
+    for p in parts {
+        match p {
+            Part::Text(t) if glob => buf.push_glob(t.as_bytes()),
+            Part::Text(t) | Part::Lit(t) => buf.push_lit(t.as_bytes()),
+            Part::Var(k, d) => buf.push_lit(resolve(inner, slots, *k, d, ctx)?.as_bytes()),
+        }
+    }
+    Some(())
+}
+
+/// Whether a pattern matches; `None` when it has an unresolved variable.
+fn pattern_matches<'a>(
+    inner: &Inner,
+    scratch: &mut Scratch,
+    p: &Pattern,
+    text: &[u8],
+    ctx: &impl Ctx<'a>,
+) -> Option<bool> {
+    match p {
+        Pattern::Static(g) => Some(g.matches(text)),
+        Pattern::Template(parts) => {
+            assemble(inner, &scratch.slots, &mut scratch.toks, parts, true, ctx)?;
+            Some(scratch.toks.matches(text))
+        }
+    }
+}
+
+/// Substitute a template into `scratch.text` as exact text. `false` when unresolved.
+fn substitute<'a>(
+    inner: &Inner,
+    slots: &[u32],
+    out: &mut String,
+    parts: &[Part],
+    ctx: &impl Ctx<'a>,
+) -> bool {
+    out.clear();
+    for p in parts {
+        match p {
+            Part::Text(t) | Part::Lit(t) => out.push_str(t),
+            Part::Var(k, d) => match resolve(inner, slots, *k, d, ctx) {
+                Some(v) => out.push_str(v),
+                None => return false,
+            },
+        }
+    }
+    true
+}
+
+/// One condition entry (C-1 … C-24), as DESIGN.md orders the rules.
+fn condition<'a>(inner: &Inner, scratch: &mut Scratch, c: &Cond, ctx: &impl Ctx<'a>) -> bool {
+    let v = ctx.value(&scratch.slots, c.key);
+    let absent = match v {
+        None => true,
+        Some(Value::Multi(list)) => list.is_empty(),
+        Some(Value::Single(_)) => false,
+    };
+    // C-15
+    if let Values::Null(vals) = &c.values {
+        return vals.contains(&absent);
+    }
+    if absent {
+        // C-5, C-22, C-20, C-21, C-3
+        return if c.if_exists {
+            true
+        } else {
+            match c.set {
+                Some(SetOp::ForAllValues) => true,
+                Some(SetOp::ForAnyValue) => false,
+                None => c.negated,
+            }
+        };
+    }
+    let multivalued = match v {
+        Some(Value::Multi(_)) => true,
+        _ => inner
+            .multivalued
+            .get(c.key as usize)
+            .copied()
+            .unwrap_or(false),
+    };
+    match (c.set, v) {
+        // C-24
+        (None, _) if multivalued => false,
+        (None, Some(Value::Single(r))) => match_value(inner, scratch, c, r, ctx),
+        (Some(SetOp::ForAnyValue), Some(Value::Single(r))) => {
+            match_value(inner, scratch, c, r, ctx)
+        }
+        (Some(SetOp::ForAllValues), Some(Value::Single(r))) => {
+            match_value(inner, scratch, c, r, ctx)
+        }
+        (Some(SetOp::ForAnyValue), Some(Value::Multi(list))) => {
+            list.iter().any(|r| match_value(inner, scratch, c, r, ctx))
+        }
+        (Some(SetOp::ForAllValues), Some(Value::Multi(list))) => {
+            list.iter().all(|r| match_value(inner, scratch, c, r, ctx))
+        }
+        _ => false,
+    }
+}
+
+/// `match(r)` of DESIGN.md: C-17 parse failure → false; else hit (positive) or !hit (negated).
+fn match_value<'a>(
+    inner: &Inner,
+    scratch: &mut Scratch,
+    c: &Cond,
+    r: &str,
+    ctx: &impl Ctx<'a>,
+) -> bool {
+    match positive(inner, scratch, c, r, ctx) {
+        None => false,
+        Some(hit) => hit != c.negated,
+    }
+}
+
+fn cmp_ok(op: OpKind, ord: Ordering) -> bool {
+    match op {
+        OpKind::NumericEquals | OpKind::DateEquals => ord == Ordering::Equal,
+        OpKind::NumericLessThan | OpKind::DateLessThan => ord == Ordering::Less,
+        OpKind::NumericLessThanEquals | OpKind::DateLessThanEquals => ord != Ordering::Greater,
+        OpKind::NumericGreaterThan | OpKind::DateGreaterThan => ord == Ordering::Greater,
+        OpKind::NumericGreaterThanEquals | OpKind::DateGreaterThanEquals => ord != Ordering::Less,
+        _ => false,
+    }
+}
+
+fn chars_lower_eq(a: &str, lowered: &str) -> bool {
+    if a.is_ascii() && lowered.is_ascii() {
+        return a.len() == lowered.len()
+            && a.bytes()
+                .zip(lowered.bytes())
+                .all(|(x, y)| x.to_ascii_lowercase() == y);
+    }
+    a.chars().flat_map(char::to_lowercase).eq(lowered.chars())
+}
+
+/// Whether the request value hits some resolvable policy value; `None` when it does not parse
+/// as the operator's type (C-17).
+fn positive<'a>(
+    inner: &Inner,
+    scratch: &mut Scratch,
+    c: &Cond,
+    r: &str,
+    ctx: &impl Ctx<'a>,
+) -> Option<bool> {
+    let slots = &scratch.slots;
+    Some(match &c.values {
+        Values::Str(vals) => vals.iter().any(|v| match v {
+            StrVal::Static(s) => **s == *r,
+            StrVal::Template(parts) => {
+                substitute(inner, slots, &mut scratch.text, parts, ctx) && scratch.text == r
+            }
+        }),
+        Values::StrCi(vals) => vals.iter().any(|v| match v {
+            StrVal::Static(s) => chars_lower_eq(r, s),
+            StrVal::Template(parts) => {
+                substitute(inner, slots, &mut scratch.text, parts, ctx)
+                    && r.chars()
+                        .flat_map(char::to_lowercase)
+                        .eq(scratch.text.chars().flat_map(char::to_lowercase))
+            }
+        }),
+        Values::Like(vals) => vals.iter().any(|p| match p {
+            Pattern::Static(g) => g.matches(r.as_bytes()),
+            Pattern::Template(parts) => {
+                assemble(inner, slots, &mut scratch.toks, parts, true, ctx).is_some()
+                    && scratch.toks.matches(r.as_bytes())
+            }
+        }),
+        Values::Num(vals) => {
+            let x = Decimal::parse(r)?;
+            vals.iter()
+                .any(|v| Decimal::parse(v).is_some_and(|v| cmp_ok(c.op, x.compare(&v))))
+        }
+        Values::Date(vals) => {
+            let x = value::parse_date(r)?;
+            vals.iter().any(|v| cmp_ok(c.op, x.cmp(v)))
+        }
+        Values::Bool(vals) => {
+            let x = value::parse_bool(r)?;
+            vals.contains(&x)
+        }
+        Values::Binary(vals) => {
+            value::base64_decoded_len(r)?;
+            vals.iter().any(|v| value::base64_eq(r, v) == Some(true))
+        }
+        Values::Ip(vals) => {
+            let ip = value::parse_ip(r)?;
+            vals.iter().any(|v| v.contains(ip))
+        }
+        Values::Arn(vals) => {
+            let rf = value::split_arn(r)?;
+            let mut hit = false;
+            for v in vals.iter() {
+                let ok = match v {
+                    ArnVal::Static(None) => false,
+                    ArnVal::Static(Some(globs)) => globs
+                        .iter()
+                        .zip(rf.iter())
+                        .all(|(g, f)| g.matches(f.as_bytes())),
+                    ArnVal::Template(parts) => arn_template_matches(
+                        inner,
+                        &scratch.slots,
+                        &mut scratch.fields,
+                        parts,
+                        &rf,
+                        ctx,
+                    ),
+                };
+                if ok {
+                    hit = true;
+                    break;
+                }
+            }
+            hit
+        }
+        Values::Null(_) => false,
+    })
+}
+
+/// ARN operator with variables: substitute, split at the first five colons, glob per field.
+fn arn_template_matches<'a>(
+    inner: &Inner,
+    slots: &[u32],
+    fields: &mut [TokenBuf; 6],
+    parts: &[Part],
+    rf: &[&str; 6],
+    ctx: &impl Ctx<'a>,
+) -> bool {
+    for f in fields.iter_mut() {
+        f.clear();
+    }
+    let mut fi = 0usize;
+    let mut push = |fields: &mut [TokenBuf; 6], text: &str, glob: bool| {
+        let mut rest = text;
+        loop {
+            let cut = if fi < 5 { rest.find(':') } else { None };
+            let (head, tail) = match cut {
+                Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+                None => (rest, None),
+            };
+            if let Some(f) = fields.get_mut(fi) {
+                if glob {
+                    f.push_glob(head.as_bytes());
+                } else {
+                    f.push_lit(head.as_bytes());
+                }
+            }
+            match tail {
+                Some(t) => {
+                    fi += 1;
+                    rest = t;
+                }
+                None => break,
+            }
+        }
+    };
+    for p in parts {
+        match p {
+            Part::Text(t) => push(fields, t, true),
+            Part::Lit(t) => push(fields, t, false),
+            Part::Var(k, d) => match resolve(inner, slots, *k, d, ctx) {
+                Some(v) => push(fields, v, false),
+                None => return false,
+            },
+        }
+    }
+    if fi != 5 {
+        return false;
+    }
+    fields
+        .iter()
+        .zip(rf.iter())
+        .all(|(g, f)| g.matches(f.as_bytes()))
+}

@@ -1,0 +1,280 @@
+//! Glob matching for actions, resources, `StringLike` and ARN fields (A-3, R-3, C-8, C-14).
+//!
+//! A glob is compiled into tokens — literal byte runs, `*` and `?` — and classified by shape
+//! (the ripgrep `globset` idea): exact text, a literal prefix with a trailing `*`, or general.
+//! Exact and prefix globs are a single comparison; general globs run the classic greedy
+//! two-pointer matcher that remembers only the last `*`. That matcher is O(text × pattern) in
+//! the worst case and allocation-free, so a hostile pattern (`*a*a*a*…`) costs bounded time and
+//! no memory, and no automaton can blow up. `?` consumes one UTF-8 encoded character.
+//!
+//! Patterns whose literal parts come from policy variables are assembled per request into a
+//! caller-owned [`TokenBuf`] (no allocation once it has grown) and matched by the same code.
+
+/// One token of a compiled glob.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tok {
+    /// Literal bytes `lits[start..end]`.
+    Lit(u32, u32),
+    /// `*`: any sequence, including empty.
+    Star,
+    /// `?`: exactly one character.
+    Quest,
+}
+
+/// A growable token list with its literal bytes; reused across matches.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TokenBuf {
+    /// Tokens.
+    pub toks: Vec<Tok>,
+    /// Literal bytes referenced by [`Tok::Lit`].
+    pub lits: Vec<u8>,
+}
+
+impl TokenBuf {
+    /// Empty the buffer, keeping its capacity.
+    pub fn clear(&mut self) {
+        self.toks.clear();
+        self.lits.clear();
+    }
+
+    /// Append literal bytes (merged with a preceding literal).
+    pub fn push_lit(&mut self, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        let start = self.lits.len() as u32;
+        self.lits.extend_from_slice(bytes);
+        let end = self.lits.len() as u32;
+        match self.toks.last_mut() {
+            Some(Tok::Lit(_, e)) if *e == start => *e = end,
+            _ => self.toks.push(Tok::Lit(start, end)),
+        }
+    }
+
+    /// Append glob text: `*` and `?` become wildcards, the rest literal.
+    pub fn push_glob(&mut self, text: &[u8]) {
+        let mut run = 0;
+        for (i, &b) in text.iter().enumerate() {
+            if b == b'*' || b == b'?' {
+                self.push_lit(&text[run..i]);
+                if b == b'*' {
+                    if self.toks.last() != Some(&Tok::Star) {
+                        self.toks.push(Tok::Star);
+                    }
+                } else {
+                    self.toks.push(Tok::Quest);
+                }
+                run = i + 1;
+            }
+        }
+        self.push_lit(&text[run..]);
+    }
+
+    /// Whether the tokens match the whole of `text`.
+    pub fn matches(&self, text: &[u8]) -> bool {
+        match_tokens(&self.toks, &self.lits, text)
+    }
+}
+
+fn char_len(b: u8) -> usize {
+    match b {
+        0xF0..=0xFF => 4,
+        0xE0..=0xEF => 3,
+        0xC0..=0xDF => 2,
+        _ => 1,
+    }
+}
+
+/// Greedy glob match of `toks` (with literal bytes `lits`) against all of `text`.
+pub fn match_tokens(toks: &[Tok], lits: &[u8], text: &[u8]) -> bool {
+    let mut ti = 0;
+    let mut x = 0;
+    // (token index after the last star, text position it is tried at)
+    let mut star: Option<(usize, usize)> = None;
+    loop {
+        if let Some(tok) = toks.get(ti) {
+            match *tok {
+                Tok::Star => {
+                    // A trailing star matches the rest.
+                    if ti + 1 == toks.len() {
+                        return true;
+                    }
+                    star = Some((ti + 1, x));
+                    ti += 1;
+                    continue;
+                }
+                Tok::Quest => {
+                    if x < text.len() {
+                        x = (x + char_len(text[x])).min(text.len());
+                        ti += 1;
+                        continue;
+                    }
+                }
+                Tok::Lit(s, e) => {
+                    let lit = lits.get(s as usize..e as usize).unwrap_or_default();
+                    if text.get(x..).is_some_and(|t| t.starts_with(lit)) {
+                        x += lit.len();
+                        ti += 1;
+                        continue;
+                    }
+                }
+            }
+        } else if x == text.len() {
+            return true;
+        }
+        // Mismatch: let the last star swallow one more character.
+        match star {
+            Some((sti, sx)) if sx < text.len() => {
+                let nx = (sx + char_len(text[sx])).min(text.len());
+                star = Some((sti, nx));
+                ti = sti;
+                x = nx;
+            }
+            _ => return false,
+        }
+    }
+}
+
+/// A compiled static glob, classified by shape.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Glob {
+    /// `*` alone: matches everything.
+    Any,
+    /// No wildcard: the text must be equal.
+    Exact(Box<[u8]>),
+    /// `literal*`: the text must start with the literal.
+    Prefix(Box<[u8]>),
+    /// Anything else: a literal prefix to check first, then the token matcher.
+    General {
+        /// Literal prefix every match starts with (may be empty).
+        prefix: Box<[u8]>,
+        /// All tokens, prefix included.
+        buf: TokenBuf,
+    },
+}
+
+impl Glob {
+    /// Compile glob text (`*` and `?` are wildcards).
+    pub fn new(text: &str) -> Glob {
+        let mut buf = TokenBuf::default();
+        buf.push_glob(text.as_bytes());
+        Glob::from_tokens(buf)
+    }
+
+    /// Classify a token list.
+    pub fn from_tokens(buf: TokenBuf) -> Glob {
+        let lit = |s: u32, e: u32| -> Box<[u8]> {
+            buf.lits
+                .get(s as usize..e as usize)
+                .unwrap_or_default()
+                .into()
+        };
+        match buf.toks.as_slice() {
+            [] => Glob::Exact(Box::from(&b""[..])),
+            [Tok::Star] => Glob::Any,
+            [Tok::Lit(s, e)] => Glob::Exact(lit(*s, *e)),
+            [Tok::Lit(s, e), Tok::Star] => Glob::Prefix(lit(*s, *e)),
+            toks => {
+                let prefix = match toks.first() {
+                    Some(Tok::Lit(s, e)) => lit(*s, *e),
+                    _ => Box::from(&b""[..]),
+                };
+                Glob::General { prefix, buf }
+            }
+        }
+    }
+
+    /// Whether the glob matches all of `text`.
+    #[inline]
+    pub fn matches(&self, text: &[u8]) -> bool {
+        match self {
+            Glob::Any => true,
+            Glob::Exact(e) => **e == *text,
+            Glob::Prefix(p) => text.starts_with(p),
+            Glob::General { prefix, buf } => text.starts_with(prefix) && buf.matches(text),
+        }
+    }
+
+    /// Bytes held by the glob.
+    pub fn memory_usage(&self) -> usize {
+        match self {
+            Glob::Any => 0,
+            Glob::Exact(b) | Glob::Prefix(b) => b.len(),
+            Glob::General { prefix, buf } => {
+                prefix.len() + buf.lits.capacity() + buf.toks.capacity() * 12
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(p: &str, t: &str) -> bool {
+        Glob::new(p).matches(t.as_bytes())
+    }
+
+    #[test]
+    fn r3_examples() {
+        assert!(m("arn:aws:s3:::bucket*", "arn:aws:s3:::bucket/dir/key"));
+        assert!(m(
+            "arn:aws:s3:::bucket/*/test/*",
+            "arn:aws:s3:::bucket/1/2/test/3/o.jpg"
+        ));
+        assert!(m(
+            "arn:aws:s3:::bucket/*/test/*",
+            "arn:aws:s3:::bucket/1///test///o"
+        ));
+        assert!(m("arn:aws:s3:::b?t/*", "arn:aws:s3:::bat/k"));
+        assert!(!m("arn:aws:s3:::b?t/*", "arn:aws:s3:::boat/k"));
+        assert!(!m("arn:aws:s3:::b?t/*", "arn:aws:s3:::bt/k"));
+        assert!(m("arn:aws:s3:::logs*", "arn:aws:s3:::logs"));
+        assert!(m("*", ""));
+        assert!(!m("", "a"));
+        assert!(m("", ""));
+    }
+
+    #[test]
+    fn a3_examples() {
+        assert!(m("s3:get*", "s3:get"));
+        assert!(m("ec2:*instances", "ec2:stopinstances"));
+        assert!(m("iam:?etuser", "iam:getuser"));
+        assert!(!m("iam:?etuser", "iam:ggetuser"));
+        assert!(!m("iam:?etuser", "iam:etuser"));
+    }
+
+    #[test]
+    fn question_mark_is_one_character() {
+        assert!(m("a?c", "aéc"));
+        assert!(!m("a??c", "aéc"));
+        assert!(m("*?", "é"));
+        assert!(!m("*??", "é"));
+    }
+
+    #[test]
+    fn backtracking_cases() {
+        assert!(m("*a*b", "xaxxab"));
+        assert!(!m("*a*b", "xaxxa"));
+        assert!(m("a*b*c", "abbbc"));
+        assert!(m("*ab", "aab"));
+        assert!(!m("a*a", "a"));
+    }
+
+    #[test]
+    fn hostile_pattern_is_bounded() {
+        let pattern = "*a".repeat(200) + "b";
+        let text = "a".repeat(4000);
+        assert!(!m(&pattern, &text));
+    }
+
+    #[test]
+    fn literal_stars_from_variables() {
+        let mut b = TokenBuf::default();
+        b.push_glob(b"a/");
+        b.push_lit(b"*");
+        b.push_glob(b"x");
+        assert!(b.matches(b"a/*x"));
+        assert!(!b.matches(b"a/yx"));
+    }
+}

@@ -1,0 +1,697 @@
+//! The compiled, immutable policy set and how it is built from the [`ir`](crate::ir).
+//!
+//! Layout, chosen so a decision touches little memory:
+//! - statements in one vector, sorted into the canonical order of DESIGN.md (identity,
+//!   resource, boundary, session, SCP levels, RCP levels), so the first applicable Deny found
+//!   is the deciding one and evaluation can stop there;
+//! - an [`ActionIndex`] that maps a request's action to its candidate statements at once:
+//!   exact names through a hash table per service, wildcard names through per-service glob
+//!   lists, `*` and `NotAction` statements on lists of their own. A statement is never tested
+//!   against an action whose service it does not name;
+//! - condition keys interned to dense ids; a request's context is resolved into a slot per id
+//!   once per decision;
+//! - every policy value parsed into its type at build time (numbers, instants, CIDRs, bytes,
+//!   globs, lower-cased strings).
+//!
+//! `PolicySet` is `Send + Sync` and cheap to clone (an `Arc` inside).
+
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+use std::sync::Arc;
+
+use rustc_hash::FxHasher;
+
+use crate::decision::PolicyKind;
+use crate::glob::{Glob, TokenBuf};
+use crate::ir::{self, KeyId, OpKind, PolicySetIr, SetOp, TemplateIr, TemplatePartIr};
+use crate::value::{self, Cidr, Decimal};
+
+pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+/// Why an IR could not be built into a policy set.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// A key id out of range.
+    KeyOutOfRange {
+        /// The id.
+        key: KeyId,
+    },
+    /// A level out of range.
+    LevelOutOfRange {
+        /// The level.
+        level: u32,
+    },
+    /// A policy value that does not parse as its operator's type.
+    InvalidValue {
+        /// The value.
+        value: String,
+    },
+    /// More statements than ids can hold.
+    TooManyStatements,
+}
+
+impl core::fmt::Display for BuildError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            BuildError::KeyOutOfRange { key } => write!(f, "condition key id {key} out of range"),
+            BuildError::LevelOutOfRange { level } => write!(f, "level {level} out of range"),
+            BuildError::InvalidValue { value } => write!(f, "invalid policy value {value:?}"),
+            BuildError::TooManyStatements => write!(f, "too many statements"),
+        }
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+/// A string pattern part after build.
+#[derive(Clone, Debug)]
+pub(crate) enum Part {
+    /// Glob text (wildcards active in glob contexts).
+    Text(Box<str>),
+    /// Literal text.
+    Lit(Box<str>),
+    /// Variable with optional default.
+    Var(KeyId, Option<Box<str>>),
+}
+
+/// A glob pattern: static (pre-compiled) or with variables (assembled per request).
+#[derive(Clone, Debug)]
+pub(crate) enum Pattern {
+    Static(Glob),
+    Template(Box<[Part]>),
+}
+
+/// An exact-compare string value: static or with variables.
+#[derive(Clone, Debug)]
+pub(crate) enum StrVal {
+    Static(Box<str>),
+    Template(Box<[Part]>),
+}
+
+/// An ARN-operator value: six field globs, or `None` when it has fewer than six fields (C-14).
+#[derive(Clone, Debug)]
+pub(crate) enum ArnVal {
+    Static(Option<Box<[Glob; 6]>>),
+    Template(Box<[Part]>),
+}
+
+/// Pre-typed policy values of one condition.
+#[derive(Clone, Debug)]
+pub(crate) enum Values {
+    Str(Box<[StrVal]>),
+    /// IgnoreCase: static values are stored lower-cased.
+    StrCi(Box<[StrVal]>),
+    Like(Box<[Pattern]>),
+    /// Numbers kept as written; [`Decimal::parse`] borrows them, so comparing costs no copy.
+    Num(Box<[Box<str>]>),
+    Date(Box<[i128]>),
+    Bool(Box<[bool]>),
+    Binary(Box<[Box<[u8]>]>),
+    Ip(Box<[Cidr]>),
+    Arn(Box<[ArnVal]>),
+    Null(Box<[bool]>),
+}
+
+/// One compiled condition.
+#[derive(Clone, Debug)]
+pub(crate) struct Cond {
+    pub key: KeyId,
+    pub set: Option<SetOp>,
+    pub op: OpKind,
+    pub negated: bool,
+    pub if_exists: bool,
+    pub values: Values,
+}
+
+/// A compiled principal part.
+#[derive(Clone, Debug)]
+pub(crate) struct Principal {
+    pub negated: bool,
+    pub wildcard: bool,
+    pub entries: Box<[Box<str>]>,
+}
+
+/// One compiled statement.
+#[derive(Clone, Debug)]
+pub(crate) struct Stmt {
+    pub allow: bool,
+    pub kind: PolicyKind,
+    pub level: u32,
+    pub policy: u32,
+    pub index: u32,
+    pub principal: Option<Principal>,
+    pub not_resource: bool,
+    pub resources: Box<[Pattern]>,
+    pub conds: Box<[Cond]>,
+}
+
+/// Wildcard action patterns of one service, and exact names.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ServiceActions {
+    pub exact: FxMap<Box<[u8]>, Vec<u32>>,
+    pub globs: Vec<(Glob, u32)>,
+}
+
+/// Action → candidate statements.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ActionIndex {
+    /// Lower-cased service prefix → its actions.
+    pub services: FxMap<Box<[u8]>, ServiceActions>,
+    /// Statements whose action list holds `*`.
+    pub always: Vec<u32>,
+    /// `NotAction` statements with their (lower-cased) patterns.
+    pub not_actions: Vec<(u32, Box<[Glob]>)>,
+}
+
+/// Metadata of one policy, for reports.
+#[derive(Clone, Debug)]
+pub struct PolicyInfo {
+    /// Kind.
+    pub kind: PolicyKind,
+    /// SCP/RCP level.
+    pub level: u32,
+    /// Index within kind and level.
+    pub index: u32,
+    /// Name for reports.
+    pub name: String,
+    /// Sids by statement index.
+    pub sids: Vec<Option<String>>,
+}
+
+pub(crate) struct Inner {
+    pub stmts: Vec<Stmt>,
+    pub actions: ActionIndex,
+    pub keys: FxMap<Box<str>, KeyId>,
+    pub key_names: Vec<Box<str>>,
+    pub multivalued: Vec<bool>,
+    pub principal_arn_key: KeyId,
+    pub scp_levels: u32,
+    pub rcp_levels: u32,
+    pub has_boundary: bool,
+    pub has_session: bool,
+    pub management_account: Option<Box<str>>,
+    pub policies: Vec<PolicyInfo>,
+}
+
+/// An immutable compiled policy set. Build one with [`PolicySet::new`] from a compiler's IR;
+/// decide requests with [`PolicySet::evaluate`].
+#[derive(Clone)]
+pub struct PolicySet {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl core::fmt::Debug for PolicySet {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("PolicySet")
+            .field("statements", &self.inner.stmts.len())
+            .field("keys", &self.inner.key_names.len())
+            .finish()
+    }
+}
+
+/// Sizes of what was built, for `iamc compile` and benchmarks.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Policies.
+    pub policies: usize,
+    /// Statements.
+    pub statements: usize,
+    /// Distinct exact action names in the index.
+    pub exact_actions: usize,
+    /// Wildcard action patterns in the index.
+    pub wildcard_actions: usize,
+    /// Services named by actions.
+    pub services: usize,
+    /// Statements whose action is `*`.
+    pub any_action_statements: usize,
+    /// `NotAction` statements.
+    pub not_action_statements: usize,
+    /// Resource patterns by strategy: any, exact, prefix, general, with variables.
+    pub resource_patterns: [usize; 5],
+    /// Conditions (operator, key) entries.
+    pub conditions: usize,
+    /// Interned condition keys.
+    pub keys: usize,
+    /// SCP levels.
+    pub scp_levels: usize,
+    /// RCP levels.
+    pub rcp_levels: usize,
+    /// Approximate heap bytes held.
+    pub memory_bytes: usize,
+}
+
+fn kind_rank(k: PolicyKind) -> u8 {
+    match k {
+        PolicyKind::Identity => 0,
+        PolicyKind::Resource => 1,
+        PolicyKind::Boundary => 2,
+        PolicyKind::Session => 3,
+        PolicyKind::Scp => 4,
+        PolicyKind::Rcp => 5,
+    }
+}
+
+pub(crate) fn lower_str(s: &str) -> String {
+    if s.is_ascii() {
+        s.to_ascii_lowercase()
+    } else {
+        s.chars().flat_map(char::to_lowercase).collect()
+    }
+}
+
+fn parts(t: &TemplateIr, nkeys: usize) -> Result<Box<[Part]>, BuildError> {
+    t.parts
+        .iter()
+        .map(|p| match p {
+            TemplatePartIr::Text(s) => Ok(Part::Text(s.as_str().into())),
+            TemplatePartIr::Literal(s) => Ok(Part::Lit(s.as_str().into())),
+            TemplatePartIr::Variable { key, default } => {
+                if *key as usize >= nkeys {
+                    return Err(BuildError::KeyOutOfRange { key: *key });
+                }
+                Ok(Part::Var(*key, default.as_deref().map(Box::from)))
+            }
+        })
+        .collect()
+}
+
+fn has_var(t: &TemplateIr) -> bool {
+    t.parts
+        .iter()
+        .any(|p| matches!(p, TemplatePartIr::Variable { .. }))
+}
+
+/// Static glob from template parts without variables (Literal parts stay literal).
+fn static_glob(t: &TemplateIr) -> Glob {
+    let mut buf = TokenBuf::default();
+    for p in &t.parts {
+        match p {
+            TemplatePartIr::Text(s) => buf.push_glob(s.as_bytes()),
+            TemplatePartIr::Literal(s) => buf.push_lit(s.as_bytes()),
+            TemplatePartIr::Variable { .. } => {}
+        }
+    }
+    Glob::from_tokens(buf)
+}
+
+/// Static exact text from template parts without variables.
+fn static_text(t: &TemplateIr) -> String {
+    let mut s = String::new();
+    for p in &t.parts {
+        match p {
+            TemplatePartIr::Text(x) | TemplatePartIr::Literal(x) => s.push_str(x),
+            TemplatePartIr::Variable { .. } => {}
+        }
+    }
+    s
+}
+
+fn pattern(t: &TemplateIr, nkeys: usize) -> Result<Pattern, BuildError> {
+    if has_var(t) {
+        Ok(Pattern::Template(parts(t, nkeys)?))
+    } else {
+        Ok(Pattern::Static(static_glob(t)))
+    }
+}
+
+/// Split static ARN-operator text into six field globs at the first five colons (C-14).
+/// Colons are never wildcards, so splitting the token list equals splitting the text.
+fn arn_fields(t: &TemplateIr) -> Option<Box<[Glob; 6]>> {
+    // Rebuild with a marker-free approach: split each part's text at colons.
+    let mut fields: Vec<TokenBuf> = vec![TokenBuf::default()];
+    for p in &t.parts {
+        let (text, glob) = match p {
+            TemplatePartIr::Text(s) => (s.as_str(), true),
+            TemplatePartIr::Literal(s) => (s.as_str(), false),
+            TemplatePartIr::Variable { .. } => continue,
+        };
+        let mut rest = text;
+        loop {
+            let cut = if fields.len() < 6 {
+                rest.find(':')
+            } else {
+                None
+            };
+            let (head, tail) = match cut {
+                Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+                None => (rest, None),
+            };
+            let cur = fields.last_mut()?;
+            if glob {
+                cur.push_glob(head.as_bytes());
+            } else {
+                cur.push_lit(head.as_bytes());
+            }
+            match tail {
+                Some(t) => {
+                    fields.push(TokenBuf::default());
+                    rest = t;
+                }
+                None => break,
+            }
+        }
+    }
+    if fields.len() != 6 {
+        return None;
+    }
+    let globs: Vec<Glob> = fields.into_iter().map(Glob::from_tokens).collect();
+    let arr: [Glob; 6] = globs.try_into().ok()?;
+    Some(Box::new(arr))
+}
+
+fn invalid(t: &TemplateIr) -> BuildError {
+    BuildError::InvalidValue {
+        value: static_text(t),
+    }
+}
+
+fn values(op: OpKind, vals: &[TemplateIr], nkeys: usize) -> Result<Values, BuildError> {
+    let texts = || vals.iter().map(static_text);
+    Ok(match op {
+        OpKind::StringEquals => Values::Str(
+            vals.iter()
+                .map(|t| {
+                    if has_var(t) {
+                        Ok(StrVal::Template(parts(t, nkeys)?))
+                    } else {
+                        Ok(StrVal::Static(static_text(t).into()))
+                    }
+                })
+                .collect::<Result<_, _>>()?,
+        ),
+        OpKind::StringEqualsIgnoreCase => Values::StrCi(
+            vals.iter()
+                .map(|t| {
+                    if has_var(t) {
+                        Ok(StrVal::Template(parts(t, nkeys)?))
+                    } else {
+                        Ok(StrVal::Static(lower_str(&static_text(t)).into()))
+                    }
+                })
+                .collect::<Result<_, _>>()?,
+        ),
+        OpKind::StringLike => Values::Like(
+            vals.iter()
+                .map(|t| pattern(t, nkeys))
+                .collect::<Result<_, _>>()?,
+        ),
+        OpKind::NumericEquals
+        | OpKind::NumericLessThan
+        | OpKind::NumericLessThanEquals
+        | OpKind::NumericGreaterThan
+        | OpKind::NumericGreaterThanEquals => Values::Num(
+            vals.iter()
+                .map(|t| {
+                    let s = static_text(t);
+                    match Decimal::parse(&s) {
+                        Some(_) => Ok(s.into_boxed_str()),
+                        None => Err(invalid(t)),
+                    }
+                })
+                .collect::<Result<_, _>>()?,
+        ),
+        OpKind::DateEquals
+        | OpKind::DateLessThan
+        | OpKind::DateLessThanEquals
+        | OpKind::DateGreaterThan
+        | OpKind::DateGreaterThanEquals => Values::Date(
+            vals.iter()
+                .map(|t| value::parse_date(&static_text(t)).ok_or_else(|| invalid(t)))
+                .collect::<Result<_, _>>()?,
+        ),
+        OpKind::Bool | OpKind::Null => {
+            let b: Box<[bool]> = vals
+                .iter()
+                .map(|t| value::parse_bool(&static_text(t)).ok_or_else(|| invalid(t)))
+                .collect::<Result<_, _>>()?;
+            if op == OpKind::Bool {
+                Values::Bool(b)
+            } else {
+                Values::Null(b)
+            }
+        }
+        OpKind::Binary => Values::Binary(
+            vals.iter()
+                .map(|t| {
+                    value::base64_decode(&static_text(t))
+                        .map(Vec::into_boxed_slice)
+                        .ok_or_else(|| invalid(t))
+                })
+                .collect::<Result<_, _>>()?,
+        ),
+        OpKind::Ip => Values::Ip(
+            texts()
+                .zip(vals)
+                .map(|(s, t)| Cidr::parse(&s).ok_or_else(|| invalid(t)))
+                .collect::<Result<_, _>>()?,
+        ),
+        OpKind::Arn => Values::Arn(
+            vals.iter()
+                .map(|t| {
+                    if has_var(t) {
+                        Ok(ArnVal::Template(parts(t, nkeys)?))
+                    } else {
+                        Ok(ArnVal::Static(arn_fields(t)))
+                    }
+                })
+                .collect::<Result<_, _>>()?,
+        ),
+    })
+}
+
+impl PolicySet {
+    /// Build the compiled set from IR: sort statements canonically, index actions, type and
+    /// compile every value. Fails only on inconsistent IR (ids out of range, a value that does
+    /// not parse), which a correct compiler never produces.
+    pub fn new(ir: &PolicySetIr) -> Result<PolicySet, BuildError> {
+        let nkeys = ir.keys.len();
+        let mut keys: FxMap<Box<str>, KeyId> = FxMap::default();
+        let mut key_names: Vec<Box<str>> = Vec::with_capacity(nkeys + 1);
+        let mut multivalued = Vec::with_capacity(nkeys + 1);
+        for (i, k) in ir.keys.iter().enumerate() {
+            let name = lower_str(&k.name);
+            keys.entry(name.clone().into_boxed_str())
+                .or_insert(i as KeyId);
+            key_names.push(name.into_boxed_str());
+            multivalued.push(k.multivalued);
+        }
+        // E-12 needs aws:PrincipalArn from the context even when no condition uses it.
+        let principal_arn_key = match keys.get("aws:principalarn") {
+            Some(&id) => id,
+            None => {
+                let id = key_names.len() as KeyId;
+                keys.insert("aws:principalarn".into(), id);
+                key_names.push("aws:principalarn".into());
+                multivalued.push(false);
+                id
+            }
+        };
+
+        let mut order: Vec<&ir::PolicyIr> = ir.policies.iter().collect();
+        order.sort_by_key(|p| (kind_rank(p.kind), p.level, p.index));
+        let mut stmts = Vec::new();
+        let mut policies = Vec::with_capacity(order.len());
+        let mut actions = ActionIndex::default();
+        for p in order {
+            match p.kind {
+                PolicyKind::Scp if p.level >= ir.scp_levels => {
+                    return Err(BuildError::LevelOutOfRange { level: p.level })
+                }
+                PolicyKind::Rcp if p.level >= ir.rcp_levels => {
+                    return Err(BuildError::LevelOutOfRange { level: p.level })
+                }
+                _ => {}
+            }
+            policies.push(PolicyInfo {
+                kind: p.kind,
+                level: p.level,
+                index: p.index,
+                name: p.name.clone(),
+                sids: p.statements.iter().map(|s| s.sid.clone()).collect(),
+            });
+            for s in &p.statements {
+                let id = u32::try_from(stmts.len()).map_err(|_| BuildError::TooManyStatements)?;
+                index_actions(&mut actions, id, s.not_action, &s.actions);
+                let conds = s
+                    .conditions
+                    .iter()
+                    .map(|c| {
+                        if c.key as usize >= nkeys {
+                            return Err(BuildError::KeyOutOfRange { key: c.key });
+                        }
+                        Ok(Cond {
+                            key: c.key,
+                            set: c.set,
+                            op: c.op,
+                            negated: c.negated,
+                            if_exists: c.if_exists,
+                            values: values(c.op, &c.values, nkeys)?,
+                        })
+                    })
+                    .collect::<Result<_, _>>()?;
+                stmts.push(Stmt {
+                    allow: s.allow,
+                    kind: p.kind,
+                    level: p.level,
+                    policy: p.index,
+                    index: s.index,
+                    principal: s.principal.as_ref().map(|pr| Principal {
+                        negated: pr.negated,
+                        wildcard: pr.wildcard,
+                        entries: pr.entries.iter().map(|e| e.as_str().into()).collect(),
+                    }),
+                    not_resource: s.not_resource,
+                    resources: s
+                        .resources
+                        .iter()
+                        .map(|t| pattern(t, nkeys))
+                        .collect::<Result<_, _>>()?,
+                    conds,
+                });
+            }
+        }
+        for list in actions.services.values_mut() {
+            for v in list.exact.values_mut() {
+                v.sort_unstable();
+                v.dedup();
+            }
+        }
+        let has_boundary = ir.policies.iter().any(|p| p.kind == PolicyKind::Boundary);
+        let has_session = ir.policies.iter().any(|p| p.kind == PolicyKind::Session);
+        Ok(PolicySet {
+            inner: Arc::new(Inner {
+                stmts,
+                actions,
+                keys,
+                key_names,
+                multivalued,
+                principal_arn_key,
+                scp_levels: ir.scp_levels,
+                rcp_levels: ir.rcp_levels,
+                has_boundary,
+                has_session,
+                management_account: ir.management_account.as_deref().map(Box::from),
+                policies,
+            }),
+        })
+    }
+
+    /// The id of a condition key (case-insensitive, C-2), for building
+    /// [`crate::InternedRequest`]s; `None` when no policy in the set uses the key.
+    pub fn key_id(&self, name: &str) -> Option<KeyId> {
+        if name.bytes().all(|b| !b.is_ascii_uppercase()) && name.is_ascii() {
+            return self.inner.keys.get(name).copied();
+        }
+        self.inner.keys.get(lower_str(name).as_str()).copied()
+    }
+
+    /// Metadata of every policy, in canonical order.
+    pub fn policies(&self) -> &[PolicyInfo] {
+        &self.inner.policies
+    }
+
+    /// The Sid of a statement, if it has one.
+    pub fn sid(&self, r: &crate::decision::StatementRef) -> Option<&str> {
+        self.inner
+            .policies
+            .iter()
+            .find(|p| p.kind == r.kind && p.level == r.level && p.index == r.policy)
+            .and_then(|p| p.sids.get(r.statement as usize))
+            .and_then(|s| s.as_deref())
+    }
+
+    /// What was built, with sizes.
+    pub fn stats(&self) -> Stats {
+        let i = &self.inner;
+        let mut st = Stats {
+            policies: i.policies.len(),
+            statements: i.stmts.len(),
+            services: i.actions.services.len(),
+            any_action_statements: i.actions.always.len(),
+            not_action_statements: i.actions.not_actions.len(),
+            keys: i.key_names.len(),
+            scp_levels: i.scp_levels as usize,
+            rcp_levels: i.rcp_levels as usize,
+            ..Stats::default()
+        };
+        let mut mem = i.stmts.capacity() * core::mem::size_of::<Stmt>();
+        for s in i.actions.services.values() {
+            st.exact_actions += s.exact.len();
+            st.wildcard_actions += s.globs.len();
+            mem += s
+                .exact
+                .iter()
+                .map(|(k, v)| k.len() + v.capacity() * 4 + 32)
+                .sum::<usize>();
+            mem += s
+                .globs
+                .iter()
+                .map(|(g, _)| g.memory_usage() + 40)
+                .sum::<usize>();
+        }
+        for s in &i.stmts {
+            st.conditions += s.conds.len();
+            mem += s.conds.len() * core::mem::size_of::<Cond>();
+            for r in s.resources.iter() {
+                mem += core::mem::size_of::<Pattern>();
+                let slot = match r {
+                    Pattern::Static(Glob::Any) => 0,
+                    Pattern::Static(Glob::Exact(_)) => 1,
+                    Pattern::Static(Glob::Prefix(_)) => 2,
+                    Pattern::Static(Glob::General { .. }) => 3,
+                    Pattern::Template(_) => 4,
+                };
+                if let Pattern::Static(g) = r {
+                    mem += g.memory_usage();
+                }
+                st.resource_patterns[slot] += 1;
+            }
+        }
+        mem += i.key_names.iter().map(|k| k.len() * 2 + 24).sum::<usize>();
+        st.memory_bytes = mem;
+        st
+    }
+
+    /// Create the per-thread scratch space [`PolicySet::evaluate`] needs. Reuse it across
+    /// calls: after its buffers have grown once, evaluation allocates nothing.
+    pub fn create_scratch(&self) -> crate::Scratch {
+        crate::Scratch::new(self.inner.key_names.len(), self.inner.scp_levels as usize)
+    }
+}
+
+/// Index one statement's action patterns (A-2 case-folded, A-3 globs, A-7 NotAction).
+fn index_actions(idx: &mut ActionIndex, id: u32, not_action: bool, patterns: &[String]) {
+    if not_action {
+        let globs = patterns.iter().map(|p| Glob::new(&lower_str(p))).collect();
+        idx.not_actions.push((id, globs));
+        return;
+    }
+    let mut any = false;
+    for p in patterns {
+        let p = lower_str(p);
+        if p.bytes().all(|b| b == b'*') {
+            any = true;
+            continue;
+        }
+        let (service, name) = match p.split_once(':') {
+            Some(x) => x,
+            // G-9 rejects these; an IR without a colon can match only the same literal text,
+            // which a request action (always `prefix:name`) never is.
+            None => continue,
+        };
+        let entry = idx.services.entry(service.as_bytes().into()).or_default();
+        if name.contains(['*', '?']) {
+            entry.globs.push((Glob::new(name), id));
+        } else {
+            entry
+                .exact
+                .entry(name.as_bytes().into())
+                .or_default()
+                .push(id);
+        }
+    }
+    if any {
+        idx.always.push(id);
+    }
+}
