@@ -561,6 +561,26 @@ impl Catalog {
             .flat_map(|(p, s)| s.actions.values().map(move |a| format!("{p}:{}", a.name)))
     }
 
+    /// The known actions (`prefix:Name`, documented casing, sorted) an action pattern matches
+    /// `*` matches every action; an unknown service matches none.
+    pub fn actions_matching(&self, pattern: &str) -> Vec<String> {
+        let mut out: Vec<String> = if pattern == "*" {
+            self.actions().collect()
+        } else {
+            let Some((prefix, name)) = pattern.split_once(':') else {
+                return Vec::new();
+            };
+            let lp = prefix.to_lowercase();
+            self.matching_actions(&lp, name)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|a| format!("{lp}:{}", a.name))
+                .collect()
+        };
+        out.sort_unstable();
+        out
+    }
+
     /// What is known about a condition key (case-insensitive, C-2; templated keys by their
     /// surrounding text), `None` for an unknown key.
     pub fn key_info(&self, key: &str) -> Option<&KeyInfo> {
@@ -949,6 +969,12 @@ mod tests {
         assert_eq!(c.key_type("aws:PrincipalTag/team"), Some("String"));
         assert_eq!(c.key_info("aws:TagKeys").unwrap().valued, Valued::Multi);
         assert_eq!(c.key_type("aws:NoSuchKey"), None);
+        assert_eq!(
+            c.actions_matching("RDS:*DBInstance"),
+            vec!["rds:CreateDBInstance", "rds:DeleteDBInstance"]
+        );
+        assert_eq!(c.actions_matching("*").len(), 4);
+        assert!(c.actions_matching("nope:*").is_empty());
     }
 
     #[test]
