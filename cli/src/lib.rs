@@ -1,1 +1,179 @@
 //! Library side of the `iamc` tool: engines behind one trait, scenario evaluation, printers.
+//!
+//! - [`engine`]: the [`engine::Engine`] trait (prepare a policy set once, decide many requests)
+//!   and the engines `--engine` selects;
+//! - [`eval`]: `iamc eval`, scenario files through one or more engines, JSON lines out;
+//! - [`check`]: `iamc check`, policy files through the parser and the policy checks.
+//!
+//! [`run`] is the whole program behind `main`, with its output streams passed in so tests can
+//! drive it in-process.
+
+pub mod check;
+pub mod engine;
+pub mod eval;
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use iamc_compiler::ast::PolicyKind;
+use iamc_compiler::check::Catalog;
+
+use crate::engine::EngineChoice;
+use crate::eval::{EvalOptions, Input};
+
+/// iamc: a compiler and runtime for AWS IAM policies.
+#[derive(Debug, Parser)]
+#[command(name = "iamc", version, about)]
+pub struct Cli {
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Decide every request of scenario files and compare with their expectations.
+    ///
+    /// Prints one JSON line per request (stdout) and a summary (stderr). Without --scenarios,
+    /// runs the embedded example (corpus/seeds/rds_mfa_example.json). Exits non-zero on any
+    /// disagreement or file error.
+    Eval {
+        /// Scenario files: {"scenarios":[...]}, one scenario, an array, or JSON lines (.jsonl).
+        #[arg(long, short = 's', value_name = "FILE", num_args = 1..)]
+        scenarios: Vec<PathBuf>,
+        /// The engine that decides.
+        #[arg(long, value_enum, default_value_t = EngineChoice::Reference)]
+        engine: EngineChoice,
+        /// Also print a JSON summary as the last line of stdout.
+        #[arg(long)]
+        json_summary: bool,
+        /// List the parser warnings about the scenarios' policies (otherwise only counted).
+        #[arg(long)]
+        warnings: bool,
+    },
+    /// Parse policy files and report every error and warning with its JSON path.
+    ///
+    /// Exits non-zero when any file has an error.
+    Check {
+        /// Policy files: a bare document, a PolicyVersion wrapper, or URL-encoded.
+        #[arg(value_name = "FILE", required = true)]
+        files: Vec<PathBuf>,
+        /// One JSON line per diagnostic, then a summary line.
+        #[arg(long)]
+        json: bool,
+        /// The kind of policy the files are (decides e.g. whether Principal is allowed).
+        #[arg(long, value_enum, default_value_t = KindArg::Identity)]
+        kind: KindArg,
+        /// The IAM service reference (iam-service-reference.json) for the action and
+        /// condition-key checks.
+        #[arg(long, value_name = "FILE")]
+        catalog: Option<PathBuf>,
+    },
+}
+
+/// `--kind` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    /// Identity-based policy.
+    Identity,
+    /// Resource-based policy.
+    Resource,
+    /// Permissions boundary.
+    Boundary,
+    /// Session policy.
+    Session,
+    /// Service control policy.
+    Scp,
+    /// Resource control policy.
+    Rcp,
+}
+
+impl From<KindArg> for PolicyKind {
+    fn from(k: KindArg) -> PolicyKind {
+        match k {
+            KindArg::Identity => PolicyKind::Identity,
+            KindArg::Resource => PolicyKind::Resource,
+            KindArg::Boundary => PolicyKind::Boundary,
+            KindArg::Session => PolicyKind::Session,
+            KindArg::Scp => PolicyKind::Scp,
+            KindArg::Rcp => PolicyKind::Rcp,
+        }
+    }
+}
+
+/// Exit status for a run that found problems (disagreements, file errors, policy errors).
+pub const EXIT_FAILED: u8 = 1;
+
+/// Parse `args` (including the program name) and run; clap reports usage errors itself
+/// (exit status 2).
+pub fn main_with_args<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    run(cli, &mut stdout.lock(), &mut stderr.lock())
+}
+
+/// Run a parsed command line.
+pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
+    let result = match cli.command {
+        Command::Eval {
+            scenarios,
+            engine,
+            json_summary,
+            warnings,
+        } => {
+            let inputs: Vec<Input> = if scenarios.is_empty() {
+                vec![Input::default_example()]
+            } else {
+                scenarios.into_iter().map(Input::File).collect()
+            };
+            let opts = EvalOptions {
+                json_summary,
+                show_warnings: warnings,
+            };
+            eval::eval(&inputs, &engine.engines(), opts, out, err).map(|s| s.ok())
+        }
+        Command::Check {
+            files,
+            json,
+            kind,
+            catalog,
+        } => {
+            let catalog = match catalog.map(|p| Catalog::load(&p)).transpose() {
+                Ok(c) => c,
+                Err(e) => {
+                    // Best effort: stderr may be closed too.
+                    let _ = writeln!(err, "{e}");
+                    return ExitCode::from(EXIT_FAILED);
+                }
+            };
+            let opts = check::CheckOptions {
+                kind: kind.into(),
+                json,
+                catalog: catalog.as_ref(),
+            };
+            check::check(&files, opts, out, err).map(|s| s.ok())
+        }
+    };
+    let flushed = out.flush().and_then(|()| err.flush());
+    match (result, flushed) {
+        (Ok(true), Ok(())) => ExitCode::SUCCESS,
+        (Ok(false), _) => ExitCode::from(EXIT_FAILED),
+        (Err(e), _) | (Ok(true), Err(e)) => {
+            // A closed stdout (`iamc eval | head`) ends the run; say so if stderr still works.
+            let _ = writeln!(err, "iamc: cannot write output: {e}");
+            ExitCode::from(EXIT_FAILED)
+        }
+    }
+}

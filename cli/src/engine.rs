@@ -1,0 +1,104 @@
+//! Engines behind one interface, so `iamc eval` can run any of them (or several and compare).
+//!
+//! An engine works in two steps, which is the shape a compiling engine needs:
+//! 1. [`Engine::prepare`] takes a parsed [`PolicySet`] once (the compiled engine lowers it into
+//!    its runtime form here; the reference engine just keeps it);
+//! 2. [`Prepared::decide`] decides any number of requests against the prepared set.
+//!
+//! Scenario requests that share a policy set share one `Arc`, so callers prepare once per
+//! distinct `Arc` (see [`crate::eval`]).
+//!
+//! To add an engine: implement [`Engine`], add a variant to [`EngineChoice`] and list it in
+//! [`EngineChoice::engines`].
+
+use std::sync::Arc;
+
+use iamc_compiler::ast::PolicySet;
+use iamc_compiler::decision::Outcome;
+use iamc_compiler::request::Request;
+
+/// A way of deciding requests (DESIGN.md, "Evaluation, exactly").
+pub trait Engine {
+    /// The engine's name, as printed in the `engine` field of `iamc eval` output.
+    fn name(&self) -> &str;
+
+    /// Prepare a policy set for deciding requests (compile it, for a compiling engine).
+    /// An `Err` is reported for every request that needs this set.
+    fn prepare(&self, set: &Arc<PolicySet>) -> Result<Box<dyn Prepared>, String>;
+}
+
+/// A policy set prepared by an [`Engine`].
+pub trait Prepared {
+    /// Decide one request (E-1). An `Err` means the engine could not decide it (for example a
+    /// request over a runtime limit); it is reported, never turned into a decision.
+    fn decide(&self, request: &Request) -> Result<Outcome, String>;
+}
+
+/// The reference interpreter (`iamc_reference::evaluate`): the plain rule-by-rule engine every
+/// other engine is checked against.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReferenceEngine;
+
+struct ReferencePrepared {
+    set: Arc<PolicySet>,
+}
+
+impl Engine for ReferenceEngine {
+    fn name(&self) -> &str {
+        "reference"
+    }
+
+    fn prepare(&self, set: &Arc<PolicySet>) -> Result<Box<dyn Prepared>, String> {
+        Ok(Box::new(ReferencePrepared {
+            set: Arc::clone(set),
+        }))
+    }
+}
+
+impl Prepared for ReferencePrepared {
+    fn decide(&self, request: &Request) -> Result<Outcome, String> {
+        Ok(iamc_reference::evaluate(&self.set, request))
+    }
+}
+
+/// The engines `--engine` can select.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum EngineChoice {
+    /// The reference interpreter.
+    #[default]
+    Reference,
+}
+
+impl EngineChoice {
+    /// The engines to run, in output order. With more than one, every request is decided by
+    /// each and any difference between them counts as a disagreement.
+    pub fn engines(self) -> Vec<Box<dyn Engine>> {
+        match self {
+            EngineChoice::Reference => vec![Box::new(ReferenceEngine)],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use iamc_compiler::decision::Decision;
+
+    #[test]
+    fn reference_engine_denies_implicitly_without_policies() {
+        let engine = ReferenceEngine;
+        let prepared = engine.prepare(&Arc::new(PolicySet::default())).unwrap();
+        let req = Request {
+            principal: "arn:aws:iam::111122223333:user/alice".into(),
+            action: "s3:GetObject".into(),
+            resource: "*".into(),
+            ..Request::default()
+        };
+        let outcome = prepared.decide(&req).unwrap();
+        // E-4: nothing allows, so the request is implicitly denied.
+        assert_eq!(outcome.decision, Decision::ImplicitDeny);
+        assert_eq!(outcome.deciding, None);
+    }
+}

@@ -1,0 +1,521 @@
+//! `iamc eval`: decide every request of some scenario files and compare with expectations.
+//!
+//! Output contract:
+//! - **stdout**: one JSON object a line per (request, engine), fields in this order: `file`,
+//!   `scenario`, `index`, `id`, `rule` (when given), `engine`, `decision`, `deciding`, and
+//!   `expect` + `agrees` when the request has an expectation. `deciding` is the statement that
+//!   decided (DESIGN.md, "The deciding statement"):
+//!   `{"kind":"identity","level":0,"policy":1,"statement":2,"sid":"..."}`, or `null` for an
+//!   implicit deny. A request an engine cannot decide gets `"decision":"error"` and `"error"`.
+//!   With `--json-summary` a last line `{"summary":{...}}` follows.
+//! - **stderr**: file errors as `file: path: message`, then a human summary.
+//! - **exit status**: non-zero when any file failed to load, any request disagrees with its
+//!   expectation, any engine failed, or (with several engines) the engines disagree.
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::sync::Arc;
+
+use iamc_compiler::ast::{Policy, PolicyKind, PolicyRef, PolicySet, StatementRef};
+use iamc_compiler::decision::{Decision, Outcome};
+use iamc_compiler::scenario::{self, Loaded, ScenarioRequest};
+use serde_json::{json, Value};
+
+use crate::engine::{Engine, Prepared};
+
+/// The embedded default example (`corpus/seeds/rds_mfa_example.json`), run by `iamc eval`
+/// without `--scenarios`.
+pub const DEFAULT_EXAMPLE: &str = include_str!("../../corpus/seeds/rds_mfa_example.json");
+
+/// The name the embedded example is reported under.
+pub const DEFAULT_EXAMPLE_NAME: &str = "corpus/seeds/rds_mfa_example.json";
+
+/// One scenario input: a name (for messages and the format) and where its bytes come from.
+#[derive(Clone, Debug)]
+pub enum Input {
+    /// A file to read.
+    File(std::path::PathBuf),
+    /// Bytes in memory (the embedded example), with the name to report.
+    Embedded {
+        /// The name used in output and errors.
+        name: String,
+        /// The text.
+        text: &'static str,
+    },
+}
+
+impl Input {
+    /// The embedded default example.
+    pub fn default_example() -> Input {
+        Input::Embedded {
+            name: DEFAULT_EXAMPLE_NAME.to_string(),
+            text: DEFAULT_EXAMPLE,
+        }
+    }
+
+    fn name(&self) -> String {
+        match self {
+            Input::File(p) => p.display().to_string(),
+            Input::Embedded { name, .. } => name.clone(),
+        }
+    }
+
+    fn load(&self) -> Result<Loaded, Vec<iamc_compiler::Error>> {
+        match self {
+            Input::File(p) => scenario::load_file(p),
+            Input::Embedded { name, text } => scenario::load_bytes(name, text.as_bytes()),
+        }
+    }
+}
+
+/// Options of `iamc eval`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct EvalOptions {
+    /// Print a JSON summary line last on stdout.
+    pub json_summary: bool,
+    /// List the parser warnings about the scenario files' policies (otherwise only counted).
+    pub show_warnings: bool,
+}
+
+/// One request whose decision differs from its expectation (or between engines).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Disagreement {
+    /// The scenario file.
+    pub file: String,
+    /// The scenario name.
+    pub scenario: String,
+    /// The request's index in its scenario.
+    pub index: usize,
+    /// The request's id.
+    pub id: String,
+    /// The engine.
+    pub engine: String,
+    /// What was expected (the expectation, or the first engine's decision).
+    pub expected: String,
+    /// What the engine decided.
+    pub got: String,
+}
+
+impl std::fmt::Display for Disagreement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: scenario {:?} request {} (id {:?}): expected {}, got {} [{}]",
+            self.file, self.scenario, self.index, self.id, self.expected, self.got, self.engine
+        )
+    }
+}
+
+/// What a run of `iamc eval` found.
+#[derive(Clone, Debug, Default)]
+pub struct EvalSummary {
+    /// Input files.
+    pub files: usize,
+    /// Files that failed to load.
+    pub files_failed: usize,
+    /// Errors in those files.
+    pub file_errors: usize,
+    /// Parser warnings about the files' policies.
+    pub warnings: usize,
+    /// Requests loaded.
+    pub requests: usize,
+    /// Decisions made (one per request per engine), by kind: allow, explicit, implicit.
+    pub decisions: [usize; 3],
+    /// Requests an engine could not decide (or sets it could not prepare).
+    pub engine_errors: usize,
+    /// Decisions compared with an expectation.
+    pub checked: usize,
+    /// Of those, how many agreed.
+    pub agreed: usize,
+    /// Every disagreement, in output order.
+    pub disagreements: Vec<Disagreement>,
+}
+
+impl EvalSummary {
+    /// Whether the run succeeded (exit status 0).
+    pub fn ok(&self) -> bool {
+        self.files_failed == 0 && self.engine_errors == 0 && self.disagreements.is_empty()
+    }
+
+    fn to_json(&self, engines: &[Box<dyn Engine>]) -> Value {
+        json!({"summary": {
+            "engines": engines.iter().map(|e| e.name()).collect::<Vec<_>>(),
+            "files": self.files,
+            "files_failed": self.files_failed,
+            "file_errors": self.file_errors,
+            "warnings": self.warnings,
+            "requests": self.requests,
+            "decisions": {
+                "allow": self.decisions[0],
+                "explicit_deny": self.decisions[1],
+                "implicit_deny": self.decisions[2],
+            },
+            "engine_errors": self.engine_errors,
+            "checked": self.checked,
+            "agree": self.agreed,
+            "disagree": self.disagreements.len(),
+            "ok": self.ok(),
+        }})
+    }
+}
+
+fn decision_slot(d: Decision) -> usize {
+    match d {
+        Decision::Allow => 0,
+        Decision::ExplicitDeny => 1,
+        Decision::ImplicitDeny => 2,
+    }
+}
+
+/// The policy a [`PolicyRef`] names in a set.
+pub fn policy_at(set: &PolicySet, r: PolicyRef) -> Option<&Policy> {
+    match r.kind {
+        PolicyKind::Identity => set.identity.get(r.index),
+        PolicyKind::Resource => set.resource.as_ref().filter(|_| r.index == 0),
+        PolicyKind::Boundary => set.boundaries.get(r.index),
+        PolicyKind::Session => set.session.as_ref().filter(|_| r.index == 0),
+        PolicyKind::Scp => set.scps.get(r.level)?.get(r.index),
+        PolicyKind::Rcp => set.rcps.get(r.level)?.get(r.index),
+    }
+}
+
+/// The `deciding` field as JSON text, fields in a fixed order: where the deciding statement
+/// is and its Sid from the AST; `null` when nothing decided (implicit deny).
+pub fn deciding_json(set: &PolicySet, deciding: Option<StatementRef>) -> String {
+    let Some(s) = deciding else {
+        return "null".to_string();
+    };
+    let sid = policy_at(set, s.policy)
+        .and_then(|p| p.statements.iter().find(|st| st.index == s.statement))
+        .and_then(|st| st.sid.clone());
+    let mut obj = String::new();
+    field(&mut obj, "kind", &json!(s.policy.kind.as_str()));
+    field(&mut obj, "level", &json!(s.policy.level));
+    field(&mut obj, "policy", &json!(s.policy.index));
+    field(&mut obj, "statement", &json!(s.statement));
+    field(&mut obj, "sid", &json!(sid));
+    obj.push('}');
+    obj
+}
+
+/// Append `"key":value` to a JSON object under construction (keeps the field order stable,
+/// which serde_json's default map does not).
+fn field(line: &mut String, key: &str, value: &Value) {
+    field_raw(line, key, &value.to_string());
+}
+
+/// Append `"key":<raw JSON text>`.
+fn field_raw(line: &mut String, key: &str, raw: &str) {
+    line.push(if line.is_empty() { '{' } else { ',' });
+    line.push_str(&Value::String(key.to_string()).to_string());
+    line.push(':');
+    line.push_str(raw);
+}
+
+/// Prepared sets, one per distinct `Arc<PolicySet>` and engine. Requests that share the
+/// scenario's set share its `Arc`, so each set is prepared once.
+struct PreparedCache {
+    entries: HashMap<(usize, usize), (Arc<PolicySet>, Result<Box<dyn Prepared>, String>)>,
+}
+
+impl PreparedCache {
+    fn get(
+        &mut self,
+        engine_index: usize,
+        engine: &dyn Engine,
+        set: &Arc<PolicySet>,
+    ) -> &Result<Box<dyn Prepared>, String> {
+        // Keyed by address; the entry keeps the `Arc` alive so the address is not reused.
+        let key = (engine_index, Arc::as_ptr(set) as usize);
+        &self
+            .entries
+            .entry(key)
+            .or_insert_with(|| (Arc::clone(set), engine.prepare(set)))
+            .1
+    }
+}
+
+/// Run `inputs` through `engines`, writing request lines to `out` and messages to `err`.
+pub fn eval(
+    inputs: &[Input],
+    engines: &[Box<dyn Engine>],
+    opts: EvalOptions,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<EvalSummary> {
+    let mut sum = EvalSummary {
+        files: inputs.len(),
+        ..EvalSummary::default()
+    };
+    for input in inputs {
+        let file = input.name();
+        let loaded = match input.load() {
+            Ok(l) => l,
+            Err(errors) => {
+                sum.files_failed += 1;
+                sum.file_errors += errors.len();
+                for e in &errors {
+                    writeln!(err, "{e}")?;
+                }
+                continue;
+            }
+        };
+        sum.warnings += loaded.warnings.len();
+        if opts.show_warnings {
+            for w in &loaded.warnings {
+                writeln!(err, "warning: {w}")?;
+            }
+        }
+        let mut cache = PreparedCache {
+            entries: HashMap::new(),
+        };
+        for sc in &loaded.scenarios {
+            for req in &sc.requests {
+                sum.requests += 1;
+                let rule = req.rule.as_deref().or(sc.rule.as_deref());
+                let mut first: Option<Decision> = None;
+                for (ei, engine) in engines.iter().enumerate() {
+                    let result = match cache.get(ei, engine.as_ref(), &req.policies) {
+                        Ok(prepared) => prepared.decide(&req.request),
+                        Err(e) => Err(format!("cannot prepare the policy set: {e}")),
+                    };
+                    let line = request_line(&file, &sc.name, req, rule, engine.name(), &result);
+                    writeln!(out, "{line}")?;
+                    let outcome = match result {
+                        Ok(o) => o,
+                        Err(e) => {
+                            sum.engine_errors += 1;
+                            writeln!(
+                                err,
+                                "{file}: scenario {:?} request {} (id {:?}): engine {}: {e}",
+                                sc.name,
+                                req.index,
+                                req.id,
+                                engine.name()
+                            )?;
+                            continue;
+                        }
+                    };
+                    sum.decisions[decision_slot(outcome.decision)] += 1;
+                    let mut disagree = |expected: Decision| {
+                        sum.disagreements.push(Disagreement {
+                            file: file.clone(),
+                            scenario: sc.name.clone(),
+                            index: req.index,
+                            id: req.id.clone(),
+                            engine: engine.name().to_string(),
+                            expected: expected.to_string(),
+                            got: outcome.decision.to_string(),
+                        })
+                    };
+                    match req.expect {
+                        Some(expected) => {
+                            sum.checked += 1;
+                            if expected == outcome.decision {
+                                sum.agreed += 1;
+                            } else {
+                                disagree(expected);
+                            }
+                        }
+                        // Without an expectation, several engines are checked against the
+                        // first one.
+                        None => match first {
+                            Some(f) if f != outcome.decision => disagree(f),
+                            _ => {}
+                        },
+                    }
+                    first.get_or_insert(outcome.decision);
+                }
+            }
+        }
+    }
+    if opts.json_summary {
+        writeln!(out, "{}", sum.to_json(engines))?;
+    }
+    write_human_summary(&sum, engines, err)?;
+    Ok(sum)
+}
+
+fn request_line(
+    file: &str,
+    scenario: &str,
+    req: &ScenarioRequest,
+    rule: Option<&str>,
+    engine: &str,
+    result: &Result<Outcome, String>,
+) -> String {
+    let mut line = String::new();
+    field(&mut line, "file", &json!(file));
+    field(&mut line, "scenario", &json!(scenario));
+    field(&mut line, "index", &json!(req.index));
+    field(&mut line, "id", &json!(req.id));
+    if let Some(rule) = rule {
+        field(&mut line, "rule", &json!(rule));
+    }
+    field(&mut line, "engine", &json!(engine));
+    match result {
+        Ok(outcome) => {
+            field(&mut line, "decision", &json!(outcome.decision.as_str()));
+            field_raw(
+                &mut line,
+                "deciding",
+                &deciding_json(&req.policies, outcome.deciding),
+            );
+            if let Some(expected) = req.expect {
+                field(&mut line, "expect", &json!(expected.as_str()));
+                field(&mut line, "agrees", &json!(expected == outcome.decision));
+            }
+        }
+        Err(e) => {
+            field(&mut line, "decision", &json!("error"));
+            field(&mut line, "error", &json!(e));
+            if let Some(expected) = req.expect {
+                field(&mut line, "expect", &json!(expected.as_str()));
+                field(&mut line, "agrees", &json!(false));
+            }
+        }
+    }
+    line.push('}');
+    line
+}
+
+fn write_human_summary(
+    sum: &EvalSummary,
+    engines: &[Box<dyn Engine>],
+    err: &mut dyn Write,
+) -> io::Result<()> {
+    let names: Vec<&str> = engines.iter().map(|e| e.name()).collect();
+    writeln!(
+        err,
+        "iamc eval: {} request(s) from {} file(s), engine {}",
+        sum.requests,
+        sum.files,
+        names.join(", ")
+    )?;
+    writeln!(
+        err,
+        "  decisions: allow {}, explicit_deny {}, implicit_deny {}",
+        sum.decisions[0], sum.decisions[1], sum.decisions[2]
+    )?;
+    writeln!(
+        err,
+        "  expectations: {} checked, {} agree, {} disagree",
+        sum.checked,
+        sum.agreed,
+        sum.disagreements.len()
+    )?;
+    if sum.warnings > 0 {
+        writeln!(
+            err,
+            "  warnings: {} about the scenario policies (list them with --warnings)",
+            sum.warnings
+        )?;
+    }
+    if sum.engine_errors > 0 {
+        writeln!(err, "  engine errors: {}", sum.engine_errors)?;
+    }
+    if sum.files_failed > 0 {
+        writeln!(
+            err,
+            "  files that failed to load: {} ({} error(s), listed above)",
+            sum.files_failed, sum.file_errors
+        )?;
+    }
+    if !sum.disagreements.is_empty() {
+        writeln!(err, "  disagreements:")?;
+        for d in &sum.disagreements {
+            writeln!(err, "    {d}")?;
+        }
+    }
+    writeln!(err, "  result: {}", if sum.ok() { "ok" } else { "FAILED" })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::engine::EngineChoice;
+
+    fn run(inputs: &[Input]) -> (EvalSummary, String, String) {
+        let mut out = Vec::new();
+        let mut err = Vec::new();
+        let sum = eval(
+            inputs,
+            &EngineChoice::Reference.engines(),
+            EvalOptions {
+                json_summary: true,
+                show_warnings: false,
+            },
+            &mut out,
+            &mut err,
+        )
+        .unwrap();
+        (
+            sum,
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(err).unwrap(),
+        )
+    }
+
+    #[test]
+    fn default_example_agrees_and_names_deciding_statements() {
+        let (sum, out, err) = run(&[Input::default_example()]);
+        assert!(sum.ok(), "{err}");
+        assert!(sum.requests >= 8);
+        assert_eq!(sum.checked, sum.requests);
+        assert!(sum.decisions.iter().all(|&n| n > 0), "{sum:?}");
+        let lines: Vec<Value> = out
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), sum.requests + 1);
+        // seed 004: BlockMostAccessUnlessSignedInWithMFA denies without MFA (C-5).
+        let no_mfa = lines
+            .iter()
+            .find(|l| l["id"] == "rds_describe_without_mfa")
+            .unwrap();
+        assert_eq!(no_mfa["decision"], "explicit_deny");
+        assert_eq!(
+            no_mfa["deciding"]["sid"],
+            "BlockMostAccessUnlessSignedInWithMFA"
+        );
+        assert_eq!(no_mfa["deciding"]["kind"], "identity");
+        let summary = &lines[lines.len() - 1]["summary"];
+        assert_eq!(summary["disagree"], 0);
+    }
+
+    #[test]
+    fn disagreement_and_file_errors_fail() {
+        let wrong = r#"{"identity_policies":[],"requests":[
+            {"id":"x","principal":"arn:aws:iam::111122223333:user/a","action":"s3:GetObject",
+             "expect":"allow"}]}"#;
+        let (sum, out, err) = run(&[Input::Embedded {
+            name: "wrong.json".into(),
+            text: wrong,
+        }]);
+        assert!(!sum.ok());
+        assert_eq!(sum.disagreements.len(), 1);
+        assert!(out.contains(r#""agrees":false"#), "{out}");
+        assert!(
+            err.contains(
+                r#"wrong.json: scenario "scenario" request 0 (id "x"): expected allow, got implicit_deny"#
+            ),
+            "{err}"
+        );
+
+        let (sum, _, err) = run(&[
+            Input::Embedded {
+                name: "bad.json".into(),
+                text: r#"{"requests":[{"principal":"p"}]}"#,
+            },
+            Input::default_example(),
+        ]);
+        assert_eq!(sum.files_failed, 1);
+        assert!(sum.requests >= 8, "the other file still runs");
+        assert!(
+            err.contains(r#"bad.json: $.requests[0]: missing required element "action""#),
+            "{err}"
+        );
+    }
+}
