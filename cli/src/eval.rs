@@ -215,8 +215,11 @@ fn field_raw(line: &mut String, key: &str, raw: &str) {
 /// Prepared sets, one per distinct `Arc<PolicySet>` and engine. Requests that share the
 /// scenario's set share its `Arc`, so each set is prepared once.
 struct PreparedCache {
-    entries: HashMap<(usize, usize), (Arc<PolicySet>, Result<Box<dyn Prepared>, String>)>,
+    entries: HashMap<(usize, usize), CacheEntry>,
 }
+
+/// A prepared set (or why it could not be prepared), with the `Arc` it was prepared from.
+type CacheEntry = (Arc<PolicySet>, Result<Box<dyn Prepared>, String>);
 
 impl PreparedCache {
     fn get(
