@@ -6,6 +6,7 @@
 //! candidate Denies in order and stop at the first that applies (it decides, E-3); then test
 //! the Allows, skipping every statement whose group is already satisfied; combine (E-5 … E-19).
 
+use core::cell::Cell;
 use core::cmp::Ordering;
 
 use crate::decision::{Decision, Outcome, PolicyKind, StatementRef};
@@ -22,10 +23,9 @@ use crate::value::{self, Decimal};
 pub struct Scratch {
     cands: Vec<u32>,
     action: Vec<u8>,
-    key: String,
-    /// Context index + 1 per key id; 0 = absent.
-    slots: Vec<u32>,
-    touched: Vec<KeyId>,
+    /// Lazy context resolution cache, one cell per key id (see `NamedCtx`).
+    cache: Vec<Cell<u64>>,
+    generation: u64,
     scp_ok: Vec<bool>,
     toks: TokenBuf,
     text: String,
@@ -35,7 +35,7 @@ pub struct Scratch {
 impl Scratch {
     pub(crate) fn new(nkeys: usize, scp_levels: usize) -> Scratch {
         Scratch {
-            slots: vec![0; nkeys],
+            cache: vec![Cell::new(0); nkeys],
             scp_ok: vec![false; scp_levels],
             ..Scratch::default()
         }
@@ -66,7 +66,7 @@ enum PKind {
 struct PrincipalFacts<'a> {
     arn: &'a str,
     kind: PKind,
-    partition: &'a str,
+    partition: Option<&'a str>,
     account: Option<&'a str>,
     /// For a session: the role name.
     role: &'a str,
@@ -77,47 +77,49 @@ impl<'a> PrincipalFacts<'a> {
         let mut f = PrincipalFacts {
             arn: s,
             kind: PKind::NonAccount,
-            partition: "",
+            partition: None,
             account: None,
             role: "",
         };
-        let Some(parts) = value::split_arn(s) else {
+        let Some(parts) = arn_fields(s) else {
             return f;
         };
-        if parts[0] != "arn" {
-            return f;
-        }
-        f.partition = parts[1];
+        f.partition = Some(parts[1]);
         f.account = (!parts[4].is_empty()).then_some(parts[4]);
         let res = parts[5];
-        f.kind = match parts[2] {
-            "iam" if res == "root" => PKind::Root,
-            "iam" if res.starts_with("user/") => PKind::User,
-            "iam" if res.starts_with("role/") => PKind::Role,
-            "sts" if res.starts_with("assumed-role/") => {
-                f.role = res["assumed-role/".len()..]
-                    .split('/')
-                    .next()
-                    .unwrap_or_default();
-                PKind::Session
+        f.kind = if !parts[3].is_empty() {
+            // IAM and STS principals have no region; anything else is some other ARN.
+            PKind::OtherArn
+        } else {
+            match parts[2] {
+                "iam" if res == "root" => PKind::Root,
+                "iam" if res.starts_with("user/") => PKind::User,
+                "iam" if res.starts_with("role/") => PKind::Role,
+                "sts" if res.starts_with("federated-user/") => PKind::Federated,
+                "sts" => match res
+                    .strip_prefix("assumed-role/")
+                    .and_then(|r| r.split_once('/'))
+                {
+                    Some((role, _session)) if !role.is_empty() => {
+                        f.role = role;
+                        PKind::Session
+                    }
+                    _ => PKind::OtherArn,
+                },
+                _ => PKind::OtherArn,
             }
-            "sts" if res.starts_with("federated-user/") => PKind::Federated,
-            _ => PKind::OtherArn,
         };
-        if f.account.is_none() {
-            f.kind = PKind::NonAccount;
-        }
         f
     }
 
     /// `entry` is `arn:<partition>:iam::<account>:root` for this principal.
     fn is_root_entry(&self, entry: &str) -> bool {
-        let Some(acct) = self.account else {
+        let (Some(part), Some(acct)) = (self.partition, self.account) else {
             return false;
         };
         entry
             .strip_prefix("arn:")
-            .and_then(|r| r.strip_prefix(self.partition))
+            .and_then(|r| r.strip_prefix(part))
             .and_then(|r| r.strip_prefix(":iam::"))
             .and_then(|r| r.strip_prefix(acct))
             .is_some_and(|r| r == ":root")
@@ -128,15 +130,17 @@ impl<'a> PrincipalFacts<'a> {
         if self.kind != PKind::Session {
             return false;
         }
-        let Some(f) = value::split_arn(entry) else {
+        let Some(f) = arn_fields(entry) else {
             return false;
         };
-        f[0] == "arn"
-            && f[1] == self.partition
-            && f[2] == "iam"
+        let Some(path) = f[5].strip_prefix("role/") else {
+            return false;
+        };
+        f[2] == "iam"
+            && f[3].is_empty()
+            && Some(f[1]) == self.partition
             && Some(f[4]) == self.account
-            && f[5].starts_with("role/")
-            && f[5].rsplit('/').next() == Some(self.role)
+            && path.rsplit('/').next() == Some(self.role)
     }
 
     fn strength(&self, p: &Principal) -> Strength {
@@ -164,11 +168,13 @@ impl<'a> PrincipalFacts<'a> {
 
     /// E-15, E-16: whether a `NotPrincipal` list exempts this principal.
     fn exempt(&self, p: &Principal, has_boundary: bool) -> bool {
-        if p.wildcard {
-            return true;
-        }
+        // E-16 comes first: with a boundary, users, roles and sessions are never exempt,
+        // whatever the list holds (the wildcard included).
         if has_boundary && matches!(self.kind, PKind::User | PKind::Role | PKind::Session) {
             return false;
+        }
+        if p.wildcard {
+            return true;
         }
         let listed = |x: &str| p.entries.iter().any(|e| **e == *x);
         let root = || p.entries.iter().any(|e| self.is_root_entry(e));
@@ -189,34 +195,81 @@ impl<'a> PrincipalFacts<'a> {
     }
 }
 
+/// The six fields of an ARN that starts with `arn:`.
+fn arn_fields(s: &str) -> Option<[&str; 6]> {
+    value::split_arn(s).filter(|f| f[0] == "arn")
+}
+
+/// `arn:P:iam::A:role/...` (no region).
+fn is_role_arn(s: &str) -> bool {
+    arn_fields(s).is_some_and(|f| f[2] == "iam" && f[3].is_empty() && f[5].starts_with("role/"))
+}
+
+/// E-12: a role whose path starts with `/aws-service-role/`.
 fn is_slr_arn(s: &str) -> bool {
-    value::split_arn(s).is_some_and(|f| {
-        f[0] == "arn" && f[2] == "iam" && f[5].starts_with("role/aws-service-role/")
-    })
+    is_role_arn(s) && arn_fields(s).is_some_and(|f| f[5].starts_with("role/aws-service-role/"))
 }
 
 /// Context lookup by key id, over either request shape.
 trait Ctx<'a> {
-    fn value(&self, slots: &[u32], key: KeyId) -> Option<Value<'a>>;
+    fn value(&self, key: KeyId) -> Option<Value<'a>>;
 }
 
-struct NamedCtx<'a>(&'a [(&'a str, Value<'a>)]);
+/// A request context by name, resolved lazily: a key is looked up (case-insensitively, C-2)
+/// only when a condition or variable needs it, and the answer is cached for the rest of the
+/// decision. Most decisions touch a few keys of a dozen, so this beats resolving them all.
+struct NamedCtx<'a, 'c> {
+    entries: &'a [(&'a str, Value<'a>)],
+    names: &'c [Box<str>],
+    /// Per key id: `generation << 32 | (index + 1)`, 0 in the low half for absent.
+    cache: &'c [Cell<u64>],
+    generation: u64,
+}
+
 struct InternedCtx<'a>(&'a [(KeyId, Value<'a>)]);
 
-impl<'a> Ctx<'a> for NamedCtx<'a> {
+fn key_eq(name: &str, lowered: &str) -> bool {
+    if name.len() == lowered.len() && name.is_ascii() {
+        return name
+            .bytes()
+            .zip(lowered.bytes())
+            .all(|(a, b)| a.to_ascii_lowercase() == b);
+    }
+    !name.is_ascii()
+        && name
+            .chars()
+            .flat_map(char::to_lowercase)
+            .eq(lowered.chars())
+}
+
+impl<'a> Ctx<'a> for NamedCtx<'a, '_> {
     #[inline]
-    fn value(&self, slots: &[u32], key: KeyId) -> Option<Value<'a>> {
-        let slot = *slots.get(key as usize)?;
+    fn value(&self, key: KeyId) -> Option<Value<'a>> {
+        let cell = self.cache.get(key as usize)?;
+        let c = cell.get();
+        let slot = if c >> 32 == self.generation {
+            (c & 0xFFFF_FFFF) as usize
+        } else {
+            let name = self.names.get(key as usize)?;
+            // First entry wins, as the reference's lookup finds the first.
+            let slot = self
+                .entries
+                .iter()
+                .position(|(k, _)| key_eq(k, name))
+                .map_or(0, |i| i + 1);
+            cell.set(self.generation << 32 | slot as u64);
+            slot
+        };
         if slot == 0 {
             return None;
         }
-        self.0.get(slot as usize - 1).map(|(_, v)| *v)
+        self.entries.get(slot - 1).map(|(_, v)| *v)
     }
 }
 
 impl<'a> Ctx<'a> for InternedCtx<'a> {
     #[inline]
-    fn value(&self, _slots: &[u32], key: KeyId) -> Option<Value<'a>> {
+    fn value(&self, key: KeyId) -> Option<Value<'a>> {
         self.0.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
     }
 }
@@ -225,18 +278,19 @@ impl PolicySet {
     /// Decide a request whose context keys are given by name.
     pub fn evaluate(&self, scratch: &mut Scratch, req: &Request<'_>) -> Outcome {
         let inner = &*self.inner;
-        // Resolve context names to slots (first entry wins, as lookups find the first).
-        scratch.touched.clear();
-        for (i, (name, _)) in req.context.iter().enumerate() {
-            if let Some(id) = lookup_key(inner, &mut scratch.key, name) {
-                if let Some(slot) = scratch.slots.get_mut(id as usize) {
-                    if *slot == 0 {
-                        *slot = i as u32 + 1;
-                        scratch.touched.push(id);
-                    }
-                }
-            }
+        let cache = core::mem::take(&mut scratch.cache);
+        scratch.generation = scratch.generation.wrapping_add(1) & 0xFFFF_FFFF;
+        if scratch.generation == 0 {
+            // Wrapped: old entries could look current.
+            cache.iter().for_each(|c| c.set(0));
+            scratch.generation = 1;
         }
+        let ctx = NamedCtx {
+            entries: req.context,
+            names: &inner.key_names,
+            cache: &cache,
+            generation: scratch.generation,
+        };
         let out = evaluate_with(
             inner,
             scratch,
@@ -244,13 +298,9 @@ impl PolicySet {
             req.action,
             req.resource,
             req.resource_account,
-            &NamedCtx(req.context),
+            &ctx,
         );
-        for &id in &scratch.touched {
-            if let Some(s) = scratch.slots.get_mut(id as usize) {
-                *s = 0;
-            }
-        }
+        scratch.cache = cache;
         out
     }
 
@@ -266,18 +316,6 @@ impl PolicySet {
             &InternedCtx(req.context),
         )
     }
-}
-
-fn lookup_key(inner: &Inner, buf: &mut String, name: &str) -> Option<KeyId> {
-    buf.clear();
-    if name.is_ascii() {
-        for c in name.chars() {
-            buf.push(c.to_ascii_lowercase());
-        }
-    } else {
-        buf.extend(name.chars().flat_map(char::to_lowercase));
-    }
-    inner.keys.get(buf.as_str()).copied()
 }
 
 /// Candidate statements for an action (A-2 … A-7), sorted, without duplicates.
@@ -346,7 +384,7 @@ fn evaluate_with<'a>(
     let same_account = facts.account.is_some() && facts.account == res_account;
     // E-12
     let slr = facts.is_service_linked_role()
-        || matches!(ctx.value(&scratch.slots, inner.principal_arn_key), Some(Value::Single(s)) if is_slr_arn(s));
+        || matches!(ctx.value(inner.principal_arn_key), Some(Value::Single(s)) if is_slr_arn(s));
     let mgmt = inner.management_account.as_deref();
     let scp_applies = facts.account.is_some() && !slr && (mgmt.is_none() || facts.account != mgmt);
     let rcp_applies = !slr && (mgmt.is_none() || res_account != mgmt);
@@ -489,17 +527,13 @@ fn stmt_ref(s: &Stmt) -> StatementRef {
 
 /// E-19: KMS keys and role assumption need the resource policy.
 fn resource_required(action: &str, resource: &str) -> bool {
-    let Some(f) = value::split_arn(resource) else {
+    let Some(f) = arn_fields(resource) else {
         return false;
     };
-    if f[0] != "arn" {
-        return false;
-    }
     if f[2] == "kms" && f[5].starts_with("key/") {
         return true;
     }
-    f[2] == "iam"
-        && f[5].starts_with("role/")
+    is_role_arn(resource)
         && [
             "sts:AssumeRole",
             "sts:AssumeRoleWithSAML",
@@ -534,7 +568,6 @@ fn applies<'a>(
 /// Resolve one variable (V-1, V-5, V-9): a single string, else the default, else unresolved.
 fn resolve<'a, 'b>(
     _inner: &Inner,
-    scratch_slots: &[u32],
     key: KeyId,
     default: &'b Option<Box<str>>,
     ctx: &impl Ctx<'a>,
@@ -542,7 +575,7 @@ fn resolve<'a, 'b>(
 where
     'a: 'b,
 {
-    match ctx.value(scratch_slots, key) {
+    match ctx.value(key) {
         Some(Value::Single(s)) => Some(s),
         _ => default.as_deref(),
     }
@@ -551,7 +584,6 @@ where
 /// Assemble a template into `buf` as glob tokens. `None` when a variable is unresolved.
 fn assemble<'a>(
     inner: &Inner,
-    slots: &[u32],
     buf: &mut TokenBuf,
     parts: &[Part],
     glob: bool,
@@ -562,7 +594,7 @@ fn assemble<'a>(
         match p {
             Part::Text(t) if glob => buf.push_glob(t.as_bytes()),
             Part::Text(t) | Part::Lit(t) => buf.push_lit(t.as_bytes()),
-            Part::Var(k, d) => buf.push_lit(resolve(inner, slots, *k, d, ctx)?.as_bytes()),
+            Part::Var(k, d) => buf.push_lit(resolve(inner, *k, d, ctx)?.as_bytes()),
         }
     }
     Some(())
@@ -579,25 +611,19 @@ fn pattern_matches<'a>(
     match p {
         Pattern::Static(g) => Some(g.matches(text)),
         Pattern::Template(parts) => {
-            assemble(inner, &scratch.slots, &mut scratch.toks, parts, true, ctx)?;
+            assemble(inner, &mut scratch.toks, parts, true, ctx)?;
             Some(scratch.toks.matches(text))
         }
     }
 }
 
 /// Substitute a template into `scratch.text` as exact text. `false` when unresolved.
-fn substitute<'a>(
-    inner: &Inner,
-    slots: &[u32],
-    out: &mut String,
-    parts: &[Part],
-    ctx: &impl Ctx<'a>,
-) -> bool {
+fn substitute<'a>(inner: &Inner, out: &mut String, parts: &[Part], ctx: &impl Ctx<'a>) -> bool {
     out.clear();
     for p in parts {
         match p {
             Part::Text(t) | Part::Lit(t) => out.push_str(t),
-            Part::Var(k, d) => match resolve(inner, slots, *k, d, ctx) {
+            Part::Var(k, d) => match resolve(inner, *k, d, ctx) {
                 Some(v) => out.push_str(v),
                 None => return false,
             },
@@ -608,7 +634,7 @@ fn substitute<'a>(
 
 /// One condition entry (C-1 … C-24), as DESIGN.md orders the rules.
 fn condition<'a>(inner: &Inner, scratch: &mut Scratch, c: &Cond, ctx: &impl Ctx<'a>) -> bool {
-    let v = ctx.value(&scratch.slots, c.key);
+    let v = ctx.value(c.key);
     let absent = match v {
         None => true,
         Some(Value::Multi(list)) => list.is_empty(),
@@ -702,18 +728,17 @@ fn positive<'a>(
     r: &str,
     ctx: &impl Ctx<'a>,
 ) -> Option<bool> {
-    let slots = &scratch.slots;
     Some(match &c.values {
         Values::Str(vals) => vals.iter().any(|v| match v {
             StrVal::Static(s) => **s == *r,
             StrVal::Template(parts) => {
-                substitute(inner, slots, &mut scratch.text, parts, ctx) && scratch.text == r
+                substitute(inner, &mut scratch.text, parts, ctx) && scratch.text == r
             }
         }),
         Values::StrCi(vals) => vals.iter().any(|v| match v {
             StrVal::Static(s) => chars_lower_eq(r, s),
             StrVal::Template(parts) => {
-                substitute(inner, slots, &mut scratch.text, parts, ctx)
+                substitute(inner, &mut scratch.text, parts, ctx)
                     && r.chars()
                         .flat_map(char::to_lowercase)
                         .eq(scratch.text.chars().flat_map(char::to_lowercase))
@@ -722,7 +747,7 @@ fn positive<'a>(
         Values::Like(vals) => vals.iter().any(|p| match p {
             Pattern::Static(g) => g.matches(r.as_bytes()),
             Pattern::Template(parts) => {
-                assemble(inner, slots, &mut scratch.toks, parts, true, ctx).is_some()
+                assemble(inner, &mut scratch.toks, parts, true, ctx).is_some()
                     && scratch.toks.matches(r.as_bytes())
             }
         }),
@@ -757,14 +782,9 @@ fn positive<'a>(
                         .iter()
                         .zip(rf.iter())
                         .all(|(g, f)| g.matches(f.as_bytes())),
-                    ArnVal::Template(parts) => arn_template_matches(
-                        inner,
-                        &scratch.slots,
-                        &mut scratch.fields,
-                        parts,
-                        &rf,
-                        ctx,
-                    ),
+                    ArnVal::Template(parts) => {
+                        arn_template_matches(inner, &mut scratch.fields, parts, &rf, ctx)
+                    }
                 };
                 if ok {
                     hit = true;
@@ -780,7 +800,6 @@ fn positive<'a>(
 /// ARN operator with variables: substitute, split at the first five colons, glob per field.
 fn arn_template_matches<'a>(
     inner: &Inner,
-    slots: &[u32],
     fields: &mut [TokenBuf; 6],
     parts: &[Part],
     rf: &[&str; 6],
@@ -818,7 +837,7 @@ fn arn_template_matches<'a>(
         match p {
             Part::Text(t) => push(fields, t, true),
             Part::Lit(t) => push(fields, t, false),
-            Part::Var(k, d) => match resolve(inner, slots, *k, d, ctx) {
+            Part::Var(k, d) => match resolve(inner, *k, d, ctx) {
                 Some(v) => push(fields, v, false),
                 None => return false,
             },

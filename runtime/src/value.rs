@@ -353,7 +353,9 @@ mod tests {
     use super::*;
 
     fn num_cmp(a: &str, b: &str) -> Ordering {
-        Decimal::parse(a).unwrap().compare(&Decimal::parse(b).unwrap())
+        Decimal::parse(a)
+            .unwrap()
+            .compare(&Decimal::parse(b).unwrap())
     }
 
     #[test]

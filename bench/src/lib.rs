@@ -1,0 +1,411 @@
+//! Named benchmark workloads, shared by the criterion and iai-callgrind benches and by the
+//! regression check.
+//!
+//! Each workload is a policy set and a list of requests. Every workload knows its expected
+//! decision counts (computed once with the reference interpreter when it is loaded), and the
+//! benches assert the compiled engine reproduces them before timing anything: a benchmark that
+//! measures wrong answers measures nothing.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use iamc_compiler::ast::{PolicyKind, PolicySet};
+use iamc_compiler::parse::parse_policy;
+use iamc_compiler::request::{Context, ContextValue, Request};
+use iamc_compiler::{lower, scenario, Limits};
+
+/// The shared folder: `$IAMC_SHARED`, else `../shared` beside the repository.
+pub fn shared_dir() -> PathBuf {
+    match std::env::var_os("IAMC_SHARED") {
+        Some(p) => PathBuf::from(p),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
+    }
+}
+
+/// A named policy set with requests.
+pub struct Workload {
+    /// Name used in benchmark ids and the baseline.
+    pub name: String,
+    /// The policies.
+    pub set: Arc<PolicySet>,
+    /// The requests.
+    pub requests: Vec<Request>,
+}
+
+/// Borrowed runtime requests over owned ones (built once, outside the timed loop).
+pub struct RuntimeRequests<'a> {
+    lists: Vec<Vec<Vec<&'a str>>>,
+    owned: &'a [Request],
+}
+
+impl<'a> RuntimeRequests<'a> {
+    /// Prepare borrowed list values for every request.
+    pub fn new(owned: &'a [Request]) -> RuntimeRequests<'a> {
+        let lists = owned
+            .iter()
+            .map(|r| {
+                r.context
+                    .entries
+                    .iter()
+                    .map(|(_, v)| match v {
+                        ContextValue::Multi(l) => l.iter().map(String::as_str).collect(),
+                        ContextValue::Single(_) => Vec::new(),
+                    })
+                    .collect()
+            })
+            .collect();
+        RuntimeRequests { lists, owned }
+    }
+
+    /// Context entries of request `i`, borrowed.
+    pub fn context(&self, i: usize) -> Vec<(&str, iamc_runtime::Value<'_>)> {
+        self.owned[i]
+            .context
+            .entries
+            .iter()
+            .zip(&self.lists[i])
+            .map(|((k, v), l)| {
+                let v = match v {
+                    ContextValue::Single(s) => iamc_runtime::Value::Single(s.as_str()),
+                    ContextValue::Multi(_) => iamc_runtime::Value::Multi(l),
+                };
+                (k.as_str(), v)
+            })
+            .collect()
+    }
+}
+
+/// Decision counts `[allow, explicit_deny, implicit_deny]`.
+pub type Counts = [usize; 3];
+
+fn slot(d: iamc_runtime::Decision) -> usize {
+    match d {
+        iamc_runtime::Decision::Allow => 0,
+        iamc_runtime::Decision::ExplicitDeny => 1,
+        iamc_runtime::Decision::ImplicitDeny => 2,
+    }
+}
+
+/// Decision counts from the reference interpreter.
+pub fn reference_counts(w: &Workload) -> Counts {
+    let mut c = [0; 3];
+    for r in &w.requests {
+        let d = iamc_reference::evaluate(&w.set, r).decision;
+        c[match d {
+            iamc_compiler::decision::Decision::Allow => 0,
+            iamc_compiler::decision::Decision::ExplicitDeny => 1,
+            iamc_compiler::decision::Decision::ImplicitDeny => 2,
+        }] += 1;
+    }
+    c
+}
+
+/// Decision counts from the compiled engine.
+pub fn compiled_counts(set: &iamc_runtime::PolicySet, w: &Workload) -> Counts {
+    let mut scratch = set.create_scratch();
+    let rr = RuntimeRequests::new(&w.requests);
+    let mut c = [0; 3];
+    for (i, r) in w.requests.iter().enumerate() {
+        let ctx = rr.context(i);
+        let req = iamc_runtime::Request {
+            principal: &r.principal,
+            action: &r.action,
+            resource: &r.resource,
+            resource_account: r.resource_account.as_deref(),
+            context: &ctx,
+        };
+        c[slot(set.evaluate(&mut scratch, &req).decision)] += 1;
+    }
+    c
+}
+
+/// Compile a workload's set.
+pub fn compile(w: &Workload) -> iamc_runtime::PolicySet {
+    lower::compile(&w.set).unwrap_or_else(|e| panic!("{}: {e}", w.name))
+}
+
+/// A workload from a scenario file whose requests share one policy set.
+pub fn from_scenarios(name: &str, path: PathBuf) -> Workload {
+    let loaded = scenario::load_file(&path)
+        .unwrap_or_else(|e| panic!("{}: {:?}", path.display(), e.first().map(|e| e.to_string())));
+    let mut requests = Vec::new();
+    let mut set = None;
+    for s in loaded.scenarios {
+        for r in s.requests {
+            set.get_or_insert_with(|| Arc::clone(&r.policies));
+            requests.push(r.request);
+        }
+    }
+    Workload {
+        name: name.to_string(),
+        set: set.unwrap_or_default(),
+        requests,
+    }
+}
+
+/// `single`: one statement, 1,000 requests (shared with the peer simulator).
+pub fn single() -> Workload {
+    from_scenarios("single", shared_dir().join("bench/single.json"))
+}
+
+/// `realistic`: 46 statements, boundary, two SCP levels, 1,000 requests (shared with the peer).
+pub fn realistic() -> Workload {
+    from_scenarios("realistic", shared_dir().join("bench/realistic.json"))
+}
+
+/// Every AWS managed policy attached to one principal, with requests drawn from the actions
+/// the policies name (a deterministic sample) and from CloudTrail-like shapes.
+pub fn managed_all() -> Workload {
+    let path = shared_dir().join("corpus/managed-policies/aws-managed-policies.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut set = PolicySet::default();
+    let mut actions = Vec::new();
+    for line in text.lines() {
+        let v: serde_json::Value = match serde_json::from_str(line) {
+            Ok(v) => v,
+            Err(_) => continue,
+        };
+        let name = v["name"].as_str().unwrap_or("?").to_string();
+        let doc = v["document"].to_string();
+        if let Ok(p) = parse_policy(
+            &name,
+            doc.as_bytes(),
+            PolicyKind::Identity,
+            &Limits::default(),
+        ) {
+            for s in &p.policy.statements {
+                for a in &s.action.patterns {
+                    if a.text != "*" {
+                        actions.push(a.text.replace(['*', '?'], "X"));
+                    }
+                }
+            }
+            set.identity.push(p.policy);
+        }
+    }
+    actions.sort();
+    actions.dedup();
+    let step = (actions.len() / 1000).max(1);
+    let mut requests: Vec<Request> = actions
+        .iter()
+        .step_by(step)
+        .take(1000)
+        .map(|a| request("arn:aws:iam::123456789012:user/alice", a, "*"))
+        .collect();
+    // Actions no statement names: cost must stay flat.
+    requests.push(request(
+        "arn:aws:iam::123456789012:user/alice",
+        "nosuchservice:DoThing",
+        "*",
+    ));
+    Workload {
+        name: "managed-all".into(),
+        set: Arc::new(set),
+        requests,
+    }
+}
+
+fn request(principal: &str, action: &str, resource: &str) -> Request {
+    let mut context = Context::default();
+    context.insert("aws:username", ContextValue::Single("alice".into()));
+    context.insert("aws:SecureTransport", ContextValue::Single("true".into()));
+    context.insert("aws:SourceIp", ContextValue::Single("203.0.113.7".into()));
+    context.insert(
+        "aws:CurrentTime",
+        ContextValue::Single("2026-11-23T12:00:00Z".into()),
+    );
+    Request {
+        principal: principal.into(),
+        action: action.into(),
+        resource: resource.into(),
+        resource_account: None,
+        context,
+    }
+}
+
+/// Deterministic xorshift for generated workloads.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// `scale-N`: N generated statements (fixed seed) over 50 services; requests half on named
+/// actions, half on actions/services no statement names.
+pub fn scale(n: usize) -> Workload {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ n as u64);
+    let verbs = [
+        "Get", "Put", "List", "Describe", "Delete", "Create", "Update", "Tag",
+    ];
+    let mut statements = Vec::with_capacity(n);
+    for i in 0..n {
+        let svc = format!("svc{}", rng.below(50));
+        let verb = verbs[rng.below(verbs.len())];
+        let action = if rng.below(4) == 0 {
+            format!("{svc}:{verb}*")
+        } else {
+            format!("{svc}:{verb}Thing{}", rng.below(200))
+        };
+        let effect = if rng.below(10) == 0 { "Deny" } else { "Allow" };
+        let cond = if rng.below(3) == 0 {
+            r#","Condition":{"StringEquals":{"aws:RequestedRegion":"us-east-1"}}"#
+        } else {
+            ""
+        };
+        statements.push(format!(
+            r#"{{"Sid":"S{i}","Effect":"{effect}","Action":"{action}","Resource":"arn:aws:{svc}:*:123456789012:thing/{}/*"{cond}}}"#,
+            rng.below(100)
+        ));
+    }
+    let doc = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+        statements.join(",")
+    );
+    let limits = Limits {
+        max_policy_bytes: 64 << 20,
+        max_statements: 1_000_000,
+        ..Limits::default()
+    };
+    let p = parse_policy("scale", doc.as_bytes(), PolicyKind::Identity, &limits)
+        .unwrap_or_else(|e| panic!("{:?}", e.first().map(|e| e.to_string())));
+    let set = PolicySet {
+        identity: vec![p.policy],
+        ..PolicySet::default()
+    };
+    let mut requests = Vec::new();
+    for i in 0..1000 {
+        let (svc, action) = if i % 2 == 0 {
+            let s = rng.below(50);
+            (
+                format!("svc{s}"),
+                format!("svc{s}:{}Thing{}", verbs[rng.below(8)], rng.below(200)),
+            )
+        } else {
+            (
+                "other".to_string(),
+                format!("other{}:Unnamed{}", rng.below(50), rng.below(200)),
+            )
+        };
+        requests.push(request(
+            "arn:aws:iam::123456789012:user/alice",
+            &action,
+            &format!(
+                "arn:aws:{svc}:us-east-1:123456789012:thing/{}/x",
+                rng.below(100)
+            ),
+        ));
+    }
+    Workload {
+        name: format!("scale-{n}"),
+        set: Arc::new(set),
+        requests,
+    }
+}
+
+/// `hostile`: adversarial wildcards and many conditions.
+pub fn hostile() -> Workload {
+    let star_a = "*a".repeat(100);
+    let mut statements = vec![
+        format!(
+            r#"{{"Effect":"Allow","Action":"s3:{star_a}*","Resource":"arn:aws:s3:::{star_a}b"}}"#
+        ),
+        format!(
+            r#"{{"Effect":"Deny","Action":"s3:Get*","Resource":"arn:aws:s3:::{}","Condition":{{"StringLike":{{"s3:prefix":"{star_a}"}}}}}}"#,
+            "?".repeat(200)
+        ),
+    ];
+    let mut conds = Vec::new();
+    for i in 0..200 {
+        conds.push(format!(r#""aws:PrincipalTag/k{i}":"v{i}*""#));
+    }
+    statements.push(format!(
+        r#"{{"Effect":"Allow","Action":"*","Resource":"*","Condition":{{"StringLikeIfExists":{{{}}}}}}}"#,
+        conds.join(",")
+    ));
+    let doc = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+        statements.join(",")
+    );
+    let p = parse_policy(
+        "hostile",
+        doc.as_bytes(),
+        PolicyKind::Identity,
+        &Limits::default(),
+    )
+    .unwrap_or_else(|e| panic!("{:?}", e.first().map(|e| e.to_string())));
+    let set = PolicySet {
+        identity: vec![p.policy],
+        ..PolicySet::default()
+    };
+    let long_a = "a".repeat(2000);
+    let mut requests = Vec::new();
+    for i in 0..100 {
+        let mut r = request(
+            "arn:aws:iam::123456789012:user/alice",
+            if i % 2 == 0 {
+                "s3:GetObject"
+            } else {
+                "s3:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+            },
+            &format!(
+                "arn:aws:s3:::{long_a}{}",
+                if i % 3 == 0 { "b" } else { "c" }
+            ),
+        );
+        r.context
+            .insert("s3:prefix", ContextValue::Single(long_a.clone()));
+        for k in 0..20 {
+            r.context.insert(
+                format!("aws:PrincipalTag/k{k}"),
+                ContextValue::Single(format!("v{k}x")),
+            );
+        }
+        requests.push(r);
+    }
+    Workload {
+        name: "hostile".into(),
+        set: Arc::new(set),
+        requests,
+    }
+}
+
+/// `seeds`: every corpus/seeds scenario file, one workload per file merged by request.
+pub fn seeds() -> Vec<Workload> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../corpus/seeds");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|x| x == "json"));
+    files.sort();
+    let mut out = Vec::new();
+    for f in files {
+        let Ok(loaded) = scenario::load_file(&f) else {
+            continue;
+        };
+        for s in loaded.scenarios {
+            let Some(first) = s.requests.first() else {
+                continue;
+            };
+            let set = Arc::clone(&first.policies);
+            let requests = s
+                .requests
+                .iter()
+                .filter(|r| Arc::ptr_eq(&r.policies, &set))
+                .map(|r| r.request.clone())
+                .collect();
+            out.push(Workload {
+                name: format!("seeds/{}", s.name),
+                set,
+                requests,
+            });
+        }
+    }
+    out
+}
