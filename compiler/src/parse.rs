@@ -876,8 +876,7 @@ impl PolicyParser<'_> {
         }
         let vt = op.base.value_type();
         let subst = self.version.substitutes_variables();
-        if (matches!(op.base, BaseOp::StringLike | BaseOp::StringNotLike)
-            || vt == ValueType::Arn)
+        if (matches!(op.base, BaseOp::StringLike | BaseOp::StringNotLike) || vt == ValueType::Arn)
             && !self.check_pattern_limits(path, &text)
         {
             return None;

@@ -207,7 +207,10 @@ fn is_role_arn(s: &str) -> bool {
 
 /// E-12: a role whose path starts with `/aws-service-role/`.
 fn is_slr_arn(s: &str) -> bool {
-    is_role_arn(s) && arn_fields(s).is_some_and(|f| f[5].starts_with("role/aws-service-role/"))
+    // Cheap filter first: this runs on every decision of a set with SCPs or RCPs.
+    s.contains(":role/aws-service-role/")
+        && is_role_arn(s)
+        && arn_fields(s).is_some_and(|f| f[5].starts_with("role/aws-service-role/"))
 }
 
 /// Context lookup by key id, over either request shape.
@@ -224,22 +227,22 @@ struct NamedCtx<'a, 'c> {
     /// Per key id: `generation << 32 | (index + 1)`, 0 in the low half for absent.
     cache: &'c [Cell<u64>],
     generation: u64,
+    /// Whether every context name is ASCII (computed on the first lookup).
+    ascii_names: Cell<Option<bool>>,
 }
 
 struct InternedCtx<'a>(&'a [(KeyId, Value<'a>)]);
 
-fn key_eq(name: &str, lowered: &str) -> bool {
-    if name.len() == lowered.len() && name.is_ascii() {
-        return name
-            .bytes()
-            .zip(lowered.bytes())
-            .all(|(a, b)| a.to_ascii_lowercase() == b);
-    }
-    !name.is_ascii()
-        && name
-            .chars()
-            .flat_map(char::to_lowercase)
-            .eq(lowered.chars())
+/// `lowered` is lower-case: an ASCII-case-insensitive byte match is a match, and only when
+/// some context name has non-ASCII characters can a name still match by Unicode lower-casing.
+fn key_eq(name: &str, lowered: &str, ascii_names: bool) -> bool {
+    name.eq_ignore_ascii_case(lowered)
+        || (!ascii_names
+            && !name.is_ascii()
+            && name
+                .chars()
+                .flat_map(char::to_lowercase)
+                .eq(lowered.chars()))
 }
 
 impl<'a> Ctx<'a> for NamedCtx<'a, '_> {
@@ -251,11 +254,19 @@ impl<'a> Ctx<'a> for NamedCtx<'a, '_> {
             (c & 0xFFFF_FFFF) as usize
         } else {
             let name = self.names.get(key as usize)?;
+            let ascii = match self.ascii_names.get() {
+                Some(a) => a,
+                None => {
+                    let a = self.entries.iter().all(|(k, _)| k.is_ascii());
+                    self.ascii_names.set(Some(a));
+                    a
+                }
+            };
             // First entry wins, as the reference's lookup finds the first.
             let slot = self
                 .entries
                 .iter()
-                .position(|(k, _)| key_eq(k, name))
+                .position(|(k, _)| key_eq(k, name, ascii))
                 .map_or(0, |i| i + 1);
             cell.set(self.generation << 32 | slot as u64);
             slot
@@ -290,6 +301,7 @@ impl PolicySet {
             names: &inner.key_names,
             cache: &cache,
             generation: scratch.generation,
+            ascii_names: Cell::new(None),
         };
         let out = evaluate_with(
             inner,
@@ -383,8 +395,10 @@ fn evaluate_with<'a>(
         .or(facts.account);
     let same_account = facts.account.is_some() && facts.account == res_account;
     // E-12
-    let slr = facts.is_service_linked_role()
-        || matches!(ctx.value(inner.principal_arn_key), Some(Value::Single(s)) if is_slr_arn(s));
+    let org = inner.scp_levels > 0 || inner.rcp_levels > 0;
+    let slr = org
+        && (facts.is_service_linked_role()
+            || matches!(ctx.value(inner.principal_arn_key), Some(Value::Single(s)) if is_slr_arn(s)));
     let mgmt = inner.management_account.as_deref();
     let scp_applies = facts.account.is_some() && !slr && (mgmt.is_none() || facts.account != mgmt);
     let rcp_applies = !slr && (mgmt.is_none() || res_account != mgmt);
@@ -527,20 +541,23 @@ fn stmt_ref(s: &Stmt) -> StatementRef {
 
 /// E-19: KMS keys and role assumption need the resource policy.
 fn resource_required(action: &str, resource: &str) -> bool {
+    let assume = [
+        "sts:AssumeRole",
+        "sts:AssumeRoleWithSAML",
+        "sts:AssumeRoleWithWebIdentity",
+    ]
+    .iter()
+    .any(|a| a.eq_ignore_ascii_case(action));
+    if !assume && !resource.contains(":kms:") {
+        return false;
+    }
     let Some(f) = arn_fields(resource) else {
         return false;
     };
     if f[2] == "kms" && f[5].starts_with("key/") {
         return true;
     }
-    is_role_arn(resource)
-        && [
-            "sts:AssumeRole",
-            "sts:AssumeRoleWithSAML",
-            "sts:AssumeRoleWithWebIdentity",
-        ]
-        .iter()
-        .any(|a| a.eq_ignore_ascii_case(action))
+    assume && is_role_arn(resource)
 }
 
 /// Resource part and conditions of a statement (its action matched already).

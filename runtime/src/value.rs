@@ -331,15 +331,32 @@ pub fn base64_eq(s: &str, bytes: &[u8]) -> Option<bool> {
 /// Split an ARN into its six fields at the first five colons (R-1, C-14). `None` when there
 /// are fewer than five colons.
 pub fn split_arn(s: &str) -> Option<[&str; 6]> {
-    let mut out = [""; 6];
-    let mut rest = s;
-    for field in out.iter_mut().take(5) {
-        let (head, tail) = rest.split_once(':')?;
-        *field = head;
-        rest = tail;
+    // A byte loop: ARNs are short, and five memchr calls cost more than one pass.
+    let b = s.as_bytes();
+    let mut cuts = [0usize; 5];
+    let mut n = 0;
+    for (i, &c) in b.iter().enumerate() {
+        if c == b':' {
+            cuts[n] = i;
+            n += 1;
+            if n == 5 {
+                break;
+            }
+        }
     }
-    out[5] = rest;
-    Some(out)
+    if n < 5 {
+        return None;
+    }
+    // Cuts are at ASCII ':' bytes, so every slice boundary is a char boundary.
+    let f = |a: usize, z: usize| s.get(a..z).unwrap_or_default();
+    Some([
+        f(0, cuts[0]),
+        f(cuts[0] + 1, cuts[1]),
+        f(cuts[1] + 1, cuts[2]),
+        f(cuts[2] + 1, cuts[3]),
+        f(cuts[3] + 1, cuts[4]),
+        f(cuts[4] + 1, s.len()),
+    ])
 }
 
 /// The account field of an ARN, when it has one (E-9).
