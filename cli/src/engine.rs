@@ -61,12 +61,50 @@ impl Prepared for ReferencePrepared {
     }
 }
 
+/// The compiled engine: lowers the set once into an `iamc_runtime::PolicySet`, then decides
+/// with the zero-allocation runtime (one reusable scratch per prepared set).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CompiledEngine;
+
+struct CompiledPrepared {
+    set: iamc_runtime::PolicySet,
+    scratch: std::cell::RefCell<iamc_runtime::Scratch>,
+}
+
+impl Engine for CompiledEngine {
+    fn name(&self) -> &str {
+        "compiled"
+    }
+
+    fn prepare(&self, set: &Arc<PolicySet>) -> Result<Box<dyn Prepared>, String> {
+        let set = iamc_compiler::lower::compile(set).map_err(|e| e.to_string())?;
+        let scratch = std::cell::RefCell::new(set.create_scratch());
+        Ok(Box::new(CompiledPrepared { set, scratch }))
+    }
+}
+
+impl Prepared for CompiledPrepared {
+    fn decide(&self, request: &Request) -> Result<Outcome, String> {
+        let mut scratch = self
+            .scratch
+            .try_borrow_mut()
+            .map_err(|_| "compiled engine used re-entrantly".to_string())?;
+        Ok(iamc_compiler::lower::with_runtime_request(request, |req| {
+            iamc_compiler::lower::outcome(self.set.evaluate(&mut scratch, req))
+        }))
+    }
+}
+
 /// The engines `--engine` can select.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum EngineChoice {
-    /// The reference interpreter.
+    /// The compiled engine (the default).
     #[default]
+    Compiled,
+    /// The reference interpreter.
     Reference,
+    /// Both; every difference between them is reported as a disagreement.
+    Both,
 }
 
 impl EngineChoice {
@@ -74,7 +112,9 @@ impl EngineChoice {
     /// each and any difference between them counts as a disagreement.
     pub fn engines(self) -> Vec<Box<dyn Engine>> {
         match self {
+            EngineChoice::Compiled => vec![Box::new(CompiledEngine)],
             EngineChoice::Reference => vec![Box::new(ReferenceEngine)],
+            EngineChoice::Both => vec![Box::new(CompiledEngine), Box::new(ReferenceEngine)],
         }
     }
 }

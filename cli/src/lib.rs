@@ -46,7 +46,7 @@ pub enum Command {
         #[arg(long, short = 's', value_name = "FILE", num_args = 1..)]
         scenarios: Vec<PathBuf>,
         /// The engine that decides.
-        #[arg(long, value_enum, default_value_t = EngineChoice::Reference)]
+        #[arg(long, value_enum, default_value_t = EngineChoice::Compiled)]
         engine: EngineChoice,
         /// Also print a JSON summary as the last line of stdout.
         #[arg(long)]
