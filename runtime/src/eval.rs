@@ -233,7 +233,7 @@ struct NamedCtx<'a, 'c> {
 
 struct InternedCtx<'a>(&'a [(KeyId, Value<'a>)]);
 
-/// `lowered` is lower-case: an ASCII-case-insensitive byte match is a match, and only when
+/// `lowered` is folded by `policy_set::fold_key`: an ASCII-case-insensitive byte match is a match, and only when
 /// some context name has non-ASCII characters can a name still match by Unicode lower-casing.
 fn key_eq(name: &str, lowered: &str, ascii_names: bool) -> bool {
     name.eq_ignore_ascii_case(lowered)
@@ -242,6 +242,7 @@ fn key_eq(name: &str, lowered: &str, ascii_names: bool) -> bool {
             && name
                 .chars()
                 .flat_map(char::to_lowercase)
+                .map(|c| if c == 'ς' { 'σ' } else { c })
                 .eq(lowered.chars()))
 }
 
@@ -499,7 +500,9 @@ fn evaluate_with<'a>(
     let identity_side = identity_allow.is_some() && boundary_ok && session_ok;
     let scp_ok = !scp_applies || scratch.scp_ok.iter().all(|x| *x);
     let required = resource_required(action, resource);
-    let granted = if facts.account.is_none() {
+    // Only a principal that is not an ARN is a non-account principal (DESIGN.md, "Request
+    // facts"); an ARN without an account field is never in the resource's account.
+    let granted = if facts.kind == PKind::NonAccount {
         grant == Strength::Direct
     } else if same_account && !required {
         identity_side

@@ -252,6 +252,21 @@ fn kind_rank(k: PolicyKind) -> u8 {
     }
 }
 
+/// A condition key name folded for case-insensitive lookup (C-2): `char::to_lowercase` of
+/// every character, and the final sigma `ς` read as `σ`. The compiler interns keys with
+/// `str::to_lowercase`, which writes a word-final `Σ` as `ς`, while a request's key is folded
+/// character by character (`Σ` → `σ`); without the second step a key such as
+/// `aws:RequestTag/ΟΔΟΣ` would never be found, however it is spelt.
+pub(crate) fn fold_key(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
+    s.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| if c == 'ς' { 'σ' } else { c })
+        .collect()
+}
+
 pub(crate) fn lower_str(s: &str) -> String {
     if s.is_ascii() {
         s.to_ascii_lowercase()
@@ -470,7 +485,7 @@ impl PolicySet {
         let mut key_names: Vec<Box<str>> = Vec::with_capacity(nkeys + 1);
         let mut multivalued = Vec::with_capacity(nkeys + 1);
         for (i, k) in ir.keys.iter().enumerate() {
-            let name = lower_str(&k.name);
+            let name = fold_key(&k.name);
             keys.entry(name.clone().into_boxed_str())
                 .or_insert(i as KeyId);
             key_names.push(name.into_boxed_str());
@@ -583,7 +598,7 @@ impl PolicySet {
         if name.bytes().all(|b| !b.is_ascii_uppercase()) && name.is_ascii() {
             return self.inner.keys.get(name).copied();
         }
-        self.inner.keys.get(lower_str(name).as_str()).copied()
+        self.inner.keys.get(fold_key(name).as_str()).copied()
     }
 
     /// Metadata of every policy, in canonical order.
