@@ -59,7 +59,7 @@ fn default_example_runs_and_agrees() {
             assert!(l.get(key).is_some(), "missing {key}: {l}");
         }
         assert_eq!(l["agrees"], true, "{l}");
-        assert_eq!(l["engine"], "reference");
+        assert_eq!(l["engine"], "compiled");
         seen.insert(l["decision"].as_str().unwrap_or("").to_string());
     }
     // The example shows all three outcomes (E-1).
