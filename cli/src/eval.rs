@@ -11,16 +11,24 @@
 //! - **stderr**: file errors as `file: path: message`, then a human summary.
 //! - **exit status**: non-zero when any file failed to load, any request disagrees with its
 //!   expectation, any engine failed, or (with several engines) the engines disagree.
+//!
+//! Bulk mode ([`eval_bulk`], `--policies ... --requests FILE`): the policies come from policy
+//! files and the requests from a JSON-lines file read a line at a time, one request object a
+//! line; the output is the same, with `scenario` the requests file. A malformed line is
+//! reported as `file:line: path: message`, counted, and makes the exit status non-zero.
 
 use std::collections::HashMap;
-use std::io::{self, Write};
+use std::io::{self, BufRead, Write};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use iamc_compiler::ast::{Policy, PolicyKind, PolicyRef, PolicySet, StatementRef};
+use iamc_compiler::ast::{JsonPath, Policy, PolicyKind, PolicyRef, PolicySet, StatementRef};
 use iamc_compiler::decision::{Decision, Outcome};
+use iamc_compiler::json;
 use iamc_compiler::scenario::{self, Loaded, ScenarioRequest};
 use serde_json::{json, Value};
 
+use crate::compile::load_policies;
 use crate::engine::{Engine, Prepared};
 
 /// The embedded default example (`corpus/seeds/rds_mfa_example.json`), run by `iamc eval`
@@ -129,12 +137,17 @@ pub struct EvalSummary {
     pub agreed: usize,
     /// Every disagreement, in output order.
     pub disagreements: Vec<Disagreement>,
+    /// Bulk mode: request lines that could not be read (each reported with `file:line`).
+    pub bad_lines: usize,
 }
 
 impl EvalSummary {
     /// Whether the run succeeded (exit status 0).
     pub fn ok(&self) -> bool {
-        self.files_failed == 0 && self.engine_errors == 0 && self.disagreements.is_empty()
+        self.files_failed == 0
+            && self.engine_errors == 0
+            && self.disagreements.is_empty()
+            && self.bad_lines == 0
     }
 
     fn to_json(&self, engines: &[Box<dyn Engine>]) -> Value {
@@ -154,6 +167,7 @@ impl EvalSummary {
             "checked": self.checked,
             "agree": self.agreed,
             "disagree": self.disagreements.len(),
+            "bad_lines": self.bad_lines,
             "ok": self.ok(),
         }})
     }
@@ -274,60 +288,193 @@ pub fn eval(
         };
         for sc in &loaded.scenarios {
             for req in &sc.requests {
-                sum.requests += 1;
                 let rule = req.rule.as_deref().or(sc.rule.as_deref());
-                let mut first: Option<Decision> = None;
-                for (ei, engine) in engines.iter().enumerate() {
-                    let result = match cache.get(ei, engine.as_ref(), &req.policies) {
-                        Ok(prepared) => prepared.decide(&req.request),
-                        Err(e) => Err(format!("cannot prepare the policy set: {e}")),
+                decide_request(
+                    &file, &sc.name, req, rule, engines, &mut cache, &mut sum, out, err,
+                )?;
+            }
+        }
+    }
+    if opts.json_summary {
+        writeln!(out, "{}", sum.to_json(engines))?;
+    }
+    write_human_summary(&sum, engines, err)?;
+    Ok(sum)
+}
+
+/// The policies of a bulk run (`iamc eval --policies ... --requests ...`).
+#[derive(Clone, Debug, Default)]
+pub struct BulkPolicies {
+    /// Identity-policy files (`--policies`).
+    pub identity: Vec<PathBuf>,
+    /// Permissions-boundary files (`--boundary`).
+    pub boundaries: Vec<PathBuf>,
+    /// SCP files, one level each, root first (`--scp`).
+    pub scps: Vec<PathBuf>,
+    /// The resource-policy file (`--resource-policy`).
+    pub resource: Option<PathBuf>,
+    /// The session-policy file (`--session-policy`).
+    pub session: Option<PathBuf>,
+}
+
+impl BulkPolicies {
+    fn file_count(&self) -> usize {
+        self.identity.len()
+            + self.boundaries.len()
+            + self.scps.len()
+            + usize::from(self.resource.is_some())
+            + usize::from(self.session.is_some())
+    }
+
+    /// Load every file into one policy set; `Err` holds every error.
+    fn load(&self, sum: &mut EvalSummary) -> Result<PolicySet, Vec<iamc_compiler::Error>> {
+        let mut errors = Vec::new();
+        let mut load =
+            |path: &PathBuf, kind: PolicyKind, errors: &mut Vec<_>| match load_policies(path, kind)
+            {
+                Ok(p) => p,
+                Err(mut e) => {
+                    sum.files_failed += 1;
+                    errors.append(&mut e);
+                    Vec::new()
+                }
+            };
+        let mut set = PolicySet::default();
+        for p in &self.identity {
+            set.identity
+                .extend(load(p, PolicyKind::Identity, &mut errors));
+        }
+        for p in &self.boundaries {
+            set.boundaries
+                .extend(load(p, PolicyKind::Boundary, &mut errors));
+        }
+        for p in &self.scps {
+            set.scps.push(load(p, PolicyKind::Scp, &mut errors));
+        }
+        let mut single = |path: &Option<PathBuf>, kind: PolicyKind, errors: &mut Vec<_>| {
+            let path = path.as_ref()?;
+            let mut policies = load(path, kind, errors);
+            if policies.len() > 1 {
+                errors.push(iamc_compiler::Error::new(
+                    &Arc::from(path.display().to_string()),
+                    &JsonPath::root(),
+                    iamc_compiler::ErrorKind::Scenario(format!(
+                        "{} policies in the file; a {} policy is one document",
+                        policies.len(),
+                        kind.as_str()
+                    )),
+                ));
+                return None;
+            }
+            policies.pop()
+        };
+        set.resource = single(&self.resource, PolicyKind::Resource, &mut errors);
+        set.session = single(&self.session, PolicyKind::Session, &mut errors);
+        if errors.is_empty() {
+            Ok(set)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// Bulk mode: decide every line of `requests` (one request object a line, the shape of a
+/// scenario's `requests` items) against the policies of `policies`, with the same output as
+/// [`eval`]: `file` and `scenario` are the requests file, `index` is the 0-based line index.
+/// The file is streamed a line at a time; a malformed line is reported as
+/// `file:line: path: message` and counted ([`EvalSummary::bad_lines`]), and the run goes on.
+/// When a policy file fails to load nothing is decided.
+pub fn eval_bulk(
+    policies: &BulkPolicies,
+    requests: &Path,
+    engines: &[Box<dyn Engine>],
+    opts: EvalOptions,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<EvalSummary> {
+    let mut sum = EvalSummary {
+        files: policies.file_count() + 1,
+        ..EvalSummary::default()
+    };
+    let file = requests.display().to_string();
+    let set = match policies.load(&mut sum) {
+        Ok(set) => Some(Arc::new(set)),
+        Err(errors) => {
+            sum.file_errors += errors.len();
+            sum.files_failed = sum.files_failed.max(1);
+            for e in &errors {
+                writeln!(err, "{e}")?;
+            }
+            None
+        }
+    };
+    let reader = match (&set, std::fs::File::open(requests)) {
+        (None, _) => None,
+        (Some(_), Ok(f)) => Some(io::BufReader::new(f)),
+        (Some(_), Err(e)) => {
+            sum.files_failed += 1;
+            sum.file_errors += 1;
+            writeln!(err, "{file}: $: cannot read: {e}")?;
+            None
+        }
+    };
+    if let (Some(set), Some(mut reader)) = (set, reader) {
+        let mut cache = PreparedCache {
+            entries: HashMap::new(),
+        };
+        let depth = iamc_compiler::Limits::default()
+            .max_json_depth
+            .saturating_add(2);
+        let mut line = Vec::new();
+        let mut n = 0usize;
+        loop {
+            line.clear();
+            match reader.read_until(b'\n', &mut line) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) => {
+                    sum.files_failed += 1;
+                    sum.file_errors += 1;
+                    writeln!(err, "{file}:{}: $: cannot read: {e}", n + 1)?;
+                    break;
+                }
+            }
+            n += 1;
+            // The line's own text, without its end (so JSON errors say "line 1").
+            while matches!(line.last(), Some(b'\n' | b'\r')) {
+                line.pop();
+            }
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let at = format!("{file}:{n}");
+            let parsed = match json::parse_bytes(&line, depth) {
+                Ok(doc) => scenario::parse_request(&at, &doc, &JsonPath::root(), n - 1),
+                Err(e) => Err(vec![iamc_compiler::Error::new(
+                    &Arc::from(at.as_str()),
+                    &JsonPath::root(),
+                    iamc_compiler::ErrorKind::Json(e.to_string()),
+                )]),
+            };
+            match parsed {
+                Ok((request, expect, id)) => {
+                    let req = ScenarioRequest {
+                        index: n - 1,
+                        id,
+                        rule: None,
+                        policies: Arc::clone(&set),
+                        request,
+                        expect,
                     };
-                    let line = request_line(&file, &sc.name, req, rule, engine.name(), &result);
-                    writeln!(out, "{line}")?;
-                    let outcome = match result {
-                        Ok(o) => o,
-                        Err(e) => {
-                            sum.engine_errors += 1;
-                            writeln!(
-                                err,
-                                "{file}: scenario {:?} request {} (id {:?}): engine {}: {e}",
-                                sc.name,
-                                req.index,
-                                req.id,
-                                engine.name()
-                            )?;
-                            continue;
-                        }
-                    };
-                    sum.decisions[decision_slot(outcome.decision)] += 1;
-                    let mut disagree = |expected: Decision| {
-                        sum.disagreements.push(Disagreement {
-                            file: file.clone(),
-                            scenario: sc.name.clone(),
-                            index: req.index,
-                            id: req.id.clone(),
-                            engine: engine.name().to_string(),
-                            expected: expected.to_string(),
-                            got: outcome.decision.to_string(),
-                        })
-                    };
-                    match req.expect {
-                        Some(expected) => {
-                            sum.checked += 1;
-                            if expected == outcome.decision {
-                                sum.agreed += 1;
-                            } else {
-                                disagree(expected);
-                            }
-                        }
-                        // Without an expectation, several engines are checked against the
-                        // first one.
-                        None => match first {
-                            Some(f) if f != outcome.decision => disagree(f),
-                            _ => {}
-                        },
+                    decide_request(
+                        &file, &file, &req, None, engines, &mut cache, &mut sum, out, err,
+                    )?;
+                }
+                Err(errors) => {
+                    sum.bad_lines += 1;
+                    for e in &errors {
+                        writeln!(err, "{e}")?;
                     }
-                    first.get_or_insert(outcome.decision);
                 }
             }
         }
@@ -337,6 +484,76 @@ pub fn eval(
     }
     write_human_summary(&sum, engines, err)?;
     Ok(sum)
+}
+
+/// Decide one request with every engine: write its lines to `out`, count it in `sum`, and
+/// report engine errors to `err`.
+#[allow(clippy::too_many_arguments)] // the pieces of one evaluation step, all needed
+fn decide_request(
+    file: &str,
+    scenario: &str,
+    req: &ScenarioRequest,
+    rule: Option<&str>,
+    engines: &[Box<dyn Engine>],
+    cache: &mut PreparedCache,
+    sum: &mut EvalSummary,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<()> {
+    sum.requests += 1;
+    let mut first: Option<Decision> = None;
+    for (ei, engine) in engines.iter().enumerate() {
+        let result = match cache.get(ei, engine.as_ref(), &req.policies) {
+            Ok(prepared) => prepared.decide(&req.request),
+            Err(e) => Err(format!("cannot prepare the policy set: {e}")),
+        };
+        let line = request_line(file, scenario, req, rule, engine.name(), &result);
+        writeln!(out, "{line}")?;
+        let outcome = match result {
+            Ok(o) => o,
+            Err(e) => {
+                sum.engine_errors += 1;
+                writeln!(
+                    err,
+                    "{file}: scenario {:?} request {} (id {:?}): engine {}: {e}",
+                    scenario,
+                    req.index,
+                    req.id,
+                    engine.name()
+                )?;
+                continue;
+            }
+        };
+        sum.decisions[decision_slot(outcome.decision)] += 1;
+        let mut disagree = |expected: Decision| {
+            sum.disagreements.push(Disagreement {
+                file: file.to_string(),
+                scenario: scenario.to_string(),
+                index: req.index,
+                id: req.id.clone(),
+                engine: engine.name().to_string(),
+                expected: expected.to_string(),
+                got: outcome.decision.to_string(),
+            })
+        };
+        match req.expect {
+            Some(expected) => {
+                sum.checked += 1;
+                if expected == outcome.decision {
+                    sum.agreed += 1;
+                } else {
+                    disagree(expected);
+                }
+            }
+            // Without an expectation, several engines are checked against the first one.
+            None => match first {
+                Some(f) if f != outcome.decision => disagree(f),
+                _ => {}
+            },
+        }
+        first.get_or_insert(outcome.decision);
+    }
+    Ok(())
 }
 
 fn request_line(
@@ -422,6 +639,13 @@ fn write_human_summary(
             err,
             "  files that failed to load: {} ({} error(s), listed above)",
             sum.files_failed, sum.file_errors
+        )?;
+    }
+    if sum.bad_lines > 0 {
+        writeln!(
+            err,
+            "  malformed request lines: {} (listed above)",
+            sum.bad_lines
         )?;
     }
     if !sum.disagreements.is_empty() {

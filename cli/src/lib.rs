@@ -3,12 +3,14 @@
 //! - [`engine`]: the [`engine::Engine`] trait (prepare a policy set once, decide many requests)
 //!   and the engines `--engine` selects;
 //! - [`eval`]: `iamc eval`, scenario files through one or more engines, JSON lines out;
-//! - [`check`]: `iamc check`, policy files through the parser and the policy checks.
+//! - [`check`]: `iamc check`, policy files through the parser and the policy checks;
+//! - [`compile`]: `iamc compile`, policy files compiled into one runtime set, with its sizes.
 //!
 //! [`run`] is the whole program behind `main`, with its output streams passed in so tests can
 //! drive it in-process.
 
 pub mod check;
+pub mod compile;
 pub mod engine;
 pub mod eval;
 
@@ -22,7 +24,7 @@ use iamc_compiler::ast::PolicyKind;
 use iamc_compiler::check::Catalog;
 
 use crate::engine::EngineChoice;
-use crate::eval::{EvalOptions, Input};
+use crate::eval::{BulkPolicies, EvalOptions, Input};
 
 /// iamc: a compiler and runtime for AWS IAM policies.
 #[derive(Debug, Parser)]
@@ -41,10 +43,32 @@ pub enum Command {
     /// Prints one JSON line per request (stdout) and a summary (stderr). Without --scenarios,
     /// runs the embedded example (corpus/seeds/rds_mfa_example.json). Exits non-zero on any
     /// disagreement or file error.
+    ///
+    /// Bulk mode: --requests FILE (one request object a line) decided against the policies
+    /// of --policies, --boundary, --scp, --resource-policy and --session-policy.
     Eval {
         /// Scenario files: {"scenarios":[...]}, one scenario, an array, or JSON lines (.jsonl).
-        #[arg(long, short = 's', value_name = "FILE", num_args = 1..)]
+        #[arg(long, short = 's', value_name = "FILE", num_args = 1.., conflicts_with = "requests")]
         scenarios: Vec<PathBuf>,
+        /// Bulk mode: a JSON-lines file of requests ({"id","principal","action","resource",
+        /// "resource_account","context","expect"} a line), read a line at a time.
+        #[arg(long, value_name = "FILE")]
+        requests: Option<PathBuf>,
+        /// Bulk mode: identity-policy files (a .jsonl file holds one policy a line).
+        #[arg(long, value_name = "FILE", num_args = 1.., requires = "requests")]
+        policies: Vec<PathBuf>,
+        /// Bulk mode: a permissions-boundary file (repeatable).
+        #[arg(long, value_name = "FILE", requires = "requests")]
+        boundary: Vec<PathBuf>,
+        /// Bulk mode: an SCP file; each occurrence is one level, root first.
+        #[arg(long, value_name = "FILE", requires = "requests")]
+        scp: Vec<PathBuf>,
+        /// Bulk mode: the resource-policy file.
+        #[arg(long, value_name = "FILE", requires = "requests")]
+        resource_policy: Option<PathBuf>,
+        /// Bulk mode: the session-policy file.
+        #[arg(long, value_name = "FILE", requires = "requests")]
+        session_policy: Option<PathBuf>,
         /// The engine that decides.
         #[arg(long, value_enum, default_value_t = EngineChoice::Compiled)]
         engine: EngineChoice,
@@ -72,6 +96,23 @@ pub enum Command {
         /// condition-key checks.
         #[arg(long, value_name = "FILE")]
         catalog: Option<PathBuf>,
+    },
+    /// Compile policy files into one policy set and report what was built.
+    ///
+    /// Prints policies, statements, the action index, resource patterns by strategy,
+    /// conditions, keys, approximate size and compile time. Exits non-zero (after listing every
+    /// error) when any file fails to parse.
+    Compile {
+        /// Policy files: a document (bare, PolicyVersion wrapper, URL-encoded), or .jsonl with
+        /// one document or {"name":...,"document":{...}} a line.
+        #[arg(value_name = "FILE", required = true)]
+        files: Vec<PathBuf>,
+        /// The kind every policy is parsed as (SCPs/RCPs: all files one level).
+        #[arg(long, value_enum, default_value_t = KindArg::Identity)]
+        kind: KindArg,
+        /// One JSON object instead of the human summary.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -129,20 +170,44 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
     let result = match cli.command {
         Command::Eval {
             scenarios,
+            requests,
+            policies,
+            boundary,
+            scp,
+            resource_policy,
+            session_policy,
             engine,
             json_summary,
             warnings,
         } => {
-            let inputs: Vec<Input> = if scenarios.is_empty() {
-                vec![Input::default_example()]
-            } else {
-                scenarios.into_iter().map(Input::File).collect()
-            };
             let opts = EvalOptions {
                 json_summary,
                 show_warnings: warnings,
             };
-            eval::eval(&inputs, &engine.engines(), opts, out, err).map(|s| s.ok())
+            if let Some(requests) = requests {
+                let bulk = BulkPolicies {
+                    identity: policies,
+                    boundaries: boundary,
+                    scps: scp,
+                    resource: resource_policy,
+                    session: session_policy,
+                };
+                eval::eval_bulk(&bulk, &requests, &engine.engines(), opts, out, err).map(|s| s.ok())
+            } else {
+                let inputs: Vec<Input> = if scenarios.is_empty() {
+                    vec![Input::default_example()]
+                } else {
+                    scenarios.into_iter().map(Input::File).collect()
+                };
+                eval::eval(&inputs, &engine.engines(), opts, out, err).map(|s| s.ok())
+            }
+        }
+        Command::Compile { files, kind, json } => {
+            let opts = compile::CompileOptions {
+                kind: kind.into(),
+                json,
+            };
+            compile::compile(&files, opts, out, err)
         }
         Command::Check {
             files,

@@ -230,3 +230,147 @@ fn usage_errors_exit_2() {
     let out = iamc(&["check"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+const BULK_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[
+    {"Sid":"Read","Effect":"Allow","Action":["s3:GetObject","s3:List*"],
+     "Resource":["arn:aws:s3:::b/*","arn:aws:s3:::b"]},
+    {"Sid":"NoDelete","Effect":"Deny","Action":"s3:Delete*","Resource":"*"}]}"#;
+
+#[test]
+fn compile_reports_statement_counts() {
+    let policy = temp_file("compile.json", BULK_POLICY);
+    let path = policy.to_str().unwrap();
+    let out = iamc(&["compile", path]);
+    assert_no_panic(&out);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "stderr:\n{}", text(&out.stderr));
+    assert!(stdout.contains("statements:         2"), "{stdout}");
+    assert!(stdout.contains("policies:           1"), "{stdout}");
+
+    let out = iamc(&["compile", "--json", path]);
+    assert!(out.status.success(), "stderr:\n{}", text(&out.stderr));
+    let v: Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+    assert_eq!(v["statements"], 2);
+    assert_eq!(v["policies"], 1);
+    assert_eq!(v["exact_actions"], 1);
+    assert_eq!(v["wildcard_actions"], 2);
+    assert_eq!(v["resource_patterns"]["any"], 1);
+}
+
+#[test]
+fn compile_of_a_bad_file_exits_1_naming_the_path() {
+    let good = temp_file("compile-good.json", BULK_POLICY);
+    let bad = temp_file(
+        "compile-bad.json",
+        r#"{"Statement":[{"Effect":"Alow","Action":"s3:GetObject","Resource":"*"}]}"#,
+    );
+    let out = iamc(&["compile", good.to_str().unwrap(), bad.to_str().unwrap()]);
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{}: $.Statement[0].Effect:", bad.display())),
+        "{stderr}"
+    );
+    assert!(text(&out.stdout).is_empty(), "nothing compiled");
+}
+
+#[test]
+fn compile_reads_named_jsonl_policies() {
+    let file = temp_file(
+        "managed.jsonl",
+        &format!(
+            "{{\"name\":\"A\",\"arn\":\"x\",\"document\":{}}}\n\n{}\n",
+            BULK_POLICY.replace('\n', ""),
+            BULK_POLICY.replace('\n', "")
+        ),
+    );
+    let out = iamc(&["compile", "--json", file.to_str().unwrap()]);
+    assert!(out.status.success(), "stderr:\n{}", text(&out.stderr));
+    let v: Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+    assert_eq!(v["policies"], 2);
+    assert_eq!(v["statements"], 4);
+}
+
+const BULK_REQUESTS: &str = concat!(
+    r#"{"id":"get","principal":"arn:aws:iam::111122223333:user/a","action":"s3:GetObject","resource":"arn:aws:s3:::b/k","expect":"allow"}"#,
+    "\n",
+    r#"{"id":"broken","principal":"#,
+    "\n",
+    r#"{"id":"del","principal":"arn:aws:iam::111122223333:user/a","action":"s3:DeleteObject","resource":"arn:aws:s3:::b/k"}"#,
+    "\n",
+);
+
+fn bulk_lines(stdout: &str) -> Vec<Value> {
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+#[test]
+fn bulk_eval_decides_each_line_and_fails_on_a_malformed_one() {
+    let policy = temp_file("bulk-policy.json", BULK_POLICY);
+    let requests = temp_file("bulk-requests.jsonl", BULK_REQUESTS);
+    let out = iamc(&[
+        "eval",
+        "--policies",
+        policy.to_str().unwrap(),
+        "--requests",
+        requests.to_str().unwrap(),
+    ]);
+    assert_no_panic(&out);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "stderr:\n{stderr}");
+    let lines = bulk_lines(&text(&out.stdout));
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines[0]["id"], "get");
+    assert_eq!(lines[0]["decision"], "allow");
+    assert_eq!(lines[0]["agrees"], true);
+    assert_eq!(lines[0]["deciding"]["sid"], "Read");
+    assert_eq!(lines[1]["id"], "del");
+    assert_eq!(lines[1]["decision"], "explicit_deny");
+    assert_eq!(lines[1]["deciding"]["sid"], "NoDelete");
+    assert!(lines[1].get("expect").is_none());
+    assert_eq!(
+        lines[0]["scenario"],
+        Value::String(requests.display().to_string())
+    );
+    assert!(
+        stderr.contains(&format!("{}:2: ", requests.display())),
+        "the bad line is named: {stderr}"
+    );
+    assert!(stderr.contains("malformed request lines: 1"), "{stderr}");
+}
+
+#[test]
+fn bulk_eval_with_both_engines_agrees() {
+    let policy = temp_file("bulk-both-policy.json", BULK_POLICY);
+    let good: String = BULK_REQUESTS
+        .lines()
+        .filter(|l| !l.contains("broken"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let requests = temp_file("bulk-both-requests.jsonl", &good);
+    let out = iamc(&[
+        "eval",
+        "--engine",
+        "both",
+        "--policies",
+        policy.to_str().unwrap(),
+        "--requests",
+        requests.to_str().unwrap(),
+    ]);
+    assert_no_panic(&out);
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "stderr:\n{stderr}");
+    let lines = bulk_lines(&text(&out.stdout));
+    assert_eq!(lines.len(), 4, "two requests, two engines");
+    for pair in lines.chunks(2) {
+        assert_eq!(pair[0]["engine"], "compiled");
+        assert_eq!(pair[1]["engine"], "reference");
+        assert_eq!(pair[0]["decision"], pair[1]["decision"]);
+        assert_eq!(pair[0]["deciding"], pair[1]["deciding"]);
+    }
+    assert!(stderr.contains("0 disagree"), "{stderr}");
+}

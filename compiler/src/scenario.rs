@@ -225,6 +225,44 @@ pub fn load_bytes_as(
     }
 }
 
+/// Parse one request object (the shape of a scenario's `requests` items) on its own, as
+/// `iamc eval --requests` reads them a line at a time: the request, its expectation and its
+/// `id` (default: `index` as text). Errors name `source` and `path`. Policy fields are not
+/// accepted here (there is no scenario for them to override).
+pub fn parse_request(
+    source: &str,
+    value: &Json,
+    path: &JsonPath,
+    index: usize,
+) -> Result<(Request, Option<Decision>, String), Vec<Error>> {
+    let limits = Limits::default();
+    let mut loader = Loader {
+        limits: &limits,
+        errors: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let file: Arc<str> = Arc::from(source);
+    let base = Arc::new(PolicySet::default());
+    let parsed = loader.request(&file, value, path, index, &base);
+    if let Some(r) = &parsed {
+        if !Arc::ptr_eq(&r.policies, &base) {
+            loader.err(
+                &file,
+                path,
+                ErrorKind::Scenario(
+                    "policy fields are not accepted in a request here; give the policies \
+                     on the command line"
+                        .to_string(),
+                ),
+            );
+        }
+    }
+    match parsed {
+        Some(r) if loader.errors.is_empty() => Ok((r.request, r.expect, r.id)),
+        _ => Err(loader.errors),
+    }
+}
+
 const SCENARIO_FIELDS: [&str; 12] = [
     "name",
     "rule",
