@@ -1,0 +1,208 @@
+//! A warm evaluation allocates nothing (iamc_runtime's "No allocation" promise).
+//!
+//! A counting global allocator wraps `System` and counts allocations, zeroed allocations and
+//! reallocations made on the test's own thread while counting is switched on. The shared
+//! benchmark `shared/bench/realistic.json` (1,000 requests against one policy set: identity
+//! policies, SCP levels and a boundary) is compiled once; every request is built up front as
+//! an `iamc_runtime::Request` borrowing its strings and context slice; one pass warms the
+//! scratch; then all 1,000 requests are evaluated with counting on, and the count must be
+//! zero. The same for `evaluate_interned`, with key ids resolved by `PolicySet::key_id` (keys
+//! the set does not use are left out).
+//!
+//! The allocator is process-wide, so this file holds a single test.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use iamc_compiler::lower;
+use iamc_compiler::request::ContextValue;
+use iamc_runtime::{InternedRequest, Request, Value};
+
+struct Counting;
+
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    /// Counting is on for this thread. `const` and without a destructor, so reading it never
+    /// allocates.
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+}
+
+fn note_allocation() {
+    if COUNTING.try_with(Cell::get).unwrap_or(false) {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+// SAFETY: every call is forwarded unchanged to `System`; the counter only observes.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note_allocation();
+        // SAFETY: same contract as ours.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        note_allocation();
+        // SAFETY: same contract as ours.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        note_allocation();
+        // SAFETY: same contract as ours.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as ours.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Allocations made on this thread while `f` runs.
+fn count_allocations<R>(f: impl FnOnce() -> R) -> (R, u64) {
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    COUNTING.with(|c| c.set(true));
+    let r = f();
+    COUNTING.with(|c| c.set(false));
+    (r, ALLOCATIONS.load(Ordering::Relaxed) - before)
+}
+
+#[test]
+fn warm_evaluation_of_the_realistic_benchmark_allocates_nothing() {
+    let path = iamc_tests::shared_dir().join("bench/realistic.json");
+    if !path.exists() {
+        println!("note: {} not found; skipping", path.display());
+        return;
+    }
+    let loaded = iamc_compiler::scenario::load_file(&path).expect("realistic.json loads");
+    let requests: Vec<_> = loaded
+        .scenarios
+        .iter()
+        .flat_map(|s| s.requests.iter())
+        .collect();
+    assert_eq!(requests.len(), 1000);
+    let policies = &requests[0].policies;
+    assert!(
+        requests
+            .iter()
+            .all(|r| std::sync::Arc::ptr_eq(&r.policies, policies)),
+        "all requests share one policy set"
+    );
+    let set = lower::compile(policies).expect("compiles");
+
+    // Borrowed request data, built up front: list values, then context slices, then requests.
+    let lists: Vec<Vec<Vec<&str>>> = requests
+        .iter()
+        .map(|r| {
+            r.request
+                .context
+                .entries
+                .iter()
+                .map(|(_, v)| match v {
+                    ContextValue::Multi(l) => l.iter().map(String::as_str).collect(),
+                    ContextValue::Single(_) => Vec::new(),
+                })
+                .collect()
+        })
+        .collect();
+    let contexts: Vec<Vec<(&str, Value<'_>)>> = requests
+        .iter()
+        .zip(&lists)
+        .map(|(r, ls)| {
+            r.request
+                .context
+                .entries
+                .iter()
+                .zip(ls)
+                .map(|((k, v), l)| {
+                    let v = match v {
+                        ContextValue::Single(s) => Value::Single(s.as_str()),
+                        ContextValue::Multi(_) => Value::Multi(l.as_slice()),
+                    };
+                    (k.as_str(), v)
+                })
+                .collect()
+        })
+        .collect();
+    let runtime_requests: Vec<Request<'_>> = requests
+        .iter()
+        .zip(&contexts)
+        .map(|(r, c)| Request {
+            principal: &r.request.principal,
+            action: &r.request.action,
+            resource: &r.request.resource,
+            resource_account: r.request.resource_account.as_deref(),
+            context: c.as_slice(),
+        })
+        .collect();
+    let interned_contexts: Vec<Vec<(iamc_runtime::ir::KeyId, Value<'_>)>> = contexts
+        .iter()
+        .map(|c| {
+            c.iter()
+                .filter_map(|(k, v)| set.key_id(k).map(|id| (id, *v)))
+                .collect()
+        })
+        .collect();
+    let interned_requests: Vec<InternedRequest<'_>> = runtime_requests
+        .iter()
+        .zip(&interned_contexts)
+        .map(|(r, c)| InternedRequest {
+            principal: r.principal,
+            action: r.action,
+            resource: r.resource,
+            resource_account: r.resource_account,
+            context: c.as_slice(),
+        })
+        .collect();
+    let mut outcomes = Vec::with_capacity(2 * runtime_requests.len());
+
+    let mut scratch = set.create_scratch();
+    // Warm-up: the scratch buffers grow to their working size.
+    for r in &runtime_requests {
+        outcomes.push(set.evaluate(&mut scratch, r));
+    }
+    for r in &interned_requests {
+        outcomes.push(set.evaluate_interned(&mut scratch, r));
+    }
+    let warm = outcomes.clone();
+    outcomes.clear();
+
+    let ((), named_allocs) = count_allocations(|| {
+        for r in &runtime_requests {
+            outcomes.push(set.evaluate(&mut scratch, r));
+        }
+    });
+    let ((), interned_allocs) = count_allocations(|| {
+        for r in &interned_requests {
+            outcomes.push(set.evaluate_interned(&mut scratch, r));
+        }
+    });
+    println!(
+        "{} requests: evaluate {named_allocs} allocations, evaluate_interned \
+         {interned_allocs} allocations",
+        runtime_requests.len()
+    );
+    assert_eq!(named_allocs, 0, "evaluate allocated on a warm scratch");
+    assert_eq!(
+        interned_allocs, 0,
+        "evaluate_interned allocated on a warm scratch"
+    );
+    // The counted passes decided as the warm-up did, and both request shapes agree.
+    assert_eq!(outcomes, warm);
+    let n = runtime_requests.len();
+    assert_eq!(outcomes[..n], outcomes[n..]);
+    // Not vacuous: the benchmark has every decision.
+    for d in [
+        iamc_runtime::Decision::Allow,
+        iamc_runtime::Decision::ExplicitDeny,
+        iamc_runtime::Decision::ImplicitDeny,
+    ] {
+        assert!(outcomes.iter().any(|o| o.decision == d), "no {d}");
+    }
+}
