@@ -13,7 +13,7 @@ use crate::decision::{Decision, Outcome, PolicyKind, StatementRef};
 use crate::glob::TokenBuf;
 use crate::ir::{KeyId, OpKind, SetOp};
 use crate::policy_set::{
-    ArnVal, Cond, Inner, Part, Pattern, PolicySet, Principal, Stmt, StrVal, Values,
+    ArnVal, Cond, Inner, Part, Pattern, PolicySet, Principal, Stmt, StrVal, Values, EXCLUDE,
 };
 use crate::request::{InternedRequest, Request, Value};
 use crate::value::{self, Decimal};
@@ -22,6 +22,7 @@ use crate::value::{self, Decimal};
 #[derive(Clone, Debug, Default)]
 pub struct Scratch {
     cands: Vec<u32>,
+    excluded: Vec<u32>,
     action: Vec<u8>,
     /// Lazy context resolution cache, one cell per key id (see `NamedCtx`).
     cache: Vec<Cell<u64>>,
@@ -205,10 +206,19 @@ fn is_role_arn(s: &str) -> bool {
     arn_fields(s).is_some_and(|f| f[2] == "iam" && f[3].is_empty() && f[5].starts_with("role/"))
 }
 
+/// Whether `:role/aws-service-role/` occurs in `s`, checked only at its few `/` bytes (cheaper
+/// than a substring search on every decision).
+fn has_slr_marker(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| {
+        c == b'/' && b[..i].ends_with(b":role") && b[i + 1..].starts_with(b"aws-service-role/")
+    })
+}
+
 /// E-12: a role whose path starts with `/aws-service-role/`.
 fn is_slr_arn(s: &str) -> bool {
     // Cheap filter first: this runs on every decision of a set with SCPs or RCPs.
-    s.contains(":role/aws-service-role/")
+    has_slr_marker(s)
         && is_role_arn(s)
         && arn_fields(s).is_some_and(|f| f[5].starts_with("role/aws-service-role/"))
 }
@@ -227,23 +237,21 @@ struct NamedCtx<'a, 'c> {
     /// Per key id: `generation << 32 | (index + 1)`, 0 in the low half for absent.
     cache: &'c [Cell<u64>],
     generation: u64,
-    /// Whether every context name is ASCII (computed on the first lookup).
-    ascii_names: Cell<Option<bool>>,
+    /// Per key id: whether a non-ASCII name could fold to it.
+    unicode: &'c [bool],
 }
 
 struct InternedCtx<'a>(&'a [(KeyId, Value<'a>)]);
 
-/// `lowered` is folded by `policy_set::fold_key`: an ASCII-case-insensitive byte match is a match, and only when
-/// some context name has non-ASCII characters can a name still match by Unicode lower-casing.
-fn key_eq(name: &str, lowered: &str, ascii_names: bool) -> bool {
-    name.eq_ignore_ascii_case(lowered)
-        || (!ascii_names
-            && !name.is_ascii()
-            && name
-                .chars()
-                .flat_map(char::to_lowercase)
-                .map(|c| if c == 'ς' { 'σ' } else { c })
-                .eq(lowered.chars()))
+/// Unicode fallback of the key comparison: `lowered` is folded by `policy_set::fold_key`.
+#[cold]
+fn key_eq_unicode(name: &str, lowered: &str) -> bool {
+    !name.is_ascii()
+        && name
+            .chars()
+            .flat_map(char::to_lowercase)
+            .map(|c| if c == 'ς' { 'σ' } else { c })
+            .eq(lowered.chars())
 }
 
 impl<'a> Ctx<'a> for NamedCtx<'a, '_> {
@@ -255,19 +263,32 @@ impl<'a> Ctx<'a> for NamedCtx<'a, '_> {
             (c & 0xFFFF_FFFF) as usize
         } else {
             let name = self.names.get(key as usize)?;
-            let ascii = match self.ascii_names.get() {
-                Some(a) => a,
-                None => {
-                    let a = self.entries.iter().all(|(k, _)| k.is_ascii());
-                    self.ascii_names.set(Some(a));
-                    a
-                }
-            };
-            // First entry wins, as the reference's lookup finds the first.
+            let nb = name.as_bytes();
+            let last = nb.last().copied().unwrap_or(0);
+            // Tight scan: most names differ in length or last byte, so the full
+            // case-insensitive comparison runs about once per lookup. Only when no name
+            // matches by ASCII case folding are non-ASCII names folded by Unicode. (A context
+            // with two names that fold to the same key is malformed, K-2; the loaders reject
+            // it, and which of the two the runtime reads is then unspecified.)
             let slot = self
                 .entries
                 .iter()
-                .position(|(k, _)| key_eq(k, name, ascii))
+                .position(|(k, _)| {
+                    let kb = k.as_bytes();
+                    kb.len() == nb.len()
+                        && kb.last().map(u8::to_ascii_lowercase) == Some(last)
+                        && kb.eq_ignore_ascii_case(nb)
+                })
+                .or_else(|| {
+                    // Among non-ASCII characters only U+212A KELVIN SIGN lower-cases to an
+                    // ASCII letter (`k`), so an ASCII key without `k` cannot match otherwise.
+                    if !self.unicode.get(key as usize).copied().unwrap_or(true) {
+                        return None;
+                    }
+                    self.entries
+                        .iter()
+                        .position(|(k, _)| key_eq_unicode(k, name))
+                })
                 .map_or(0, |i| i + 1);
             cell.set(self.generation << 32 | slot as u64);
             slot
@@ -302,7 +323,7 @@ impl PolicySet {
             names: &inner.key_names,
             cache: &cache,
             generation: scratch.generation,
-            ascii_names: Cell::new(None),
+            unicode: &inner.unicode_keys,
         };
         let out = evaluate_with(
             inner,
@@ -335,7 +356,7 @@ impl PolicySet {
 fn candidates(inner: &Inner, scratch: &mut Scratch, action: &str) {
     let idx = &inner.actions;
     scratch.cands.clear();
-    scratch.cands.extend_from_slice(&idx.always);
+    scratch.excluded.clear();
     scratch.action.clear();
     if action.is_ascii() {
         scratch
@@ -353,20 +374,30 @@ fn candidates(inner: &Inner, scratch: &mut Scratch, action: &str) {
     if let Some(colon) = lower.iter().position(|&b| b == b':') {
         let (service, name) = (&lower[..colon], &lower[colon + 1..]);
         if let Some(svc) = idx.services.get(service) {
+            let mut take = |id: u32| {
+                if id & EXCLUDE != 0 {
+                    scratch.excluded.push(id & !EXCLUDE);
+                } else {
+                    scratch.cands.push(id);
+                }
+            };
             if let Some(ids) = svc.exact.get(name) {
-                scratch.cands.extend_from_slice(ids);
+                ids.iter().for_each(|&id| take(id));
             }
             for (g, id) in &svc.globs {
                 if g.matches(name) {
-                    scratch.cands.push(*id);
+                    take(*id);
                 }
             }
         }
     }
-    for (id, globs) in &idx.not_actions {
-        if !globs.iter().any(|g| g.matches(lower)) {
-            scratch.cands.push(*id);
-        }
+    if scratch.excluded.is_empty() {
+        scratch.cands.extend_from_slice(&idx.always);
+    } else {
+        let excluded = &scratch.excluded;
+        scratch
+            .cands
+            .extend(idx.always.iter().filter(|id| !excluded.contains(id)));
     }
     scratch.cands.sort_unstable();
     scratch.cands.dedup();
