@@ -16,10 +16,15 @@
 //! afterwards, so a warm evaluation allocates nothing; a test in `tests/` proves it with a
 //! counting global allocator.
 //!
+//! # Artifacts
+//! [`PolicySet::to_bytes`] writes a set as a versioned, checksummed binary artifact and
+//! [`PolicySet::from_bytes`] loads one, checking every byte; see [`artifact`].
+//!
 //! # Untrusted input
 //! Request strings may be anything: nothing here panics or loops without bound on any input.
 //! Glob matching is O(text × pattern) in the worst case (see [`glob`]).
 
+pub mod artifact;
 pub mod decision;
 mod eval;
 pub mod glob;
@@ -28,6 +33,7 @@ mod policy_set;
 pub mod request;
 pub mod value;
 
+pub use artifact::{BuildInfo, LoadError, LoadOptions};
 pub use decision::{Decision, Outcome, PolicyKind, StatementRef};
 pub use eval::Scratch;
 pub use policy_set::{BuildError, PolicyInfo, PolicySet, Stats};
