@@ -153,15 +153,25 @@ pub(crate) struct ServiceActions {
     pub globs: Vec<(Glob, u32)>,
 }
 
+/// Marks, in the action index, a `NotAction` statement whose list the pattern belongs to:
+/// a match *excludes* the statement instead of selecting it.
+pub(crate) const EXCLUDE: u32 = 1 << 31;
+
 /// Action → candidate statements.
+///
+/// `Action` patterns and `NotAction` patterns live in the same per-service tables; a
+/// `NotAction` entry carries [`EXCLUDE`]. One lookup of the request's action yields the
+/// statements it selects and the `NotAction` statements it excludes; the candidates are the
+/// selected ones plus every statement of `always` (`*` actions and `NotAction` statements)
+/// that was not excluded.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ActionIndex {
     /// Lower-cased service prefix → its actions.
     pub services: FxMap<Box<[u8]>, ServiceActions>,
-    /// Statements whose action list holds `*`.
+    /// Statements whose action list holds `*`, and every `NotAction` statement; sorted.
     pub always: Vec<u32>,
-    /// `NotAction` statements with their (lower-cased) patterns.
-    pub not_actions: Vec<(u32, Box<[Glob]>)>,
+    /// Number of `NotAction` statements (for stats).
+    pub not_action_count: usize,
 }
 
 /// Metadata of one policy, for reports.
@@ -184,6 +194,8 @@ pub(crate) struct Inner {
     pub actions: ActionIndex,
     pub keys: FxMap<Box<str>, KeyId>,
     pub key_names: Vec<Box<str>>,
+    /// Per key: a non-ASCII context name could fold to it (see `eval::NamedCtx`).
+    pub unicode_keys: Vec<bool>,
     pub multivalued: Vec<bool>,
     pub principal_arn_key: KeyId,
     pub scp_levels: u32,
@@ -582,6 +594,10 @@ impl PolicySet {
                 v.dedup();
             }
         }
+        let unicode_keys = key_names
+            .iter()
+            .map(|k| !k.is_ascii() || k.contains('k'))
+            .collect();
         let has_boundary = ir.policies.iter().any(|p| p.kind == PolicyKind::Boundary);
         let has_session = ir.policies.iter().any(|p| p.kind == PolicyKind::Session);
         Ok(PolicySet {
@@ -590,6 +606,7 @@ impl PolicySet {
                 actions,
                 keys,
                 key_names,
+                unicode_keys,
                 multivalued,
                 principal_arn_key,
                 scp_levels: ir.scp_levels,
@@ -634,8 +651,8 @@ impl PolicySet {
             policies: i.policies.len(),
             statements: i.stmts.len(),
             services: i.actions.services.len(),
-            any_action_statements: i.actions.always.len(),
-            not_action_statements: i.actions.not_actions.len(),
+            any_action_statements: i.actions.always.len() - i.actions.not_action_count,
+            not_action_statements: i.actions.not_action_count,
             keys: i.key_names.len(),
             scp_levels: i.scp_levels as usize,
             rcp_levels: i.rcp_levels as usize,
@@ -688,11 +705,7 @@ impl PolicySet {
 
 /// Index one statement's action patterns (A-2 case-folded, A-3 globs, A-7 NotAction).
 fn index_actions(idx: &mut ActionIndex, id: u32, not_action: bool, patterns: &[String]) {
-    if not_action {
-        let globs = patterns.iter().map(|p| Glob::new(&lower_str(p))).collect();
-        idx.not_actions.push((id, globs));
-        return;
-    }
+    let tag = if not_action { id | EXCLUDE } else { id };
     let mut any = false;
     for p in patterns {
         let p = lower_str(p);
@@ -708,16 +721,22 @@ fn index_actions(idx: &mut ActionIndex, id: u32, not_action: bool, patterns: &[S
         };
         let entry = idx.services.entry(service.as_bytes().into()).or_default();
         if name.contains(['*', '?']) {
-            entry.globs.push((Glob::new(name), id));
+            entry.globs.push((Glob::new(name), tag));
         } else {
             entry
                 .exact
                 .entry(name.as_bytes().into())
                 .or_default()
-                .push(id);
+                .push(tag);
         }
     }
-    if any {
+    if not_action {
+        idx.not_action_count += 1;
+        // `NotAction: "*"` excludes every action: the statement is never a candidate.
+        if !any {
+            idx.always.push(id);
+        }
+    } else if any {
         idx.always.push(id);
     }
 }
