@@ -192,7 +192,7 @@ impl<'a> PrincipalFacts<'a> {
     }
 
     fn is_service_linked_role(&self) -> bool {
-        is_slr_arn(self.arn)
+        self.kind == PKind::Role && is_slr_arn(self.arn)
     }
 }
 
@@ -430,7 +430,8 @@ fn evaluate_with<'a>(
     let org = inner.scp_levels > 0 || inner.rcp_levels > 0;
     let slr = org
         && (facts.is_service_linked_role()
-            || matches!(ctx.value(inner.principal_arn_key), Some(Value::Single(s)) if is_slr_arn(s)));
+            || matches!(ctx.value(inner.principal_arn_key),
+                Some(Value::Single(s)) if s != principal && is_slr_arn(s)));
     let mgmt = inner.management_account.as_deref();
     let scp_applies = facts.account.is_some() && !slr && (mgmt.is_none() || facts.account != mgmt);
     let rcp_applies = !slr && (mgmt.is_none() || res_account != mgmt);
@@ -643,8 +644,8 @@ fn assemble<'a>(
     buf.clear();
     for p in parts {
         match p {
-            Part::Text(t) if glob => buf.push_glob(t.as_bytes()),
-            Part::Text(t) | Part::Lit(t) => buf.push_lit(t.as_bytes()),
+            Part::Text(_, toks) if glob => buf.append(toks),
+            Part::Text(t, _) | Part::Lit(t) => buf.push_lit(t.as_bytes()),
             Part::Var(k, d) => buf.push_lit(resolve(inner, *k, d, ctx)?.as_bytes()),
         }
     }
@@ -673,7 +674,7 @@ fn substitute<'a>(inner: &Inner, out: &mut String, parts: &[Part], ctx: &impl Ct
     out.clear();
     for p in parts {
         match p {
-            Part::Text(t) | Part::Lit(t) => out.push_str(t),
+            Part::Text(t, _) | Part::Lit(t) => out.push_str(t),
             Part::Var(k, d) => match resolve(inner, *k, d, ctx) {
                 Some(v) => out.push_str(v),
                 None => return false,
@@ -886,7 +887,7 @@ fn arn_template_matches<'a>(
     };
     for p in parts {
         match p {
-            Part::Text(t) => push(fields, t, true),
+            Part::Text(t, _) => push(fields, t, true),
             Part::Lit(t) => push(fields, t, false),
             Part::Var(k, d) => match resolve(inner, *k, d, ctx) {
                 Some(v) => push(fields, v, false),

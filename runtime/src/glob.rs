@@ -70,6 +70,24 @@ impl TokenBuf {
         self.push_lit(&text[run..]);
     }
 
+    /// Append another token list (its literal offsets rebased).
+    pub fn append(&mut self, other: &TokenBuf) {
+        for t in &other.toks {
+            match *t {
+                Tok::Lit(a, z) => {
+                    let lit = other.lits.get(a as usize..z as usize).unwrap_or_default();
+                    self.push_lit(lit);
+                }
+                Tok::Star => {
+                    if self.toks.last() != Some(&Tok::Star) {
+                        self.toks.push(Tok::Star);
+                    }
+                }
+                Tok::Quest => self.toks.push(Tok::Quest),
+            }
+        }
+    }
+
     /// Whether the tokens match the whole of `text`.
     pub fn matches(&self, text: &[u8]) -> bool {
         match_tokens(&self.toks, &self.lits, text)
@@ -122,10 +140,22 @@ pub fn match_tokens(toks: &[Tok], lits: &[u8], text: &[u8]) -> bool {
         } else if x == text.len() {
             return true;
         }
-        // Mismatch: let the last star swallow one more character.
+        // Mismatch: let the last star swallow one more character — or, when a literal
+        // follows the star, jump to the next place its first byte occurs (a literal's first
+        // byte is never a UTF-8 continuation byte, so that is a character boundary).
         match star {
             Some((sti, sx)) if sx < text.len() => {
-                let nx = (sx + char_len(text[sx])).min(text.len());
+                let mut nx = (sx + char_len(text[sx])).min(text.len());
+                if let Some(&Tok::Lit(a, _)) = toks.get(sti) {
+                    let first = lits.get(a as usize).copied().unwrap_or(0);
+                    match text
+                        .get(nx..)
+                        .and_then(|t| t.iter().position(|&b| b == first))
+                    {
+                        Some(p) => nx += p,
+                        None => return false,
+                    }
+                }
                 star = Some((sti, nx));
                 ti = sti;
                 x = nx;
@@ -144,6 +174,10 @@ pub enum Glob {
     Exact(Box<[u8]>),
     /// `literal*`: the text must start with the literal.
     Prefix(Box<[u8]>),
+    /// `*literal`: the text must end with the literal.
+    Suffix(Box<[u8]>),
+    /// `literal*literal`: both, without overlapping.
+    PrefixSuffix(Box<[u8]>, Box<[u8]>),
     /// Anything else: a literal prefix to check first, then the token matcher.
     General {
         /// Literal prefix every match starts with (may be empty).
@@ -174,6 +208,10 @@ impl Glob {
             [Tok::Star] => Glob::Any,
             [Tok::Lit(s, e)] => Glob::Exact(lit(*s, *e)),
             [Tok::Lit(s, e), Tok::Star] => Glob::Prefix(lit(*s, *e)),
+            [Tok::Star, Tok::Lit(s, e)] => Glob::Suffix(lit(*s, *e)),
+            [Tok::Lit(s1, e1), Tok::Star, Tok::Lit(s2, e2)] => {
+                Glob::PrefixSuffix(lit(*s1, *e1), lit(*s2, *e2))
+            }
             toks => {
                 let prefix = match toks.first() {
                     Some(Tok::Lit(s, e)) => lit(*s, *e),
@@ -191,6 +229,10 @@ impl Glob {
             Glob::Any => true,
             Glob::Exact(e) => **e == *text,
             Glob::Prefix(p) => text.starts_with(p),
+            Glob::Suffix(x) => text.ends_with(x),
+            Glob::PrefixSuffix(p, x) => {
+                text.len() >= p.len() + x.len() && text.starts_with(p) && text.ends_with(x)
+            }
             Glob::General { prefix, buf } => text.starts_with(prefix) && buf.matches(text),
         }
     }
@@ -199,7 +241,8 @@ impl Glob {
     pub fn memory_usage(&self) -> usize {
         match self {
             Glob::Any => 0,
-            Glob::Exact(b) | Glob::Prefix(b) => b.len(),
+            Glob::Exact(b) | Glob::Prefix(b) | Glob::Suffix(b) => b.len(),
+            Glob::PrefixSuffix(p, x) => p.len() + x.len(),
             Glob::General { prefix, buf } => {
                 prefix.len() + buf.lits.capacity() + buf.toks.capacity() * 12
             }
@@ -259,6 +302,31 @@ mod tests {
         assert!(m("a*b*c", "abbbc"));
         assert!(m("*ab", "aab"));
         assert!(!m("a*a", "a"));
+    }
+
+    #[test]
+    fn shapes_agree_with_the_token_matcher() {
+        let pats = [
+            "*", "", "a", "a*", "*a", "a*b", "ab*ba", "*a*", "a?b", "?", "a*b*c", "*ab",
+        ];
+        let texts = [
+            "", "a", "b", "ab", "aba", "abba", "ababa", "acb", "abc", "ba", "é", "aéb",
+        ];
+        for p in pats {
+            let g = Glob::new(p);
+            let mut buf = TokenBuf::default();
+            buf.push_glob(p.as_bytes());
+            for t in texts {
+                assert_eq!(
+                    g.matches(t.as_bytes()),
+                    buf.matches(t.as_bytes()),
+                    "{p} vs {t}"
+                );
+            }
+        }
+        assert!(matches!(Glob::new("ab*ba"), Glob::PrefixSuffix(..)));
+        assert!(!Glob::new("ab*ba").matches(b"aba"));
+        assert!(Glob::new("ab*ba").matches(b"abba"));
     }
 
     #[test]

@@ -67,8 +67,9 @@ impl std::error::Error for BuildError {}
 /// A string pattern part after build.
 #[derive(Clone, Debug)]
 pub(crate) enum Part {
-    /// Glob text (wildcards active in glob contexts).
-    Text(Box<str>),
+    /// Glob text (wildcards active in glob contexts), with its tokens pre-built so a
+    /// template is assembled per request by copying tokens, not re-scanning text.
+    Text(Box<str>, TokenBuf),
     /// Literal text.
     Lit(Box<str>),
     /// Variable with optional default.
@@ -293,7 +294,11 @@ fn parts(t: &TemplateIr, nkeys: usize) -> Result<Box<[Part]>, BuildError> {
     t.parts
         .iter()
         .map(|p| match p {
-            TemplatePartIr::Text(s) => Ok(Part::Text(s.as_str().into())),
+            TemplatePartIr::Text(s) => {
+                let mut toks = TokenBuf::default();
+                toks.push_glob(s.as_bytes());
+                Ok(Part::Text(s.as_str().into(), toks))
+            }
             TemplatePartIr::Literal(s) => Ok(Part::Lit(s.as_str().into())),
             TemplatePartIr::Variable { key, default } => {
                 if *key as usize >= nkeys {
@@ -681,7 +686,9 @@ impl PolicySet {
                 let slot = match r {
                     Pattern::Static(Glob::Any) => 0,
                     Pattern::Static(Glob::Exact(_)) => 1,
-                    Pattern::Static(Glob::Prefix(_)) => 2,
+                    Pattern::Static(Glob::Prefix(_) | Glob::Suffix(_) | Glob::PrefixSuffix(..)) => {
+                        2
+                    }
                     Pattern::Static(Glob::General { .. }) => 3,
                     Pattern::Template(_) => 4,
                 };
