@@ -17,13 +17,14 @@
 //! nothing is compiled then.
 
 use std::io::{self, BufRead, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
 use iamc_compiler::ast::{JsonPath, Policy, PolicyKind, PolicySet};
 use iamc_compiler::json::{self, Json};
 use iamc_compiler::{parse_policy, parse_policy_json, Error, ErrorKind, Limits};
+use iamc_runtime::{BuildInfo, Stats};
 use serde_json::json;
 
 /// Nesting a `.jsonl` line adds around a policy document (`{"document":`).
@@ -167,26 +168,213 @@ pub fn set_of(kind: PolicyKind, policies: Vec<Policy>) -> PolicySet {
 
 /// Options of `iamc compile`.
 #[derive(Clone, Copy, Debug)]
-pub struct CompileOptions {
-    /// The kind every file is parsed as.
+pub struct CompileOptions<'a> {
+    /// The kind every positional file is parsed as.
     pub kind: PolicyKind,
     /// One JSON object instead of text.
     pub json: bool,
+    /// A manifest naming more policy files with their kinds (see [`read_manifest`]).
+    pub manifest: Option<&'a Path>,
+    /// Write the compiled set as an artifact (`iamc_runtime::artifact`) to this file.
+    pub output: Option<&'a Path>,
 }
 
-/// Compile `files`, writing the report to `out` and errors to `err`. Returns whether it
-/// succeeded (exit status 0).
+/// One policy file of a compile: its kind and level (SCP/RCP level, else 0).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// The kind its policies are parsed as.
+    pub kind: PolicyKind,
+    /// SCP/RCP level, root = 0.
+    pub level: usize,
+    /// The file.
+    pub path: PathBuf,
+}
+
+/// What a manifest lists.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Manifest {
+    /// Policy files with their kinds, in order.
+    pub entries: Vec<Entry>,
+    /// `management-account ID`, if given (E-10, E-12).
+    pub management_account: Option<String>,
+}
+
+/// Read a manifest: one `KIND[:LEVEL] PATH` line per policy file, where `KIND` is
+/// `identity`, `resource`, `boundary`, `session`, `scp` or `rcp` and `LEVEL` (SCP/RCP only,
+/// root = 0, default 0) is the organization level; relative paths are relative to the
+/// manifest's folder. `management-account ID` names the management account. Blank lines and
+/// lines starting with `#` are ignored. Levels without policies between those given count as
+/// levels (an empty SCP level allows nothing, E-11).
+pub fn read_manifest(path: &Path) -> Result<Manifest, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let dir = path.parent().unwrap_or(Path::new(""));
+    let mut m = Manifest::default();
+    for (n, line) in text.lines().enumerate() {
+        let at = || format!("{}:{}", path.display(), n + 1);
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (head, rest) = line
+            .split_once(char::is_whitespace)
+            .ok_or_else(|| format!("{}: expected `KIND[:LEVEL] PATH`", at()))?;
+        let rest = rest.trim();
+        if head == "management-account" {
+            m.management_account = Some(rest.to_string());
+            continue;
+        }
+        let (kind, level) = match head.split_once(':') {
+            Some((k, l)) => (
+                k,
+                l.parse::<usize>()
+                    .ok()
+                    .filter(|&l| l < 64)
+                    .ok_or_else(|| format!("{}: bad level {l:?} (0 to 63)", at()))?,
+            ),
+            None => (head, 0),
+        };
+        let kind = match kind {
+            "identity" => PolicyKind::Identity,
+            "resource" => PolicyKind::Resource,
+            "boundary" => PolicyKind::Boundary,
+            "session" => PolicyKind::Session,
+            "scp" => PolicyKind::Scp,
+            "rcp" => PolicyKind::Rcp,
+            other => return Err(format!("{}: unknown policy kind {other:?}", at())),
+        };
+        if level > 0 && !matches!(kind, PolicyKind::Scp | PolicyKind::Rcp) {
+            return Err(format!("{}: only scp and rcp take a level", at()));
+        }
+        m.entries.push(Entry {
+            kind,
+            level,
+            path: dir.join(rest),
+        });
+    }
+    Ok(m)
+}
+
+/// Put policies of `kind` (and `level`) into `set`; resource and session policies: at most
+/// one per set, else an error message.
+fn place(
+    set: &mut PolicySet,
+    kind: PolicyKind,
+    level: usize,
+    mut policies: Vec<Policy>,
+) -> Result<(), String> {
+    let one = |slot: &mut Option<Policy>, mut policies: Vec<Policy>| {
+        if slot.is_some() || policies.len() > 1 {
+            return Err(format!(
+                "a policy set holds one {} policy; {} given",
+                kind.as_str(),
+                policies.len() + usize::from(slot.is_some())
+            ));
+        }
+        *slot = policies.pop();
+        Ok(())
+    };
+    match kind {
+        PolicyKind::Identity => set.identity.append(&mut policies),
+        PolicyKind::Boundary => set.boundaries.append(&mut policies),
+        PolicyKind::Scp | PolicyKind::Rcp => {
+            let levels = if kind == PolicyKind::Scp {
+                &mut set.scps
+            } else {
+                &mut set.rcps
+            };
+            if levels.len() <= level {
+                levels.resize_with(level + 1, Vec::new);
+            }
+            if let Some(l) = levels.get_mut(level) {
+                l.append(&mut policies);
+            }
+        }
+        PolicyKind::Resource => one(&mut set.resource, policies)?,
+        PolicyKind::Session => one(&mut set.session, policies)?,
+    }
+    Ok(())
+}
+
+/// The `iamc compile` name and version written into artifacts.
+pub fn compiler_version() -> String {
+    format!("iamc {}", env!("CARGO_PKG_VERSION"))
+}
+
+/// Creation time for artifacts: `$SOURCE_DATE_EPOCH` when set (reproducible builds), else now.
+fn creation_time() -> u64 {
+    if let Some(t) = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+    {
+        return t;
+    }
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Write `bytes` to `path` through a temporary file in the same folder and a rename, so a
+/// reader never sees half an artifact.
+fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".tmp{}", std::process::id()));
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
+/// Compile `files` (as `opts.kind`) and the manifest's files, writing the report to `out`,
+/// errors to `err`, and with `opts.output` the artifact. Returns whether it succeeded (exit
+/// status 0).
 pub fn compile(
-    files: &[std::path::PathBuf],
-    opts: CompileOptions,
+    files: &[PathBuf],
+    opts: CompileOptions<'_>,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<bool> {
-    let mut policies = Vec::new();
+    let mut entries: Vec<Entry> = files
+        .iter()
+        .map(|p| Entry {
+            kind: opts.kind,
+            level: 0,
+            path: p.clone(),
+        })
+        .collect();
+    let mut management_account = None;
+    if let Some(m) = opts.manifest {
+        match read_manifest(m) {
+            Ok(mut m) => {
+                entries.append(&mut m.entries);
+                management_account = m.management_account;
+            }
+            Err(e) => {
+                writeln!(err, "iamc compile: {e}")?;
+                return Ok(false);
+            }
+        }
+    }
+    if entries.is_empty() {
+        writeln!(
+            err,
+            "iamc compile: no policy files (give FILE... or --manifest)"
+        )?;
+        return Ok(false);
+    }
+    let mut set = PolicySet {
+        management_account,
+        ..PolicySet::default()
+    };
     let mut errors = 0usize;
-    for path in files {
-        match load_policies(path, opts.kind) {
-            Ok(mut p) => policies.append(&mut p),
+    for e in &entries {
+        match load_policies(&e.path, e.kind) {
+            Ok(p) => {
+                if let Err(msg) = place(&mut set, e.kind, e.level, p) {
+                    writeln!(err, "iamc compile: {}: {msg}", e.path.display())?;
+                    errors += 1;
+                }
+            }
             Err(es) => {
                 errors += es.len();
                 for e in &es {
@@ -195,21 +383,10 @@ pub fn compile(
             }
         }
     }
-    let single = matches!(opts.kind, PolicyKind::Resource | PolicyKind::Session);
-    if single && policies.len() > 1 {
-        writeln!(
-            err,
-            "iamc compile: a policy set holds one {} policy; {} given",
-            opts.kind.as_str(),
-            policies.len()
-        )?;
-        errors += 1;
-    }
     if errors > 0 {
         writeln!(err, "iamc compile: {errors} error(s); nothing compiled")?;
         return Ok(false);
     }
-    let set = set_of(opts.kind, policies);
     let start = Instant::now();
     let compiled = match iamc_compiler::lower::compile(&set) {
         Ok(c) => c,
@@ -219,76 +396,137 @@ pub fn compile(
         }
     };
     let elapsed = start.elapsed();
+    let mut artifact = None;
+    if let Some(path) = opts.output {
+        let kinds: Vec<&str> = entries.iter().map(|e| e.kind.as_str()).collect();
+        let build = BuildInfo {
+            compiler_version: compiler_version(),
+            created_unix_secs: creation_time(),
+            producer: match opts.manifest {
+                Some(m) => format!("iamc compile --manifest {}", m.display()),
+                None => format!("iamc compile --kind {}", opts.kind.as_str()),
+            },
+            inputs: entries
+                .iter()
+                .zip(&kinds)
+                .map(|(e, k)| match e.kind {
+                    PolicyKind::Scp | PolicyKind::Rcp => {
+                        format!("{k}:{} {}", e.level, e.path.display())
+                    }
+                    _ => format!("{k} {}", e.path.display()),
+                })
+                .collect(),
+        };
+        let bytes = compiled.to_bytes_with(&build);
+        if let Err(e) = write_atomically(path, &bytes) {
+            writeln!(err, "iamc compile: cannot write {}: {e}", path.display())?;
+            return Ok(false);
+        }
+        artifact = Some((path, bytes.len()));
+    }
     let st = compiled.stats();
     let micros = elapsed.as_secs_f64() * 1e6;
+    let kind = if opts.manifest.is_some() {
+        "manifest"
+    } else {
+        opts.kind.as_str()
+    };
     if opts.json {
-        let obj = json!({
-            "files": files.len(),
-            "kind": opts.kind.as_str(),
-            "policies": st.policies,
-            "statements": st.statements,
-            "exact_actions": st.exact_actions,
-            "wildcard_actions": st.wildcard_actions,
-            "services": st.services,
-            "any_action_statements": st.any_action_statements,
-            "not_action_statements": st.not_action_statements,
-            "resource_patterns": {
-                "any": st.resource_patterns[0],
-                "exact": st.resource_patterns[1],
-                "prefix": st.resource_patterns[2],
-                "general": st.resource_patterns[3],
-                "with_variables": st.resource_patterns[4],
-            },
-            "conditions": st.conditions,
-            "keys": st.keys,
-            "scp_levels": st.scp_levels,
-            "rcp_levels": st.rcp_levels,
-            "memory_bytes": st.memory_bytes,
+        let mut obj = json!({
+            "files": entries.len(),
+            "kind": kind,
             "compile_micros": micros.round(),
         });
+        merge(&mut obj, stats_json(&st));
+        if let (Some((path, bytes)), Some(o)) = (artifact, obj.as_object_mut()) {
+            o.insert(
+                "artifact".into(),
+                json!({"path": path.display().to_string(), "bytes": bytes}),
+            );
+        }
         writeln!(out, "{obj}")?;
     } else {
-        let r = &st.resource_patterns;
-        writeln!(
-            out,
-            "iamc compile: {} file(s), kind {}",
-            files.len(),
-            opts.kind.as_str()
-        )?;
-        writeln!(out, "  policies:           {}", st.policies)?;
-        writeln!(out, "  statements:         {}", st.statements)?;
-        writeln!(
-            out,
-            "  actions:            {} exact, {} wildcard pattern(s), {} service(s)",
-            st.exact_actions, st.wildcard_actions, st.services
-        )?;
-        writeln!(
-            out,
-            "  action statements:  {} with \"*\", {} NotAction",
-            st.any_action_statements, st.not_action_statements
-        )?;
-        writeln!(
-            out,
-            "  resource patterns:  {} any, {} exact, {} prefix, {} general, {} with variables",
-            r[0], r[1], r[2], r[3], r[4]
-        )?;
-        writeln!(out, "  conditions:         {}", st.conditions)?;
-        writeln!(out, "  condition keys:     {}", st.keys)?;
-        if st.scp_levels + st.rcp_levels > 0 {
-            writeln!(
-                out,
-                "  levels:             {} SCP, {} RCP",
-                st.scp_levels, st.rcp_levels
-            )?;
-        }
-        writeln!(out, "  memory:             ~{} bytes", st.memory_bytes)?;
+        writeln!(out, "iamc compile: {} file(s), kind {kind}", entries.len(),)?;
+        print_stats(out, &st)?;
         if micros >= 10_000.0 {
             writeln!(out, "  compile time:       {:.1} ms", micros / 1000.0)?;
         } else {
             writeln!(out, "  compile time:       {micros:.0} µs")?;
         }
+        if let Some((path, bytes)) = artifact {
+            writeln!(
+                out,
+                "  artifact:           {} ({bytes} bytes)",
+                path.display()
+            )?;
+        }
     }
     Ok(true)
+}
+
+/// Add `extra`'s members to the object `obj`.
+pub(crate) fn merge(obj: &mut serde_json::Value, extra: serde_json::Value) {
+    if let (Some(o), serde_json::Value::Object(e)) = (obj.as_object_mut(), extra) {
+        o.extend(e);
+    }
+}
+
+/// The sizes of a compiled set as JSON members (shared with `iamc inspect`).
+pub(crate) fn stats_json(st: &Stats) -> serde_json::Value {
+    json!({
+        "policies": st.policies,
+        "statements": st.statements,
+        "exact_actions": st.exact_actions,
+        "wildcard_actions": st.wildcard_actions,
+        "services": st.services,
+        "any_action_statements": st.any_action_statements,
+        "not_action_statements": st.not_action_statements,
+        "resource_patterns": {
+            "any": st.resource_patterns[0],
+            "exact": st.resource_patterns[1],
+            "prefix": st.resource_patterns[2],
+            "general": st.resource_patterns[3],
+            "with_variables": st.resource_patterns[4],
+        },
+        "conditions": st.conditions,
+        "keys": st.keys,
+        "scp_levels": st.scp_levels,
+        "rcp_levels": st.rcp_levels,
+        "memory_bytes": st.memory_bytes,
+    })
+}
+
+/// The sizes of a compiled set as indented lines (shared with `iamc inspect`).
+pub(crate) fn print_stats(out: &mut dyn Write, st: &Stats) -> io::Result<()> {
+    let r = &st.resource_patterns;
+    writeln!(out, "  policies:           {}", st.policies)?;
+    writeln!(out, "  statements:         {}", st.statements)?;
+    writeln!(
+        out,
+        "  actions:            {} exact, {} wildcard pattern(s), {} service(s)",
+        st.exact_actions, st.wildcard_actions, st.services
+    )?;
+    writeln!(
+        out,
+        "  action statements:  {} with \"*\", {} NotAction",
+        st.any_action_statements, st.not_action_statements
+    )?;
+    writeln!(
+        out,
+        "  resource patterns:  {} any, {} exact, {} prefix, {} general, {} with variables",
+        r[0], r[1], r[2], r[3], r[4]
+    )?;
+    writeln!(out, "  conditions:         {}", st.conditions)?;
+    writeln!(out, "  condition keys:     {}", st.keys)?;
+    if st.scp_levels + st.rcp_levels > 0 {
+        writeln!(
+            out,
+            "  levels:             {} SCP, {} RCP",
+            st.scp_levels, st.rcp_levels
+        )?;
+    }
+    writeln!(out, "  memory:             ~{} bytes", st.memory_bytes)?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -4,7 +4,9 @@
 //!   and the engines `--engine` selects;
 //! - [`eval`]: `iamc eval`, scenario files through one or more engines, JSON lines out;
 //! - [`check`]: `iamc check`, policy files through the parser and the policy checks;
-//! - [`compile`]: `iamc compile`, policy files compiled into one runtime set, with its sizes.
+//! - [`compile`]: `iamc compile`, policy files compiled into one runtime set, with its sizes,
+//!   optionally written as an artifact (`-o set.iamc`);
+//! - [`inspect`]: `iamc inspect`, what an artifact holds.
 //!
 //! [`run`] is the whole program behind `main`, with its output streams passed in so tests can
 //! drive it in-process.
@@ -13,6 +15,7 @@ pub mod check;
 pub mod compile;
 pub mod engine;
 pub mod eval;
+pub mod inspect;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -105,12 +108,32 @@ pub enum Command {
     Compile {
         /// Policy files: a document (bare, PolicyVersion wrapper, URL-encoded), or .jsonl with
         /// one document or {"name":...,"document":{...}} a line.
-        #[arg(value_name = "FILE", required = true)]
+        #[arg(value_name = "FILE", required_unless_present = "manifest")]
         files: Vec<PathBuf>,
         /// The kind every policy is parsed as (SCPs/RCPs: all files one level).
         #[arg(long, value_enum, default_value_t = KindArg::Identity)]
         kind: KindArg,
         /// One JSON object instead of the human summary.
+        #[arg(long)]
+        json: bool,
+        /// A manifest of more policy files with their kinds: `KIND[:LEVEL] PATH` a line
+        /// (identity, resource, boundary, session, scp, rcp; levels for scp/rcp, root 0),
+        /// `management-account ID`, `#` comments; paths relative to the manifest.
+        #[arg(long, value_name = "FILE")]
+        manifest: Option<PathBuf>,
+        /// Write the compiled set as a binary artifact (load it with
+        /// `PolicySet::from_bytes`, show it with `iamc inspect`).
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Show what a compiled artifact holds: format, build info, policies, sizes.
+    ///
+    /// Loads it as an authorizer would (every byte checked); exits 1 when it does not load.
+    Inspect {
+        /// The artifact (from `iamc compile -o`).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// One JSON object instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -202,12 +225,23 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
                 eval::eval(&inputs, &engine.engines(), opts, out, err).map(|s| s.ok())
             }
         }
-        Command::Compile { files, kind, json } => {
+        Command::Compile {
+            files,
+            kind,
+            json,
+            manifest,
+            output,
+        } => {
             let opts = compile::CompileOptions {
                 kind: kind.into(),
                 json,
+                manifest: manifest.as_deref(),
+                output: output.as_deref(),
             };
             compile::compile(&files, opts, out, err)
+        }
+        Command::Inspect { file, json } => {
+            inspect::inspect(&file, inspect::InspectOptions { json }, out, err)
         }
         Command::Check {
             files,
