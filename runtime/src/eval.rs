@@ -479,6 +479,16 @@ fn evaluate_with<'a>(
         if !s.allow {
             continue;
         }
+        // Identity and resource statements come first (canonical order). Past them, with
+        // neither granting, no guard can turn the result into an allow: stop here.
+        if matches!(
+            s.kind,
+            PolicyKind::Boundary | PolicyKind::Session | PolicyKind::Scp | PolicyKind::Rcp
+        ) && identity_allow.is_none()
+            && grant == Strength::None
+        {
+            break;
+        }
         let needed = match s.kind {
             PolicyKind::Identity => identity_allow.is_none(),
             PolicyKind::Boundary => !boundary_ok,

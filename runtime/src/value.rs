@@ -254,7 +254,12 @@ fn ip_bits(ip: IpAddr) -> (bool, u128, u32) {
 
 /// Parse a request's IP value: one address, no prefix (C-13).
 pub fn parse_ip(s: &str) -> Option<IpAddr> {
-    s.parse().ok()
+    // Pick the family by the separator instead of letting `IpAddr` try both.
+    if s.contains(':') {
+        s.parse::<core::net::Ipv6Addr>().ok().map(IpAddr::V6)
+    } else {
+        s.parse::<core::net::Ipv4Addr>().ok().map(IpAddr::V4)
+    }
 }
 
 fn b64_digit(c: u8) -> Option<u8> {
