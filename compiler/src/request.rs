@@ -38,8 +38,21 @@ impl Context {
     }
 }
 
+/// Key names match when they are equal after lower-casing every character with
+/// `char::to_lowercase` and reading the final sigma `ς` as `σ` (C-2). Per character, not
+/// `str::to_lowercase`, which writes a word-final `Σ` as `ς`: the same key must match however
+/// it is spelt. Only needed when either name is not ASCII.
 fn unicode_eq_ignore_case(a: &str, b: &str) -> bool {
-    !a.is_ascii() && a.to_lowercase() == b.to_lowercase()
+    if a.is_ascii() && b.is_ascii() {
+        return false;
+    }
+    let fold = |s: &str| {
+        s.chars()
+            .flat_map(char::to_lowercase)
+            .map(|c| if c == 'ς' { 'σ' } else { c })
+            .collect::<String>()
+    };
+    fold(a) == fold(b)
 }
 
 /// One request to decide.
