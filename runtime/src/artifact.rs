@@ -58,8 +58,8 @@
 //! trailing bytes), checksum, then the body is decoded with every length and count compared
 //! with the bytes that remain *before* anything is allocated (so a hostile count cannot ask
 //! for a huge allocation: memory stays linear in the input size), every tag and flag byte
-//! validated, every string checked as UTF-8, key ids checked against the key table, policy
-//! levels against the level counts, policies unique; finally [`PolicySet::new`]'s own checks
+//! validated, every string checked as UTF-8, key ids checked against the key table, level
+//! counts against [`MAX_LEVELS`] and policy levels against them, policies unique; finally [`PolicySet::new`]'s own checks
 //! (values that must parse as their operator's type). There is no recursion and no `unsafe`.
 //! The checksum guards against accidental corruption, not against forgery; the decoder is
 //! safe without it, which is why [`LoadOptions::verify_checksum`] may be turned off (fuzzing).
@@ -510,6 +510,11 @@ pub fn encode(ir: &PolicySetIr, build: &BuildInfo) -> Vec<u8> {
 // ---------------------------------------------------------------------------------------
 // Reading
 
+/// Most SCP/RCP levels a loaded set may have. Levels are a number, not a list (a level may
+/// hold no policy), so they are not bounded by the input's size; the evaluator's scratch
+/// space holds one slot per level. AWS Organizations nests at most 5 OUs under the root.
+pub const MAX_LEVELS: u32 = 256;
+
 /// Minimum encoded sizes, used to bound counts before allocating.
 const MIN_STR: usize = 4;
 const MIN_KEY: usize = MIN_STR + 1;
@@ -662,6 +667,10 @@ impl<'a> Reader<'a> {
     fn ir(&mut self) -> Result<PolicySetIr, LoadError> {
         let scp_levels = self.u32()?;
         let rcp_levels = self.u32()?;
+        if scp_levels > MAX_LEVELS || rcp_levels > MAX_LEVELS {
+            self.pos -= 8;
+            return self.err("more SCP or RCP levels than the loader accepts");
+        }
         let management_account = self.opt_str()?;
         let nkeys = self.count(MIN_KEY)?;
         let mut keys = Vec::with_capacity(nkeys);
