@@ -11,6 +11,7 @@
 //! [`run`] is the whole program behind `main`, with its output streams passed in so tests can
 //! drive it in-process.
 
+pub mod audit;
 pub mod check;
 pub mod compile;
 pub mod engine;
@@ -100,6 +101,9 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         catalog: Option<PathBuf>,
     },
+    /// Replay CloudTrail logs against the current policies of an account snapshot and a
+    /// proposed change; report which past calls the change breaks (or newly allows).
+    Audit(Box<audit::AuditArgs>),
     /// Compile policy files into one policy set and report what was built.
     ///
     /// Prints policies, statements, the action index, resource patterns by strategy,
@@ -225,6 +229,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
                 eval::eval(&inputs, &engine.engines(), opts, out, err).map(|s| s.ok())
             }
         }
+        Command::Audit(args) => audit::audit(*args, out, err),
         Command::Compile {
             files,
             kind,

@@ -1,0 +1,251 @@
+//! What the audit needs from the IAM service reference (`iam-service-reference.json`): which
+//! actions exist, which resource types each action authorizes on, and the ARN format of every
+//! resource type.
+//!
+//! Trade-off: only the few fields the mapping uses are deserialized (typed serde structs, the
+//! rest skipped), so loading the 8 MB file costs tens of milliseconds once per run.
+//!
+//! Resource-type matching: CloudTrail's `resources[]` often lists more than the ARN IAM
+//! authorizes on (an S3 object event names the object *and* its bucket). An ARN's type is the
+//! service's resource type whose ARN template matches it with the most literal characters
+//! (`arn:${Partition}:s3:::${BucketName}/${ObjectName}` beats `…:::${BucketName}` for
+//! `arn:aws:s3:::b/k`); a resource is kept for an action when its type is one the action lists.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct RawService {
+    #[serde(default)]
+    actions: HashMap<String, RawAction>,
+    #[serde(default, rename = "resourceTypes")]
+    resource_types: HashMap<String, RawResourceType>,
+}
+
+#[derive(Deserialize)]
+struct RawAction {
+    name: String,
+    #[serde(default, rename = "resourceTypes")]
+    resource_types: Vec<RawActionResource>,
+}
+
+#[derive(Deserialize)]
+struct RawActionResource {
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct RawResourceType {
+    arn: String,
+}
+
+/// One action of the reference.
+#[derive(Clone, Debug)]
+pub struct ActionInfo {
+    /// The canonical `prefix:Name`.
+    pub name: String,
+    /// Indexes into the service's resource types this action authorizes on; empty means the
+    /// action takes `*` (no resource-level permissions).
+    pub types: Vec<u16>,
+}
+
+/// One resource type: its ARN template split into literal pieces and variables.
+#[derive(Clone, Debug)]
+struct ResourceType {
+    /// Literal pieces; a variable sits between consecutive pieces (and before/after when the
+    /// flags say so).
+    pieces: Vec<String>,
+    leading_var: bool,
+    trailing_var: bool,
+    literal_len: usize,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Service {
+    actions: HashMap<String, ActionInfo>,
+    types: Vec<ResourceType>,
+}
+
+/// The loaded service reference.
+#[derive(Clone, Debug, Default)]
+pub struct Catalog {
+    services: HashMap<String, Service>,
+}
+
+impl Catalog {
+    /// Load `iam-service-reference.json`.
+    pub fn load(path: &Path) -> Result<Catalog, String> {
+        let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Catalog::from_slice(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// Parse the service reference from bytes.
+    pub fn from_slice(bytes: &[u8]) -> Result<Catalog, String> {
+        let raw: HashMap<String, RawService> =
+            serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+        let mut services = HashMap::new();
+        for (prefix, s) in raw {
+            let mut type_names: Vec<(&String, &RawResourceType)> =
+                s.resource_types.iter().collect();
+            type_names.sort_by(|a, b| a.0.cmp(b.0));
+            let index: HashMap<&str, u16> = type_names
+                .iter()
+                .enumerate()
+                .map(|(i, (n, _))| (n.as_str(), i as u16))
+                .collect();
+            let types = type_names.iter().map(|(_, t)| template(&t.arn)).collect();
+            let actions = s
+                .actions
+                .iter()
+                .map(|(k, a)| {
+                    let types = a
+                        .resource_types
+                        .iter()
+                        .filter_map(|r| index.get(r.name.to_ascii_lowercase().as_str()).copied())
+                        .collect();
+                    (
+                        k.to_ascii_lowercase(),
+                        ActionInfo {
+                            name: format!("{prefix}:{}", a.name),
+                            types,
+                        },
+                    )
+                })
+                .collect();
+            services.insert(prefix.to_ascii_lowercase(), Service { actions, types });
+        }
+        Ok(Catalog { services })
+    }
+
+    /// Whether the service prefix exists.
+    pub fn has_service(&self, prefix: &str) -> bool {
+        self.services.contains_key(prefix)
+    }
+
+    /// The action `prefix:name` (any case), if the reference lists it.
+    pub fn action(&self, prefix: &str, name: &str) -> Option<&ActionInfo> {
+        let s = self.services.get(prefix)?;
+        if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            s.actions.get(&name.to_ascii_lowercase())
+        } else {
+            s.actions.get(name)
+        }
+    }
+
+    /// Whether `arn` is of a resource type `action` authorizes on (see the module docs). `None`
+    /// when the ARN matches no resource type of the service at all.
+    pub fn resource_fits(&self, prefix: &str, action: &ActionInfo, arn: &str) -> Option<bool> {
+        let s = self.services.get(prefix)?;
+        let mut best: Option<(usize, bool)> = None;
+        for (i, t) in s.types.iter().enumerate() {
+            if t.literal_len < best.map_or(0, |b| b.0) || !t.matches(arn) {
+                continue;
+            }
+            let fits = action.types.contains(&(i as u16));
+            best = match best {
+                Some((len, f)) if len > t.literal_len => Some((len, f)),
+                Some((len, f)) if len == t.literal_len => Some((len, f || fits)),
+                _ => Some((t.literal_len, fits)),
+            };
+        }
+        best.map(|b| b.1)
+    }
+}
+
+fn template(arn: &str) -> ResourceType {
+    let mut pieces = Vec::new();
+    let mut cur = String::new();
+    let mut leading_var = false;
+    let mut trailing_var = false;
+    let mut rest = arn;
+    while let Some(start) = rest.find("${") {
+        cur.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            cur.push_str(&rest[start..]);
+            rest = "";
+            break;
+        };
+        if cur.is_empty() && pieces.is_empty() {
+            leading_var = true;
+        } else if !cur.is_empty() {
+            pieces.push(std::mem::take(&mut cur));
+        }
+        rest = &after[end + 1..];
+        trailing_var = rest.is_empty();
+    }
+    cur.push_str(rest);
+    if !cur.is_empty() {
+        pieces.push(cur);
+        trailing_var = false;
+    }
+    let literal_len = pieces.iter().map(String::len).sum();
+    ResourceType {
+        pieces,
+        leading_var,
+        trailing_var,
+        literal_len,
+    }
+}
+
+impl ResourceType {
+    /// Glob match: each variable matches any (possibly empty) text. The partition, region and
+    /// account variables make this a little loose, which is fine for telling types apart.
+    fn matches(&self, s: &str) -> bool {
+        let mut rest = s;
+        for (i, p) in self.pieces.iter().enumerate() {
+            let anchored = i == 0 && !self.leading_var;
+            let last = i + 1 == self.pieces.len();
+            if anchored {
+                match rest.strip_prefix(p.as_str()) {
+                    Some(r) => rest = r,
+                    None => return false,
+                }
+                if last && !self.trailing_var {
+                    return rest.is_empty();
+                }
+            } else if last && !self.trailing_var {
+                return rest.ends_with(p.as_str());
+            } else {
+                match rest.find(p.as_str()) {
+                    Some(at) => rest = &rest[at + p.len()..],
+                    None => return false,
+                }
+            }
+        }
+        self.trailing_var || rest.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINI: &str = r#"{"s3":{"actions":{
+        "getobject":{"name":"GetObject","resourceTypes":[{"name":"object"}]},
+        "listbucket":{"name":"ListBucket","resourceTypes":[{"name":"bucket"}]},
+        "listallmybuckets":{"name":"ListAllMyBuckets","resourceTypes":[]}},
+      "resourceTypes":{
+        "bucket":{"arn":"arn:${Partition}:s3:::${BucketName}"},
+        "object":{"arn":"arn:${Partition}:s3:::${BucketName}/${ObjectName}"}}}}"#;
+
+    #[test]
+    fn resource_types_pick_the_most_specific_template() {
+        let c = Catalog::from_slice(MINI.as_bytes()).unwrap();
+        let get = c.action("s3", "GetObject").unwrap();
+        assert_eq!(get.name, "s3:GetObject");
+        let list = c.action("s3", "listbucket").unwrap();
+        assert_eq!(c.resource_fits("s3", get, "arn:aws:s3:::b/k/x"), Some(true));
+        assert_eq!(c.resource_fits("s3", get, "arn:aws:s3:::b"), Some(false));
+        assert_eq!(c.resource_fits("s3", list, "arn:aws:s3:::b"), Some(true));
+        assert_eq!(c.resource_fits("s3", list, "arn:aws:s3:::b/k"), Some(false));
+        assert_eq!(
+            c.resource_fits("s3", list, "arn:aws:ec2:r:1:instance/i"),
+            None
+        );
+        assert!(c.action("s3", "ListAllMyBuckets").unwrap().types.is_empty());
+        assert!(c.action("s3", "Nope").is_none());
+    }
+}

@@ -1,0 +1,262 @@
+//! Log inputs: CloudTrail `{"Records":[...]}` files (`.json`, `.json.gz`), JSON lines
+//! (`.jsonl`, `.jsonl.gz`, `.ndjson`), and directories searched recursively.
+//!
+//! Trade-offs:
+//! - A Records file is decompressed whole into memory (delivered CloudTrail files are a few MB)
+//!   and split into raw records with a streaming serde visitor, so a syntax error or a
+//!   truncation loses only what follows it, and the records before it are still decided. The
+//!   raw records borrow from the buffer; no record is copied.
+//! - JSON-lines files are streamed a line at a time (memory stays flat for any file size).
+//! - A non-UTF-8 byte is replaced in place by `?` before parsing (same length, so offsets stay
+//!   true) and the record that contains it is reported unreadable; the others are decided.
+//! - A truncated or corrupt `.gz` keeps what was inflated before the damage; the damage is
+//!   reported as a file error and the partial trailing record as unreadable.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+
+/// How a file holds its records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// `{"Records":[...]}`.
+    Records,
+    /// One JSON object a line.
+    Lines,
+}
+
+/// The format a file name implies.
+pub fn format_of(path: &Path) -> Format {
+    let name = path.to_string_lossy();
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    if name.ends_with(".jsonl") || name.ends_with(".ndjson") {
+        Format::Lines
+    } else {
+        Format::Records
+    }
+}
+
+fn is_log_name(path: &Path) -> bool {
+    let name = path.to_string_lossy();
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    name.ends_with(".json") || name.ends_with(".jsonl") || name.ends_with(".ndjson")
+}
+
+/// Expand the `--logs` paths: files as given, directories recursively (log-named files only),
+/// sorted for a stable order. Paths that cannot be read are returned as errors.
+pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for p in paths {
+        match std::fs::metadata(p) {
+            Ok(m) if m.is_dir() => walk(p, &mut files, &mut errors),
+            Ok(_) => files.push(p.clone()),
+            Err(e) => errors.push(format!("{}: {e}", p.display())),
+        }
+    }
+    (files, errors)
+}
+
+fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<String>) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            errors.push(format!("{}: {e}", dir.display()));
+            return;
+        }
+    };
+    let mut list: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    list.sort();
+    for p in list {
+        if p.is_dir() {
+            walk(&p, files, errors);
+        } else if is_log_name(&p) {
+            files.push(p);
+        }
+    }
+}
+
+/// Open a file, inflating `.gz`.
+pub fn open(path: &Path) -> std::io::Result<Box<dyn Read + Send>> {
+    let f = std::fs::File::open(path)?;
+    if path.extension().is_some_and(|e| e == "gz") {
+        Ok(Box::new(flate2::read::MultiGzDecoder::new(
+            std::io::BufReader::with_capacity(256 * 1024, f),
+        )))
+    } else {
+        Ok(Box::new(f))
+    }
+}
+
+/// Read a whole file (inflated). On a read error the bytes read before it are kept and the
+/// error is returned beside them.
+pub fn read_all(path: &Path) -> (Vec<u8>, Option<String>) {
+    let mut buf = Vec::new();
+    let mut r = match open(path) {
+        Ok(r) => r,
+        Err(e) => return (buf, Some(e.to_string())),
+    };
+    match r.read_to_end(&mut buf) {
+        Ok(_) => (buf, None),
+        Err(e) => (buf, Some(e.to_string())),
+    }
+}
+
+/// Replace every byte of an invalid UTF-8 sequence by `?`; returns their offsets (sorted).
+pub fn repair_utf8(buf: &mut [u8]) -> Vec<usize> {
+    let mut bad = Vec::new();
+    let mut at = 0;
+    while at < buf.len() {
+        match std::str::from_utf8(&buf[at..]) {
+            Ok(_) => break,
+            Err(e) => {
+                let start = at + e.valid_up_to();
+                let len = e.error_len().unwrap_or(buf.len() - start);
+                for i in start..start + len {
+                    buf[i] = b'?';
+                    bad.push(i);
+                }
+                at = start + len;
+            }
+        }
+    }
+    bad
+}
+
+/// Where a record is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Position {
+    /// Index in `Records` (0-based) and byte offset in the inflated file.
+    Record(usize, usize),
+    /// Line number (1-based).
+    Line(usize),
+    /// After the last readable record of a Records file.
+    Tail(usize, usize),
+}
+
+impl fmt::Display for Position {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Position::Record(i, b) => write!(f, "record {i} (byte {b})"),
+            Position::Line(l) => write!(f, "line {l}"),
+            Position::Tail(i, b) => write!(f, "after record {i} (byte {b})"),
+        }
+    }
+}
+
+/// The raw records of a Records file, as far as they can be read.
+pub struct Split<'a> {
+    /// The records, borrowed from the text.
+    pub records: Vec<&'a RawValue>,
+    /// Whether a `Records` member was found.
+    pub found: bool,
+    /// The syntax error that stopped the split, if any.
+    pub error: Option<String>,
+}
+
+/// Split `{"Records":[...]}` into raw records.
+pub fn split_records(text: &str) -> Split<'_> {
+    let mut records = Vec::new();
+    let mut found = false;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let r = serde::Deserializer::deserialize_map(
+        &mut de,
+        Top {
+            out: &mut records,
+            found: &mut found,
+        },
+    )
+    .and_then(|()| de.end());
+    Split {
+        records,
+        found,
+        error: r.err().map(|e| e.to_string()),
+    }
+}
+
+struct Top<'v, 'a> {
+    out: &'v mut Vec<&'a RawValue>,
+    found: &'v mut bool,
+}
+
+impl<'de, 'v> Visitor<'de> for Top<'v, 'de> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(r#"a {"Records":[...]} object"#)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(k) = map.next_key::<Cow<'de, str>>()? {
+            if k == "Records" && !*self.found {
+                *self.found = true;
+                map.next_value_seed(Recs {
+                    out: &mut *self.out,
+                })?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+struct Recs<'v, 'a> {
+    out: &'v mut Vec<&'a RawValue>,
+}
+
+impl<'de, 'v> DeserializeSeed<'de> for Recs<'v, 'de> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, 'v> Visitor<'de> for Recs<'v, 'de> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of records")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(r) = seq.next_element::<&'de RawValue>()? {
+            self.out.push(r);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_keeps_records_before_a_break() {
+        let s = split_records(r#"{"Records":[{"a":1},{"b":2},{"c":"#);
+        assert_eq!(s.records.len(), 2);
+        assert!(s.found);
+        assert!(s.error.is_some());
+        let s = split_records(r#"{"x":[1],"Records":[{"a":1}]}"#);
+        assert_eq!(s.records.len(), 1);
+        assert!(s.error.is_none());
+        let s = split_records(r#"{"eventName":"X"}"#);
+        assert!(!s.found);
+    }
+
+    #[test]
+    fn utf8_repair_marks_offsets() {
+        let mut b = b"ab\xffc\xe2\x82".to_vec();
+        let bad = repair_utf8(&mut b);
+        assert_eq!(bad, vec![2, 4, 5]);
+        assert_eq!(&b, b"ab?c??");
+    }
+
+    #[test]
+    fn formats_by_name() {
+        assert_eq!(format_of(Path::new("a.jsonl.gz")), Format::Lines);
+        assert_eq!(format_of(Path::new("a.json.gz")), Format::Records);
+        assert!(is_log_name(Path::new("x/a.json")));
+        assert!(!is_log_name(Path::new("x/a.txt")));
+    }
+}

@@ -1,0 +1,650 @@
+//! iamc-audit: replay CloudTrail logs against the current and a proposed set of policies
+//! (issue 6) — "which of last month's calls would this change break?".
+//!
+//! Pipeline: [`input`] finds and reads log files (Records, JSON lines, gz, directories) →
+//! [`event`] maps each record to an IAM request → [`snapshot`] gives the principal's policies
+//! (from `get-account-authorization-details`, SCPs, resource policies, the change) → each
+//! distinct policy set is compiled once (`iamc_compiler::lower::compile`, cached by principal)
+//! and decided with `iamc_runtime::PolicySet::evaluate` before and after the change → one JSON
+//! line per event and a summary ([`report`]).
+//!
+//! Trade-offs:
+//! - Parallelism is rayon over files and, inside a large Records file, over chunks of records;
+//!   output order across files/chunks is therefore not the input order (each line carries the
+//!   event id and time).
+//! - Compiled sets are cached in a global map (compiled once, under a lock) and mirrored in a
+//!   per-worker map together with that worker's `Scratch` (one per set per worker), so the hot
+//!   path takes no lock and evaluation does not allocate.
+//! - When the change does not touch a principal, its "after" decision is its "before"
+//!   decision: the set is evaluated once.
+//! - Never lose an event: `read = decided + unreadable` always; every unreadable record is
+//!   reported with file, position and reason.
+
+pub mod catalog;
+pub mod event;
+pub mod input;
+pub mod report;
+pub mod snapshot;
+
+use std::collections::HashMap;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::SyncSender;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use iamc_runtime::{Decision, Outcome, PolicySet, Scratch, Value};
+use rayon::prelude::*;
+
+use crate::catalog::Catalog;
+use crate::event::{map_event, Approx, Event, Mapped, PrincipalKind};
+use crate::input::{Format, Position};
+pub use crate::report::Stats;
+use crate::snapshot::{Change, Snapshot, Target};
+
+/// Options of `iamc audit`.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// `get-account-authorization-details` output.
+    pub account_details: PathBuf,
+    /// Log files or directories.
+    pub logs: Vec<PathBuf>,
+    /// Proposed identity policies.
+    pub proposed: Vec<PathBuf>,
+    /// Where the proposed policies go: `user:NAME`, `role:NAME`, `group:NAME`, `all`.
+    pub attach_to: Vec<String>,
+    /// Proposed SCPs.
+    pub proposed_scp: Vec<PathBuf>,
+    /// Current SCPs: `[ACCOUNT=]FILE`, each one level, root first.
+    pub scp: Vec<String>,
+    /// Resource policies: a JSON object `{arn: document}`.
+    pub resource_policies: Option<PathBuf>,
+    /// The IAM service reference (`iam-service-reference.json`).
+    pub service_reference: Option<PathBuf>,
+    /// Print the summary as a JSON object, last on stdout.
+    pub json: bool,
+    /// No per-event lines.
+    pub summary_only: bool,
+    /// Only inflate and parse the records (throughput bound for the benchmark).
+    pub parse_only: bool,
+    /// Worker threads (default: all cores).
+    pub threads: Option<usize>,
+    /// Show a progress bar (only when stderr is a terminal).
+    pub progress: bool,
+}
+
+/// A fatal error (the snapshot or a policy cannot be read).
+#[derive(Debug)]
+pub struct AuditError(pub String);
+
+impl std::fmt::Display for AuditError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for AuditError {}
+
+/// A compiled principal: its set before and, when the change touches it, after.
+struct Compiled {
+    before: PolicySet,
+    after: Option<PolicySet>,
+    /// `aws:PrincipalTag/K` entries from the snapshot.
+    tags: Vec<(String, String)>,
+}
+
+struct Local {
+    c: Arc<Compiled>,
+    before: Scratch,
+    after: Option<Scratch>,
+}
+
+/// Everything the workers share.
+pub struct Auditor {
+    snapshot: Snapshot,
+    change: Change,
+    catalog: Option<Catalog>,
+    cache: Mutex<HashMap<String, Arc<Compiled>>>,
+    parse_only: bool,
+    emit: bool,
+    compile_errors: Mutex<Vec<String>>,
+}
+
+impl Auditor {
+    /// Build from loaded parts.
+    pub fn new(snapshot: Snapshot, change: Change, catalog: Option<Catalog>) -> Auditor {
+        Auditor {
+            snapshot,
+            change,
+            catalog,
+            cache: Mutex::new(HashMap::new()),
+            parse_only: false,
+            emit: true,
+            compile_errors: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn compiled(
+        &self,
+        key: &str,
+        m: &Mapped<'_>,
+        rp: Option<&Arc<iamc_compiler::ast::Policy>>,
+    ) -> Arc<Compiled> {
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = cache.get(key) {
+            return Arc::clone(c);
+        }
+        let (before_set, _) = self.snapshot.policy_set(&m.principal, rp, None);
+        let (after_set, touched) = self
+            .snapshot
+            .policy_set(&m.principal, rp, Some(&self.change));
+        let compile = |s: &iamc_compiler::ast::PolicySet| match iamc_compiler::lower::compile(s) {
+            Ok(c) => c,
+            Err(e) => {
+                self.compile_errors
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(format!("{key}: {e}"));
+                // An empty set: everything is an implicit deny, reported above.
+                iamc_compiler::lower::compile(&iamc_compiler::ast::PolicySet::default())
+                    .unwrap_or_else(|_| unreachable_empty())
+            }
+        };
+        let c = Arc::new(Compiled {
+            before: compile(&before_set),
+            after: touched.then(|| compile(&after_set)),
+            tags: self
+                .snapshot
+                .tags(&m.principal)
+                .into_iter()
+                .map(|(k, v)| (format!("aws:PrincipalTag/{k}"), v))
+                .collect(),
+        });
+        cache.insert(key.to_string(), Arc::clone(&c));
+        c
+    }
+}
+
+#[allow(clippy::panic)]
+fn unreachable_empty() -> PolicySet {
+    // The empty set has no statements, no keys and no levels: nothing in it can fail to build.
+    panic!("compiling the empty policy set failed")
+}
+
+/// One worker's state: its view of the cache, its counters and its output buffer.
+struct Worker<'a> {
+    aud: &'a Auditor,
+    local: HashMap<String, Local>,
+    stats: Stats,
+    out: Vec<u8>,
+    tx: &'a SyncSender<Vec<u8>>,
+    key: String,
+}
+
+fn rank(d: Decision) -> u8 {
+    match d {
+        Decision::Allow => 0,
+        Decision::ImplicitDeny => 1,
+        Decision::ExplicitDeny => 2,
+    }
+}
+
+impl<'a> Worker<'a> {
+    fn new(aud: &'a Auditor, tx: &'a SyncSender<Vec<u8>>) -> Worker<'a> {
+        Worker {
+            aud,
+            local: HashMap::new(),
+            stats: Stats::default(),
+            out: Vec::new(),
+            tx,
+            key: String::new(),
+        }
+    }
+
+    fn flush(&mut self) {
+        if !self.out.is_empty() {
+            // The receiver only goes away when the run is over.
+            let _ = self.tx.send(std::mem::take(&mut self.out));
+        }
+    }
+
+    fn unreadable(&mut self, file: &str, pos: Position, reason: String) {
+        self.stats.unreadable(file, &pos.to_string(), reason);
+    }
+
+    /// Decide one raw record.
+    fn record(&mut self, file: &str, pos: Position, raw: &str, bad_utf8: Option<usize>) {
+        self.stats.read += 1;
+        if let Some(at) = bad_utf8 {
+            self.unreadable(file, pos, format!("invalid UTF-8 at byte {at}"));
+            return;
+        }
+        let ev: Event<'_> = match serde_json::from_str(raw) {
+            Ok(e) => e,
+            Err(e) => {
+                self.unreadable(file, pos, format!("malformed record: {e}"));
+                return;
+            }
+        };
+        if self.aud.parse_only {
+            self.stats.decided += 1;
+            return;
+        }
+        self.decide(&ev);
+        if self.out.len() > 256 * 1024 {
+            self.flush();
+        }
+    }
+
+    fn decide(&mut self, ev: &Event<'_>) {
+        let aud = self.aud;
+        let mut m = map_event(ev, aud.catalog.as_ref());
+        if !aud.snapshot.knows(&m.principal) {
+            m.approx |= 1 << Approx::UnknownPrincipal as u8;
+        }
+        let pkey = aud.snapshot.principal_key(&m.principal);
+        let mut before: Option<Outcome> = None;
+        let mut after: Option<Outcome> = None;
+        let mut before_name = None;
+        let mut after_name = None;
+        let mut touched = false;
+        for res in &m.resources {
+            let rp = aud.snapshot.resource_policy(res);
+            self.key.clear();
+            self.key.push_str(&pkey);
+            if let Some((arn, _)) = rp {
+                self.key.push('|');
+                self.key.push_str(arn);
+            }
+            if !self.local.contains_key(self.key.as_str()) {
+                let c = aud.compiled(&self.key, &m, rp.map(|r| r.1));
+                let l = Local {
+                    before: c.before.create_scratch(),
+                    after: c.after.as_ref().map(PolicySet::create_scratch),
+                    c,
+                };
+                self.local.insert(self.key.clone(), l);
+            }
+            let Some(l) = self.local.get_mut(self.key.as_str()) else {
+                continue;
+            };
+            let mut ctx: Vec<(&str, Value<'_>)> =
+                Vec::with_capacity(m.context.len() + l.c.tags.len());
+            ctx.extend(
+                m.context
+                    .iter()
+                    .map(|(k, v)| (*k, Value::Single(v.as_ref()))),
+            );
+            ctx.extend(
+                l.c.tags
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), Value::Single(v.as_str()))),
+            );
+            let req = iamc_runtime::Request {
+                principal: &m.principal.arn,
+                action: &m.action,
+                resource: res,
+                resource_account: m.resource_account.as_deref(),
+                context: &ctx,
+            };
+            let b = l.c.before.evaluate(&mut l.before, &req);
+            let a = match (&l.c.after, &mut l.after) {
+                (Some(set), Some(scr)) => {
+                    touched = true;
+                    set.evaluate(scr, &req)
+                }
+                _ => b,
+            };
+            if before.is_none_or(|x| rank(b.decision) > rank(x.decision)) {
+                before = Some(b);
+                before_name = b.deciding.map(|d| deciding(&l.c.before, &d));
+            }
+            if after.is_none_or(|x| rank(a.decision) > rank(x.decision)) {
+                after = Some(a);
+                after_name = a
+                    .deciding
+                    .map(|d| deciding(l.c.after.as_ref().unwrap_or(&l.c.before), &d));
+            }
+        }
+        let (Some(before), Some(after)) = (before, after) else {
+            return;
+        };
+        let _ = touched;
+        let changed = before.decision != after.decision;
+        self.stats.decided(
+            ev,
+            &m,
+            before.decision,
+            after.decision,
+            aud.snapshot.has_resource_policies(),
+            aud.snapshot.has_scps(),
+        );
+        if aud.emit {
+            report::event_line(
+                &mut self.out,
+                ev,
+                &m,
+                before.decision,
+                before_name.as_ref(),
+                after.decision,
+                after_name.as_ref(),
+                changed,
+            );
+        }
+    }
+}
+
+/// The deciding statement, named: (policy name, statement index, sid).
+pub type Deciding = (String, u32, Option<String>);
+
+fn deciding(set: &PolicySet, d: &iamc_runtime::StatementRef) -> Deciding {
+    let name = set
+        .policies()
+        .iter()
+        .find(|p| p.kind == d.kind && p.level == d.level && p.index == d.policy)
+        .map(|p| p.name.clone())
+        .unwrap_or_else(|| format!("{}[{}]", d.kind.as_str(), d.policy));
+    (name, d.statement, set.sid(d).map(str::to_string))
+}
+
+fn process_file(aud: &Auditor, path: &Path, tx: &SyncSender<Vec<u8>>) -> Stats {
+    let name = path.display().to_string();
+    let mut w = Worker::new(aud, tx);
+    w.stats.files = 1;
+    match input::format_of(path) {
+        Format::Lines => lines_file(&mut w, path, &name),
+        Format::Records => {
+            let (mut buf, io_err) = input::read_all(path);
+            if let Some(e) = &io_err {
+                w.stats
+                    .file_error(format!("{name}: {e} (records after the damage are lost)"));
+            }
+            let bad = input::repair_utf8(&mut buf);
+            // repair_utf8 made the buffer valid UTF-8.
+            let text = std::str::from_utf8(&buf).unwrap_or("");
+            let split = input::split_records(text);
+            if !split.found && split.error.is_none() {
+                // Not a Records file: one event per line (or a single event).
+                drop(split);
+                lines_text(&mut w, &name, text, &bad);
+            } else {
+                let base = text.as_ptr() as usize;
+                let span = |r: &serde_json::value::RawValue| {
+                    let s = r.get().as_ptr() as usize - base;
+                    (s, s + r.get().len())
+                };
+                let bad_in = |(s, e): (usize, usize)| {
+                    let i = bad.partition_point(|&b| b < s);
+                    bad.get(i).copied().filter(|&b| b < e)
+                };
+                let n = split.records.len();
+                if n > 4096 {
+                    let stats = split
+                        .records
+                        .par_chunks(2048)
+                        .enumerate()
+                        .map_init(
+                            || Worker::new(aud, tx),
+                            |cw, (ci, chunk)| {
+                                for (j, r) in chunk.iter().enumerate() {
+                                    let sp = span(r);
+                                    cw.record(
+                                        &name,
+                                        Position::Record(ci * 2048 + j, sp.0),
+                                        r.get(),
+                                        bad_in(sp),
+                                    );
+                                }
+                                cw.flush();
+                                std::mem::take(&mut cw.stats)
+                            },
+                        )
+                        .reduce(Stats::default, Stats::merge);
+                    w.stats = Stats::merge(std::mem::take(&mut w.stats), stats);
+                } else {
+                    for (i, r) in split.records.iter().enumerate() {
+                        let sp = span(r);
+                        w.record(&name, Position::Record(i, sp.0), r.get(), bad_in(sp));
+                    }
+                }
+                if let Some(e) = split.error {
+                    // Whatever follows the break cannot be split into records: one unreadable
+                    // entry stands for it.
+                    w.stats.read += 1;
+                    let at = split.records.last().map_or(0, |r| span(r).1);
+                    w.unreadable(
+                        &name,
+                        Position::Tail(n, at),
+                        format!("unreadable from here on: {e}"),
+                    );
+                }
+            }
+        }
+    }
+    w.flush();
+    w.stats
+}
+
+fn lines_text(w: &mut Worker<'_>, name: &str, text: &str, bad: &[usize]) {
+    let base = text.as_ptr() as usize;
+    for (i, line) in text.split('\n').enumerate() {
+        let t = line.trim();
+        if t.is_empty() {
+            continue;
+        }
+        let s = line.as_ptr() as usize - base;
+        let e = s + line.len();
+        let i0 = bad.partition_point(|&b| b < s);
+        let b = bad.get(i0).copied().filter(|&b| b < e);
+        w.record(name, Position::Line(i + 1), t, b);
+    }
+}
+
+fn lines_file(w: &mut Worker<'_>, path: &Path, name: &str) {
+    let r = match input::open(path) {
+        Ok(r) => r,
+        Err(e) => {
+            w.stats.file_error(format!("{name}: {e}"));
+            return;
+        }
+    };
+    let mut r = std::io::BufReader::with_capacity(256 * 1024, r);
+    let mut buf = Vec::new();
+    let mut line_no = 0usize;
+    let mut offset = 0usize;
+    loop {
+        buf.clear();
+        let res = r.read_until(b'\n', &mut buf);
+        let (n, err) = match res {
+            Ok(n) => (n, None),
+            Err(e) => (buf.len(), Some(e.to_string())),
+        };
+        if n == 0 && err.is_none() {
+            break;
+        }
+        line_no += 1;
+        let complete = buf.last() == Some(&b'\n');
+        match std::str::from_utf8(&buf) {
+            Ok(s) if !s.trim().is_empty() => {
+                if err.is_some() && !complete {
+                    w.stats.read += 1;
+                    w.unreadable(
+                        name,
+                        Position::Line(line_no),
+                        "truncated line (input damaged)".into(),
+                    );
+                } else {
+                    w.record(name, Position::Line(line_no), s.trim(), None);
+                }
+            }
+            Ok(_) => {}
+            Err(e) => {
+                w.stats.read += 1;
+                w.unreadable(
+                    name,
+                    Position::Line(line_no),
+                    format!("invalid UTF-8 at byte {}", offset + e.valid_up_to()),
+                );
+            }
+        }
+        offset += buf.len();
+        if let Some(e) = err {
+            w.stats
+                .file_error(format!("{name}: {e} (lines after the damage are lost)"));
+            break;
+        }
+        if w.out.len() > 256 * 1024 {
+            w.flush();
+        }
+    }
+}
+
+/// Load everything the options name.
+pub fn load(opts: &Options) -> Result<Auditor, AuditError> {
+    let mut snapshot = Snapshot::load(&opts.account_details).map_err(AuditError)?;
+    for s in &opts.scp {
+        let (acct, file) = snapshot::scp_arg(s);
+        let p =
+            snapshot::parse_file(&file, iamc_compiler::ast::PolicyKind::Scp).map_err(AuditError)?;
+        snapshot.add_scp_level(acct.as_deref(), vec![p]);
+    }
+    if let Some(rp) = &opts.resource_policies {
+        snapshot.load_resource_policies(rp).map_err(AuditError)?;
+    }
+    let mut change = Change::default();
+    for f in &opts.proposed {
+        change.attach.push(
+            snapshot::parse_file(f, iamc_compiler::ast::PolicyKind::Identity)
+                .map_err(AuditError)?,
+        );
+    }
+    for t in &opts.attach_to {
+        change.targets.push(Target::parse(t).map_err(AuditError)?);
+    }
+    if !change.attach.is_empty() && change.targets.is_empty() {
+        return Err(AuditError(
+            "--proposed needs --attach-to user:NAME|role:NAME|group:NAME|all".into(),
+        ));
+    }
+    for f in &opts.proposed_scp {
+        change.scps.push(
+            snapshot::parse_file(f, iamc_compiler::ast::PolicyKind::Scp).map_err(AuditError)?,
+        );
+    }
+    let catalog = match &opts.service_reference {
+        Some(p) => Some(Catalog::load(p).map_err(AuditError)?),
+        None => None,
+    };
+    let mut a = Auditor::new(snapshot, change, catalog);
+    a.parse_only = opts.parse_only;
+    a.emit = !opts.summary_only;
+    Ok(a)
+}
+
+/// Run the audit: per-event JSON lines to `out` (unless `summary_only`), the human summary to
+/// `err`, and with `json` a summary object as the last line of `out`.
+pub fn run(opts: &Options, out: &mut dyn Write, err: &mut dyn Write) -> Result<Stats, AuditError> {
+    let aud = load(opts)?;
+    let (files, errors) = input::discover(&opts.logs);
+    let mut stats = audit_files(&aud, &files, opts, out)?;
+    for e in errors {
+        stats.file_error(e);
+    }
+    stats.warnings = aud
+        .snapshot
+        .warnings
+        .lock()
+        .map(|w| w.clone())
+        .unwrap_or_default();
+    stats.warnings.extend(
+        aud.compile_errors
+            .lock()
+            .map(|w| w.clone())
+            .unwrap_or_default(),
+    );
+    stats.catalog = aud.catalog.is_some();
+    stats.change = !aud.change.is_empty();
+    stats.parse_only = opts.parse_only;
+    report::human(&stats, err).map_err(|e| AuditError(e.to_string()))?;
+    if opts.json {
+        report::json_summary(&stats, out).map_err(|e| AuditError(e.to_string()))?;
+    }
+    out.flush()
+        .map_err(|e| AuditError(format!("cannot write output: {e}")))?;
+    Ok(stats)
+}
+
+/// Decide every record of `files`, writing event lines to `out`.
+pub fn audit_files(
+    aud: &Auditor,
+    files: &[PathBuf],
+    opts: &Options,
+    out: &mut dyn Write,
+) -> Result<Stats, AuditError> {
+    let start = Instant::now();
+    let total: u64 = files
+        .iter()
+        .map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
+        .sum();
+    let bar = (opts.progress && std::io::stderr().is_terminal()).then(|| {
+        let pb = indicatif::ProgressBar::new(total);
+        pb.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        pb
+    });
+    let events = AtomicU64::new(0);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads.unwrap_or(0))
+        .build()
+        .map_err(|e| AuditError(e.to_string()))?;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(64);
+    let mut write_err = None;
+    let stats = std::thread::scope(|s| {
+        let h = s.spawn(|| {
+            let tx = tx;
+            pool.install(|| {
+                files
+                    .par_iter()
+                    .map(|f| {
+                        let st = process_file(aud, f, &tx);
+                        let n = events.fetch_add(st.read, Ordering::Relaxed) + st.read;
+                        if let Some(pb) = &bar {
+                            pb.inc(std::fs::metadata(f).map(|m| m.len()).unwrap_or(0));
+                            let secs = start.elapsed().as_secs_f64().max(1e-9);
+                            pb.set_message(format!("{n} events, {:.0} events/s", n as f64 / secs));
+                        }
+                        st
+                    })
+                    .reduce(Stats::default, Stats::merge)
+            })
+        });
+        for buf in rx {
+            if write_err.is_none() {
+                if let Err(e) = out.write_all(&buf) {
+                    write_err = Some(e);
+                }
+            }
+        }
+        h.join()
+    });
+    if let Some(pb) = bar {
+        pb.finish_and_clear();
+    }
+    if let Some(e) = write_err {
+        return Err(AuditError(format!("cannot write output: {e}")));
+    }
+    let mut stats = stats.map_err(|_| AuditError("a worker thread panicked".into()))?;
+    stats.seconds = start.elapsed().as_secs_f64();
+    Ok(stats)
+}
+
+/// Whether the principal kind has identity policies in a snapshot.
+pub fn has_identity(kind: PrincipalKind) -> bool {
+    matches!(
+        kind,
+        PrincipalKind::User | PrincipalKind::Session | PrincipalKind::Federated
+    )
+}

@@ -1,0 +1,597 @@
+//! Who has which policies: the output of `aws iam get-account-authorization-details`, optional
+//! SCP files, resource policies by ARN, and the proposed change.
+//!
+//! Every document goes through `iamc_compiler::parse::parse_policy` (which undoes the
+//! URL-encoding the AWS API uses). A document that does not parse is reported once and left
+//! out; the run goes on. [`Snapshot::policy_set`] assembles the `ast::PolicySet` of one
+//! principal (user: inline + attached + its groups' inline + attached; role: inline + attached;
+//! boundaries as the permissions boundary, E-5), before or after the change.
+//!
+//! Root: the account root user is not governed by identity policies; it is modelled as one
+//! synthetic identity policy `Allow *:*` so that only SCPs (E-11) and explicit denies in
+//! resource policies restrict it. Service principals and principals of other accounts have no
+//! identity policies; only resource policies can grant them (E-8).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use iamc_compiler::ast::{Policy, PolicyKind, PolicySet};
+use iamc_compiler::parse::parse_policy;
+use iamc_compiler::Limits;
+use serde_json::Value;
+
+use crate::event::{Principal, PrincipalKind};
+
+#[derive(Clone, Debug, Default)]
+struct Entity {
+    arn: String,
+    inline: Vec<Arc<Policy>>,
+    attached: Vec<String>,
+    boundary: Option<String>,
+    groups: Vec<String>,
+    tags: Vec<(String, String)>,
+}
+
+/// Where a proposed policy is attached.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// An IAM user by name.
+    User(String),
+    /// An IAM role by name.
+    Role(String),
+    /// An IAM group by name (applies to its members).
+    Group(String),
+    /// Every user and role of the snapshot.
+    All,
+}
+
+impl Target {
+    /// Parse `user:NAME`, `role:NAME`, `group:NAME` or `all`.
+    pub fn parse(s: &str) -> Result<Target, String> {
+        if s == "all" {
+            return Ok(Target::All);
+        }
+        match s.split_once(':') {
+            Some(("user", n)) if !n.is_empty() => Ok(Target::User(n.to_string())),
+            Some(("role", n)) if !n.is_empty() => Ok(Target::Role(n.to_string())),
+            Some(("group", n)) if !n.is_empty() => Ok(Target::Group(n.to_string())),
+            _ => Err(format!(
+                "--attach-to {s:?}: expected user:NAME, role:NAME, group:NAME or all"
+            )),
+        }
+    }
+}
+
+/// The proposed change.
+#[derive(Clone, Debug, Default)]
+pub struct Change {
+    /// Identity policies to attach, and where.
+    pub attach: Vec<Arc<Policy>>,
+    /// Where `attach` goes (several targets allowed).
+    pub targets: Vec<Target>,
+    /// SCPs to add to the last SCP level (a new level with full access if there is none).
+    pub scps: Vec<Arc<Policy>>,
+}
+
+impl Change {
+    /// Whether there is any change at all.
+    pub fn is_empty(&self) -> bool {
+        (self.attach.is_empty() || self.targets.is_empty()) && self.scps.is_empty()
+    }
+}
+
+/// The loaded snapshot.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    users: HashMap<String, Entity>,
+    roles: HashMap<String, Entity>,
+    groups: HashMap<String, Entity>,
+    managed: HashMap<String, String>,
+    parsed: std::sync::Mutex<HashMap<(String, PolicyKind), Option<Arc<Policy>>>>,
+    /// SCP levels (root first) applying to every account, or per account.
+    scps_all: Vec<Vec<Arc<Policy>>>,
+    scps_by_account: HashMap<String, Vec<Vec<Arc<Policy>>>>,
+    resource_policies: HashMap<String, Arc<Policy>>,
+    root_policy: Option<Arc<Policy>>,
+    /// Problems found while loading (a document that does not parse, a missing managed
+    /// policy); reported, never fatal.
+    pub warnings: std::sync::Mutex<Vec<String>>,
+}
+
+fn limits() -> Limits {
+    Limits::default()
+}
+
+/// Parse one document (object, string or URL-encoded string) as `kind`.
+pub fn parse_doc(source: &str, doc: &Value, kind: PolicyKind) -> Result<Arc<Policy>, String> {
+    let text;
+    let bytes = match doc {
+        Value::String(s) => s.as_bytes(),
+        other => {
+            text = other.to_string();
+            text.as_bytes()
+        }
+    };
+    parse_policy(source, bytes, kind, &limits())
+        .map(|p| Arc::new(p.policy))
+        .map_err(|errs| {
+            errs.iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+}
+
+/// Parse a policy file as `kind`.
+pub fn parse_file(path: &Path, kind: PolicyKind) -> Result<Arc<Policy>, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    parse_policy(&path.display().to_string(), &bytes, kind, &limits())
+        .map(|p| Arc::new(p.policy))
+        .map_err(|errs| {
+            errs.iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+}
+
+fn str_of<'a>(v: &'a Value, k: &str) -> Option<&'a str> {
+    v.get(k).and_then(Value::as_str)
+}
+
+fn list<'a>(v: &'a Value, k: &str) -> &'a [Value] {
+    v.get(k)
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
+impl Snapshot {
+    /// Load `get-account-authorization-details` output.
+    pub fn load(path: &Path) -> Result<Snapshot, String> {
+        let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Snapshot::from_slice(&path.display().to_string(), &bytes)
+    }
+
+    /// Parse `get-account-authorization-details` output from bytes.
+    pub fn from_slice(name: &str, bytes: &[u8]) -> Result<Snapshot, String> {
+        let v: Value = serde_json::from_slice(bytes).map_err(|e| format!("{name}: {e}"))?;
+        if !v.is_object() {
+            return Err(format!("{name}: not a JSON object"));
+        }
+        let mut s = Snapshot::default();
+        let mut warnings = Vec::new();
+        let inline = |who: &str, list_v: &[Value], warnings: &mut Vec<String>| {
+            let mut out = Vec::new();
+            for p in list_v {
+                let pname = str_of(p, "PolicyName").unwrap_or("?");
+                let source = format!("{who}:inline/{pname}");
+                match p.get("PolicyDocument") {
+                    Some(doc) => match parse_doc(&source, doc, PolicyKind::Identity) {
+                        Ok(pol) => out.push(pol),
+                        Err(e) => warnings.push(format!("{name}: {source}: {e}")),
+                    },
+                    None => warnings.push(format!("{name}: {source}: no PolicyDocument")),
+                }
+            }
+            out
+        };
+        let attached = |e: &Value| -> Vec<String> {
+            list(e, "AttachedManagedPolicies")
+                .iter()
+                .filter_map(|a| str_of(a, "PolicyArn").map(str::to_string))
+                .collect()
+        };
+        let boundary = |e: &Value| {
+            e.get("PermissionsBoundary")
+                .and_then(|b| str_of(b, "PermissionsBoundaryArn"))
+                .map(str::to_string)
+        };
+        let tags = |e: &Value| -> Vec<(String, String)> {
+            list(e, "Tags")
+                .iter()
+                .filter_map(|t| {
+                    Some((
+                        str_of(t, "Key")?.to_string(),
+                        str_of(t, "Value")?.to_string(),
+                    ))
+                })
+                .collect()
+        };
+        for u in list(&v, "UserDetailList") {
+            let Some(n) = str_of(u, "UserName") else {
+                continue;
+            };
+            let who = format!("user/{n}");
+            let e = Entity {
+                arn: str_of(u, "Arn").unwrap_or_default().to_string(),
+                inline: inline(&who, list(u, "UserPolicyList"), &mut warnings),
+                attached: attached(u),
+                boundary: boundary(u),
+                groups: list(u, "GroupList")
+                    .iter()
+                    .filter_map(|g| g.as_str().map(str::to_string))
+                    .collect(),
+                tags: tags(u),
+            };
+            s.users.insert(n.to_string(), e);
+        }
+        for g in list(&v, "GroupDetailList") {
+            let Some(n) = str_of(g, "GroupName") else {
+                continue;
+            };
+            let who = format!("group/{n}");
+            let e = Entity {
+                arn: str_of(g, "Arn").unwrap_or_default().to_string(),
+                inline: inline(&who, list(g, "GroupPolicyList"), &mut warnings),
+                attached: attached(g),
+                ..Entity::default()
+            };
+            s.groups.insert(n.to_string(), e);
+        }
+        for r in list(&v, "RoleDetailList") {
+            let Some(n) = str_of(r, "RoleName") else {
+                continue;
+            };
+            let who = format!("role/{n}");
+            let e = Entity {
+                arn: str_of(r, "Arn").unwrap_or_default().to_string(),
+                inline: inline(&who, list(r, "RolePolicyList"), &mut warnings),
+                attached: attached(r),
+                boundary: boundary(r),
+                tags: tags(r),
+                ..Entity::default()
+            };
+            s.roles.insert(n.to_string(), e);
+        }
+        for p in list(&v, "Policies") {
+            let Some(arn) = str_of(p, "Arn") else {
+                continue;
+            };
+            let doc = list(p, "PolicyVersionList")
+                .iter()
+                .find(|pv| pv.get("IsDefaultVersion").and_then(Value::as_bool) == Some(true))
+                .and_then(|pv| pv.get("Document"));
+            match doc {
+                Some(Value::String(d)) => {
+                    s.managed.insert(arn.to_string(), d.clone());
+                }
+                Some(d) => {
+                    s.managed.insert(arn.to_string(), d.to_string());
+                }
+                None => warnings.push(format!("{name}: {arn}: no default policy version")),
+            }
+        }
+        s.root_policy = parse_doc(
+            "root:full-access",
+            &serde_json::json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}),
+            PolicyKind::Identity,
+        )
+        .ok();
+        s.warnings = std::sync::Mutex::new(warnings);
+        Ok(s)
+    }
+
+    /// Add an SCP level (root first), for one account or (None) every account.
+    pub fn add_scp_level(&mut self, account: Option<&str>, level: Vec<Arc<Policy>>) {
+        match account {
+            Some(a) => self
+                .scps_by_account
+                .entry(a.to_string())
+                .or_default()
+                .push(level),
+            None => self.scps_all.push(level),
+        }
+    }
+
+    /// Load resource policies from a JSON map `{arn: document}`.
+    pub fn load_resource_policies(&mut self, path: &Path) -> Result<(), String> {
+        let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let v: Value =
+            serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+        let Some(map) = v.as_object() else {
+            return Err(format!(
+                "{}: expected an object {{arn: policy}}",
+                path.display()
+            ));
+        };
+        for (arn, doc) in map {
+            let source = format!("resource:{arn}");
+            let p = parse_doc(&source, doc, PolicyKind::Resource)
+                .map_err(|e| format!("{}: {arn}: {e}", path.display()))?;
+            self.resource_policies.insert(arn.clone(), p);
+        }
+        Ok(())
+    }
+
+    /// The resource policy for a resource ARN: exact, else the bucket's for an S3 object.
+    pub fn resource_policy(&self, arn: &str) -> Option<(&str, &Arc<Policy>)> {
+        if self.resource_policies.is_empty() {
+            return None;
+        }
+        if let Some((k, p)) = self.resource_policies.get_key_value(arn) {
+            return Some((k.as_str(), p));
+        }
+        let bucket = arn.strip_prefix("arn:aws:s3:::")?.split('/').next()?;
+        self.resource_policies
+            .get_key_value(&format!("arn:aws:s3:::{bucket}"))
+            .map(|(k, p)| (k.as_str(), p))
+    }
+
+    /// Whether any resource policy was loaded.
+    pub fn has_resource_policies(&self) -> bool {
+        !self.resource_policies.is_empty()
+    }
+
+    /// Whether any SCP was loaded.
+    pub fn has_scps(&self) -> bool {
+        !self.scps_all.is_empty() || !self.scps_by_account.is_empty()
+    }
+
+    fn managed(&self, arn: &str, kind: PolicyKind) -> Option<Arc<Policy>> {
+        let key = (arn.to_string(), kind);
+        let mut cache = self.parsed.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = cache.get(&key) {
+            return p.clone();
+        }
+        let parsed = match self.managed.get(arn) {
+            Some(doc) => {
+                match parse_policy(&format!("managed:{arn}"), doc.as_bytes(), kind, &limits()) {
+                    Ok(p) => Some(Arc::new(p.policy)),
+                    Err(errs) => {
+                        let msg = errs
+                            .iter()
+                            .map(|e| e.to_string())
+                            .collect::<Vec<_>>()
+                            .join("; ");
+                        self.warn(format!("managed policy {arn}: {msg}"));
+                        None
+                    }
+                }
+            }
+            None => {
+                self.warn(format!(
+                    "managed policy {arn} is attached but not in the snapshot's Policies; left out"
+                ));
+                None
+            }
+        };
+        cache.insert(key, parsed.clone());
+        parsed
+    }
+
+    fn warn(&self, w: String) {
+        self.warnings
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(w);
+    }
+
+    /// The snapshot entity behind a principal: (is user, name) when it is known.
+    fn entity(&self, p: &Principal<'_>) -> Option<(bool, &str, &Entity)> {
+        let name = p.name.as_deref()?;
+        match p.kind {
+            PrincipalKind::User | PrincipalKind::Federated => self
+                .users
+                .get_key_value(name)
+                .map(|(k, e)| (true, k.as_str(), e)),
+            PrincipalKind::Session => self
+                .roles
+                .get_key_value(name)
+                .map(|(k, e)| (false, k.as_str(), e)),
+            _ => None,
+        }
+    }
+
+    /// Whether the snapshot knows the principal (root, services and other accounts count as
+    /// known: their policies are not in any snapshot by nature).
+    pub fn knows(&self, p: &Principal<'_>) -> bool {
+        match p.kind {
+            PrincipalKind::User | PrincipalKind::Federated | PrincipalKind::Session => {
+                self.entity(p).is_some()
+            }
+            PrincipalKind::Anonymous => false,
+            _ => true,
+        }
+    }
+
+    /// The cache key of a principal's policies (the same key means the same policy set).
+    pub fn principal_key(&self, p: &Principal<'_>) -> String {
+        match self.entity(p) {
+            Some((true, n, _)) => format!("user/{n}"),
+            Some((false, n, _)) => format!("role/{n}"),
+            None => match p.kind {
+                PrincipalKind::Root => format!("root/{}", p.account.as_deref().unwrap_or("")),
+                _ => format!("none/{}", p.account.as_deref().unwrap_or("")),
+            },
+        }
+    }
+
+    /// The principal tags the snapshot has (`aws:PrincipalTag/K`).
+    pub fn tags(&self, p: &Principal<'_>) -> Vec<(String, String)> {
+        self.entity(p)
+            .map(|(_, _, e)| e.tags.clone())
+            .unwrap_or_default()
+    }
+
+    /// The policy set of a principal, with a resource policy, before (`change == None`) or
+    /// after the change. The second value says whether the change touched this principal.
+    pub fn policy_set(
+        &self,
+        p: &Principal<'_>,
+        resource_policy: Option<&Arc<Policy>>,
+        change: Option<&Change>,
+    ) -> (PolicySet, bool) {
+        let mut set = PolicySet::default();
+        let mut touched = false;
+        let ent = self.entity(p);
+        if let Some((is_user, name, e)) = ent {
+            let mut add = |ent: &Entity| {
+                set.identity
+                    .extend(ent.inline.iter().map(|p| (**p).clone()));
+                for a in &ent.attached {
+                    if let Some(pol) = self.managed(a, PolicyKind::Identity) {
+                        set.identity.push((*pol).clone());
+                    }
+                }
+            };
+            add(e);
+            if is_user {
+                for g in &e.groups {
+                    if let Some(ge) = self.groups.get(g) {
+                        add(ge);
+                    }
+                }
+            }
+            if let Some(b) = &e.boundary {
+                if let Some(pol) = self.managed(b, PolicyKind::Boundary) {
+                    set.boundaries.push((*pol).clone());
+                }
+            }
+            if let Some(c) = change {
+                let hit = c.targets.iter().any(|t| match t {
+                    Target::All => true,
+                    Target::User(n) => is_user && n == name,
+                    Target::Role(n) => !is_user && n == name,
+                    Target::Group(g) => is_user && e.groups.iter().any(|x| x == g),
+                });
+                if hit && !c.attach.is_empty() {
+                    touched = true;
+                    set.identity.extend(c.attach.iter().map(|p| (**p).clone()));
+                }
+            }
+        } else if p.kind == PrincipalKind::Root {
+            if let Some(r) = &self.root_policy {
+                set.identity.push((**r).clone());
+            }
+        }
+        // E-11: SCPs apply to principals of member accounts (the runtime checks the rest).
+        let mut levels: Vec<Vec<Arc<Policy>>> = self.scps_all.clone();
+        if let Some(a) = p.account.as_deref() {
+            if let Some(l) = self.scps_by_account.get(a) {
+                levels.extend(l.iter().cloned());
+            }
+        }
+        if let Some(c) = change {
+            if !c.scps.is_empty() && p.account.is_some() {
+                touched = true;
+                match levels.last_mut() {
+                    Some(last) => last.extend(c.scps.iter().cloned()),
+                    None => {
+                        let mut level = Vec::new();
+                        if let Ok(full) = parse_doc(
+                            "scp:FullAWSAccess",
+                            &serde_json::json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}),
+                            PolicyKind::Scp,
+                        ) {
+                            level.push(full);
+                        }
+                        level.extend(c.scps.iter().cloned());
+                        levels.push(level);
+                    }
+                }
+            }
+        }
+        set.scps = levels
+            .into_iter()
+            .map(|l| l.into_iter().map(|p| (*p).clone()).collect())
+            .collect();
+        set.resource = resource_policy.map(|p| (**p).clone());
+        (set, touched)
+    }
+
+    /// Users and roles, for reports.
+    pub fn counts(&self) -> (usize, usize, usize, usize) {
+        (
+            self.users.len(),
+            self.groups.len(),
+            self.roles.len(),
+            self.managed.len(),
+        )
+    }
+
+    /// The ARN of a user by name (tests).
+    pub fn user_arn(&self, name: &str) -> Option<&str> {
+        self.users.get(name).map(|e| e.arn.as_str())
+    }
+}
+
+/// Parse `--scp [ACCOUNT=]FILE`.
+pub fn scp_arg(s: &str) -> (Option<String>, PathBuf) {
+    if let Some((a, f)) = s.split_once('=') {
+        if a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()) {
+            return (Some(a.to_string()), PathBuf::from(f));
+        }
+    }
+    (None, PathBuf::from(s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::borrow::Cow;
+
+    const SNAP: &str = r#"{
+      "UserDetailList":[{"UserName":"alice","Arn":"arn:aws:iam::1:user/alice","GroupList":["devs"],
+        "UserPolicyList":[{"PolicyName":"inl","PolicyDocument":"%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22s3%3A*%22%2C%22Resource%22%3A%22*%22%7D%5D%7D"}],
+        "AttachedManagedPolicies":[{"PolicyName":"M","PolicyArn":"arn:aws:iam::1:policy/M"}],
+        "PermissionsBoundary":{"PermissionsBoundaryType":"Policy","PermissionsBoundaryArn":"arn:aws:iam::1:policy/M"},
+        "Tags":[{"Key":"team","Value":"red"}]}],
+      "GroupDetailList":[{"GroupName":"devs","Arn":"arn:aws:iam::1:group/devs","GroupPolicyList":[
+        {"PolicyName":"g","PolicyDocument":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:*","Resource":"*"}]}}],
+        "AttachedManagedPolicies":[]}],
+      "RoleDetailList":[{"RoleName":"r","Arn":"arn:aws:iam::1:role/r","RolePolicyList":[],"AttachedManagedPolicies":[{"PolicyArn":"arn:aws:iam::1:policy/M"}]}],
+      "Policies":[{"PolicyName":"M","Arn":"arn:aws:iam::1:policy/M","PolicyVersionList":[
+        {"Document":{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:Delete*","Resource":"*"}]},"IsDefaultVersion":false},
+        {"Document":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]},"IsDefaultVersion":true}]}]
+    }"#;
+
+    fn user(name: &str) -> Principal<'static> {
+        Principal {
+            kind: PrincipalKind::User,
+            arn: Cow::Owned(format!("arn:aws:iam::1:user/{name}")),
+            account: Some(Cow::Borrowed("1")),
+            issuer_arn: None,
+            name: Some(Cow::Owned(name.to_string())),
+        }
+    }
+
+    #[test]
+    fn snapshot_assembles_user_policies() {
+        let s = Snapshot::from_slice("t", SNAP.as_bytes()).unwrap();
+        let (set, touched) = s.policy_set(&user("alice"), None, None);
+        assert!(!touched);
+        // inline (URL-encoded) + managed (default version) + group inline.
+        assert_eq!(set.identity.len(), 3);
+        assert_eq!(set.boundaries.len(), 1);
+        assert!(s.knows(&user("alice")));
+        assert!(!s.knows(&user("bob")));
+        assert_eq!(s.tags(&user("alice")), vec![("team".into(), "red".into())]);
+        let change = Change {
+            attach: vec![parse_doc(
+                "p",
+                &serde_json::json!({"Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}),
+                PolicyKind::Identity,
+            )
+            .unwrap()],
+            targets: vec![Target::Group("devs".into())],
+            scps: vec![],
+        };
+        let (set, touched) = s.policy_set(&user("alice"), None, Some(&change));
+        assert!(touched);
+        assert_eq!(set.identity.len(), 4);
+        assert!(s.warnings.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn targets_parse() {
+        assert_eq!(Target::parse("all"), Ok(Target::All));
+        assert_eq!(Target::parse("role:x"), Ok(Target::Role("x".into())));
+        assert!(Target::parse("bucket:x").is_err());
+        assert_eq!(
+            scp_arg("123456789012=a.json").0.as_deref(),
+            Some("123456789012")
+        );
+        assert_eq!(scp_arg("x=a.json").0, None);
+    }
+}

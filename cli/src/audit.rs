@@ -1,0 +1,81 @@
+//! `iamc audit`: the command-line side of `iamc-audit` (argument parsing only; the work is in
+//! the `iamc_audit` crate).
+
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Arguments of `iamc audit`.
+#[derive(Debug, clap::Args)]
+pub struct AuditArgs {
+    /// `aws iam get-account-authorization-details` output (the snapshot).
+    #[arg(long, value_name = "FILE")]
+    pub account_details: PathBuf,
+    /// CloudTrail logs: {"Records":[...]} files (.json, .json.gz), JSON lines (.jsonl,
+    /// .jsonl.gz), or directories (searched recursively).
+    #[arg(long, value_name = "PATH", num_args = 1.., required = true)]
+    pub logs: Vec<PathBuf>,
+    /// Proposed identity-policy files (the change), attached where --attach-to says.
+    #[arg(long, value_name = "FILE")]
+    pub proposed: Vec<PathBuf>,
+    /// Where the proposed policies go: user:NAME, role:NAME, group:NAME or all (repeatable).
+    #[arg(long, value_name = "TARGET")]
+    pub attach_to: Vec<String>,
+    /// Proposed SCP files, added to the last SCP level.
+    #[arg(long, value_name = "FILE")]
+    pub proposed_scp: Vec<PathBuf>,
+    /// Current SCPs: [ACCOUNT=]FILE, each one level, root first.
+    #[arg(long, value_name = "[ACCOUNT=]FILE")]
+    pub scp: Vec<String>,
+    /// Resource policies: a JSON object {"arn": policy document, ...}.
+    #[arg(long, value_name = "FILE")]
+    pub resource_policies: Option<PathBuf>,
+    /// The IAM service reference (default: $IAMC_SHARED/corpus/service-reference/
+    /// iam-service-reference.json when it exists).
+    #[arg(long, value_name = "FILE")]
+    pub service_reference: Option<PathBuf>,
+    /// Print a JSON summary object as the last line of stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// No per-event lines.
+    #[arg(long)]
+    pub summary_only: bool,
+    /// Only inflate and parse the records (the throughput bound).
+    #[arg(long)]
+    pub parse_only: bool,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+/// Run `iamc audit`; `Ok(false)` when records were unreadable or files damaged.
+pub fn audit(args: AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io::Result<bool> {
+    let service_reference = args.service_reference.or_else(|| {
+        let shared = std::env::var_os("IAMC_SHARED")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("../shared"));
+        let p = shared.join("corpus/service-reference/iam-service-reference.json");
+        p.exists().then_some(p)
+    });
+    let opts = iamc_audit::Options {
+        account_details: args.account_details,
+        logs: args.logs,
+        proposed: args.proposed,
+        attach_to: args.attach_to,
+        proposed_scp: args.proposed_scp,
+        scp: args.scp,
+        resource_policies: args.resource_policies,
+        service_reference,
+        json: args.json,
+        summary_only: args.summary_only,
+        parse_only: args.parse_only,
+        threads: args.threads,
+        progress: true,
+    };
+    match iamc_audit::run(&opts, out, err) {
+        Ok(s) => Ok(s.unreadable == 0 && s.file_errors.is_empty()),
+        Err(e) => {
+            writeln!(err, "iamc audit: {e}")?;
+            Ok(false)
+        }
+    }
+}
