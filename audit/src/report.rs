@@ -211,6 +211,12 @@ impl Stats {
                     "predicted deny, observed ok: principal of another account (its policies are not in the snapshot)"
                 }
                 PrincipalKind::Anonymous => "predicted deny, observed ok: anonymous or unidentified caller",
+                _ if !rp
+                    && (m.resources.iter().any(|r| r.contains(":kms:") && r.contains(":key/"))
+                        || m.action.eq_ignore_ascii_case("sts:AssumeRole")) =>
+                {
+                    "predicted deny, observed ok: the key policy / trust policy must grant (E-19) and is not in --resource-policies"
+                }
                 _ if m.has(Approx::UnknownPrincipal) => {
                     "predicted deny, observed ok: principal not in the snapshot"
                 }

@@ -15,13 +15,13 @@ pub struct AuditArgs {
     #[arg(long, value_name = "PATH", num_args = 1.., required = true)]
     pub logs: Vec<PathBuf>,
     /// Proposed identity-policy files (the change), attached where --attach-to says.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", num_args = 1..)]
     pub proposed: Vec<PathBuf>,
     /// Where the proposed policies go: user:NAME, role:NAME, group:NAME or all (repeatable).
     #[arg(long, value_name = "TARGET")]
     pub attach_to: Vec<String>,
     /// Proposed SCP files, added to the last SCP level.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", num_args = 1..)]
     pub proposed_scp: Vec<PathBuf>,
     /// Current SCPs: [ACCOUNT=]FILE, each one level, root first.
     #[arg(long, value_name = "[ACCOUNT=]FILE")]
