@@ -13,7 +13,7 @@ use crate::decision::{Decision, Outcome, PolicyKind, StatementRef};
 use crate::glob::TokenBuf;
 use crate::ir::{KeyId, OpKind, SetOp};
 use crate::policy_set::{
-    ArnVal, Cond, Inner, Part, Pattern, PolicySet, Principal, Stmt, StrVal, Values, EXCLUDE,
+    ArnVal, Cond, Inner, Part, Pattern, PolicySet, Principal, Stmt, StrVal, Values,
 };
 use crate::request::{InternedRequest, Request, Value};
 use crate::value::{self, Decimal};
@@ -352,16 +352,12 @@ impl PolicySet {
     }
 }
 
-/// Candidate statements for an action (A-2 … A-7), sorted, without duplicates.
-fn candidates(inner: &Inner, scratch: &mut Scratch, action: &str) {
-    let idx = &inner.actions;
-    scratch.cands.clear();
-    scratch.excluded.clear();
+/// Lower-case the action into the scratch buffer.
+fn lower_action(scratch: &mut Scratch, action: &str) {
     scratch.action.clear();
     if action.is_ascii() {
-        scratch
-            .action
-            .extend(action.bytes().map(|b| b.to_ascii_lowercase()));
+        scratch.action.extend_from_slice(action.as_bytes());
+        scratch.action.make_ascii_lowercase();
     } else {
         let mut tmp = [0u8; 4];
         for c in action.chars().flat_map(char::to_lowercase) {
@@ -370,37 +366,6 @@ fn candidates(inner: &Inner, scratch: &mut Scratch, action: &str) {
                 .extend_from_slice(c.encode_utf8(&mut tmp).as_bytes());
         }
     }
-    let lower = &scratch.action[..];
-    if let Some(colon) = lower.iter().position(|&b| b == b':') {
-        let (service, name) = (&lower[..colon], &lower[colon + 1..]);
-        if let Some(svc) = idx.services.get(service) {
-            let mut take = |id: u32| {
-                if id & EXCLUDE != 0 {
-                    scratch.excluded.push(id & !EXCLUDE);
-                } else {
-                    scratch.cands.push(id);
-                }
-            };
-            if let Some(ids) = svc.exact.get(name) {
-                ids.iter().for_each(|&id| take(id));
-            }
-            for (g, id) in &svc.globs {
-                if g.matches(name) {
-                    take(*id);
-                }
-            }
-        }
-    }
-    if scratch.excluded.is_empty() {
-        scratch.cands.extend_from_slice(&idx.always);
-    } else {
-        let excluded = &scratch.excluded;
-        scratch
-            .cands
-            .extend(idx.always.iter().filter(|id| !excluded.contains(id)));
-    }
-    scratch.cands.sort_unstable();
-    scratch.cands.dedup();
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -413,8 +378,23 @@ fn evaluate_with<'a>(
     resource_account: Option<&str>,
     ctx: &impl Ctx<'a>,
 ) -> Outcome {
-    candidates(inner, scratch, action);
-    if scratch.cands.is_empty() {
+    lower_action(scratch, action);
+    // `Vec::new()` does not allocate; `taken` holds the scratch list only on the slow path.
+    let mut taken: Vec<u32> = Vec::new();
+    let cands: &[u32] = match inner.actions.precomputed.get(scratch.action.as_slice()) {
+        Some(list) => list,
+        None => {
+            inner.actions.candidates_into(
+                &scratch.action,
+                &mut scratch.cands,
+                &mut scratch.excluded,
+            );
+            taken = core::mem::take(&mut scratch.cands);
+            &taken
+        }
+    };
+    if cands.is_empty() {
+        scratch.cands = taken;
         return Outcome {
             decision: Decision::ImplicitDeny,
             deciding: None,
@@ -436,7 +416,6 @@ fn evaluate_with<'a>(
     let scp_applies = facts.account.is_some() && !slr && (mgmt.is_none() || facts.account != mgmt);
     let rcp_applies = !slr && (mgmt.is_none() || res_account != mgmt);
 
-    let cands = core::mem::take(&mut scratch.cands);
     let in_scope = |s: &Stmt| match s.kind {
         PolicyKind::Scp => scp_applies,
         PolicyKind::Rcp => rcp_applies,
@@ -444,7 +423,7 @@ fn evaluate_with<'a>(
     };
 
     // Denies first, in canonical order: the first that applies decides (E-3).
-    for &id in &cands {
+    for &id in cands {
         let Some(s) = inner.stmts.get(id as usize) else {
             continue;
         };
@@ -457,7 +436,7 @@ fn evaluate_with<'a>(
             Some(p) => facts.strength(p) >= Strength::Account,
         };
         if principal_ok && applies(inner, scratch, s, resource, ctx) {
-            scratch.cands = cands;
+            scratch.cands = taken;
             return Outcome {
                 decision: Decision::ExplicitDeny,
                 deciding: Some(stmt_ref(s)),
@@ -472,7 +451,7 @@ fn evaluate_with<'a>(
     let mut grant = Strength::None;
     let mut grant_stmt: Option<&Stmt> = None;
     scratch.scp_ok.iter_mut().for_each(|x| *x = false);
-    for &id in &cands {
+    for &id in cands {
         let Some(s) = inner.stmts.get(id as usize) else {
             continue;
         };
@@ -537,7 +516,7 @@ fn evaluate_with<'a>(
             PolicyKind::Rcp => {}
         }
     }
-    scratch.cands = cands;
+    scratch.cands = taken;
 
     let identity_side = identity_allow.is_some() && boundary_ok && session_ok;
     let scp_ok = !scp_applies || scratch.scp_ok.iter().all(|x| *x);

@@ -173,6 +173,79 @@ pub(crate) struct ActionIndex {
     pub always: Vec<u32>,
     /// Number of `NotAction` statements (for stats).
     pub not_action_count: usize,
+    /// Complete, sorted candidate lists for every action some policy names exactly
+    /// (`service:name`, lower-cased), computed at build time so the common request needs one
+    /// hash lookup and no sorting. Other actions take the general path.
+    pub precomputed: FxMap<Box<[u8]>, Box<[u32]>>,
+}
+
+/// Most candidate ids the precomputed table may hold in all (bounds its memory to ~16 MB).
+const PRECOMPUTED_LIMIT: usize = 4 << 20;
+
+impl ActionIndex {
+    /// Candidates for a lower-cased action into `out` (sorted, deduplicated), using
+    /// `excluded` as scratch. The one definition of which statements an action selects
+    /// (A-2 … A-7), used at build time for the precomputed table and at run time otherwise.
+    pub(crate) fn candidates_into(
+        &self,
+        lower: &[u8],
+        out: &mut Vec<u32>,
+        excluded: &mut Vec<u32>,
+    ) {
+        out.clear();
+        excluded.clear();
+        if let Some(colon) = lower.iter().position(|&b| b == b':') {
+            let (service, name) = (&lower[..colon], &lower[colon + 1..]);
+            if let Some(svc) = self.services.get(service) {
+                let mut take = |id: u32| {
+                    if id & EXCLUDE != 0 {
+                        excluded.push(id & !EXCLUDE);
+                    } else {
+                        out.push(id);
+                    }
+                };
+                if let Some(ids) = svc.exact.get(name) {
+                    ids.iter().for_each(|&id| take(id));
+                }
+                for (g, id) in &svc.globs {
+                    if g.matches(name) {
+                        take(*id);
+                    }
+                }
+            }
+        }
+        if excluded.is_empty() {
+            out.extend_from_slice(&self.always);
+        } else {
+            out.extend(self.always.iter().filter(|id| !excluded.contains(id)));
+        }
+        out.sort_unstable();
+        out.dedup();
+    }
+
+    fn precompute(&mut self) {
+        let mut names: Vec<Vec<u8>> = Vec::new();
+        for (service, svc) in &self.services {
+            for name in svc.exact.keys() {
+                let mut full = service.to_vec();
+                full.push(b':');
+                full.extend_from_slice(name);
+                names.push(full);
+            }
+        }
+        let (mut out, mut excluded) = (Vec::new(), Vec::new());
+        let mut total = 0;
+        let mut table = FxMap::default();
+        for full in names {
+            self.candidates_into(&full, &mut out, &mut excluded);
+            total += out.len();
+            if total > PRECOMPUTED_LIMIT {
+                return;
+            }
+            table.insert(full.into_boxed_slice(), out.as_slice().into());
+        }
+        self.precomputed = table;
+    }
 }
 
 /// Metadata of one policy, for reports.
@@ -599,6 +672,8 @@ impl PolicySet {
                 v.dedup();
             }
         }
+        actions.always.sort_unstable();
+        actions.precompute();
         let unicode_keys = key_names
             .iter()
             .map(|k| !k.is_ascii() || k.contains('k'))
