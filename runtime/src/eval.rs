@@ -352,6 +352,15 @@ impl PolicySet {
     }
 }
 
+/// Give a taken candidate buffer back to the scratch, unless it is the empty stand-in used on
+/// the precomputed path (replacing the scratch's buffer with it would drop its capacity and
+/// make the next slow-path decision allocate).
+fn restore(slot: &mut Vec<u32>, taken: Vec<u32>) {
+    if taken.capacity() != 0 {
+        *slot = taken;
+    }
+}
+
 /// Lower-case the action into the scratch buffer.
 fn lower_action(scratch: &mut Scratch, action: &str) {
     scratch.action.clear();
@@ -394,7 +403,7 @@ fn evaluate_with<'a>(
         }
     };
     if cands.is_empty() {
-        scratch.cands = taken;
+        restore(&mut scratch.cands, taken);
         return Outcome {
             decision: Decision::ImplicitDeny,
             deciding: None,
@@ -436,7 +445,7 @@ fn evaluate_with<'a>(
             Some(p) => facts.strength(p) >= Strength::Account,
         };
         if principal_ok && applies(inner, scratch, s, resource, ctx) {
-            scratch.cands = taken;
+            restore(&mut scratch.cands, taken);
             return Outcome {
                 decision: Decision::ExplicitDeny,
                 deciding: Some(stmt_ref(s)),
@@ -516,7 +525,7 @@ fn evaluate_with<'a>(
             PolicyKind::Rcp => {}
         }
     }
-    scratch.cands = taken;
+    restore(&mut scratch.cands, taken);
 
     let identity_side = identity_allow.is_some() && boundary_ok && session_ok;
     let scp_ok = !scp_applies || scratch.scp_ok.iter().all(|x| *x);
