@@ -1,0 +1,679 @@
+//! Fuzz target (b): differential — the compiled engine (`lower::compile` + `iamc_runtime`)
+//! against the reference interpreter (`iamc_reference::evaluate`). Any difference in the
+//! decision or the deciding statement is a crash, and the panic message holds the case as a
+//! scenario file (the oracle's format) to replay with `iamc eval --engine both --scenarios`.
+//!
+//! Two input modes, chosen by the first byte:
+//! - `{` or `[`: the input *is* scenario JSON text (the spec cases and seeds are corpora for
+//!   this mode; libFuzzer mutates them as text);
+//! - anything else: the bytes drive `arbitrary::Unstructured` through a grammar of policy
+//!   pieces — real actions and action patterns, resource ARNs and patterns with variables,
+//!   every condition operator with set operators and `IfExists`, typed values and near misses,
+//!   principals of every kind, SCP/RCP levels — plus, now and then, a string the fuzzer wrote
+//!   itself or a pool string with one character changed. The case is written as a scenario
+//!   and loaded by `scenario::load_bytes`, so both modes go through the same loader.
+//!
+//! Inputs the loader rejects are skipped (the `parse_policy` and `scenario_load` targets
+//! cover rejection).
+
+#![no_main]
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arbitrary::{Result, Unstructured};
+use iamc_compiler::ast::PolicySet;
+use iamc_compiler::decision::Outcome;
+use iamc_compiler::{lower, scenario};
+use libfuzzer_sys::fuzz_target;
+use serde_json::{json, Map, Value as J};
+
+const A: &str = "111122223333";
+const B: &str = "444455556666";
+const M: &str = "999988887777";
+
+const ACTIONS: &[&str] = &[
+    "s3:GetObject",
+    "s3:PutObject",
+    "s3:ListBucket",
+    "iam:GetUser",
+    "iam:PassRole",
+    "ec2:RunInstances",
+    "kms:Decrypt",
+    "sts:AssumeRole",
+    "sts:AssumeRoleWithSAML",
+    "sts:AssumeRoleWithWebIdentity",
+    "dynamodb:GetItem",
+    "S3:getobject",
+];
+
+const ACTION_PATTERNS: &[&str] = &[
+    "*",
+    "s3:*",
+    "s3:Get*",
+    "s3:*Object",
+    "s3:Get?bject",
+    "S3:getobject",
+    "iam:?etUser",
+    "kms:*crypt",
+    "sts:AssumeRole*",
+    "sts:assumerole",
+    "s3:**",
+    "*:*",
+    "ec2:Run*s",
+];
+
+const PRINCIPALS: &[&str] = &[
+    "arn:aws:iam::111122223333:user/alice",
+    "arn:aws:iam::111122223333:user/path/bob",
+    "arn:aws:iam::444455556666:user/carol",
+    "arn:aws:iam::111122223333:role/app",
+    "arn:aws:sts::111122223333:assumed-role/app/sess1",
+    "arn:aws:sts::444455556666:assumed-role/app/s",
+    "arn:aws:iam::111122223333:root",
+    "arn:aws:iam::999988887777:user/admin",
+    "arn:aws:sts::111122223333:federated-user/fed",
+    "arn:aws:iam::111122223333:role/aws-service-role/ec2.amazonaws.com/AWSServiceRoleForEC2",
+    "arn:aws-cn:iam::111122223333:user/alice",
+    "s3.amazonaws.com",
+    "anonymous",
+    "arn:aws:iam:::user/nobody",
+    "arn:aws:sts::111122223333:assumed-role/app",
+    "arn:aws:iam:us-east-1:111122223333:role/app",
+];
+
+const PRINCIPAL_ENTRIES: &[(&str, &str)] = &[
+    ("AWS", "111122223333"),
+    ("AWS", "444455556666"),
+    ("AWS", "arn:aws:iam::111122223333:root"),
+    ("AWS", "arn:aws:iam::111122223333:user/alice"),
+    ("AWS", "arn:aws:iam::111122223333:role/app"),
+    ("AWS", "arn:aws:iam::111122223333:role/path/app"),
+    ("AWS", "arn:aws:sts::111122223333:assumed-role/app/sess1"),
+    ("AWS", "arn:aws:iam::999988887777:user/admin"),
+    ("AWS", "*"),
+    ("AWS", "arn:aws:iam::111122223333:user/*"),
+    ("Service", "s3.amazonaws.com"),
+    ("Federated", "cognito-identity.amazonaws.com"),
+    (
+        "CanonicalUser",
+        "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be",
+    ),
+];
+
+const RESOURCES: &[&str] = &[
+    "*",
+    "arn:aws:s3:::bucket",
+    "arn:aws:s3:::bucket/key.txt",
+    "arn:aws:s3:::bucket/home/alice/x",
+    "arn:aws:s3:::bucket/ü/é",
+    "arn:aws:s3:::bucket/${aws:username}",
+    "arn:aws:kms:us-east-1:111122223333:key/1234abcd",
+    "arn:aws:kms:us-east-1:444455556666:key/5678",
+    "arn:aws:iam::111122223333:role/app",
+    "arn:aws:iam::444455556666:role/other",
+    "arn:aws:ec2:us-east-1:111122223333:instance/i-123",
+    "arn:aws:sqs:us-east-1:999988887777:queue",
+    "arn:aws:kms:us-east-1::key/noaccount",
+];
+
+const RESOURCE_PATTERNS: &[&str] = &[
+    "*",
+    "arn:aws:s3:::bucket",
+    "arn:aws:s3:::bucket/*",
+    "arn:aws:s3:::bucket*",
+    "arn:aws:s3:::b?cket/*",
+    "arn:aws:kms:*:111122223333:key/*",
+    "arn:aws:iam::*:role/*",
+    "arn:aws:s3:::bucket/home/${aws:username}/*",
+    "arn:aws:s3:::bucket/home/${aws:username, 'alice'}/*",
+    "arn:aws:s3:::bucket/${aws:PrincipalTag/team}/*",
+    "arn:aws:s3:::bucket/${*}x",
+    "arn:aws:s3:::bucket/${?}",
+    "arn:aws:s3:::${$}",
+    "arn:aws:s3:::bucket/${aws:TagKeys}/*",
+    "arn:aws:*:*:*:*",
+    "arn:aws:s3:::bucket/ü/*",
+    "arn:aws:s3:::*a*a*a*b",
+];
+
+#[derive(Clone, Copy, PartialEq)]
+enum Ty {
+    Str,
+    Num,
+    Date,
+    Bool,
+    Bin,
+    Ip,
+    Arn,
+}
+
+const KEYS: &[(&str, Ty)] = &[
+    ("aws:username", Ty::Str),
+    ("aws:PrincipalTag/team", Ty::Str),
+    ("s3:prefix", Ty::Str),
+    ("aws:RequestTag/ΟΔΟΣ", Ty::Str),
+    ("aws:TagKeys", Ty::Str),
+    ("aws:CalledVia", Ty::Str),
+    ("s3:max-keys", Ty::Num),
+    ("aws:MultiFactorAuthAge", Ty::Num),
+    ("aws:CurrentTime", Ty::Date),
+    ("aws:EpochTime", Ty::Date),
+    ("aws:SecureTransport", Ty::Bool),
+    ("custom:Blob", Ty::Bin),
+    ("aws:SourceIp", Ty::Ip),
+    ("aws:PrincipalArn", Ty::Arn),
+    ("aws:SourceArn", Ty::Arn),
+];
+
+const OPS: &[(&str, Ty)] = &[
+    ("StringEquals", Ty::Str),
+    ("StringNotEquals", Ty::Str),
+    ("StringEqualsIgnoreCase", Ty::Str),
+    ("StringNotEqualsIgnoreCase", Ty::Str),
+    ("StringLike", Ty::Str),
+    ("StringNotLike", Ty::Str),
+    ("NumericEquals", Ty::Num),
+    ("NumericNotEquals", Ty::Num),
+    ("NumericLessThan", Ty::Num),
+    ("NumericLessThanEquals", Ty::Num),
+    ("NumericGreaterThan", Ty::Num),
+    ("NumericGreaterThanEquals", Ty::Num),
+    ("DateEquals", Ty::Date),
+    ("DateNotEquals", Ty::Date),
+    ("DateLessThan", Ty::Date),
+    ("DateLessThanEquals", Ty::Date),
+    ("DateGreaterThan", Ty::Date),
+    ("DateGreaterThanEquals", Ty::Date),
+    ("Bool", Ty::Bool),
+    ("BinaryEquals", Ty::Bin),
+    ("IpAddress", Ty::Ip),
+    ("NotIpAddress", Ty::Ip),
+    ("ArnEquals", Ty::Arn),
+    ("ArnLike", Ty::Arn),
+    ("ArnNotEquals", Ty::Arn),
+    ("ArnNotLike", Ty::Arn),
+    ("Null", Ty::Bool),
+];
+
+fn policy_values(ty: Ty) -> &'static [&'static str] {
+    match ty {
+        Ty::Str => &[
+            "alice",
+            "Alice",
+            "dev",
+            "ünï",
+            "ΑΣ",
+            "ß",
+            "İ",
+            "K",
+            "a*",
+            "x?y",
+            "*",
+            "",
+            "home/${aws:username}/*",
+            "${aws:username}",
+            "${aws:PrincipalTag/team, 'dev'}",
+            "${*}",
+            "${?}",
+            "${$}",
+            "a${*}b",
+            "${aws:TagKeys}",
+        ],
+        Ty::Num => &[
+            "0",
+            "-0",
+            "10",
+            "10.0",
+            "010",
+            "3600",
+            "-3.5",
+            "99999999999999999999",
+            "0.1",
+        ],
+        Ty::Date => &[
+            "2024-01-01T00:00:00Z",
+            "1704067200",
+            "2024-01-01",
+            "2024-01-01T02:00:00+02:00",
+            "2023-12-31T23:59:59.999Z",
+            "2000-02-29",
+            "0000-03-01",
+            "2024-01-01T00:00Z",
+            "2024-01-01T00:00:00+14:00",
+            "2024-01-01T00:00:00-00:00",
+        ],
+        Ty::Bool => &["true", "false", "TRUE", "False"],
+        Ty::Bin => &["aGVsbG8=", "YQ==", "", "AB==", "+/+/"],
+        Ty::Ip => &[
+            "10.0.0.0/8",
+            "192.0.2.0/24",
+            "192.0.2.1",
+            "2001:db8::/32",
+            "::ffff:10.0.0.0/104",
+            "0.0.0.0/0",
+            "::/0",
+            "10.1.2.3/8",
+            "::ffff:192.0.2.1",
+        ],
+        Ty::Arn => &[
+            "arn:aws:iam::111122223333:user/*",
+            "arn:aws:iam::*:role/aws-service-role/*",
+            "arn:*:iam::*:*",
+            "arn:aws:iam::111122223333:user/${aws:username}",
+            "arn:aws:s3:::bucket",
+            "arn:aws",
+            "arn:aws:s3:::b:c:d",
+            "*",
+            "arn:aws:iam::${aws:PrincipalAccount}:user/*",
+            "${aws:PrincipalArn}",
+            "arn:aws:iam::?????????333:*",
+        ],
+    }
+}
+
+fn request_values(ty: Ty) -> &'static [&'static str] {
+    match ty {
+        Ty::Str => &[
+            "alice",
+            "Alice",
+            "ALICE",
+            "bob",
+            "dev",
+            "ünï",
+            "ÜNÏ",
+            "ΑΣ",
+            "ας",
+            "ß",
+            "SS",
+            "İ",
+            "i̇",
+            "K",
+            "k",
+            "a*",
+            "ab",
+            "x?y",
+            "xzy",
+            "*",
+            "",
+            "home/alice/x",
+            "${aws:username}",
+        ],
+        Ty::Num => &[
+            "0",
+            "-0",
+            "0.0",
+            "10",
+            "010",
+            "10.5",
+            "3600",
+            "-3.5",
+            "1e1",
+            " 10",
+            "+10",
+            "10.",
+            ".5",
+            "1e400",
+            "NaN",
+            "99999999999999999999",
+            "0.10000000000000000001",
+            "",
+        ],
+        Ty::Date => &[
+            "2024-01-01T00:00:00Z",
+            "1704067200",
+            "1704067199",
+            "2024-01-01T00:00:00.001Z",
+            "2023-12-31T23:59:59Z",
+            "2024-01-01T01:00:00+01:00",
+            "2024-01-01",
+            "2024-02-30",
+            "0",
+            "999999999999999999",
+            "1999999999999999999",
+            "tomorrow",
+            "",
+            "2024-01-01T00:00:00+24:00",
+            "2024-01-01T14:00:00+14:00",
+            "2024-01-01T00:00:00-00:00",
+        ],
+        Ty::Bool => &["true", "false", "TRUE", "False", "yes", "1", ""],
+        Ty::Bin => &[
+            "aGVsbG8=", "aGVsbG8", "YQ==", "YR==", "", "AB==", "====", "A===",
+        ],
+        Ty::Ip => &[
+            "10.0.0.1",
+            "11.0.0.0",
+            "192.0.2.1",
+            "::ffff:10.0.0.1",
+            "::ffff:1.2.3.4",
+            "2001:db8::1",
+            "::1",
+            "10.0.0.1/32",
+            "1.2.3.4/33",
+            "not-an-ip",
+            "010.0.0.1",
+            "[::1]",
+            "",
+        ],
+        Ty::Arn => &[
+            "arn:aws:iam::111122223333:user/alice",
+            "arn:aws:sts::111122223333:assumed-role/app/s",
+            "arn:aws:s3:::bucket",
+            "arn:aws",
+            "arn:aws:s3:::b:c:d",
+            "not:an:arn:at:all:really",
+            "arn:aws:iam::111122223333:role/aws-service-role/x/y",
+        ],
+    }
+}
+
+/// A pool string, sometimes changed by one character, sometimes the fuzzer's own string.
+fn pick(u: &mut Unstructured<'_>, pool: &[&str]) -> Result<String> {
+    let base = (*u.choose(pool)?).to_string();
+    Ok(match u.int_in_range(0..=15u8)? {
+        0 => u.arbitrary::<String>()?,
+        1 => base.to_uppercase(),
+        2 => base.to_lowercase(),
+        3 | 4 if !base.is_empty() => {
+            let mut chars: Vec<char> = base.chars().collect();
+            let i = u.choose_index(chars.len())?;
+            let c = *u.choose(&['*', '?', 'a', 'A', ':', '/', '$', '{', '}', 'é', 'Σ', '0'])?;
+            if u.arbitrary()? {
+                chars[i] = c;
+            } else {
+                chars.insert(i, c);
+            }
+            chars.into_iter().collect()
+        }
+        5 if !base.is_empty() => {
+            let mut chars: Vec<char> = base.chars().collect();
+            chars.remove(u.choose_index(chars.len())?);
+            chars.into_iter().collect()
+        }
+        _ => base,
+    })
+}
+
+fn list(u: &mut Unstructured<'_>, pool: &[&str], max: usize) -> Result<J> {
+    let n = u.int_in_range(1..=max)?;
+    let mut items = Vec::with_capacity(n);
+    for _ in 0..n {
+        items.push(J::String(pick(u, pool)?));
+    }
+    Ok(if n == 1 && u.arbitrary()? {
+        items.pop().unwrap_or(J::Null)
+    } else {
+        J::Array(items)
+    })
+}
+
+fn condition(u: &mut Unstructured<'_>) -> Result<(String, String, J)> {
+    let (base, ty) = *u.choose(OPS)?;
+    let mut op = String::new();
+    match u.int_in_range(0..=5u8)? {
+        0 => op.push_str("ForAllValues:"),
+        1 => op.push_str("ForAnyValue:"),
+        _ => {}
+    }
+    op.push_str(base);
+    if base != "Null" && u.ratio(1, 4)? {
+        op.push_str("IfExists");
+    }
+    // Mostly a key of the operator's type; sometimes any key (C-17: unparseable → false).
+    let typed: Vec<&str> = KEYS.iter().filter(|k| k.1 == ty).map(|k| k.0).collect();
+    let key = if !typed.is_empty() && u.ratio(3, 4)? {
+        (*u.choose(&typed)?).to_string()
+    } else {
+        pick(u, &KEYS.iter().map(|k| k.0).collect::<Vec<_>>())?
+    };
+    let values = if base == "Null" {
+        list(u, &["true", "false"], 2)?
+    } else if ty == Ty::Num && u.ratio(1, 6)? {
+        json!(u.int_in_range(-5..=3700i64)?)
+    } else if ty == Ty::Bool && u.ratio(1, 6)? {
+        J::Bool(u.arbitrary()?)
+    } else {
+        list(u, policy_values(ty), 3)?
+    };
+    Ok((op, key, values))
+}
+
+fn statement(u: &mut Unstructured<'_>, with_principal: bool, i: usize) -> Result<J> {
+    let mut s = Map::new();
+    if u.ratio(1, 3)? {
+        s.insert("Sid".into(), J::String(format!("S{i}")));
+    }
+    let allow: bool = u.arbitrary()?;
+    s.insert(
+        "Effect".into(),
+        J::String(if allow { "Allow" } else { "Deny" }.into()),
+    );
+    if with_principal {
+        let negated = !allow && u.ratio(1, 4)?;
+        let name = if negated { "NotPrincipal" } else { "Principal" };
+        let p = if u.ratio(1, 4)? {
+            J::String("*".into())
+        } else {
+            let mut m = Map::new();
+            for _ in 0..u.int_in_range(1..=3u8)? {
+                let (ty, v) = *u.choose(PRINCIPAL_ENTRIES)?;
+                let entry = m.entry(ty).or_insert_with(|| J::Array(Vec::new()));
+                if let J::Array(a) = entry {
+                    a.push(J::String(v.into()));
+                }
+            }
+            J::Object(m)
+        };
+        s.insert(name.into(), p);
+    }
+    let action = if u.ratio(1, 5)? {
+        "NotAction"
+    } else {
+        "Action"
+    };
+    s.insert(action.into(), list(u, ACTION_PATTERNS, 3)?);
+    let resource = if u.ratio(1, 5)? {
+        "NotResource"
+    } else {
+        "Resource"
+    };
+    s.insert(resource.into(), list(u, RESOURCE_PATTERNS, 3)?);
+    let n = u.int_in_range(0..=3u8)?;
+    if n > 0 {
+        let mut block: Map<String, J> = Map::new();
+        for _ in 0..n {
+            let (op, key, values) = condition(u)?;
+            let entry = block.entry(op).or_insert_with(|| J::Object(Map::new()));
+            if let J::Object(keys) = entry {
+                keys.insert(key, values);
+            }
+        }
+        s.insert("Condition".into(), J::Object(block));
+    }
+    Ok(J::Object(s))
+}
+
+fn document(u: &mut Unstructured<'_>, with_principal: bool) -> Result<J> {
+    let mut d = Map::new();
+    match u.int_in_range(0..=5u8)? {
+        0 => {
+            d.insert("Version".into(), J::String("2008-10-17".into()));
+        }
+        1 => {}
+        _ => {
+            d.insert("Version".into(), J::String("2012-10-17".into()));
+        }
+    }
+    let n = u.int_in_range(1..=3usize)?;
+    let mut stmts = Vec::with_capacity(n);
+    for i in 0..n {
+        stmts.push(statement(u, with_principal, i)?);
+    }
+    let single = n == 1 && u.ratio(1, 4)?;
+    d.insert(
+        "Statement".into(),
+        if single {
+            stmts.remove(0)
+        } else {
+            J::Array(stmts)
+        },
+    );
+    Ok(J::Object(d))
+}
+
+fn docs(u: &mut Unstructured<'_>, max: usize, with_principal: bool) -> Result<Vec<J>> {
+    let n = u.int_in_range(0..=max)?;
+    (0..n).map(|_| document(u, with_principal)).collect()
+}
+
+fn levels(u: &mut Unstructured<'_>, with_principal: bool) -> Result<Vec<J>> {
+    let n = if u.ratio(1, 3)? {
+        u.int_in_range(1..=2usize)?
+    } else {
+        0
+    };
+    (0..n)
+        .map(|_| {
+            let k = u.int_in_range(1..=2usize)?;
+            let level: Result<Vec<J>> = (0..k).map(|_| document(u, with_principal)).collect();
+            Ok(J::Array(level?))
+        })
+        .collect()
+}
+
+fn request(u: &mut Unstructured<'_>, i: usize) -> Result<J> {
+    let mut r = Map::new();
+    r.insert("id".into(), J::String(format!("r{i}")));
+    r.insert("principal".into(), J::String(pick(u, PRINCIPALS)?));
+    r.insert("action".into(), J::String(pick(u, ACTIONS)?));
+    r.insert("resource".into(), J::String(pick(u, RESOURCES)?));
+    if u.ratio(1, 5)? {
+        r.insert(
+            "resource_account".into(),
+            J::String((*u.choose(&[A, B, M])?).into()),
+        );
+    }
+    let mut ctx = Map::new();
+    for _ in 0..u.int_in_range(0..=4u8)? {
+        let (key, ty) = *u.choose(KEYS)?;
+        let key = match u.int_in_range(0..=5u8)? {
+            0 => key.to_uppercase(),
+            1 => key.to_lowercase(),
+            _ => key.to_string(),
+        };
+        if ctx.keys().any(|k| k.to_lowercase() == key.to_lowercase()) {
+            continue; // K-2: keys differing only in case are a load error
+        }
+        let v = match u.int_in_range(0..=4u8)? {
+            0 => J::Array(Vec::new()),
+            1 => {
+                let n = u.int_in_range(1..=3usize)?;
+                let items: Result<Vec<J>> = (0..n)
+                    .map(|_| Ok(J::String(pick(u, request_values(ty))?)))
+                    .collect();
+                J::Array(items?)
+            }
+            _ => J::String(pick(u, request_values(ty))?),
+        };
+        ctx.insert(key, v);
+    }
+    r.insert("context".into(), J::Object(ctx));
+    Ok(J::Object(r))
+}
+
+/// A scenario (the oracle's format) from the fuzzer's bytes.
+fn generate(u: &mut Unstructured<'_>) -> Result<J> {
+    let mut s = Map::new();
+    s.insert("name".into(), J::String("fuzz".into()));
+    s.insert("identity_policies".into(), J::Array(docs(u, 2, false)?));
+    if u.ratio(1, 2)? {
+        s.insert("resource_policy".into(), document(u, true)?);
+    }
+    let max_boundaries = if u.ratio(1, 4)? { 1 } else { 0 };
+    let b = docs(u, max_boundaries, false)?;
+    if !b.is_empty() {
+        s.insert("permission_boundaries".into(), J::Array(b));
+    }
+    if u.ratio(1, 5)? {
+        s.insert("session_policy".into(), document(u, false)?);
+    }
+    let scps = levels(u, false)?;
+    if !scps.is_empty() {
+        s.insert("scps".into(), J::Array(scps));
+    }
+    let rcps = levels(u, true)?;
+    if !rcps.is_empty() {
+        s.insert("rcps".into(), J::Array(rcps));
+    }
+    if u.ratio(1, 4)? {
+        s.insert("management_account".into(), J::String(M.into()));
+    }
+    let n = u.int_in_range(1..=4usize)?;
+    let reqs: Result<Vec<J>> = (0..n).map(|i| request(u, i)).collect();
+    s.insert("requests".into(), J::Array(reqs?));
+    Ok(json!({ "scenarios": [J::Object(s)] }))
+}
+
+fn describe(o: &Outcome) -> String {
+    match &o.deciding {
+        Some(d) => format!(
+            "{} by {}[{}][{}] statement {}",
+            o.decision, d.policy.kind, d.policy.level, d.policy.index, d.statement
+        ),
+        None => o.decision.to_string(),
+    }
+}
+
+fn run(text: &[u8]) {
+    let Ok(loaded) = scenario::load_bytes("fuzz.json", text) else {
+        return;
+    };
+    let mut compiled: HashMap<*const PolicySet, iamc_runtime::PolicySet> = HashMap::new();
+    for s in &loaded.scenarios {
+        for r in &s.requests {
+            let key = Arc::as_ptr(&r.policies);
+            if !compiled.contains_key(&key) {
+                match lower::compile(&r.policies) {
+                    Ok(c) => {
+                        compiled.insert(key, c);
+                    }
+                    Err(e) => panic!(
+                        "compile failed on a loaded policy set: {e}\nscenario:\n{}",
+                        String::from_utf8_lossy(text)
+                    ),
+                }
+            }
+            let set = &compiled[&key];
+            let mut scratch = set.create_scratch();
+            let want = iamc_reference::evaluate(&r.policies, &r.request);
+            let got = lower::with_runtime_request(&r.request, |q| {
+                lower::outcome(set.evaluate(&mut scratch, q))
+            });
+            if want != got {
+                panic!(
+                    "engines disagree on scenario {:?} request {:?}: reference {} / compiled {}\n\
+                     scenario:\n{}",
+                    s.name,
+                    r.id,
+                    describe(&want),
+                    describe(&got),
+                    String::from_utf8_lossy(text)
+                );
+            }
+        }
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    match data.first() {
+        Some(b'{' | b'[') => run(data),
+        _ => {
+            let mut u = Unstructured::new(data);
+            if let Ok(case) = generate(&mut u) {
+                let text = serde_json::to_string_pretty(&case).unwrap_or_default();
+                run(text.as_bytes());
+            }
+        }
+    }
+});
