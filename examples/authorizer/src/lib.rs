@@ -1,0 +1,278 @@
+//! An example authorizer: load a compiled policy set (`iamc compile ... -o set.iamc`) and
+//! decide requests, with nothing but `iamc-runtime` linked — no compiler, no JSON parser, no
+//! regex engine.
+//!
+//! Requests come one a line, tab-separated (no JSON parser needed):
+//!
+//! ```text
+//! principal <TAB> action <TAB> resource [<TAB> context [<TAB> resource_account]]
+//! context = key=value;key=value;key[]=v1,v2      (key[]= gives a list; key[]= alone is empty)
+//! ```
+//!
+//! Values cannot hold a tab or `;` (and list items no `,`): this is a demonstration format,
+//! not an escaping scheme. Blank lines and lines starting with `#` are skipped.
+//!
+//! One line is printed per request: the decision, then the deciding statement as
+//! `kind:level:policy:statement` and its Sid (`-` when there is none), tab-separated; a
+//! malformed line gives `error<TAB>line N: message` and the run goes on.
+//!
+//! The point is the shape of an authorizer: load once ([`iamc_runtime::PolicySet::from_bytes`]
+//! checks every byte), keep one [`iamc_runtime::Scratch`] per thread, decide from borrowed
+//! strings without allocating in the runtime.
+
+use std::io::{self, BufRead, Write};
+
+use iamc_runtime::{Decision, Outcome, PolicySet, Request, Value};
+
+/// A context value of a request line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Entry<'a> {
+    /// `key=value`.
+    Single(&'a str),
+    /// `key[]=a,b`.
+    Multi(Vec<&'a str>),
+}
+
+/// One parsed request line, borrowing from the line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestLine<'a> {
+    /// The principal.
+    pub principal: &'a str,
+    /// The action.
+    pub action: &'a str,
+    /// The resource.
+    pub resource: &'a str,
+    /// The resource account, if given.
+    pub resource_account: Option<&'a str>,
+    /// Context entries.
+    pub context: Vec<(&'a str, Entry<'a>)>,
+}
+
+/// Parse one request line.
+pub fn parse_line(line: &str) -> Result<RequestLine<'_>, String> {
+    let mut fields = line.split('\t');
+    let mut next = |what: &str| match fields.next() {
+        Some(f) if !f.is_empty() => Ok(f),
+        _ => Err(format!("missing {what}")),
+    };
+    let principal = next("principal")?;
+    let action = next("action")?;
+    let resource = next("resource")?;
+    let context_field = fields.next().unwrap_or("");
+    let resource_account = fields.next().filter(|s| !s.is_empty());
+    if fields.next().is_some() {
+        return Err("more than five tab-separated fields".into());
+    }
+    let mut context = Vec::new();
+    for item in context_field.split(';').filter(|s| !s.is_empty()) {
+        let (key, value) = item
+            .split_once('=')
+            .ok_or_else(|| format!("context entry {item:?} has no '='"))?;
+        let entry = match key.strip_suffix("[]") {
+            Some(k) => (
+                k,
+                Entry::Multi(value.split(',').filter(|v| !v.is_empty()).collect()),
+            ),
+            None => (key, Entry::Single(value)),
+        };
+        if entry.0.is_empty() {
+            return Err(format!("context entry {item:?} has no key"));
+        }
+        context.push(entry);
+    }
+    Ok(RequestLine {
+        principal,
+        action,
+        resource,
+        resource_account,
+        context,
+    })
+}
+
+/// Decide one parsed line.
+pub fn decide(
+    set: &PolicySet,
+    scratch: &mut iamc_runtime::Scratch,
+    r: &RequestLine<'_>,
+) -> Outcome {
+    let context: Vec<(&str, Value<'_>)> = r
+        .context
+        .iter()
+        .map(|(k, e)| {
+            let v = match e {
+                Entry::Single(s) => Value::Single(s),
+                Entry::Multi(l) => Value::Multi(l),
+            };
+            (*k, v)
+        })
+        .collect();
+    set.evaluate(
+        scratch,
+        &Request {
+            principal: r.principal,
+            action: r.action,
+            resource: r.resource,
+            resource_account: r.resource_account,
+            context: &context,
+        },
+    )
+}
+
+/// Counts of a run: `[allow, explicit_deny, implicit_deny]` and malformed lines.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Decisions by kind.
+    pub decisions: [usize; 3],
+    /// Malformed lines.
+    pub errors: usize,
+}
+
+/// Decide every line of `input`, writing one line per request to `out`.
+pub fn run(set: &PolicySet, input: impl BufRead, mut out: impl Write) -> io::Result<Counts> {
+    let mut scratch = set.create_scratch();
+    let mut counts = Counts::default();
+    for (n, line) in input.lines().enumerate() {
+        let line = line?;
+        let line = line.strip_suffix('\r').unwrap_or(&line);
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let r = match parse_line(line) {
+            Ok(r) => r,
+            Err(e) => {
+                counts.errors += 1;
+                writeln!(out, "error\tline {}: {e}", n + 1)?;
+                continue;
+            }
+        };
+        let o = decide(set, &mut scratch, &r);
+        counts.decisions[match o.decision {
+            Decision::Allow => 0,
+            Decision::ExplicitDeny => 1,
+            Decision::ImplicitDeny => 2,
+        }] += 1;
+        match o.deciding {
+            Some(d) => writeln!(
+                out,
+                "{}\t{}:{}:{}:{}\t{}",
+                o.decision,
+                d.kind.as_str(),
+                d.level,
+                d.policy,
+                d.statement,
+                set.sid(&d).unwrap_or("-")
+            )?,
+            None => writeln!(out, "{}\t-\t-", o.decision)?,
+        }
+    }
+    Ok(counts)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use iamc_runtime::ir::{
+        ConditionIr, KeyIr, OpKind, PolicyIr, PolicySetIr, StatementIr, TemplateIr, TemplatePartIr,
+    };
+    use iamc_runtime::PolicyKind;
+
+    fn text(s: &str) -> TemplateIr {
+        TemplateIr {
+            parts: vec![TemplatePartIr::Text(s.into())],
+        }
+    }
+
+    /// Allow s3:Get* on bucket b from 10.0.0.0/8; deny s3:DeleteObject.
+    fn artifact() -> Vec<u8> {
+        let stmt = |index, allow, action: &str, conditions| StatementIr {
+            index,
+            sid: Some(format!("S{index}")),
+            allow,
+            principal: None,
+            not_action: false,
+            actions: vec![action.into()],
+            not_resource: false,
+            resources: vec![text("arn:aws:s3:::b/*")],
+            conditions,
+        };
+        let ir = PolicySetIr {
+            policies: vec![PolicyIr {
+                kind: PolicyKind::Identity,
+                level: 0,
+                index: 0,
+                name: "p".into(),
+                statements: vec![
+                    stmt(
+                        0,
+                        true,
+                        "s3:Get*",
+                        vec![ConditionIr {
+                            key: 0,
+                            set: None,
+                            op: OpKind::Ip,
+                            negated: false,
+                            if_exists: false,
+                            values: vec![text("10.0.0.0/8")],
+                        }],
+                    ),
+                    stmt(1, false, "s3:DeleteObject", vec![]),
+                ],
+            }],
+            keys: vec![KeyIr {
+                name: "aws:sourceip".into(),
+                multivalued: false,
+            }],
+            ..PolicySetIr::default()
+        };
+        PolicySet::new(&ir).unwrap().to_bytes()
+    }
+
+    #[test]
+    fn parses_lines() {
+        let r = parse_line("p\ts3:GetObject\tarn:x\ta=1;b[]=x,y;c[]=\t111").unwrap();
+        assert_eq!(r.resource_account, Some("111"));
+        assert_eq!(
+            r.context,
+            vec![
+                ("a", Entry::Single("1")),
+                ("b", Entry::Multi(vec!["x", "y"])),
+                ("c", Entry::Multi(vec![])),
+            ]
+        );
+        assert!(parse_line("p\ts3:GetObject").is_err());
+        assert!(parse_line("p\ta\tr\tnoequals").is_err());
+        assert!(parse_line("p\ta\tr\t=v").is_err());
+    }
+
+    #[test]
+    fn decides_lines_from_a_loaded_artifact() {
+        let set = PolicySet::from_bytes(&artifact()).unwrap();
+        let input = "# comment\n\
+            arn:aws:iam::1:user/a\ts3:GetObject\tarn:aws:s3:::b/k\taws:SourceIp=10.1.2.3\n\
+            arn:aws:iam::1:user/a\ts3:GetObject\tarn:aws:s3:::b/k\taws:SourceIp=192.0.2.1\n\
+            arn:aws:iam::1:user/a\ts3:DeleteObject\tarn:aws:s3:::b/k\n\
+            broken\n";
+        let mut out = Vec::new();
+        let counts = run(&set, input.as_bytes(), &mut out).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(
+            lines,
+            vec![
+                "allow\tidentity:0:0:0\tS0",
+                "implicit_deny\t-\t-",
+                "explicit_deny\tidentity:0:0:1\tS1",
+                "error\tline 5: missing action",
+            ]
+        );
+        assert_eq!(
+            counts,
+            Counts {
+                decisions: [1, 1, 1],
+                errors: 1
+            }
+        );
+    }
+}

@@ -1,0 +1,201 @@
+//! Load-time and decide-time figures for compiled artifacts (issue: compile once, load
+//! anywhere). Ignored by default — timings belong in release builds on a quiet machine:
+//!
+//! ```text
+//! cargo test --release -p iamc-tests --test artifact_bench -- --ignored --nocapture
+//! ```
+//!
+//! Prints, for the realistic benchmark set (`shared/bench/realistic.json`) and all managed
+//! policies as one identity set: artifact size, median `from_bytes` time and its two parts
+//! (decoding the IR; `PolicySet::new` building indexes and typed values), and for realistic
+//! the median time per decision from a fresh and from a loaded set (whose decisions must be
+//! equal). Medians of many runs; the only assertions are equality of decisions.
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use iamc_compiler::ast::{PolicyKind, PolicySet};
+use iamc_compiler::json::{self, Json};
+use iamc_compiler::request::{ContextValue, Request};
+use iamc_compiler::{lower, parse_policy_json, scenario, Limits};
+use iamc_runtime::artifact;
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// Median time of `f` over `runs` runs; the result is dropped outside the timed part (an
+/// authorizer keeps what it loads).
+fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
+    median(
+        (0..runs)
+            .map(|_| {
+                let t = Instant::now();
+                let r = black_box(f());
+                let e = t.elapsed();
+                drop(r);
+                e
+            })
+            .collect(),
+    )
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1e3)
+}
+
+/// Size and load-time figures of one set.
+fn load_figures(label: &str, set: &PolicySet, runs: usize) -> iamc_runtime::PolicySet {
+    let compile = time(runs.min(20), || lower::compile(set).expect("compiles"));
+    let fresh = lower::compile(set).expect("compiles");
+    let bytes = fresh.to_bytes();
+    let ir = lower::to_ir(set);
+    let load = time(runs, || {
+        iamc_runtime::PolicySet::from_bytes(&bytes).expect("loads")
+    });
+    let decode = time(runs, || artifact::decode(&bytes).expect("decodes"));
+    let build = time(runs, || iamc_runtime::PolicySet::new(&ir).expect("builds"));
+    let write = time(runs, || fresh.to_bytes());
+    let encode = time(runs, || {
+        artifact::encode(&ir, &artifact::BuildInfo::default())
+    });
+    let st = fresh.stats();
+    println!(
+        "{label}: {} policies, {} statements; artifact {} bytes ({:.2} MB); \
+         from_bytes {} (decode {} + build {}, of which encoding the IR it keeps {}); \
+         to_bytes {}; compile from AST {}",
+        st.policies,
+        st.statements,
+        bytes.len(),
+        bytes.len() as f64 / 1e6,
+        ms(load),
+        ms(decode),
+        ms(build),
+        ms(encode),
+        ms(write),
+        ms(compile),
+    );
+    iamc_runtime::PolicySet::from_bytes(&bytes).expect("loads")
+}
+
+/// Borrowed runtime contexts for owned requests, built outside the timed loop.
+fn contexts(requests: &[Request]) -> Vec<Vec<Vec<&str>>> {
+    requests
+        .iter()
+        .map(|r| {
+            r.context
+                .entries
+                .iter()
+                .map(|(_, v)| match v {
+                    ContextValue::Multi(l) => l.iter().map(String::as_str).collect(),
+                    ContextValue::Single(_) => Vec::new(),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+#[ignore = "timings: run with --release --ignored --nocapture"]
+fn realistic_and_managed_load_and_decide_times() {
+    let path = iamc_tests::shared_dir().join("bench/realistic.json");
+    let loaded = scenario::load_file(&path).unwrap_or_else(|e| panic!("{e:?}"));
+    let mut set = None;
+    let mut requests = Vec::new();
+    for s in loaded.scenarios {
+        for r in s.requests {
+            set.get_or_insert_with(|| Arc::clone(&r.policies));
+            requests.push(r.request);
+        }
+    }
+    let set = set.expect("realistic has requests");
+    let from_bytes = load_figures("realistic", &set, 2001);
+    let fresh = lower::compile(&set).expect("compiles");
+
+    // Decisions: equal, then timed (median of 31 passes over the 1,000 requests).
+    let lists = contexts(&requests);
+    let ctxs: Vec<Vec<(&str, iamc_runtime::Value<'_>)>> = requests
+        .iter()
+        .zip(&lists)
+        .map(|(r, l)| {
+            r.context
+                .entries
+                .iter()
+                .zip(l)
+                .map(|((k, v), l)| {
+                    let v = match v {
+                        ContextValue::Single(s) => iamc_runtime::Value::Single(s.as_str()),
+                        ContextValue::Multi(_) => iamc_runtime::Value::Multi(l),
+                    };
+                    (k.as_str(), v)
+                })
+                .collect()
+        })
+        .collect();
+    let reqs: Vec<iamc_runtime::Request<'_>> = requests
+        .iter()
+        .zip(&ctxs)
+        .map(|(r, c)| iamc_runtime::Request {
+            principal: &r.principal,
+            action: &r.action,
+            resource: &r.resource,
+            resource_account: r.resource_account.as_deref(),
+            context: c,
+        })
+        .collect();
+    let (mut s1, mut s2) = (fresh.create_scratch(), from_bytes.create_scratch());
+    for q in &reqs {
+        assert_eq!(fresh.evaluate(&mut s1, q), from_bytes.evaluate(&mut s2, q));
+    }
+    let per = |set: &iamc_runtime::PolicySet, s: &mut iamc_runtime::Scratch| {
+        time(31, || {
+            for q in &reqs {
+                black_box(set.evaluate(s, q));
+            }
+        })
+        .as_secs_f64()
+            * 1e9
+            / reqs.len() as f64
+    };
+    // Alternate so neither set is favoured by warm-up or frequency scaling.
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for _ in 0..5 {
+        a.push(per(&fresh, &mut s1));
+        b.push(per(&from_bytes, &mut s2));
+    }
+    a.sort_by(f64::total_cmp);
+    b.sort_by(f64::total_cmp);
+    println!(
+        "realistic decide ({} requests, same decisions): fresh {:.0} ns/decision, loaded {:.0} ns/decision",
+        reqs.len(),
+        a[2],
+        b[2]
+    );
+
+    // All managed policies as one identity set.
+    let mpath = iamc_tests::shared_dir().join("corpus/managed-policies/aws-managed-policies.jsonl");
+    let text = std::fs::read_to_string(&mpath).expect("managed policies");
+    let identity = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .filter_map(|line| {
+            let v = json::parse(line, 64).ok()?;
+            let name = v.get("name").and_then(Json::as_str).unwrap_or("?");
+            parse_policy_json(
+                Arc::from(name),
+                v.get("document")?,
+                PolicyKind::Identity,
+                &Limits::default(),
+            )
+            .ok()
+            .map(|p| p.policy)
+        })
+        .collect();
+    let managed = PolicySet {
+        identity,
+        ..PolicySet::default()
+    };
+    load_figures("all managed policies", &managed, 41);
+}
