@@ -209,7 +209,7 @@ impl ResourceType {
             } else if last && !self.trailing_var {
                 return rest.ends_with(p.as_str());
             } else {
-                match rest.find(p.as_str()) {
+                match find(rest, p) {
                     Some(at) => rest = &rest[at + p.len()..],
                     None => return false,
                 }
@@ -217,6 +217,17 @@ impl ResourceType {
         }
         self.trailing_var || rest.is_empty()
     }
+}
+
+/// Substring search for the short needles of ARN templates: a first-byte scan and a compare,
+/// cheaper than building `str::find`'s two-way searcher for every call.
+fn find(hay: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    let first = *n.first()?;
+    if n.len() > h.len() {
+        return None;
+    }
+    (0..=h.len() - n.len()).find(|&i| h[i] == first && &h[i..i + n.len()] == n)
 }
 
 #[cfg(test)]

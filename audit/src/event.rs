@@ -591,7 +591,7 @@ pub fn arn_account(arn: &str) -> Option<&str> {
 }
 
 /// Map a record to its request.
-pub fn map_event<'a>(ev: &Event<'a>, catalog: Option<&Catalog>) -> Mapped<'a> {
+pub fn map_event<'a>(ev: &Event<'a>, catalog: Option<&'a Catalog>) -> Mapped<'a> {
     let principal = principal(ev.user_identity.as_ref(), ev);
     let mut m = Mapped {
         action: Cow::Borrowed(""),
@@ -609,7 +609,7 @@ pub fn map_event<'a>(ev: &Event<'a>, catalog: Option<&Catalog>) -> Mapped<'a> {
             let name = iam_action_name(prefix, name);
             let info = catalog.and_then(|c| c.action(prefix, name));
             m.action = match info {
-                Some(i) => Cow::Owned(i.name.clone()),
+                Some(i) => Cow::Borrowed(i.name.as_str()),
                 None => Cow::Owned(format!("{prefix}:{name}")),
             };
             if catalog.is_some() && info.is_none() {

@@ -116,10 +116,8 @@ pub fn repair_utf8(buf: &mut [u8]) -> Vec<usize> {
             Err(e) => {
                 let start = at + e.valid_up_to();
                 let len = e.error_len().unwrap_or(buf.len() - start);
-                for i in start..start + len {
-                    buf[i] = b'?';
-                    bad.push(i);
-                }
+                buf[start..start + len].fill(b'?');
+                bad.extend(start..start + len);
                 at = start + len;
             }
         }

@@ -243,7 +243,6 @@ impl<'a> Worker<'a> {
         if !aud.snapshot.knows(&m.principal) {
             m.approx |= 1 << Approx::UnknownPrincipal as u8;
         }
-        let pkey = aud.snapshot.principal_key(&m.principal);
         let mut before: Option<Outcome> = None;
         let mut after: Option<Outcome> = None;
         let mut before_name = None;
@@ -252,13 +251,18 @@ impl<'a> Worker<'a> {
         for res in &m.resources {
             let rp = aud.snapshot.resource_policy(res);
             self.key.clear();
-            self.key.push_str(&pkey);
+            self.key.push_str(&m.principal.arn);
             if let Some((arn, _)) = rp {
                 self.key.push('|');
                 self.key.push_str(arn);
             }
             if !self.local.contains_key(self.key.as_str()) {
-                let c = aud.compiled(&self.key, &m, rp.map(|r| r.1));
+                let mut gkey = aud.snapshot.principal_key(&m.principal);
+                if let Some((arn, _)) = rp {
+                    gkey.push('|');
+                    gkey.push_str(arn);
+                }
+                let c = aud.compiled(&gkey, &m, rp.map(|r| r.1));
                 let l = Local {
                     before: c.before.create_scratch(),
                     after: c.after.as_ref().map(PolicySet::create_scratch),

@@ -37,6 +37,9 @@ pub struct Group {
     pub example: String,
 }
 
+/// Change groups: principal → action → group.
+pub type Groups = HashMap<String, HashMap<String, Group>>;
+
 /// What a run counted.
 #[derive(Clone, Debug, Default)]
 pub struct Stats {
@@ -59,14 +62,14 @@ pub struct Stats {
     /// Events whose decision changed.
     pub changed: u64,
     /// Newly denied, by (principal, action).
-    pub newly_denied: HashMap<(String, String), Group>,
+    pub newly_denied: Groups,
     /// Newly allowed, by (principal, action).
-    pub newly_allowed: HashMap<(String, String), Group>,
+    pub newly_allowed: Groups,
     /// Confusion matrix of the current decision against CloudTrail:
     /// `[predicted allow, predicted deny][observed ok, observed AccessDenied]`.
     pub confusion: [[u64; 2]; 2],
     /// Why prediction and observation differ, where it can be told.
-    pub mismatch_reasons: HashMap<String, u64>,
+    pub mismatch_reasons: HashMap<&'static str, u64>,
     /// The first unreadable records.
     pub unreadable_list: Vec<Unreadable>,
     /// File-level errors (cannot open, damaged gzip…).
@@ -91,9 +94,12 @@ fn idx(d: Decision) -> usize {
     }
 }
 
-fn merge_groups(a: &mut HashMap<(String, String), Group>, b: HashMap<(String, String), Group>) {
-    for (k, g) in b {
-        let e = a.entry(k).or_default();
+fn merge_groups(a: &mut Groups, b: Groups) {
+    for ((p, act), g) in b
+        .into_iter()
+        .flat_map(|(p, t)| t.into_iter().map(move |(act, g)| ((p.clone(), act), g)))
+    {
+        let e = a.entry(p).or_default().entry(act).or_default();
         if e.example.is_empty() {
             e.example = g.example;
         }
@@ -185,8 +191,17 @@ impl Stats {
                 // implicit ↔ explicit deny: still denied; counted as changed only.
                 return self.confusion_add(m, before, have_resource_policies, have_scps);
             };
-            let key = (m.principal.arn.to_string(), m.action.to_string());
-            let g = table.entry(key).or_default();
+            let g = match table
+                .get_mut(&*m.principal.arn)
+                .and_then(|t| t.get_mut(&*m.action))
+            {
+                Some(g) => g,
+                None => table
+                    .entry(m.principal.arn.to_string())
+                    .or_default()
+                    .entry(m.action.to_string())
+                    .or_default(),
+            };
             g.count += 1;
             if g.example.is_empty() {
                 g.example = ev.event_id.as_deref().unwrap_or("").to_string();
@@ -231,7 +246,7 @@ impl Stats {
         } else {
             "predicted allow, observed AccessDenied: denied outside the snapshot (resource or session policy, key policy)"
         };
-        *self.mismatch_reasons.entry(reason.to_string()).or_default() += 1;
+        *self.mismatch_reasons.entry(reason).or_default() += 1;
     }
 }
 
@@ -319,9 +334,17 @@ pub fn event_line(
     out.extend_from_slice(b"}\n");
 }
 
-fn sorted(groups: &HashMap<(String, String), Group>) -> Vec<(&(String, String), &Group)> {
-    let mut v: Vec<_> = groups.iter().collect();
-    v.sort_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(b.0)));
+/// Number of (principal, action) groups.
+pub fn group_count(groups: &Groups) -> usize {
+    groups.values().map(HashMap::len).sum()
+}
+
+fn sorted(groups: &Groups) -> Vec<((&String, &String), &Group)> {
+    let mut v: Vec<_> = groups
+        .iter()
+        .flat_map(|(p, t)| t.iter().map(move |(a, g)| ((p, a), g)))
+        .collect();
+    v.sort_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(&b.0)));
     v
 }
 
@@ -377,8 +400,8 @@ pub fn human(s: &Stats, w: &mut dyn Write) -> std::io::Result<()> {
             for ((p, a), g) in sorted(groups).into_iter().take(50) {
                 writeln!(w, "    {p}  {a}  {}  {}", g.count, g.example)?;
             }
-            if groups.len() > 50 {
-                writeln!(w, "    … {} more groups", groups.len() - 50)?;
+            if group_count(groups) > 50 {
+                writeln!(w, "    … {} more groups", group_count(groups) - 50)?;
             }
         }
     } else {
@@ -428,7 +451,7 @@ pub fn human(s: &Stats, w: &mut dyn Write) -> std::io::Result<()> {
 
 /// The `--json` summary line.
 pub fn json_summary(s: &Stats, w: &mut dyn Write) -> std::io::Result<()> {
-    let groups = |g: &HashMap<(String, String), Group>| -> Vec<serde_json::Value> {
+    let groups = |g: &Groups| -> Vec<serde_json::Value> {
         sorted(g)
             .into_iter()
             .map(|((p, a), g)| json!({"principal": p, "action": a, "count": g.count, "example": g.example}))

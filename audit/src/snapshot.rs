@@ -81,6 +81,9 @@ impl Change {
     }
 }
 
+/// Managed policies parsed so far, by (ARN, kind); `None` when the document did not parse.
+type ParsedCache = HashMap<(String, PolicyKind), Option<Arc<Policy>>>;
+
 /// The loaded snapshot.
 #[derive(Debug, Default)]
 pub struct Snapshot {
@@ -88,7 +91,7 @@ pub struct Snapshot {
     roles: HashMap<String, Entity>,
     groups: HashMap<String, Entity>,
     managed: HashMap<String, String>,
-    parsed: std::sync::Mutex<HashMap<(String, PolicyKind), Option<Arc<Policy>>>>,
+    parsed: std::sync::Mutex<ParsedCache>,
     /// SCP levels (root first) applying to every account, or per account.
     scps_all: Vec<Vec<Arc<Policy>>>,
     scps_by_account: HashMap<String, Vec<Vec<Arc<Policy>>>>,

@@ -39,9 +39,9 @@ fn opts(logs: Vec<PathBuf>) -> Options {
 
 fn lines(out: &[u8]) -> Vec<serde_json::Value> {
     String::from_utf8(out.to_vec())
-        .unwrap()
+        .expect("output is UTF-8")
         .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
+        .map(|l| serde_json::from_str(l).expect("output lines are JSON"))
         .collect()
 }
 

@@ -1,0 +1,54 @@
+#!/bin/sh
+# Throughput of `iamc audit` on ~1M replicated CloudTrail events (.json.gz), against the bound
+# of just inflating and parsing the same files (`--parse-only`), measured in the same run.
+#
+#   audit/bench.sh [EVENTS] [EVENTS_PER_FILE]      (defaults 1000000 and 5000)
+#
+# The input is built under /tmp/iamc-audit-bench from the shared corpus's events (never copied
+# into the repository): records are taken round-robin from the three corpus files and written
+# as {"Records":[...]} .json.gz files of EVENTS_PER_FILE events each, like CloudTrail delivers.
+set -eu
+cd "$(dirname "$0")/.."
+SHARED=${IAMC_SHARED:-../shared}
+N=${1:-1000000}
+PER=${2:-5000}
+OUT=/tmp/iamc-audit-bench
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/work/target-audit}
+cargo build --release -q -p iamc
+BIN=$CARGO_TARGET_DIR/release/iamc
+if [ ! -f "$OUT/.done-$N-$PER" ]; then
+  rm -rf "$OUT" && mkdir -p "$OUT"
+  python3 - "$SHARED/corpus/cloudtrail" "$OUT" "$N" "$PER" <<'PY'
+import gzip, json, os, sys
+src, out, n, per = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+recs = []
+for f in sorted(os.listdir(src)):
+    p = os.path.join(src, f)
+    if f.endswith('.jsonl.gz'):
+        recs += [l.decode().strip() for l in gzip.open(p) if l.strip()]
+    else:
+        recs += [json.dumps(r, separators=(',', ':')) for r in json.load(gzip.open(p))['Records']]
+i = 0
+k = 0
+while i < n:
+    m = min(per, n - i)
+    body = '{"Records":[' + ','.join(recs[(i + j) % len(recs)] for j in range(m)) + ']}'
+    with gzip.open(os.path.join(out, 'part-%05d.json.gz' % k), 'wt', compresslevel=6) as g:
+        g.write(body)
+    i += m
+    k += 1
+PY
+  touch "$OUT/.done-$N-$PER"
+fi
+ARGS="--account-details corpus/audit/account-details.json --logs $OUT --summary-only --json"
+CHANGE="--proposed corpus/audit/RDSDenyDelete.json corpus/audit/BlockMostAccessUnlessSignedInWithMFA.json --attach-to all"
+rate() { python3 -c 'import json,sys; s=json.loads(sys.stdin.read().strip().splitlines()[-1])["summary"]; print("%d %.0f %.3f" % (s["read"], s["events_per_second"], s["seconds"]))'; }
+echo "input: $(ls "$OUT" | grep -c gz) files, $(du -sh "$OUT" | cut -f1), $N events; $(nproc) cores"
+P=$($BIN audit $ARGS --parse-only 2>/dev/null | rate)
+A=$($BIN audit $ARGS $CHANGE 2>/dev/null | rate)
+L=$($BIN audit --account-details corpus/audit/account-details.json --logs $OUT $CHANGE 2>/dev/null >/dev/null; echo)
+F=$( { /usr/bin/time -f "%e" $BIN audit --account-details corpus/audit/account-details.json --logs $OUT $CHANGE >/dev/null 2>/dev/null; } 2>&1 || true)
+echo "parse only (inflate + parse):      $(echo $P | awk '{printf "%d events in %ss = %d events/s", $1, $3, $2}')"
+echo "full audit (--summary-only):       $(echo $A | awk '{printf "%d events in %ss = %d events/s", $1, $3, $2}')"
+echo "$P $A" | awk '{printf "ratio full/parse-only: %.1f%%\n", 100*$5/$2}'
+echo "full audit with per-event lines to /dev/null: ${F}s wall"
