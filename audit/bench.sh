@@ -46,8 +46,9 @@ rate() { python3 -c 'import json,sys; s=json.loads(sys.stdin.read().strip().spli
 echo "input: $(ls "$OUT" | grep -c gz) files, $(du -sh "$OUT" | cut -f1), $N events; $(nproc) cores"
 P=$($BIN audit $ARGS --parse-only 2>/dev/null | rate)
 A=$($BIN audit $ARGS $CHANGE 2>/dev/null | rate)
-L=$($BIN audit --account-details corpus/audit/account-details.json --logs $OUT $CHANGE 2>/dev/null >/dev/null; echo)
-F=$( { /usr/bin/time -f "%e" $BIN audit --account-details corpus/audit/account-details.json --logs $OUT $CHANGE >/dev/null 2>/dev/null; } 2>&1 || true)
+T0=$(date +%s.%N)
+$BIN audit --account-details corpus/audit/account-details.json --logs $OUT $CHANGE >/dev/null 2>/dev/null || true
+F=$(echo "$(date +%s.%N) $T0" | awk '{printf "%.2f", $1-$2}')
 echo "parse only (inflate + parse):      $(echo $P | awk '{printf "%d events in %ss = %d events/s", $1, $3, $2}')"
 echo "full audit (--summary-only):       $(echo $A | awk '{printf "%d events in %ss = %d events/s", $1, $3, $2}')"
 echo "$P $A" | awk '{printf "ratio full/parse-only: %.1f%%\n", 100*$5/$2}'
