@@ -59,8 +59,9 @@
 //! with the bytes that remain *before* anything is allocated (so a hostile count cannot ask
 //! for a huge allocation: memory stays linear in the input size), every tag and flag byte
 //! validated, every string checked as UTF-8, key ids checked against the key table, level
-//! counts against [`MAX_LEVELS`] and policy levels against them, policies unique; finally [`PolicySet::new`]'s own checks
-//! (values that must parse as their operator's type). There is no recursion and no `unsafe`.
+//! counts against [`MAX_LEVELS`] and policy levels against them, policies unique; finally
+//! [`PolicySet::new`]'s own checks (values that must parse as their operator's type). There
+//! is no recursion and no `unsafe`.
 //! The checksum guards against accidental corruption, not against forgery; the decoder is
 //! safe without it, which is why [`LoadOptions::verify_checksum`] may be turned off (fuzzing).
 //!
