@@ -47,6 +47,31 @@ fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
     )
 }
 
+/// This thread's CPU time (user + system) from `/proc/thread-self/stat`, in clock ticks of
+/// 10 ms (`CLK_TCK` = 100 on Linux); `None` elsewhere. On a busy machine, CPU time per run
+/// over many runs is a fairer figure than wall time, which includes waiting for a core.
+fn cpu_ticks() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')')?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+}
+
+/// Mean CPU time of `f` over enough runs to fill at least `min_ms` of CPU time.
+fn cpu_time<T>(min_ms: u64, mut f: impl FnMut() -> T) -> Option<Duration> {
+    let start = cpu_ticks()?;
+    let mut runs = 0u32;
+    loop {
+        drop(black_box(f()));
+        runs += 1;
+        let used = cpu_ticks()? - start;
+        if used * 10 >= min_ms {
+            return Some(Duration::from_millis(used * 10) / runs);
+        }
+    }
+}
+
 fn ms(d: Duration) -> String {
     format!("{:.3} ms", d.as_secs_f64() * 1e3)
 }
@@ -66,6 +91,9 @@ fn load_figures(label: &str, set: &PolicySet, runs: usize) -> iamc_runtime::Poli
     let encode = time(runs, || {
         artifact::encode(&ir, &artifact::BuildInfo::default())
     });
+    let cpu = cpu_time(3000, || {
+        iamc_runtime::PolicySet::from_bytes(&bytes).expect("loads")
+    });
     let st = fresh.stats();
     println!(
         "{label}: {} policies, {} statements; artifact {} bytes ({:.2} MB); \
@@ -82,6 +110,12 @@ fn load_figures(label: &str, set: &PolicySet, runs: usize) -> iamc_runtime::Poli
         ms(write),
         ms(compile),
     );
+    if let Some(cpu) = cpu {
+        println!(
+            "{label}: from_bytes CPU time (mean over 3 s of CPU, load and drop): {}",
+            ms(cpu)
+        );
+    }
     iamc_runtime::PolicySet::from_bytes(&bytes).expect("loads")
 }
 
