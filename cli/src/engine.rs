@@ -95,6 +95,26 @@ impl Prepared for CompiledPrepared {
     }
 }
 
+/// The compiled engine over a compiled artifact: the set is lowered, written with
+/// `PolicySet::to_bytes` and loaded back with `PolicySet::from_bytes` before deciding, so
+/// every request checks that a loaded artifact decides like the set it was written from.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ArtifactEngine;
+
+impl Engine for ArtifactEngine {
+    fn name(&self) -> &str {
+        "artifact"
+    }
+
+    fn prepare(&self, set: &Arc<PolicySet>) -> Result<Box<dyn Prepared>, String> {
+        let compiled = iamc_compiler::lower::compile(set).map_err(|e| e.to_string())?;
+        let set = iamc_runtime::PolicySet::from_bytes(&compiled.to_bytes())
+            .map_err(|e| format!("artifact does not load: {e}"))?;
+        let scratch = std::cell::RefCell::new(set.create_scratch());
+        Ok(Box::new(CompiledPrepared { set, scratch }))
+    }
+}
+
 /// The engines `--engine` can select.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum EngineChoice {
@@ -105,6 +125,11 @@ pub enum EngineChoice {
     Reference,
     /// Both; every difference between them is reported as a disagreement.
     Both,
+    /// The compiled engine after a round trip through an artifact (compile, `to_bytes`,
+    /// `from_bytes`).
+    Artifact,
+    /// Compiled, artifact and reference; every difference is a disagreement.
+    All,
 }
 
 impl EngineChoice {
@@ -115,6 +140,12 @@ impl EngineChoice {
             EngineChoice::Compiled => vec![Box::new(CompiledEngine)],
             EngineChoice::Reference => vec![Box::new(ReferenceEngine)],
             EngineChoice::Both => vec![Box::new(CompiledEngine), Box::new(ReferenceEngine)],
+            EngineChoice::Artifact => vec![Box::new(ArtifactEngine)],
+            EngineChoice::All => vec![
+                Box::new(CompiledEngine),
+                Box::new(ArtifactEngine),
+                Box::new(ReferenceEngine),
+            ],
         }
     }
 }
