@@ -2,23 +2,20 @@
 //! (`.jsonl`, `.jsonl.gz`, `.ndjson`), and directories searched recursively.
 //!
 //! Trade-offs:
-//! - A Records file is decompressed whole into memory (delivered CloudTrail files are a few MB)
-//!   and split into raw records with a streaming serde visitor, so a syntax error or a
-//!   truncation loses only what follows it, and the records before it are still decided. The
-//!   raw records borrow from the buffer; no record is copied.
+//! - A Records file is streamed through a bounded window and parsed in one pass
+//!   ([`crate::records`]): a syntax error or a truncation loses only what follows it, a record
+//!   that is not an event only itself.
 //! - JSON-lines files are streamed a line at a time (memory stays flat for any file size).
-//! - A non-UTF-8 byte is replaced in place by `?` before parsing (same length, so offsets stay
-//!   true) and the record that contains it is reported unreadable; the others are decided.
+//! - A `.json` file without a `Records` member (a single event, JSON lines) is read whole
+//!   ([`read_all`]) and taken a line at a time; a non-UTF-8 byte there is replaced in place by
+//!   `?` ([`repair_utf8`]; same length, so offsets stay true) and its record reported
+//!   unreadable.
 //! - A truncated or corrupt `.gz` keeps what was inflated before the damage; the damage is
 //!   reported as a file error and the partial trailing record as unreadable.
 
-use std::borrow::Cow;
 use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-
-use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_json::value::RawValue;
 
 /// How a file holds its records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -146,101 +143,9 @@ impl fmt::Display for Position {
     }
 }
 
-/// The raw records of a Records file, as far as they can be read.
-pub struct Split<'a> {
-    /// The records, borrowed from the text.
-    pub records: Vec<&'a RawValue>,
-    /// Whether a `Records` member was found.
-    pub found: bool,
-    /// The syntax error that stopped the split, if any.
-    pub error: Option<String>,
-}
-
-/// Split `{"Records":[...]}` into raw records.
-pub fn split_records(text: &str) -> Split<'_> {
-    let mut records = Vec::new();
-    let mut found = false;
-    let mut de = serde_json::Deserializer::from_str(text);
-    let r = serde::Deserializer::deserialize_map(
-        &mut de,
-        Top {
-            out: &mut records,
-            found: &mut found,
-        },
-    )
-    .and_then(|()| de.end());
-    Split {
-        records,
-        found,
-        error: r.err().map(|e| e.to_string()),
-    }
-}
-
-struct Top<'v, 'a> {
-    out: &'v mut Vec<&'a RawValue>,
-    found: &'v mut bool,
-}
-
-impl<'de, 'v> Visitor<'de> for Top<'v, 'de> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str(r#"a {"Records":[...]} object"#)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(k) = map.next_key::<Cow<'de, str>>()? {
-            if k == "Records" && !*self.found {
-                *self.found = true;
-                map.next_value_seed(Recs {
-                    out: &mut *self.out,
-                })?;
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-}
-
-struct Recs<'v, 'a> {
-    out: &'v mut Vec<&'a RawValue>,
-}
-
-impl<'de, 'v> DeserializeSeed<'de> for Recs<'v, 'de> {
-    type Value = ();
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de, 'v> Visitor<'de> for Recs<'v, 'de> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an array of records")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(r) = seq.next_element::<&'de RawValue>()? {
-            self.out.push(r);
-        }
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn split_keeps_records_before_a_break() {
-        let s = split_records(r#"{"Records":[{"a":1},{"b":2},{"c":"#);
-        assert_eq!(s.records.len(), 2);
-        assert!(s.found);
-        assert!(s.error.is_some());
-        let s = split_records(r#"{"x":[1],"Records":[{"a":1}]}"#);
-        assert_eq!(s.records.len(), 1);
-        assert!(s.error.is_none());
-        let s = split_records(r#"{"eventName":"X"}"#);
-        assert!(!s.found);
-    }
 
     #[test]
     fn utf8_repair_marks_offsets() {

@@ -23,6 +23,7 @@
 pub mod catalog;
 pub mod event;
 pub mod input;
+pub mod records;
 pub mod report;
 pub mod snapshot;
 
@@ -38,7 +39,7 @@ use iamc_runtime::{Decision, Outcome, PolicySet, Scratch, Value};
 use rayon::prelude::*;
 
 use crate::catalog::Catalog;
-use crate::event::{map_event, Approx, Event, Mapped, PrincipalKind};
+use crate::event::{map_event, Approx, Event, Mapped};
 use crate::input::{Format, Position};
 pub use crate::report::Stats;
 use crate::snapshot::{Change, Snapshot, Target};
@@ -213,25 +214,26 @@ impl<'a> Worker<'a> {
         self.stats.unreadable(file, &pos.to_string(), reason);
     }
 
-    /// Decide one raw record.
+    /// Decide one raw record (JSON lines).
     fn record(&mut self, file: &str, pos: Position, raw: &str, bad_utf8: Option<usize>) {
         self.stats.read += 1;
         if let Some(at) = bad_utf8 {
             self.unreadable(file, pos, format!("invalid UTF-8 at byte {at}"));
             return;
         }
-        let ev: Event<'_> = match serde_json::from_str(raw) {
-            Ok(e) => e,
-            Err(e) => {
-                self.unreadable(file, pos, format!("malformed record: {e}"));
-                return;
-            }
-        };
+        match serde_json::from_str::<Event<'_>>(raw) {
+            Ok(e) => self.event(&e),
+            Err(e) => self.unreadable(file, pos, format!("malformed record: {e}")),
+        }
+    }
+
+    /// Decide one parsed record (already counted read).
+    fn event(&mut self, ev: &Event<'_>) {
         if self.aud.parse_only {
             self.stats.decided += 1;
             return;
         }
-        self.decide(&ev);
+        self.decide(ev);
         if self.out.len() > 256 * 1024 {
             self.flush();
         }
@@ -247,7 +249,6 @@ impl<'a> Worker<'a> {
         let mut after: Option<Outcome> = None;
         let mut before_name = None;
         let mut after_name = None;
-        let mut touched = false;
         for res in &m.resources {
             let rp = aud.snapshot.resource_policy(res);
             self.key.clear();
@@ -294,10 +295,7 @@ impl<'a> Worker<'a> {
             };
             let b = l.c.before.evaluate(&mut l.before, &req);
             let a = match (&l.c.after, &mut l.after) {
-                (Some(set), Some(scr)) => {
-                    touched = true;
-                    set.evaluate(scr, &req)
-                }
+                (Some(set), Some(scr)) => set.evaluate(scr, &req),
                 _ => b,
             };
             if before.is_none_or(|x| rank(b.decision) > rank(x.decision)) {
@@ -314,7 +312,6 @@ impl<'a> Worker<'a> {
         let (Some(before), Some(after)) = (before, after) else {
             return;
         };
-        let _ = touched;
         let changed = before.decision != after.decision;
         self.stats.decided(
             ev,
@@ -359,75 +356,53 @@ fn process_file(aud: &Auditor, path: &Path, tx: &SyncSender<Vec<u8>>) -> Stats {
     match input::format_of(path) {
         Format::Lines => lines_file(&mut w, path, &name),
         Format::Records => {
-            let (mut buf, io_err) = input::read_all(path);
-            if let Some(e) = &io_err {
-                w.stats
-                    .file_error(format!("{name}: {e} (records after the damage are lost)"));
-            }
-            let bad = input::repair_utf8(&mut buf);
-            // repair_utf8 made the buffer valid UTF-8.
-            let text = std::str::from_utf8(&buf).unwrap_or("");
-            let split = input::split_records(text);
-            if !split.found && split.error.is_none() {
-                // Not a Records file: one event per line (or a single event).
-                drop(split);
-                lines_text(&mut w, &name, text, &bad);
-            } else {
-                let base = text.as_ptr() as usize;
-                let span = |r: &serde_json::value::RawValue| {
-                    let s = r.get().as_ptr() as usize - base;
-                    (s, s + r.get().len())
-                };
-                let bad_in = |(s, e): (usize, usize)| {
-                    let i = bad.partition_point(|&b| b < s);
-                    bad.get(i).copied().filter(|&b| b < e)
-                };
-                let n = split.records.len();
-                if n > 4096 {
-                    let stats = split
-                        .records
-                        .par_chunks(2048)
-                        .enumerate()
-                        .map_init(
-                            || Worker::new(aud, tx),
-                            |cw, (ci, chunk)| {
-                                for (j, r) in chunk.iter().enumerate() {
-                                    let sp = span(r);
-                                    cw.record(
-                                        &name,
-                                        Position::Record(ci * 2048 + j, sp.0),
-                                        r.get(),
-                                        bad_in(sp),
-                                    );
-                                }
-                                cw.flush();
-                                std::mem::take(&mut cw.stats)
-                            },
-                        )
-                        .reduce(Stats::default, Stats::merge);
-                    w.stats = Stats::merge(std::mem::take(&mut w.stats), stats);
-                } else {
-                    for (i, r) in split.records.iter().enumerate() {
-                        let sp = span(r);
-                        w.record(&name, Position::Record(i, sp.0), r.get(), bad_in(sp));
-                    }
+            let r = match input::open(path) {
+                Ok(r) => r,
+                Err(e) => {
+                    w.stats.file_error(format!("{name}: {e}"));
+                    return w.stats;
                 }
-                if let Some(e) = split.error {
+            };
+            let end = records::for_each_record(r, records::CHUNK, &mut |pos, ev| {
+                w.stats.read += 1;
+                match ev {
+                    Ok(ev) => w.event(ev),
+                    Err(why) => w.unreadable(&name, pos, why),
+                }
+            });
+            if end.not_records {
+                // Not a Records file (a single event, JSON lines named .json): read it whole,
+                // one event per line. Nothing was counted from it yet.
+                whole_file(&mut w, path, &name);
+            } else {
+                if let Some(e) = end.io_error {
+                    w.stats
+                        .file_error(format!("{name}: {e} (records after the damage are lost)"));
+                }
+                if let Some((pos, why)) = end.tail {
                     // Whatever follows the break cannot be split into records: one unreadable
                     // entry stands for it.
                     w.stats.read += 1;
-                    let at = split.records.last().map_or(0, |r| span(r).1);
-                    w.unreadable(
-                        &name,
-                        Position::Tail(n, at),
-                        format!("unreadable from here on: {e}"),
-                    );
+                    w.unreadable(&name, pos, why);
                 }
             }
         }
     }
     w.flush();
     w.stats
+}
+
+/// A log file that is not `{"Records":[...]}`, read whole: one event per line.
+fn whole_file(w: &mut Worker<'_>, path: &Path, name: &str) {
+    let (mut buf, io_err) = input::read_all(path);
+    if let Some(e) = &io_err {
+        w.stats
+            .file_error(format!("{name}: {e} (lines after the damage are lost)"));
+    }
+    let bad = input::repair_utf8(&mut buf);
+    // repair_utf8 made the buffer valid UTF-8.
+    let text = std::str::from_utf8(&buf).unwrap_or("");
+    lines_text(w, name, text, &bad);
 }
 
 fn lines_text(w: &mut Worker<'_>, name: &str, text: &str, bad: &[usize]) {
@@ -643,12 +618,4 @@ pub fn audit_files(
     let mut stats = stats.map_err(|_| AuditError("a worker thread panicked".into()))?;
     stats.seconds = start.elapsed().as_secs_f64();
     Ok(stats)
-}
-
-/// Whether the principal kind has identity policies in a snapshot.
-pub fn has_identity(kind: PrincipalKind) -> bool {
-    matches!(
-        kind,
-        PrincipalKind::User | PrincipalKind::Session | PrincipalKind::Federated
-    )
 }
