@@ -801,15 +801,20 @@ fn index_actions(idx: &mut ActionIndex, id: u32, not_action: bool, patterns: &[S
             // which a request action (always `prefix:name`) never is.
             None => continue,
         };
-        let entry = idx.services.entry(service.as_bytes().into()).or_default();
+        // Look up before inserting: `entry()` would allocate an owned key every time.
+        if !idx.services.contains_key(service.as_bytes()) {
+            idx.services
+                .insert(service.as_bytes().into(), ServiceActions::default());
+        }
+        let Some(entry) = idx.services.get_mut(service.as_bytes()) else {
+            continue;
+        };
         if name.contains(['*', '?']) {
             entry.globs.push((Glob::new(name), tag));
+        } else if let Some(ids) = entry.exact.get_mut(name.as_bytes()) {
+            ids.push(tag);
         } else {
-            entry
-                .exact
-                .entry(name.as_bytes().into())
-                .or_default()
-                .push(tag);
+            entry.exact.insert(name.as_bytes().into(), vec![tag]);
         }
     }
     if not_action {
