@@ -12,6 +12,8 @@
 //! `arn:aws:s3:::b/k`); a resource is kept for an action when its type is one the action lists.
 
 use std::collections::HashMap;
+
+use rustc_hash::FxHashMap;
 use std::path::Path;
 
 use serde::Deserialize;
@@ -49,6 +51,8 @@ pub struct ActionInfo {
     /// Indexes into the service's resource types this action authorizes on; empty means the
     /// action takes `*` (no resource-level permissions).
     pub types: Vec<u16>,
+    /// The service's index in the catalog (no second lookup by prefix).
+    service: u32,
 }
 
 /// One resource type: its ARN template split into literal pieces and variables.
@@ -60,18 +64,33 @@ struct ResourceType {
     leading_var: bool,
     trailing_var: bool,
     literal_len: usize,
+    /// The template's service field when it is literal (`s3`), checked before the glob.
+    service: Option<String>,
+    /// The literal start of the template's resource field (`instance/`), checked before the
+    /// glob: most types of a service are ruled out by it without a search.
+    resource_start: String,
 }
 
 #[derive(Clone, Debug, Default)]
 struct Service {
-    actions: HashMap<String, ActionInfo>,
+    /// By lower-case name.
+    actions: FxHashMap<String, ActionInfo>,
+    /// Lower-case name by the reference's own spelling (`GetObject`), which is how CloudTrail
+    /// spells event names: the usual lookup needs no lower-casing.
+    exact: FxHashMap<String, String>,
     types: Vec<ResourceType>,
+    /// Types whose resource field starts with a variable (tried for every ARN).
+    open_types: Vec<u16>,
+    /// Types by the first byte of their resource field's literal start.
+    by_first: FxHashMap<u8, Vec<u16>>,
 }
 
 /// The loaded service reference.
 #[derive(Clone, Debug, Default)]
 pub struct Catalog {
-    services: HashMap<String, Service>,
+    /// Service index by prefix.
+    by_prefix: FxHashMap<String, u32>,
+    services: Vec<Service>,
 }
 
 impl Catalog {
@@ -85,8 +104,10 @@ impl Catalog {
     pub fn from_slice(bytes: &[u8]) -> Result<Catalog, String> {
         let raw: HashMap<String, RawService> =
             serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
-        let mut services = HashMap::new();
+        let mut by_prefix = FxHashMap::default();
+        let mut services = Vec::new();
         for (prefix, s) in raw {
+            let service = services.len() as u32;
             let mut type_names: Vec<(&String, &RawResourceType)> =
                 s.resource_types.iter().collect();
             type_names.sort_by(|a, b| a.0.cmp(b.0));
@@ -95,7 +116,21 @@ impl Catalog {
                 .enumerate()
                 .map(|(i, (n, _))| (n.as_str(), i as u16))
                 .collect();
-            let types = type_names.iter().map(|(_, t)| template(&t.arn)).collect();
+            let types: Vec<ResourceType> =
+                type_names.iter().map(|(_, t)| template(&t.arn)).collect();
+            let mut open_types = Vec::new();
+            let mut by_first: FxHashMap<u8, Vec<u16>> = FxHashMap::default();
+            for (i, t) in types.iter().enumerate() {
+                match t.resource_start.as_bytes().first() {
+                    Some(&b) => by_first.entry(b).or_default().push(i as u16),
+                    None => open_types.push(i as u16),
+                }
+            }
+            let exact = s
+                .actions
+                .iter()
+                .map(|(k, a)| (a.name.clone(), k.to_ascii_lowercase()))
+                .collect();
             let actions = s
                 .actions
                 .iter()
@@ -110,23 +145,37 @@ impl Catalog {
                         ActionInfo {
                             name: format!("{prefix}:{}", a.name),
                             types,
+                            service,
                         },
                     )
                 })
                 .collect();
-            services.insert(prefix.to_ascii_lowercase(), Service { actions, types });
+            by_prefix.insert(prefix.to_ascii_lowercase(), service);
+            services.push(Service {
+                actions,
+                exact,
+                types,
+                open_types,
+                by_first,
+            });
         }
-        Ok(Catalog { services })
+        Ok(Catalog {
+            by_prefix,
+            services,
+        })
     }
 
     /// Whether the service prefix exists.
     pub fn has_service(&self, prefix: &str) -> bool {
-        self.services.contains_key(prefix)
+        self.by_prefix.contains_key(prefix)
     }
 
     /// The action `prefix:name` (any case), if the reference lists it.
     pub fn action(&self, prefix: &str, name: &str) -> Option<&ActionInfo> {
-        let s = self.services.get(prefix)?;
+        let s = self.services.get(*self.by_prefix.get(prefix)? as usize)?;
+        if let Some(lower) = s.exact.get(name) {
+            return s.actions.get(lower);
+        }
         if name.bytes().any(|b| b.is_ascii_uppercase()) {
             s.actions.get(&name.to_ascii_lowercase())
         } else {
@@ -136,14 +185,46 @@ impl Catalog {
 
     /// Whether `arn` is of a resource type `action` authorizes on (see the module docs). `None`
     /// when the ARN matches no resource type of the service at all.
-    pub fn resource_fits(&self, prefix: &str, action: &ActionInfo, arn: &str) -> Option<bool> {
-        let s = self.services.get(prefix)?;
+    pub fn resource_fits(&self, action: &ActionInfo, arn: &str) -> Option<bool> {
+        let s = self.services.get(action.service as usize)?;
         let mut best: Option<(usize, bool)> = None;
-        for (i, t) in s.types.iter().enumerate() {
-            if t.literal_len < best.map_or(0, |b| b.0) || !t.matches(arn) {
+        // The ARN's service and resource fields (the variables before them, partition, region
+        // and account, never hold a colon).
+        let (arn_service, arn_resource) = fields(arn);
+        let first = arn_resource.and_then(|r| r.as_bytes().first().copied());
+        let bucket = match (arn_resource, first) {
+            (Some(_), Some(b)) => s.by_first.get(&b).map_or(&[][..], Vec::as_slice),
+            // An empty resource field: only the types that start with a variable.
+            _ => &[][..],
+        };
+        let all: Vec<u16>;
+        let candidates: (&[u16], &[u16]) = if arn_resource.is_some() {
+            (&s.open_types, bucket)
+        } else {
+            all = (0..s.types.len() as u16).collect();
+            (&all, &[])
+        };
+        for &i in candidates.0.iter().chain(candidates.1) {
+            let Some(t) = s.types.get(i as usize) else {
+                continue;
+            };
+            if t.literal_len < best.map_or(0, |b| b.0) {
                 continue;
             }
-            let fits = action.types.contains(&(i as u16));
+            if let (Some(want), Some(have)) = (&t.service, arn_service) {
+                if want != have {
+                    continue;
+                }
+            }
+            if let Some(r) = arn_resource {
+                if !r.starts_with(t.resource_start.as_str()) {
+                    continue;
+                }
+            }
+            if !t.matches(arn) {
+                continue;
+            }
+            let fits = action.types.contains(&i);
             best = match best {
                 Some((len, f)) if len > t.literal_len => Some((len, f)),
                 Some((len, f)) if len == t.literal_len => Some((len, f || fits)),
@@ -152,6 +233,25 @@ impl Catalog {
         }
         best.map(|b| b.1)
     }
+}
+
+/// The service field (third) and the resource field (sixth, the rest) of an ARN.
+fn fields(arn: &str) -> (Option<&str>, Option<&str>) {
+    let b = arn.as_bytes();
+    let mut colons = [0usize; 5];
+    let mut n = 0;
+    for (i, &c) in b.iter().enumerate() {
+        if c == b':' {
+            colons[n] = i;
+            n += 1;
+            if n == 5 {
+                break;
+            }
+        }
+    }
+    let service = (n >= 3).then(|| &arn[colons[1] + 1..colons[2]]);
+    let resource = (n == 5).then(|| &arn[colons[4] + 1..]);
+    (service, resource)
 }
 
 fn template(arn: &str) -> ResourceType {
@@ -182,11 +282,22 @@ fn template(arn: &str) -> ResourceType {
         trailing_var = false;
     }
     let literal_len = pieces.iter().map(String::len).sum();
+    let mut fields = arn.splitn(6, ':');
+    let service = fields
+        .nth(2)
+        .filter(|s| !s.contains("${"))
+        .map(str::to_string);
+    let resource_start = fields
+        .nth(2)
+        .map(|r| r.split("${").next().unwrap_or("").to_string())
+        .unwrap_or_default();
     ResourceType {
         pieces,
         leading_var,
         trailing_var,
         literal_len,
+        service,
+        resource_start,
     }
 }
 
@@ -248,14 +359,11 @@ mod tests {
         let get = c.action("s3", "GetObject").unwrap();
         assert_eq!(get.name, "s3:GetObject");
         let list = c.action("s3", "listbucket").unwrap();
-        assert_eq!(c.resource_fits("s3", get, "arn:aws:s3:::b/k/x"), Some(true));
-        assert_eq!(c.resource_fits("s3", get, "arn:aws:s3:::b"), Some(false));
-        assert_eq!(c.resource_fits("s3", list, "arn:aws:s3:::b"), Some(true));
-        assert_eq!(c.resource_fits("s3", list, "arn:aws:s3:::b/k"), Some(false));
-        assert_eq!(
-            c.resource_fits("s3", list, "arn:aws:ec2:r:1:instance/i"),
-            None
-        );
+        assert_eq!(c.resource_fits(get, "arn:aws:s3:::b/k/x"), Some(true));
+        assert_eq!(c.resource_fits(get, "arn:aws:s3:::b"), Some(false));
+        assert_eq!(c.resource_fits(list, "arn:aws:s3:::b"), Some(true));
+        assert_eq!(c.resource_fits(list, "arn:aws:s3:::b/k"), Some(false));
+        assert_eq!(c.resource_fits(list, "arn:aws:ec2:r:1:instance/i"), None);
         assert!(c.action("s3", "ListAllMyBuckets").unwrap().types.is_empty());
         assert!(c.action("s3", "Nope").is_none());
     }

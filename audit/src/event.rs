@@ -30,37 +30,42 @@ use crate::catalog::Catalog;
 #[serde(rename_all = "camelCase")]
 pub struct Event<'a> {
     /// `eventID`.
-    #[serde(borrow, rename = "eventID")]
+    #[serde(borrow, default, deserialize_with = "opt_str", rename = "eventID")]
     pub event_id: Option<Cow<'a, str>>,
     /// `eventTime` (ISO 8601).
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub event_time: Option<Cow<'a, str>>,
     /// Logstash exports carry `@timestamp` instead of `eventTime`.
-    #[serde(borrow, rename = "@timestamp")]
+    #[serde(borrow, default, deserialize_with = "opt_str", rename = "@timestamp")]
     pub timestamp: Option<Cow<'a, str>>,
     /// `eventSource` (`s3.amazonaws.com`).
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub event_source: Option<Cow<'a, str>>,
     /// `eventName` (`GetObject`).
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub event_name: Option<Cow<'a, str>>,
     /// `awsRegion`.
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub aws_region: Option<Cow<'a, str>>,
     /// `sourceIPAddress`: an IP address or a service name.
-    #[serde(borrow, rename = "sourceIPAddress")]
+    #[serde(
+        borrow,
+        default,
+        deserialize_with = "opt_str",
+        rename = "sourceIPAddress"
+    )]
     pub source_ip: Option<Cow<'a, str>>,
     /// `userAgent`.
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub user_agent: Option<Cow<'a, str>>,
     /// `errorCode` (`AccessDenied`, `Client.UnauthorizedOperation`, …).
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub error_code: Option<Cow<'a, str>>,
     /// `recipientAccountId`.
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub recipient_account_id: Option<Cow<'a, str>>,
     /// `vpcEndpointId`.
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub vpc_endpoint_id: Option<Cow<'a, str>>,
     /// `userIdentity`.
     #[serde(borrow)]
@@ -80,22 +85,22 @@ pub struct Event<'a> {
 #[serde(rename_all = "camelCase")]
 pub struct UserIdentity<'a> {
     /// `type`: IAMUser, AssumedRole, Root, FederatedUser, AWSService, AWSAccount, Unknown…
-    #[serde(borrow, rename = "type")]
+    #[serde(borrow, default, deserialize_with = "opt_str", rename = "type")]
     pub kind: Option<Cow<'a, str>>,
     /// `principalId`.
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub principal_id: Option<Cow<'a, str>>,
     /// `arn`.
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub arn: Option<Cow<'a, str>>,
     /// `accountId`.
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub account_id: Option<Cow<'a, str>>,
     /// `userName`.
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub user_name: Option<Cow<'a, str>>,
     /// `invokedBy`.
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub invoked_by: Option<Cow<'a, str>>,
     /// `sessionContext`.
     #[serde(borrow)]
@@ -119,13 +124,13 @@ pub struct SessionContext<'a> {
 #[serde(rename_all = "camelCase")]
 pub struct SessionIssuer<'a> {
     /// `type` (`Role`, `IAMUser`).
-    #[serde(borrow, rename = "type")]
+    #[serde(borrow, default, deserialize_with = "opt_str", rename = "type")]
     pub kind: Option<Cow<'a, str>>,
     /// `arn`.
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub arn: Option<Cow<'a, str>>,
     /// `userName`.
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub user_name: Option<Cow<'a, str>>,
 }
 
@@ -134,10 +139,10 @@ pub struct SessionIssuer<'a> {
 #[serde(rename_all = "camelCase")]
 pub struct SessionAttributes<'a> {
     /// `mfaAuthenticated`: `"true"` / `"false"`.
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub mfa_authenticated: Option<Cow<'a, str>>,
     /// `creationDate`.
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub creation_date: Option<Cow<'a, str>>,
 }
 
@@ -145,14 +150,42 @@ pub struct SessionAttributes<'a> {
 #[derive(Debug, Default, Deserialize)]
 pub struct EventResource<'a> {
     /// `ARN`.
-    #[serde(borrow, rename = "ARN")]
+    #[serde(borrow, default, deserialize_with = "opt_str", rename = "ARN")]
     pub arn: Option<Cow<'a, str>>,
     /// `ARNPrefix` (some services give a prefix instead).
-    #[serde(borrow, rename = "ARNPrefix")]
+    #[serde(borrow, default, deserialize_with = "opt_str", rename = "ARNPrefix")]
     pub arn_prefix: Option<Cow<'a, str>>,
     /// `accountId`.
-    #[serde(borrow, rename = "accountId")]
+    #[serde(borrow, default, deserialize_with = "opt_str", rename = "accountId")]
     pub account_id: Option<Cow<'a, str>>,
+}
+
+/// An optional string field, borrowed from the record when it has no escapes. (serde's own
+/// `Option<Cow<str>>` always copies: the borrow only applies to a bare `Cow` field.)
+fn opt_str<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
+    struct V;
+    impl<'de> serde::de::Visitor<'de> for V {
+        type Value = Option<Cow<'de, str>>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a string or null")
+        }
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_str(self)
+        }
+        fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Borrowed(v)))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Owned(v.to_string())))
+        }
+    }
+    d.deserialize_option(V)
 }
 
 /// A string-or-anything field of `requestParameters`: non-strings are skipped, so an odd
@@ -592,13 +625,23 @@ pub fn arn_account(arn: &str) -> Option<&str> {
 
 /// Map a record to its request.
 pub fn map_event<'a>(ev: &Event<'a>, catalog: Option<&'a Catalog>) -> Mapped<'a> {
+    map_event_into(ev, catalog, Vec::new(), Vec::with_capacity(16))
+}
+
+/// [`map_event`] filling the given (empty) vectors, so a caller can reuse their allocations.
+pub fn map_event_into<'a>(
+    ev: &Event<'a>,
+    catalog: Option<&'a Catalog>,
+    resources: Vec<Cow<'a, str>>,
+    context_buf: Vec<(&'static str, Cow<'a, str>)>,
+) -> Mapped<'a> {
     let principal = principal(ev.user_identity.as_ref(), ev);
     let mut m = Mapped {
         action: Cow::Borrowed(""),
         principal,
-        resources: Vec::new(),
+        resources,
         resource_account: None,
-        context: Vec::with_capacity(16),
+        context: context_buf,
         approx: 0,
         observed_denied: ev.error_code.as_deref().is_some_and(is_access_denied),
     };
@@ -615,12 +658,12 @@ pub fn map_event<'a>(ev: &Event<'a>, catalog: Option<&'a Catalog>) -> Mapped<'a>
             if catalog.is_some() && info.is_none() {
                 m.set(Approx::UnknownAction);
             }
-            (prefix.to_string(), info)
+            (prefix, info)
         }
         _ => {
             m.set(Approx::NoAction);
             m.action = Cow::Borrowed("unknown:unknown");
-            (String::new(), None)
+            ("", None)
         }
     };
     // Resources.
@@ -630,7 +673,7 @@ pub fn map_event<'a>(ev: &Event<'a>, catalog: Option<&'a Catalog>) -> Mapped<'a>
                 continue;
             };
             let fits = match (catalog, info) {
-                (Some(c), Some(i)) => c.resource_fits(&prefix, i, arn).unwrap_or(false),
+                (Some(c), Some(i)) => c.resource_fits(i, arn).unwrap_or(false),
                 _ => true,
             };
             if fits {
@@ -650,10 +693,10 @@ pub fn map_event<'a>(ev: &Event<'a>, catalog: Option<&'a Catalog>) -> Mapped<'a>
         }
     }
     if m.resources.is_empty() {
-        build_resources(ev, &prefix, &m.principal, &mut m.resources);
+        build_resources(ev, prefix, &m.principal, &mut m.resources);
         if let (Some(c), Some(i)) = (catalog, info) {
             m.resources
-                .retain(|r| c.resource_fits(&prefix, i, r).unwrap_or(true));
+                .retain(|r| c.resource_fits(i, r).unwrap_or(true));
         }
     }
     if m.resources.is_empty() {

@@ -37,9 +37,10 @@ use std::time::Instant;
 
 use iamc_runtime::{Decision, Outcome, PolicySet, Scratch, Value};
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use crate::catalog::Catalog;
-use crate::event::{map_event, Approx, Event, Mapped};
+use crate::event::{map_event_into, Approx, Event, Mapped};
 use crate::input::{Format, Position};
 pub use crate::report::Stats;
 use crate::snapshot::{Change, Snapshot, Target};
@@ -176,11 +177,22 @@ fn unreachable_empty() -> PolicySet {
 /// One worker's state: its view of the cache, its counters and its output buffer.
 struct Worker<'a> {
     aud: &'a Auditor,
-    local: HashMap<String, Local>,
+    local: FxHashMap<String, Local>,
     stats: Stats,
     out: Vec<u8>,
     tx: &'a SyncSender<Vec<u8>>,
     key: String,
+    /// Allocations kept from one event to the next (see [`recycle`]).
+    spare_resources: Vec<std::borrow::Cow<'static, str>>,
+    spare_context: Vec<(&'static str, std::borrow::Cow<'static, str>)>,
+    spare_request: Vec<(&'static str, Value<'static>)>,
+}
+
+/// An empty vector with `v`'s allocation, for elements of another lifetime (the in-place
+/// `collect` of std reuses the buffer: same size and alignment).
+fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
+    v.clear();
+    v.into_iter().filter_map(|_| None).collect()
 }
 
 fn rank(d: Decision) -> u8 {
@@ -195,11 +207,14 @@ impl<'a> Worker<'a> {
     fn new(aud: &'a Auditor, tx: &'a SyncSender<Vec<u8>>) -> Worker<'a> {
         Worker {
             aud,
-            local: HashMap::new(),
+            local: FxHashMap::default(),
             stats: Stats::default(),
             out: Vec::new(),
             tx,
             key: String::new(),
+            spare_resources: Vec::new(),
+            spare_context: Vec::new(),
+            spare_request: Vec::new(),
         }
     }
 
@@ -241,7 +256,12 @@ impl<'a> Worker<'a> {
 
     fn decide(&mut self, ev: &Event<'_>) {
         let aud = self.aud;
-        let mut m = map_event(ev, aud.catalog.as_ref());
+        let mut m = map_event_into(
+            ev,
+            aud.catalog.as_ref(),
+            recycle(std::mem::take(&mut self.spare_resources)),
+            recycle(std::mem::take(&mut self.spare_context)),
+        );
         if !aud.snapshot.knows(&m.principal) {
             m.approx |= 1 << Approx::UnknownPrincipal as u8;
         }
@@ -274,8 +294,7 @@ impl<'a> Worker<'a> {
             let Some(l) = self.local.get_mut(self.key.as_str()) else {
                 continue;
             };
-            let mut ctx: Vec<(&str, Value<'_>)> =
-                Vec::with_capacity(m.context.len() + l.c.tags.len());
+            let mut ctx: Vec<(&str, Value<'_>)> = recycle(std::mem::take(&mut self.spare_request));
             ctx.extend(
                 m.context
                     .iter()
@@ -298,6 +317,7 @@ impl<'a> Worker<'a> {
                 (Some(set), Some(scr)) => set.evaluate(scr, &req),
                 _ => b,
             };
+            self.spare_request = recycle(ctx);
             if before.is_none_or(|x| rank(b.decision) > rank(x.decision)) {
                 before = Some(b);
                 before_name = b.deciding.map(|d| deciding(&l.c.before, &d));
@@ -333,6 +353,8 @@ impl<'a> Worker<'a> {
                 changed,
             );
         }
+        self.spare_resources = recycle(m.resources);
+        self.spare_context = recycle(m.context);
     }
 }
 

@@ -6,6 +6,8 @@
 //! action), whose number is bounded by the account, not by the log volume.
 
 use std::collections::HashMap;
+
+use rustc_hash::FxHashMap;
 use std::io::Write;
 
 use iamc_runtime::Decision;
@@ -38,7 +40,7 @@ pub struct Group {
 }
 
 /// Change groups: principal → action → group.
-pub type Groups = HashMap<String, HashMap<String, Group>>;
+pub type Groups = FxHashMap<String, FxHashMap<String, Group>>;
 
 /// What a run counted.
 #[derive(Clone, Debug, Default)]
@@ -336,7 +338,7 @@ pub fn event_line(
 
 /// Number of (principal, action) groups.
 pub fn group_count(groups: &Groups) -> usize {
-    groups.values().map(HashMap::len).sum()
+    groups.values().map(FxHashMap::len).sum()
 }
 
 fn sorted(groups: &Groups) -> Vec<((&String, &String), &Group)> {
