@@ -6,6 +6,8 @@
 //! benches assert the compiled engine reproduces them before timing anything: a benchmark that
 //! measures wrong answers measures nothing.
 
+pub mod check;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -407,5 +409,234 @@ pub fn seeds() -> Vec<Workload> {
             });
         }
     }
+    out
+}
+
+impl Workload {
+    /// The same set with only the first `n` requests (callgrind runs ~50× slower than native,
+    /// so the instruction-count benches use short request lists).
+    pub fn truncated(&self, n: usize) -> Workload {
+        Workload {
+            name: self.name.clone(),
+            set: Arc::clone(&self.set),
+            requests: self.requests.iter().take(n).cloned().collect(),
+        }
+    }
+}
+
+/// `scale-N` split in two workloads of `count` requests each over the same set:
+/// `scale-N/named`, one request per sampled statement, built from that statement's own action
+/// and resource patterns (so the action index finds it), and `scale-N/unnamed`, the generated
+/// requests on services no statement names (the cost that should stay flat).
+pub fn scale_split(n: usize, count: usize) -> (Workload, Workload) {
+    let w = scale(n);
+    let statements = &w.set.identity[0].statements;
+    let step = (statements.len() / count).max(1);
+    let named = statements
+        .iter()
+        .step_by(step)
+        .cycle()
+        .take(count)
+        .enumerate()
+        .map(|(i, s)| {
+            let action = s.action.patterns[0].text.replace('*', &format!("Thing{i}"));
+            let resource = s.resource.patterns[0]
+                .text
+                .replacen('*', "us-east-1", 1)
+                .replace('*', "x");
+            request("arn:aws:iam::123456789012:user/alice", &action, &resource)
+        })
+        .collect();
+    let unnamed = w
+        .requests
+        .iter()
+        .filter(|r| r.action.starts_with("other"))
+        .take(count)
+        .cloned()
+        .collect();
+    (
+        Workload {
+            name: format!("scale-{n}/named"),
+            set: Arc::clone(&w.set),
+            requests: named,
+        },
+        Workload {
+            name: format!("scale-{n}/unnamed"),
+            set: w.set,
+            requests: unnamed,
+        },
+    )
+}
+
+/// Requests prepared for the compiled engine, with `'static` borrows: the workload and the
+/// borrowed contexts are leaked, which is what a benchmark process that sets up once wants
+/// (no self-referential struct, nothing rebuilt inside the measured function).
+pub struct Prepared {
+    /// The compiled set.
+    pub set: iamc_runtime::PolicySet,
+    /// Runtime requests over the leaked workload.
+    pub requests: Vec<iamc_runtime::Request<'static>>,
+    /// A scratch already warmed on every request (its buffers have grown).
+    pub scratch: iamc_runtime::Scratch,
+}
+
+/// Compile `w`, check its decisions against the reference, borrow its requests for the
+/// runtime and warm a scratch: everything a measured loop needs, done outside it.
+pub fn prepare(w: Workload) -> Prepared {
+    let set = compile(&w);
+    check(&set, &w);
+    prepare_compiled(w, set)
+}
+
+/// Panic unless the compiled engine's decision counts on `w` are the reference's.
+pub fn check(set: &iamc_runtime::PolicySet, w: &Workload) {
+    let want = reference_counts(w);
+    assert_eq!(
+        compiled_counts(set, w),
+        want,
+        "{}: engines disagree",
+        w.name
+    );
+}
+
+/// [`prepare`] without the reference check, for the callgrind benches, where the check would
+/// run ~50× slower than native: `bench_check` runs it natively first.
+pub fn prepare_unchecked(w: Workload) -> Prepared {
+    let set = compile(&w);
+    prepare_compiled(w, set)
+}
+
+fn prepare_compiled(w: Workload, set: iamc_runtime::PolicySet) -> Prepared {
+    let w: &'static Workload = Box::leak(Box::new(w));
+    let rr: &'static RuntimeRequests<'static> =
+        Box::leak(Box::new(RuntimeRequests::new(&w.requests)));
+    let requests = w
+        .requests
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let ctx: &'static [(&'static str, iamc_runtime::Value<'static>)] =
+                Box::leak(rr.context(i).into_boxed_slice());
+            iamc_runtime::Request {
+                principal: &r.principal,
+                action: &r.action,
+                resource: &r.resource,
+                resource_account: r.resource_account.as_deref(),
+                context: ctx,
+            }
+        })
+        .collect::<Vec<_>>();
+    let mut scratch = set.create_scratch();
+    for _ in 0..2 {
+        for r in &requests {
+            std::hint::black_box(set.evaluate(&mut scratch, r));
+        }
+    }
+    Prepared {
+        set,
+        requests,
+        scratch,
+    }
+}
+
+/// The workloads of the instruction-count benches and the regression check, by id, with
+/// their request counts (`decide_iai` uses the same ids; the check divides by the counts).
+pub const IAI_REQUESTS: usize = 100;
+
+/// Every workload the instruction-count benches evaluate: `(bench id, workload)`.
+pub fn iai_workload(id: &str) -> Workload {
+    let n = IAI_REQUESTS;
+    match id {
+        "single" => single().truncated(n),
+        "realistic" => realistic().truncated(n),
+        "managed_all" => managed_all().truncated(n),
+        "hostile" => hostile().truncated(n),
+        _ => {
+            let (size, part) = id
+                .strip_prefix("scale_")
+                .and_then(|s| s.split_once('_'))
+                .unwrap_or_else(|| panic!("unknown iai workload {id}"));
+            let size: usize = size
+                .parse()
+                .unwrap_or_else(|_| panic!("unknown iai workload {id}"));
+            let (named, unnamed) = scale_split(size, n);
+            if part == "named" {
+                named
+            } else {
+                unnamed
+            }
+        }
+    }
+}
+
+/// How many times the `compile_set` instruction-count bench compiles its set.
+pub const COMPILE_ROUNDS: usize = 10;
+
+/// The evaluate-path ids of [`iai_workload`], in bench order.
+pub const IAI_IDS: &[&str] = &[
+    "single",
+    "realistic",
+    "managed_all",
+    "scale_10_named",
+    "scale_10_unnamed",
+    "scale_100_named",
+    "scale_100_unnamed",
+    "scale_1000_named",
+    "scale_1000_unnamed",
+    "scale_10000_named",
+    "scale_10000_unnamed",
+    "hostile",
+];
+
+/// The compiled size of every workload: a table of policies, statements, `memory_bytes`
+/// (`PolicySet::stats()`, approximate heap bytes of tables and automata), artifact bytes
+/// (`PolicySet::to_bytes`) and one compile's time.
+pub fn sizes_table() -> String {
+    let mut rows: Vec<Workload> = vec![single(), realistic()];
+    rows.push(managed_all());
+    for n in [10, 100, 1_000, 10_000] {
+        rows.push(scale(n));
+    }
+    rows.push(hostile());
+    let mut out = format!(
+        "{:<24} {:>8} {:>10} {:>12} {:>12} {:>11}\n",
+        "workload", "policies", "statements", "memory B", "artifact B", "compile ms"
+    );
+    for w in &rows {
+        let t = std::time::Instant::now();
+        let set = compile(w);
+        let ms = t.elapsed().as_secs_f64() * 1e3;
+        let st = set.stats();
+        out.push_str(&format!(
+            "{:<24} {:>8} {:>10} {:>12} {:>12} {:>11.2}\n",
+            w.name,
+            st.policies,
+            st.statements,
+            st.memory_bytes,
+            set.to_bytes().len(),
+            ms
+        ));
+    }
+    let seeds = seeds();
+    let (mut policies, mut statements, mut memory, mut artifact, mut ms) = (0, 0, 0, 0, 0.0);
+    for w in &seeds {
+        let t = std::time::Instant::now();
+        let set = compile(w);
+        ms += t.elapsed().as_secs_f64() * 1e3;
+        let st = set.stats();
+        policies += st.policies;
+        statements += st.statements;
+        memory += st.memory_bytes;
+        artifact += set.to_bytes().len();
+    }
+    out.push_str(&format!(
+        "{:<24} {:>8} {:>10} {:>12} {:>12} {:>11.2}\n",
+        format!("seeds ({} sets, sum)", seeds.len()),
+        policies,
+        statements,
+        memory,
+        artifact,
+        ms
+    ));
     out
 }
