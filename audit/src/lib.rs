@@ -56,6 +56,9 @@ pub struct Options {
     pub proposed: Vec<PathBuf>,
     /// Where the proposed policies go: `user:NAME`, `role:NAME`, `group:NAME`, `all`.
     pub attach_to: Vec<String>,
+    /// Instead of attaching: the proposed policies replace the managed (name or ARN) or inline
+    /// policy of this name wherever it is attached.
+    pub replace: Option<String>,
     /// Proposed SCPs.
     pub proposed_scp: Vec<PathBuf>,
     /// Current SCPs: `[ACCOUNT=]FILE`, each one level, root first.
@@ -523,9 +526,30 @@ pub fn load(opts: &Options) -> Result<Auditor, AuditError> {
     for t in &opts.attach_to {
         change.targets.push(Target::parse(t).map_err(AuditError)?);
     }
-    if !change.attach.is_empty() && change.targets.is_empty() {
+    change.replace = opts.replace.clone();
+    if let Some(name) = &change.replace {
+        if change.attach.is_empty() {
+            return Err(AuditError(format!(
+                "--replace {name} needs --proposed FILE (the replacement)"
+            )));
+        }
+        if !change.targets.is_empty() {
+            return Err(AuditError(
+                "--replace and --attach-to exclude each other (a replacement goes where the \
+                 replaced policy is)"
+                    .into(),
+            ));
+        }
+        if !snapshot.has_policy_named(name) {
+            snapshot.warn(format!(
+                "--replace {name}: no user, group or role of the snapshot has a policy of that \
+                 name; nothing is replaced"
+            ));
+        }
+    } else if !change.attach.is_empty() && change.targets.is_empty() {
         return Err(AuditError(
-            "--proposed needs --attach-to user:NAME|role:NAME|group:NAME|all".into(),
+            "--proposed needs --attach-to user:NAME|role:NAME|group:NAME|all, or --replace NAME"
+                .into(),
         ));
     }
     for f in &opts.proposed_scp {

@@ -26,7 +26,8 @@ use crate::event::{Principal, PrincipalKind};
 #[derive(Clone, Debug, Default)]
 struct Entity {
     arn: String,
-    inline: Vec<Arc<Policy>>,
+    /// Inline policies with their names.
+    inline: Vec<(String, Arc<Policy>)>,
     attached: Vec<String>,
     boundary: Option<String>,
     groups: Vec<String>,
@@ -72,13 +73,24 @@ pub struct Change {
     pub targets: Vec<Target>,
     /// SCPs to add to the last SCP level (a new level with full access if there is none).
     pub scps: Vec<Arc<Policy>>,
+    /// `--replace NAME`: `attach` takes the place of the managed (by name or ARN) or inline
+    /// policy of that name wherever it is attached (to the principal or one of its groups);
+    /// `targets` is then empty.
+    pub replace: Option<String>,
 }
 
 impl Change {
     /// Whether there is any change at all.
     pub fn is_empty(&self) -> bool {
-        (self.attach.is_empty() || self.targets.is_empty()) && self.scps.is_empty()
+        (self.attach.is_empty() || (self.targets.is_empty() && self.replace.is_none()))
+            && self.scps.is_empty()
     }
+}
+
+/// Whether a managed policy ARN is the one `name` designates: the ARN itself or its name (the
+/// last path segment, `arn:aws:iam::aws:policy/job-function/ViewOnlyAccess` → `ViewOnlyAccess`).
+pub fn managed_is(arn: &str, name: &str) -> bool {
+    arn == name || arn.rsplit('/').next() == Some(name)
 }
 
 /// Managed policies parsed so far, by (ARN, kind); `None` when the document did not parse.
@@ -171,7 +183,7 @@ impl Snapshot {
                 let source = format!("{who}:inline/{pname}");
                 match p.get("PolicyDocument") {
                     Some(doc) => match parse_doc(&source, doc, PolicyKind::Identity) {
-                        Ok(pol) => out.push(pol),
+                        Ok(pol) => out.push((pname.to_string(), pol)),
                         Err(e) => warnings.push(format!("{name}: {source}: {e}")),
                     },
                     None => warnings.push(format!("{name}: {source}: no PolicyDocument")),
@@ -363,7 +375,8 @@ impl Snapshot {
         parsed
     }
 
-    fn warn(&self, w: String) {
+    /// Record a warning (reported with the summary).
+    pub fn warn(&self, w: String) {
         self.warnings
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -429,11 +442,20 @@ impl Snapshot {
         let mut touched = false;
         let ent = self.entity(p);
         if let Some((is_user, name, e)) = ent {
+            let replace = change.and_then(|c| c.replace.as_deref());
+            let mut replaced = false;
             let mut add = |ent: &Entity| {
-                set.identity
-                    .extend(ent.inline.iter().map(|p| (**p).clone()));
+                for (n, p) in &ent.inline {
+                    if replace == Some(n.as_str()) {
+                        replaced = true;
+                    } else {
+                        set.identity.push((**p).clone());
+                    }
+                }
                 for a in &ent.attached {
-                    if let Some(pol) = self.managed(a, PolicyKind::Identity) {
+                    if replace.is_some_and(|r| managed_is(a, r)) {
+                        replaced = true;
+                    } else if let Some(pol) = self.managed(a, PolicyKind::Identity) {
                         set.identity.push((*pol).clone());
                     }
                 }
@@ -445,6 +467,11 @@ impl Snapshot {
                         add(ge);
                     }
                 }
+            }
+            if let (true, Some(c)) = (replaced, change) {
+                // The replacement goes in once, however many places held the named policy.
+                touched = true;
+                set.identity.extend(c.attach.iter().map(|p| (**p).clone()));
             }
             if let Some(b) = &e.boundary {
                 if let Some(pol) = self.managed(b, PolicyKind::Boundary) {
@@ -501,6 +528,19 @@ impl Snapshot {
             .collect();
         set.resource = resource_policy.map(|p| (**p).clone());
         (set, touched)
+    }
+
+    /// Whether some user, group or role has an inline or attached managed policy `name`
+    /// (see [`managed_is`]).
+    pub fn has_policy_named(&self, name: &str) -> bool {
+        self.users
+            .values()
+            .chain(self.groups.values())
+            .chain(self.roles.values())
+            .any(|e| {
+                e.inline.iter().any(|(n, _)| n == name)
+                    || e.attached.iter().any(|a| managed_is(a, name))
+            })
     }
 
     /// Users and roles, for reports.
@@ -579,11 +619,65 @@ mod tests {
             .unwrap()],
             targets: vec![Target::Group("devs".into())],
             scps: vec![],
+            replace: None,
         };
         let (set, touched) = s.policy_set(&user("alice"), None, Some(&change));
         assert!(touched);
         assert_eq!(set.identity.len(), 4);
         assert!(s.warnings.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn replace_swaps_the_named_policy_wherever_it_is_attached() {
+        let s = Snapshot::from_slice("t", SNAP.as_bytes()).unwrap();
+        let deny_all = parse_doc(
+            "proposed.json",
+            &serde_json::json!({"Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}),
+            PolicyKind::Identity,
+        )
+        .unwrap();
+        let change = |name: &str| Change {
+            attach: vec![Arc::clone(&deny_all)],
+            replace: Some(name.to_string()),
+            ..Change::default()
+        };
+        let role = Principal {
+            kind: PrincipalKind::Session,
+            arn: Cow::Borrowed("arn:aws:sts::1:assumed-role/r/s"),
+            account: Some(Cow::Borrowed("1")),
+            issuer_arn: None,
+            name: Some(Cow::Borrowed("r")),
+        };
+        let is_deny_all = |p: &Policy| p.source == deny_all.source;
+        // Managed, by name and by ARN: alice (directly) and role r (attached) both hold M.
+        for name in ["M", "arn:aws:iam::1:policy/M"] {
+            for p in [user("alice"), role.clone()] {
+                let (before, _) = s.policy_set(&p, None, None);
+                let (after, touched) = s.policy_set(&p, None, Some(&change(name)));
+                assert!(touched, "{name}");
+                assert_eq!(after.identity.len(), before.identity.len(), "{name}");
+                assert_eq!(after.identity.iter().filter(|p| is_deny_all(p)).count(), 1);
+                // The boundary is not an attachment: it stays.
+                assert_eq!(after.boundaries.len(), before.boundaries.len());
+            }
+        }
+        // Inline, the user's own and its group's.
+        for name in ["inl", "g"] {
+            let (after, touched) = s.policy_set(&user("alice"), None, Some(&change(name)));
+            assert!(touched);
+            assert_eq!(after.identity.len(), 3);
+            assert!(after.identity.iter().any(&is_deny_all));
+            let (_, touched) = s.policy_set(&role, None, Some(&change(name)));
+            assert!(!touched, "role r has no policy {name}");
+        }
+        // A name nobody has touches nobody.
+        let (_, touched) = s.policy_set(&user("alice"), None, Some(&change("Nope")));
+        assert!(!touched);
+        assert!(s.has_policy_named("M") && s.has_policy_named("g") && !s.has_policy_named("Nope"));
+        assert!(managed_is(
+            "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess",
+            "ViewOnlyAccess"
+        ));
     }
 
     #[test]

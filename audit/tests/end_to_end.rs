@@ -119,6 +119,63 @@ fn corpus_replay_counts_add_up_and_known_events_change() {
 }
 
 #[test]
+fn replace_swaps_a_managed_policy_wherever_it_is_attached() {
+    // AdministratorAccess (attached to the admins group, a user and a role) replaced by a copy
+    // that denies rds:Delete*: only admins' RDS deletes change, nothing is newly allowed.
+    let mut o = opts(vec![shared().join("corpus/cloudtrail")]);
+    o.proposed = vec![repo().join("corpus/audit/AdministratorAccessWithoutRdsDelete.json")];
+    o.attach_to = vec![];
+    o.replace = Some("AdministratorAccess".into());
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let s = run(&o, &mut out, &mut err).unwrap();
+    let report = String::from_utf8_lossy(&err);
+    assert_eq!(s.read, 26_801, "{report}");
+    assert_eq!(s.read, s.decided + s.unreadable);
+    assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+    let all = lines(&out);
+    let events = &all[..all.len() - 1];
+    let changed: Vec<_> = events.iter().filter(|e| e["changed"] == true).collect();
+    assert!(!changed.is_empty());
+    assert_eq!(changed.len() as u64, s.changed);
+    for e in &changed {
+        assert!(
+            e["action"].as_str().unwrap().starts_with("rds:Delete"),
+            "{e}"
+        );
+        assert_eq!(e["before"], "allow");
+        assert_eq!(e["after"], "explicit_deny");
+        assert_eq!(e["after_by"]["sid"], "NoRdsDelete");
+    }
+    assert!(changed
+        .iter()
+        .any(|e| e["principal"] == "arn:aws:iam::123837392027:user/bert-jan"));
+    // The same admin's other calls keep their decision (no MFA policy in this change).
+    let gci = events
+        .iter()
+        .find(|e| e["event_id"] == "c51ec284-c59d-4e86-8dc2-a81867b807be")
+        .unwrap();
+    assert_eq!(gci["changed"], false);
+    assert!(s.newly_allowed.is_empty());
+    // A name nobody has is reported, and changes nothing.
+    let mut o2 =
+        opts(vec![shared().join(
+            "corpus/cloudtrail/otrf-ec2-proxy-s3-exfiltration.jsonl.gz",
+        )]);
+    o2.proposed = o.proposed.clone();
+    o2.attach_to = vec![];
+    o2.replace = Some("NoSuchPolicy".into());
+    let s2 = run(&o2, &mut Vec::new(), &mut Vec::new()).unwrap();
+    assert_eq!(s2.changed, 0);
+    assert!(
+        s2.warnings
+            .iter()
+            .any(|w| w.contains("--replace NoSuchPolicy")),
+        "{:?}",
+        s2.warnings
+    );
+}
+
+#[test]
 fn damaged_input_is_counted_and_the_run_goes_on() {
     let dir = std::env::temp_dir().join(format!("iamc-audit-damaged-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

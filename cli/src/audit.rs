@@ -20,6 +20,10 @@ pub struct AuditArgs {
     /// Where the proposed policies go: user:NAME, role:NAME, group:NAME or all (repeatable).
     #[arg(long, value_name = "TARGET")]
     pub attach_to: Vec<String>,
+    /// Instead of --attach-to: the proposed policies replace the managed (name or ARN) or
+    /// inline policy NAME wherever it is attached (users, their groups, roles).
+    #[arg(long, value_name = "NAME", conflicts_with = "attach_to")]
+    pub replace: Option<String>,
     /// Proposed SCP files, added to the last SCP level.
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub proposed_scp: Vec<PathBuf>,
@@ -61,6 +65,7 @@ pub fn audit(args: AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::
         logs: args.logs,
         proposed: args.proposed,
         attach_to: args.attach_to,
+        replace: args.replace,
         proposed_scp: args.proposed_scp,
         scp: args.scp,
         resource_policies: args.resource_policies,
