@@ -59,7 +59,6 @@ const ACTION_PATTERNS: &[&str] = &[
     "sts:AssumeRole*",
     "sts:assumerole",
     "s3:**",
-    "*:*",
     "ec2:Run*s",
 ];
 
@@ -369,10 +368,29 @@ fn request_values(ty: Ty) -> &'static [&'static str] {
 }
 
 /// A pool string, sometimes changed by one character, sometimes the fuzzer's own string.
+/// Request values are changed often (1 in 3); policy pieces rarely (1 in 24), because one
+/// invalid piece makes the loader reject the whole case.
 fn pick(u: &mut Unstructured<'_>, pool: &[&str]) -> Result<String> {
+    pick_with(u, pool, 15)
+}
+
+fn pick_policy(u: &mut Unstructured<'_>, pool: &[&str]) -> Result<String> {
+    pick_with(u, pool, 120)
+}
+
+fn pick_with(u: &mut Unstructured<'_>, pool: &[&str], range: u8) -> Result<String> {
     let base = (*u.choose(pool)?).to_string();
-    Ok(match u.int_in_range(0..=15u8)? {
-        0 => u.arbitrary::<String>()?,
+    // `range - r`: when the input runs out, `int_in_range` gives 0, i.e. the pool string.
+    let r = u.int_in_range(0..=range)?;
+    Ok(match range - r {
+        0 => {
+            let own: String = u.arbitrary()?;
+            if own.is_empty() {
+                base
+            } else {
+                own
+            }
+        }
         1 => base.to_uppercase(),
         2 => base.to_lowercase(),
         3 | 4 if !base.is_empty() => {
@@ -399,7 +417,7 @@ fn list(u: &mut Unstructured<'_>, pool: &[&str], max: usize) -> Result<J> {
     let n = u.int_in_range(1..=max)?;
     let mut items = Vec::with_capacity(n);
     for _ in 0..n {
-        items.push(J::String(pick(u, pool)?));
+        items.push(J::String(pick_policy(u, pool)?));
     }
     Ok(if n == 1 && u.arbitrary()? {
         items.pop().unwrap_or(J::Null)
@@ -412,8 +430,8 @@ fn condition(u: &mut Unstructured<'_>) -> Result<(String, String, J)> {
     let (base, ty) = *u.choose(OPS)?;
     let mut op = String::new();
     match u.int_in_range(0..=5u8)? {
-        0 => op.push_str("ForAllValues:"),
-        1 => op.push_str("ForAnyValue:"),
+        4 if base != "Null" => op.push_str("ForAllValues:"),
+        5 if base != "Null" => op.push_str("ForAnyValue:"),
         _ => {}
     }
     op.push_str(base);
@@ -425,7 +443,7 @@ fn condition(u: &mut Unstructured<'_>) -> Result<(String, String, J)> {
     let key = if !typed.is_empty() && u.ratio(3, 4)? {
         (*u.choose(&typed)?).to_string()
     } else {
-        pick(u, &KEYS.iter().map(|k| k.0).collect::<Vec<_>>())?
+        pick_policy(u, &KEYS.iter().map(|k| k.0).collect::<Vec<_>>())?
     };
     let values = if base == "Null" {
         list(u, &["true", "false"], 2)?
@@ -439,7 +457,18 @@ fn condition(u: &mut Unstructured<'_>) -> Result<(String, String, J)> {
     Ok((op, key, values))
 }
 
-fn statement(u: &mut Unstructured<'_>, with_principal: bool, i: usize) -> Result<J> {
+/// Which `Principal` a statement gets.
+#[derive(Clone, Copy, PartialEq)]
+enum Princ {
+    /// None (identity policies, boundaries, session policies, SCPs).
+    No,
+    /// Any (resource policies).
+    Any,
+    /// `"*"` only (RCPs, G-11).
+    Star,
+}
+
+fn statement(u: &mut Unstructured<'_>, princ: Princ, i: usize) -> Result<J> {
     let mut s = Map::new();
     if u.ratio(1, 3)? {
         s.insert("Sid".into(), J::String(format!("S{i}")));
@@ -449,7 +478,10 @@ fn statement(u: &mut Unstructured<'_>, with_principal: bool, i: usize) -> Result
         "Effect".into(),
         J::String(if allow { "Allow" } else { "Deny" }.into()),
     );
-    if with_principal {
+    if princ == Princ::Star {
+        s.insert("Principal".into(), J::String("*".into()));
+    }
+    if princ == Princ::Any {
         let negated = !allow && u.ratio(1, 4)?;
         let name = if negated { "NotPrincipal" } else { "Principal" };
         let p = if u.ratio(1, 4)? {
@@ -494,7 +526,7 @@ fn statement(u: &mut Unstructured<'_>, with_principal: bool, i: usize) -> Result
     Ok(J::Object(s))
 }
 
-fn document(u: &mut Unstructured<'_>, with_principal: bool) -> Result<J> {
+fn document(u: &mut Unstructured<'_>, princ: Princ) -> Result<J> {
     let mut d = Map::new();
     match u.int_in_range(0..=5u8)? {
         0 => {
@@ -508,7 +540,7 @@ fn document(u: &mut Unstructured<'_>, with_principal: bool) -> Result<J> {
     let n = u.int_in_range(1..=3usize)?;
     let mut stmts = Vec::with_capacity(n);
     for i in 0..n {
-        stmts.push(statement(u, with_principal, i)?);
+        stmts.push(statement(u, princ, i)?);
     }
     let single = n == 1 && u.ratio(1, 4)?;
     d.insert(
@@ -522,12 +554,12 @@ fn document(u: &mut Unstructured<'_>, with_principal: bool) -> Result<J> {
     Ok(J::Object(d))
 }
 
-fn docs(u: &mut Unstructured<'_>, max: usize, with_principal: bool) -> Result<Vec<J>> {
+fn docs(u: &mut Unstructured<'_>, max: usize, princ: Princ) -> Result<Vec<J>> {
     let n = u.int_in_range(0..=max)?;
-    (0..n).map(|_| document(u, with_principal)).collect()
+    (0..n).map(|_| document(u, princ)).collect()
 }
 
-fn levels(u: &mut Unstructured<'_>, with_principal: bool) -> Result<Vec<J>> {
+fn levels(u: &mut Unstructured<'_>, princ: Princ) -> Result<Vec<J>> {
     let n = if u.ratio(1, 3)? {
         u.int_in_range(1..=2usize)?
     } else {
@@ -536,7 +568,7 @@ fn levels(u: &mut Unstructured<'_>, with_principal: bool) -> Result<Vec<J>> {
     (0..n)
         .map(|_| {
             let k = u.int_in_range(1..=2usize)?;
-            let level: Result<Vec<J>> = (0..k).map(|_| document(u, with_principal)).collect();
+            let level: Result<Vec<J>> = (0..k).map(|_| document(u, princ)).collect();
             Ok(J::Array(level?))
         })
         .collect()
@@ -586,23 +618,23 @@ fn request(u: &mut Unstructured<'_>, i: usize) -> Result<J> {
 fn generate(u: &mut Unstructured<'_>) -> Result<J> {
     let mut s = Map::new();
     s.insert("name".into(), J::String("fuzz".into()));
-    s.insert("identity_policies".into(), J::Array(docs(u, 2, false)?));
+    s.insert("identity_policies".into(), J::Array(docs(u, 2, Princ::No)?));
     if u.ratio(1, 2)? {
-        s.insert("resource_policy".into(), document(u, true)?);
+        s.insert("resource_policy".into(), document(u, Princ::Any)?);
     }
     let max_boundaries = if u.ratio(1, 4)? { 1 } else { 0 };
-    let b = docs(u, max_boundaries, false)?;
+    let b = docs(u, max_boundaries, Princ::No)?;
     if !b.is_empty() {
         s.insert("permission_boundaries".into(), J::Array(b));
     }
     if u.ratio(1, 5)? {
-        s.insert("session_policy".into(), document(u, false)?);
+        s.insert("session_policy".into(), document(u, Princ::No)?);
     }
-    let scps = levels(u, false)?;
+    let scps = levels(u, Princ::No)?;
     if !scps.is_empty() {
         s.insert("scps".into(), J::Array(scps));
     }
-    let rcps = levels(u, true)?;
+    let rcps = levels(u, Princ::Star)?;
     if !rcps.is_empty() {
         s.insert("rcps".into(), J::Array(rcps));
     }
@@ -633,18 +665,15 @@ fn run(text: &[u8]) {
     for s in &loaded.scenarios {
         for r in &s.requests {
             let key = Arc::as_ptr(&r.policies);
-            if !compiled.contains_key(&key) {
-                match lower::compile(&r.policies) {
-                    Ok(c) => {
-                        compiled.insert(key, c);
-                    }
+            let set = compiled
+                .entry(key)
+                .or_insert_with(|| match lower::compile(&r.policies) {
+                    Ok(c) => c,
                     Err(e) => panic!(
                         "compile failed on a loaded policy set: {e}\nscenario:\n{}",
                         String::from_utf8_lossy(text)
                     ),
-                }
-            }
-            let set = &compiled[&key];
+                });
             let mut scratch = set.create_scratch();
             let want = iamc_reference::evaluate(&r.policies, &r.request);
             let got = lower::with_runtime_request(&r.request, |q| {

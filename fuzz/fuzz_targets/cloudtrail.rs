@@ -1,0 +1,139 @@
+//! Fuzz target (c): the CloudTrail record reader and the event → request mapping of the audit
+//! crate (`iamc_audit::event::{Event, map_event}`), then both engines on the mapped request.
+//!
+//! The input is read as `iamc audit` reads a log: invalid UTF-8 repaired
+//! (`input::repair_utf8`, which must leave valid UTF-8), then a `{"Records":[...]}` file, or
+//! else JSON lines, each record deserialized into a borrowed `Event` and mapped — without and
+//! with the IAM service reference catalog (loaded once from `$IAMC_SHARED` or `../shared`
+//! beside the repository, if present). Every mapped request is decided against a fixed policy
+//! set by the compiled engine and by the reference interpreter; they must agree, so
+//! CloudTrail-shaped strings (odd ARNs, IPs, service principals) also test the evaluators.
+//! Must never panic or hang.
+
+#![no_main]
+
+use std::sync::OnceLock;
+
+use iamc_audit::catalog::Catalog;
+use iamc_audit::event::{map_event, Event};
+use iamc_compiler::ast::{PolicyKind, PolicySet};
+use iamc_compiler::request::{Context, ContextValue, Request};
+use iamc_compiler::{lower, parse_policy, Limits};
+use libfuzzer_sys::fuzz_target;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+#[derive(Deserialize)]
+struct Top<'a> {
+    #[serde(borrow, rename = "Records")]
+    records: Vec<&'a RawValue>,
+}
+
+fn catalog() -> Option<&'static Catalog> {
+    static CATALOG: OnceLock<Option<Catalog>> = OnceLock::new();
+    CATALOG
+        .get_or_init(|| {
+            let shared = std::env::var("IAMC_SHARED")
+                .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared").into());
+            let path = format!("{shared}/corpus/service-reference/iam-service-reference.json");
+            Catalog::load(std::path::Path::new(&path)).ok()
+        })
+        .as_ref()
+}
+
+const POLICIES: [(PolicyKind, &str); 4] = [
+    (
+        PolicyKind::Identity,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:Get*","s3:List*","ec2:Describe*","iam:Get*","sts:AssumeRole"],"Resource":"*"},{"Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::*/home/${aws:username}/*","Condition":{"IpAddress":{"aws:SourceIp":["10.0.0.0/8","2001:db8::/32"]}}}]}"#,
+    ),
+    (
+        PolicyKind::Identity,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"BoolIfExists":{"aws:MultiFactorAuthPresent":"false"},"NumericGreaterThanIfExists":{"aws:MultiFactorAuthAge":"3600"}}},{"Effect":"Deny","NotAction":["iam:*","sts:*"],"Resource":"*","Condition":{"StringNotEqualsIfExists":{"aws:RequestedRegion":["us-east-1","eu-west-1"]}}}]}"#,
+    ),
+    (
+        PolicyKind::Resource,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-123"}}},{"Effect":"Allow","Principal":{"Service":["cloudtrail.amazonaws.com","ec2.amazonaws.com"]},"Action":"*","Resource":"*","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:*:*:*:*"}}}]}"#,
+    ),
+    (
+        PolicyKind::Scp,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},{"Effect":"Deny","Action":["iam:CreateUser","s3:DeleteBucket"],"Resource":"*","Condition":{"StringNotLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/Admin*"}}}]}"#,
+    ),
+];
+
+fn policies() -> &'static (PolicySet, iamc_runtime::PolicySet) {
+    static SET: OnceLock<(PolicySet, iamc_runtime::PolicySet)> = OnceLock::new();
+    SET.get_or_init(|| {
+        let mut set = PolicySet::default();
+        for (i, (kind, doc)) in POLICIES.iter().enumerate() {
+            let p = parse_policy(&format!("p{i}"), doc.as_bytes(), *kind, &Limits::default())
+                .expect("fixed policy parses")
+                .policy;
+            match kind {
+                PolicyKind::Resource => set.resource = Some(p),
+                PolicyKind::Scp => set.scps.push(vec![p]),
+                _ => set.identity.push(p),
+            }
+        }
+        let compiled = lower::compile(&set).expect("fixed policies compile");
+        (set, compiled)
+    })
+}
+
+fn decide(ev: &Event<'_>, catalog: Option<&'static Catalog>) {
+    let m = map_event(ev, catalog);
+    assert!(
+        !m.resources.is_empty(),
+        "a mapped event has at least one resource"
+    );
+    let (set, compiled) = policies();
+    let mut scratch = compiled.create_scratch();
+    for resource in &m.resources {
+        let mut context = Context::default();
+        for (k, v) in &m.context {
+            if context.get(k).is_none() {
+                context.insert(*k, ContextValue::Single(v.to_string()));
+            }
+        }
+        let req = Request {
+            principal: m.principal.arn.to_string(),
+            action: m.action.to_string(),
+            resource: resource.to_string(),
+            resource_account: m.resource_account.as_ref().map(|a| a.to_string()),
+            context,
+        };
+        let want = iamc_reference::evaluate(set, &req);
+        let got = lower::with_runtime_request(&req, |r| {
+            lower::outcome(compiled.evaluate(&mut scratch, r))
+        });
+        assert_eq!(
+            want, got,
+            "engines disagree on the request mapped from {ev:?}: {req:?}"
+        );
+    }
+}
+
+fn record(text: &str) {
+    if let Ok(ev) = serde_json::from_str::<Event<'_>>(text) {
+        decide(&ev, None);
+        if let Some(c) = catalog() {
+            decide(&ev, Some(c));
+        }
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let mut buf = data.to_vec();
+    let bad = iamc_audit::input::repair_utf8(&mut buf);
+    assert!(bad.windows(2).all(|w| w[0] < w[1]), "offsets sorted");
+    let text = match std::str::from_utf8(&buf) {
+        Ok(t) => t,
+        Err(e) => panic!("repair_utf8 left invalid UTF-8: {e}"),
+    };
+    match serde_json::from_str::<Top<'_>>(text) {
+        Ok(top) => top.records.iter().for_each(|r| record(r.get())),
+        Err(_) => text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .for_each(record),
+    }
+});
