@@ -42,14 +42,30 @@ PY
 fi
 ARGS="--account-details corpus/audit/account-details.json --logs $OUT --summary-only --json"
 CHANGE="--proposed corpus/audit/RDSDenyDelete.json corpus/audit/BlockMostAccessUnlessSignedInWithMFA.json --attach-to all"
+ROUNDS=${ROUNDS:-3}
+# events/s and seconds of one run (the summary's own clock: files inflated, parsed, decided).
 rate() { python3 -c 'import json,sys; s=json.loads(sys.stdin.read().strip().splitlines()[-1])["summary"]; print("%d %.0f %.3f" % (s["read"], s["events_per_second"], s["seconds"]))'; }
+load() { cut -d' ' -f1-3 /proc/loadavg; }
 echo "input: $(ls "$OUT" | grep -c gz) files, $(du -sh "$OUT" | cut -f1), $N events; $(nproc) cores"
-P=$($BIN audit $ARGS --parse-only 2>/dev/null | rate)
-A=$($BIN audit $ARGS $CHANGE 2>/dev/null | rate)
+echo "load average before: $(load)"
+# Parse-only (the bound: the same one-pass inflate + parse into the typed event, nothing
+# decided) and the full audit, interleaved ROUNDS times so both see the same machine.
+P_ALL=""; A_ALL=""
+i=0
+while [ $i -lt "$ROUNDS" ]; do
+  P=$($BIN audit $ARGS --parse-only 2>/dev/null | rate)
+  A=$($BIN audit $ARGS $CHANGE 2>/dev/null | rate)
+  echo "round $((i + 1)): parse-only $(echo $P | cut -d' ' -f2) events/s, full $(echo $A | cut -d' ' -f2) events/s (load $(load))"
+  P_ALL="$P_ALL $(echo $P | cut -d' ' -f2)"; A_ALL="$A_ALL $(echo $A | cut -d' ' -f2)"
+  i=$((i + 1))
+done
 T0=$(date +%s.%N)
 $BIN audit --account-details corpus/audit/account-details.json --logs $OUT $CHANGE >/dev/null 2>/dev/null || true
 F=$(echo "$(date +%s.%N) $T0" | awk '{printf "%.2f", $1-$2}')
-echo "parse only (inflate + parse):      $(echo $P | awk '{printf "%d events in %ss = %d events/s", $1, $3, $2}')"
-echo "full audit (--summary-only):       $(echo $A | awk '{printf "%d events in %ss = %d events/s", $1, $3, $2}')"
-echo "$P $A" | awk '{printf "ratio full/parse-only: %.1f%%\n", 100*$5/$2}'
+med() { echo "$@" | tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+PM=$(med $P_ALL); AM=$(med $A_ALL)
+echo "parse only (inflate + parse), median: $PM events/s"
+echo "full audit (--summary-only), median:  $AM events/s"
+echo "$PM $AM" | awk '{printf "ratio full/parse-only: %.1f%%\n", 100*$2/$1}'
 echo "full audit with per-event lines to /dev/null: ${F}s wall"
+echo "load average after: $(load)"

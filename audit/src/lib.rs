@@ -323,12 +323,17 @@ impl<'a> Worker<'a> {
             self.spare_request = recycle(ctx);
             if before.is_none_or(|x| rank(b.decision) > rank(x.decision)) {
                 before = Some(b);
-                before_name = b.deciding.map(|d| deciding(&l.c.before, &d));
+                // Names only for the event lines.
+                before_name = b
+                    .deciding
+                    .filter(|_| aud.emit)
+                    .map(|d| deciding(&l.c.before, &d));
             }
             if after.is_none_or(|x| rank(a.decision) > rank(x.decision)) {
                 after = Some(a);
                 after_name = a
                     .deciding
+                    .filter(|_| aud.emit)
                     .map(|d| deciding(l.c.after.as_ref().unwrap_or(&l.c.before), &d));
             }
         }

@@ -5,8 +5,6 @@
 //! [`MAX_LISTED`] entries and count the rest; the change tables are keyed by (principal,
 //! action), whose number is bounded by the account, not by the log volume.
 
-use std::collections::HashMap;
-
 use rustc_hash::FxHashMap;
 use std::io::Write;
 
@@ -71,7 +69,7 @@ pub struct Stats {
     /// `[predicted allow, predicted deny][observed ok, observed AccessDenied]`.
     pub confusion: [[u64; 2]; 2],
     /// Why prediction and observation differ, where it can be told.
-    pub mismatch_reasons: HashMap<&'static str, u64>,
+    pub mismatch_reasons: FxHashMap<&'static str, u64>,
     /// The first unreadable records.
     pub unreadable_list: Vec<Unreadable>,
     /// File-level errors (cannot open, damaged gzip…).
