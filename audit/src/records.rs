@@ -433,6 +433,22 @@ mod tests {
     }
 
     #[test]
+    fn memory_is_bounded_by_the_window_not_the_file() {
+        let rec = r#"{"eventName":"GetObject","requestParameters":{"bucketName":"b","key":"k"}}"#;
+        let body = format!("{{\"Records\":[{}]}}", vec![rec; 20_000].join(","));
+        let (got, end) = run(body.as_bytes(), 4096);
+        assert_eq!(got.len(), 20_000);
+        assert!(body.len() > 1_000_000);
+        assert_eq!(end.window, 4096, "{end:?}");
+        // A record larger than the window grows it, to fit that record only.
+        let big = format!(r#"{{"eventName":"{}"}}"#, "x".repeat(10_000));
+        let body = format!("{{\"Records\":[{rec},{big},{rec}]}}");
+        let (got, end) = run(body.as_bytes(), 4096);
+        assert_eq!(got.len(), 3);
+        assert_eq!(end.window, 16_384, "{end:?}");
+    }
+
+    #[test]
     fn truncation_and_syntax_errors_end_in_a_tail() {
         let (got, end) = run(br#"{"Records":[{"eventName":"A"},{"eventName":"#, 64);
         assert_eq!(got.len(), 1);
