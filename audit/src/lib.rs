@@ -35,7 +35,7 @@ pub mod report;
 pub mod snapshot;
 
 use std::collections::HashMap;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::SyncSender;
@@ -457,33 +457,52 @@ fn lines_text(w: &mut Worker<'_>, name: &str, text: &str, bad: &[usize]) {
     }
 }
 
-fn lines_file(w: &mut Worker<'_>, path: &Path, name: &str) {
-    let r = match input::open(path) {
-        Ok(r) => r,
-        Err(e) => {
-            w.stats.file_error(format!("{name}: {e}"));
-            return;
-        }
-    };
-    let mut r = std::io::BufReader::with_capacity(256 * 1024, r);
-    let mut buf = Vec::new();
-    let mut line_no = 0usize;
-    let mut offset = 0usize;
-    loop {
-        buf.clear();
-        let res = r.read_until(b'\n', &mut buf);
-        let (n, err) = match res {
-            Ok(n) => (n, None),
-            Err(e) => (buf.len(), Some(e.to_string())),
-        };
-        if n == 0 && err.is_none() {
-            break;
-        }
-        line_no += 1;
-        let complete = buf.last() == Some(&b'\n');
-        match std::str::from_utf8(&buf) {
+/// Bytes of JSON lines decided by one task (cut at a line end).
+const LINES_BLOCK: usize = 2 << 20;
+
+/// A run of whole lines of a JSON-lines file.
+struct LinesBlock {
+    bytes: Vec<u8>,
+    /// Number of the first line (1-based) and its byte offset in the inflated file.
+    first_line: usize,
+    offset: usize,
+    /// The input broke right after this block (its last line may be cut).
+    damaged: bool,
+}
+
+/// Count `\n` bytes eight at a time (a newline count per block gives the next block's first
+/// line number without parsing).
+fn count_newlines(b: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let mut n = 0usize;
+    let chunks = b.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let x = u64::from_ne_bytes(w) ^ (ONES * u64::from(b'\n'));
+        // A byte of x is zero exactly where the input byte is a newline.
+        let t = ((x & (ONES * 0x7f)).wrapping_add(ONES * 0x7f)) | x;
+        n += 8 - (t & (ONES * 0x80)).count_ones() as usize;
+    }
+    n + rest.iter().filter(|&&c| c == b'\n').count()
+}
+
+/// Decide the lines of one block.
+fn lines_block(w: &mut Worker<'_>, name: &str, block: &LinesBlock) {
+    let mut at = 0usize;
+    let mut line_no = block.first_line;
+    let b = &block.bytes;
+    while at < b.len() {
+        let end = b[at..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(b.len(), |i| at + i + 1);
+        let line = &b[at..end];
+        let complete = line.last() == Some(&b'\n');
+        match std::str::from_utf8(line) {
             Ok(s) if !s.trim().is_empty() => {
-                if err.is_some() && !complete {
+                if block.damaged && !complete {
                     w.stats.read += 1;
                     w.unreadable(
                         name,
@@ -500,20 +519,109 @@ fn lines_file(w: &mut Worker<'_>, path: &Path, name: &str) {
                 w.unreadable(
                     name,
                     Position::Line(line_no),
-                    format!("invalid UTF-8 at byte {}", offset + e.valid_up_to()),
+                    format!(
+                        "invalid UTF-8 at byte {}",
+                        block.offset + at + e.valid_up_to()
+                    ),
                 );
             }
-        }
-        offset += buf.len();
-        if let Some(e) = err {
-            w.stats
-                .file_error(format!("{name}: {e} (lines after the damage are lost)"));
-            break;
         }
         if w.out.len() > 256 * 1024 {
             w.flush();
         }
+        line_no += 1;
+        at = end;
     }
+}
+
+/// A JSON-lines file: read in blocks of whole lines (memory: a few blocks per file), each
+/// decided by a rayon task so one large export keeps every core busy; when enough blocks are
+/// in flight the reader decides the next one itself instead of waiting (no blocking inside the
+/// pool, so no deadlock however many files are open).
+fn lines_file(w: &mut Worker<'_>, path: &Path, name: &str) {
+    let mut r = match input::open(path) {
+        Ok(r) => r,
+        Err(e) => {
+            w.stats.file_error(format!("{name}: {e}"));
+            return;
+        }
+    };
+    let aud = w.aud;
+    let tx = w.tx;
+    let in_flight = AtomicU64::new(0);
+    let max_in_flight = 2 * rayon::current_num_threads() as u64;
+    let done = Mutex::new(Stats::default());
+    rayon::scope(|sc| {
+        let mut carry: Vec<u8> = Vec::new();
+        let mut line_no = 1usize;
+        let mut offset = 0usize;
+        loop {
+            let mut bytes = std::mem::take(&mut carry);
+            let mut err = None;
+            let mut eof = false;
+            // Fill to a block, then cut after its last newline.
+            let cut = loop {
+                if bytes.len() >= LINES_BLOCK || eof || err.is_some() {
+                    match bytes.iter().rposition(|&c| c == b'\n') {
+                        _ if eof || err.is_some() => break bytes.len(),
+                        Some(i) => break i + 1,
+                        // One line longer than a block: read on.
+                        None => {}
+                    }
+                }
+                let len = bytes.len();
+                bytes.resize(len + (LINES_BLOCK / 4).max(64 * 1024), 0);
+                match r.read(&mut bytes[len..]) {
+                    Ok(0) => {
+                        bytes.truncate(len);
+                        eof = true;
+                    }
+                    Ok(n) => bytes.truncate(len + n),
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => bytes.truncate(len),
+                    Err(e) => {
+                        bytes.truncate(len);
+                        err = Some(e.to_string());
+                    }
+                }
+            };
+            carry = bytes.split_off(cut);
+            let lines = count_newlines(&bytes);
+            let block = LinesBlock {
+                first_line: line_no,
+                offset,
+                damaged: err.is_some(),
+                bytes,
+            };
+            line_no += lines;
+            offset += cut;
+            if !block.bytes.is_empty() {
+                if in_flight.load(Ordering::Acquire) < max_in_flight {
+                    in_flight.fetch_add(1, Ordering::AcqRel);
+                    let (in_flight, done) = (&in_flight, &done);
+                    sc.spawn(move |_| {
+                        let mut tw = Worker::new(aud, tx);
+                        lines_block(&mut tw, name, &block);
+                        tw.flush();
+                        let mut d = done.lock().unwrap_or_else(|e| e.into_inner());
+                        *d = Stats::merge(std::mem::take(&mut d), tw.stats);
+                        in_flight.fetch_sub(1, Ordering::AcqRel);
+                    });
+                } else {
+                    lines_block(w, name, &block);
+                }
+            }
+            if let Some(e) = err {
+                w.stats
+                    .file_error(format!("{name}: {e} (lines after the damage are lost)"));
+                break;
+            }
+            if eof {
+                break;
+            }
+        }
+    });
+    let d = done.into_inner().unwrap_or_else(|e| e.into_inner());
+    w.stats = Stats::merge(std::mem::take(&mut w.stats), d);
 }
 
 /// Load everything the options name.
@@ -676,4 +784,29 @@ pub fn audit_files(
     let mut stats = stats.map_err(|_| AuditError("a worker thread panicked".into()))?;
     stats.seconds = start.elapsed().as_secs_f64();
     Ok(stats)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn newlines_are_counted_eight_at_a_time() {
+        for text in [
+            "",
+            "\n",
+            "a\nb\n\n",
+            "0123456\n89abcdef\n\n\n\n\n\n\n\n\nxyz\n",
+        ] {
+            let want = text.bytes().filter(|&c| c == b'\n').count();
+            assert_eq!(count_newlines(text.as_bytes()), want, "{text:?}");
+        }
+        let mixed: Vec<u8> = (0..1000u32).map(|i| (i * 7 % 13) as u8).collect();
+        let want = mixed.iter().filter(|&&c| c == b'\n').count();
+        assert_eq!(count_newlines(&mixed), want);
+        assert_eq!(
+            count_newlines(&[0x8a, 0x0a, 0x0b, 0x09, 0x0a, 0xff, 0x0a, 0x00, 0x0a]),
+            4
+        );
+    }
 }

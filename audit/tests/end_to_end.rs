@@ -176,6 +176,49 @@ fn replace_swaps_a_managed_policy_wherever_it_is_attached() {
 }
 
 #[test]
+fn a_large_json_lines_file_is_decided_in_blocks_with_exact_line_numbers() {
+    // ~5 MB of JSON lines in one .jsonl.gz (several blocks decided in parallel), a malformed
+    // line deep inside and a blank line: every line is accounted for, at its own number.
+    let dir = std::env::temp_dir().join(format!("iamc-audit-lines-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut body = String::new();
+    let n = 8_000;
+    for i in 1..=n {
+        if i == 6_543 {
+            body.push_str("{\"eventID\": oops\n");
+        } else if i == 100 {
+            body.push('\n');
+        } else {
+            body.push_str(&format!(
+                r#"{{"eventID":"e{i}","eventTime":"2023-07-10T11:42:23Z","eventSource":"rds.amazonaws.com","eventName":"DeleteDBInstance","awsRegion":"us-east-1","userIdentity":{{"type":"IAMUser","arn":"arn:aws:iam::123837392027:user/bert-jan","accountId":"123837392027","userName":"bert-jan"}},"requestParameters":{{"dBInstanceIdentifier":"db{i}"}},"pad":"{}"}}"#,
+                "x".repeat(400)
+            ));
+            body.push('\n');
+        }
+    }
+    assert!(body.len() > 4 << 20);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(body.as_bytes()).unwrap();
+    std::fs::write(dir.join("big.jsonl.gz"), gz.finish().unwrap()).unwrap();
+    let o = opts(vec![dir.clone()]);
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let s = run(&o, &mut out, &mut err).unwrap();
+    let report = String::from_utf8_lossy(&err).to_string();
+    assert_eq!(s.read, n as u64 - 1, "{report}");
+    assert_eq!(s.decided, n as u64 - 2, "{report}");
+    assert_eq!(s.unreadable, 1);
+    let u = &s.unreadable_list[0];
+    assert_eq!(u.position, "line 6543", "{report}");
+    assert!(u.reason.contains("malformed"), "{report}");
+    let all = lines(&out);
+    let ids: std::collections::HashSet<&str> =
+        all.iter().filter_map(|e| e["event_id"].as_str()).collect();
+    assert_eq!(ids.len(), n - 2);
+    assert!(ids.contains("e1") && ids.contains(&*format!("e{n}")));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
 fn damaged_input_is_counted_and_the_run_goes_on() {
     let dir = std::env::temp_dir().join(format!("iamc-audit-damaged-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
