@@ -8,7 +8,12 @@
 //! beside the repository, if present). Every mapped request is decided against a fixed policy
 //! set by the compiled engine and by the reference interpreter; they must agree, so
 //! CloudTrail-shaped strings (odd ARNs, IPs, service principals) also test the evaluators.
-//! Must never panic or hang.
+//!
+//! The same bytes also go through the streaming reader `iamc audit` uses for Records files
+//! (`records::for_each_record`) twice: with a window that holds the whole input and with a
+//! small window (64–574 bytes, from the first byte), so records and UTF-8 sequences are cut at
+//! window edges. What is read — each record's position, whether it is readable, the event —
+//! and how the stream ends must not depend on the window size. Must never panic or hang.
 
 #![no_main]
 
@@ -16,6 +21,7 @@ use std::sync::OnceLock;
 
 use iamc_audit::catalog::Catalog;
 use iamc_audit::event::{map_event, Event};
+use iamc_audit::records::for_each_record;
 use iamc_compiler::ast::{PolicyKind, PolicySet};
 use iamc_compiler::request::{Context, ContextValue, Request};
 use iamc_compiler::{lower, parse_policy, Limits};
@@ -121,7 +127,40 @@ fn record(text: &str) {
     }
 }
 
+/// What the streaming reader reads from `data` with a window of `chunk` bytes. Error texts are
+/// left out (serde's line/column are relative to the window); their presence is kept.
+fn stream(data: &[u8], chunk: usize, decide_events: bool) -> (Vec<String>, String) {
+    let mut seen = Vec::new();
+    let end = for_each_record(data, chunk, &mut |pos, r| {
+        seen.push(match r {
+            Ok(ev) => {
+                if decide_events {
+                    decide(ev, None);
+                }
+                format!("{pos}: {ev:?}")
+            }
+            Err(_) => format!("{pos}: unreadable"),
+        })
+    });
+    let end = format!(
+        "not_records {} io_error {:?} tail {:?} records {}",
+        end.not_records,
+        end.io_error,
+        end.tail.map(|(p, _)| p),
+        end.records
+    );
+    (seen, end)
+}
+
 fuzz_target!(|data: &[u8]| {
+    let whole = stream(data, data.len() + 64, true);
+    let small = 64 + 2 * usize::from(data.first().copied().unwrap_or(0));
+    let windowed = stream(data, small, false);
+    assert_eq!(
+        whole, windowed,
+        "the window size ({small} bytes) changed what was read"
+    );
+
     let mut buf = data.to_vec();
     let bad = iamc_audit::input::repair_utf8(&mut buf);
     assert!(bad.windows(2).all(|w| w[0] < w[1]), "offsets sorted");
