@@ -5,11 +5,12 @@
 //! - A Records file is streamed through a bounded window and parsed in one pass
 //!   ([`crate::records`]): a syntax error or a truncation loses only what follows it, a record
 //!   that is not an event only itself.
-//! - JSON-lines files are streamed a line at a time (memory stays flat for any file size).
-//! - A `.json` file without a `Records` member (a single event, JSON lines) is read whole
-//!   ([`read_all`]) and taken a line at a time; a non-UTF-8 byte there is replaced in place by
-//!   `?` ([`repair_utf8`]; same length, so offsets stay true) and its record reported
-//!   unreadable.
+//! - JSON-lines files are read in blocks of whole lines decided in parallel (memory stays
+//!   bounded for any file size).
+//! - A `.json` file without a `Records` member (a single event, JSON lines) is read again as
+//!   JSON lines; a line with a non-UTF-8 byte is reported unreadable.
+//! - [`read_all`] and [`repair_utf8`] (replace invalid UTF-8 by `?`, same length, so offsets
+//!   stay true) are kept for callers that want a whole file, such as the fuzz target.
 //! - A truncated or corrupt `.gz` keeps what was inflated before the damage; the damage is
 //!   reported as a file error and the partial trailing record as unreadable.
 

@@ -408,9 +408,9 @@ fn process_file(aud: &Auditor, path: &Path, tx: &SyncSender<Vec<u8>>) -> Stats {
                 }
             });
             if end.not_records {
-                // Not a Records file (a single event, JSON lines named .json): read it whole,
-                // one event per line. Nothing was counted from it yet.
-                whole_file(&mut w, path, &name);
+                // Not a Records file (a single event, JSON lines named .json): read it again as
+                // JSON lines. Nothing was counted from it yet.
+                lines_file(&mut w, path, &name);
             } else {
                 if let Some(e) = end.io_error {
                     w.stats
@@ -427,34 +427,6 @@ fn process_file(aud: &Auditor, path: &Path, tx: &SyncSender<Vec<u8>>) -> Stats {
     }
     w.flush();
     w.stats
-}
-
-/// A log file that is not `{"Records":[...]}`, read whole: one event per line.
-fn whole_file(w: &mut Worker<'_>, path: &Path, name: &str) {
-    let (mut buf, io_err) = input::read_all(path);
-    if let Some(e) = &io_err {
-        w.stats
-            .file_error(format!("{name}: {e} (lines after the damage are lost)"));
-    }
-    let bad = input::repair_utf8(&mut buf);
-    // repair_utf8 made the buffer valid UTF-8.
-    let text = std::str::from_utf8(&buf).unwrap_or("");
-    lines_text(w, name, text, &bad);
-}
-
-fn lines_text(w: &mut Worker<'_>, name: &str, text: &str, bad: &[usize]) {
-    let base = text.as_ptr() as usize;
-    for (i, line) in text.split('\n').enumerate() {
-        let t = line.trim();
-        if t.is_empty() {
-            continue;
-        }
-        let s = line.as_ptr() as usize - base;
-        let e = s + line.len();
-        let i0 = bad.partition_point(|&b| b < s);
-        let b = bad.get(i0).copied().filter(|&b| b < e);
-        w.record(name, Position::Line(i + 1), t, b);
-    }
 }
 
 /// Bytes of JSON lines decided by one task (cut at a line end).

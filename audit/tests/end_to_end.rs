@@ -219,6 +219,34 @@ fn a_large_json_lines_file_is_decided_in_blocks_with_exact_line_numbers() {
 }
 
 #[test]
+fn a_json_file_without_records_is_read_as_json_lines() {
+    let dir = std::env::temp_dir().join(format!("iamc-audit-notrecords-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ev = |id: &str| {
+        format!(
+            r#"{{"eventID":"{id}","eventSource":"sts.amazonaws.com","eventName":"GetCallerIdentity","userIdentity":{{"type":"IAMUser","arn":"arn:aws:iam::123837392027:user/bert-jan","accountId":"123837392027","userName":"bert-jan"}}}}"#
+        )
+    };
+    let mut bytes = format!("{}\n{}\n", ev("x1"), ev("x2")).into_bytes();
+    bytes.extend_from_slice(ev("x3").replace("x3", "x\u{e9}").as_bytes());
+    let at = bytes.windows(2).position(|w| w == [0xC3, 0xA9]).unwrap();
+    bytes[at] = 0xFF;
+    std::fs::write(dir.join("export.json"), &bytes).unwrap();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let s = run(&opts(vec![dir.clone()]), &mut out, &mut err).unwrap();
+    let report = String::from_utf8_lossy(&err).to_string();
+    assert_eq!((s.read, s.decided, s.unreadable), (3, 2, 1), "{report}");
+    assert_eq!(s.unreadable_list[0].position, "line 3");
+    assert!(
+        s.unreadable_list[0]
+            .reason
+            .contains(&format!("UTF-8 at byte {at}")),
+        "{report}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
 fn damaged_input_is_counted_and_the_run_goes_on() {
     let dir = std::env::temp_dir().join(format!("iamc-audit-damaged-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
