@@ -3,11 +3,11 @@
 //!
 //! Pipeline: [`input`] finds and reads log files (Records, JSON lines, gz, directories;
 //! [`records`] streams a Records file and parses each record once, straight into a borrowed
-//! [`event::Event`]) → [`event`] maps each record to an IAM request → [`snapshot`] gives the principal's policies
-//! (from `get-account-authorization-details`, SCPs, resource policies, the change) → each
-//! distinct policy set is compiled once (`iamc_compiler::lower::compile`, cached by principal)
-//! and decided with `iamc_runtime::PolicySet::evaluate` before and after the change → one JSON
-//! line per event and a summary ([`report`]).
+//! [`event::Event`]) → [`event`] maps each record to an IAM request → [`snapshot`] gives the
+//! principal's policies (from `get-account-authorization-details`, SCPs, resource policies,
+//! the change) → each distinct policy set is compiled once (`iamc_compiler::lower::compile`,
+//! cached by principal) and decided with `iamc_runtime::PolicySet::evaluate` before and after
+//! the change → one JSON line per event and a summary ([`report`]).
 //!
 //! Trade-offs:
 //! - Parallelism is rayon over files: each file is inflated, parsed and decided by one worker
@@ -240,12 +240,8 @@ impl<'a> Worker<'a> {
     }
 
     /// Decide one raw record (JSON lines).
-    fn record(&mut self, file: &str, pos: Position, raw: &str, bad_utf8: Option<usize>) {
+    fn record(&mut self, file: &str, pos: Position, raw: &str) {
         self.stats.read += 1;
-        if let Some(at) = bad_utf8 {
-            self.unreadable(file, pos, format!("invalid UTF-8 at byte {at}"));
-            return;
-        }
         match serde_json::from_str::<Event<'_>>(raw) {
             Ok(e) => self.event(&e),
             Err(e) => self.unreadable(file, pos, format!("malformed record: {e}")),
@@ -482,7 +478,7 @@ fn lines_block(w: &mut Worker<'_>, name: &str, block: &LinesBlock) {
                         "truncated line (input damaged)".into(),
                     );
                 } else {
-                    w.record(name, Position::Line(line_no), s.trim(), None);
+                    w.record(name, Position::Line(line_no), s.trim());
                 }
             }
             Ok(_) => {}
