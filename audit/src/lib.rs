@@ -12,9 +12,9 @@
 //! Trade-offs:
 //! - Parallelism is rayon over files: each file is inflated, parsed and decided by one worker
 //!   in a single pass (the event borrows the inflated window and is decided before the window
-//!   moves on), so CloudTrail's many small files keep every core busy. One huge file uses one
-//!   core. Output order across files is not the input order (each line carries the event id and
-//!   time).
+//!   moves on), so CloudTrail's many small files keep every core busy. A JSON-lines file is
+//!   also cut into blocks of whole lines decided in parallel; one huge Records file uses one
+//!   core. Output order is not the input order (each line carries the event id and time).
 //! - `--parse-only` runs the very same reader and parse and skips only the deciding, so the
 //!   throughput bound it measures compares like with like.
 //! - The hot path allocates little: per-event vectors are recycled by the worker, strings
