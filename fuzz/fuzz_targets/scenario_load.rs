@@ -1,11 +1,9 @@
-//! Fuzz target (c, for now): arbitrary bytes → the scenario loader
-//! (`iamc_compiler::scenario::load_bytes`) as a JSON file and as JSON lines. Must never panic
-//! or hang; a rejected input comes with at least one error.
+//! Fuzz target: arbitrary bytes → the scenario loader (`iamc_compiler::scenario::load_bytes`)
+//! as a JSON file and as JSON lines — what `iamc eval --scenarios` reads from outside. Must
+//! never panic or hang; a rejected input comes with at least one error.
 //!
-//! Issue 7 (c) asks for the CloudTrail record reader and event → request mapping; that lives
-//! in the audit crate, which had not landed when this target was written. The scenario loader
-//! is the other reader of request-shaped JSON from outside (`iamc eval --scenarios`), so it
-//! stands in until an `audit` target is added (see fuzz/README.md).
+//! (Written as the stand-in for issue 7 (c) while the audit crate had not landed; the
+//! CloudTrail reader has its own target now, `cloudtrail`.)
 
 #![no_main]
 
