@@ -268,7 +268,7 @@ pub(crate) struct Inner {
     pub actions: ActionIndex,
     pub keys: FxMap<Box<str>, KeyId>,
     pub key_names: Vec<Box<str>>,
-    /// Per key: a non-ASCII context name could fold to it (see `eval::NamedCtx`).
+    /// Per key: a non-ASCII context name could fold to it (see `eval::NamedCtx::scan`).
     pub unicode_keys: Vec<bool>,
     pub multivalued: Vec<bool>,
     pub principal_arn_key: KeyId,
@@ -674,6 +674,8 @@ impl PolicySet {
         }
         actions.always.sort_unstable();
         actions.precompute();
+        // Among non-ASCII characters only U+212A KELVIN SIGN lower-cases to an ASCII letter
+        // (`k`), so only non-ASCII keys and keys with a `k` can be reached by Unicode folding.
         let unicode_keys = key_names
             .iter()
             .map(|k| !k.is_ascii() || k.contains('k'))

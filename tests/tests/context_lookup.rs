@@ -1,0 +1,111 @@
+//! Context keys found by name (C-2, K-2) through both lookup strategies of the runtime — the
+//! per-key scan used for the first few keys of a decision and the resolve-everything pass that
+//! takes over when a decision reads many keys — agree with the reference interpreter.
+
+use iamc_compiler::ast::{PolicyKind, PolicySet};
+use iamc_compiler::parse::parse_policy;
+use iamc_compiler::request::{Context, ContextValue, Request};
+use iamc_compiler::{lower, Limits};
+
+fn set_with_conditions(n: usize) -> PolicySet {
+    let conds: Vec<String> = (0..n)
+        .map(|i| format!(r#""aws:PrincipalTag/K{i}":"v{i}""#))
+        .collect();
+    let doc = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{{"StringEquals":{{{}}}}}}}]}}"#,
+        conds.join(",")
+    );
+    let p = parse_policy(
+        "t.json",
+        doc.as_bytes(),
+        PolicyKind::Identity,
+        &Limits::default(),
+    )
+    .unwrap_or_else(|e| panic!("{}", e[0]));
+    PolicySet {
+        identity: vec![p.policy],
+        ..PolicySet::default()
+    }
+}
+
+fn request(context: Vec<(String, String)>) -> Request {
+    let mut ctx = Context::default();
+    for (k, v) in context {
+        ctx.insert(k, ContextValue::Single(v));
+    }
+    Request {
+        principal: "arn:aws:iam::111122223333:user/alice".into(),
+        action: "s3:GetObject".into(),
+        resource: "arn:aws:s3:::b/k".into(),
+        resource_account: None,
+        context: ctx,
+    }
+}
+
+fn both(set: &PolicySet, req: &Request) -> (String, String) {
+    let compiled = lower::compile(set).unwrap();
+    let mut scratch = compiled.create_scratch();
+    let got =
+        lower::with_runtime_request(req, |r| lower::outcome(compiled.evaluate(&mut scratch, r)));
+    let want = iamc_reference::evaluate(set, req);
+    (got.decision.to_string(), want.decision.to_string())
+}
+
+/// C-2: every spelling of the key names, with few and with many keys read per decision.
+#[test]
+fn c2_key_names_any_case_few_and_many_keys() {
+    for n in [1, 3, 8, 9, 30] {
+        let set = set_with_conditions(n);
+        // Keys written in another case, in reverse order, plus unrelated keys first.
+        let mut ctx: Vec<(String, String)> = vec![
+            ("aws:SourceIp".into(), "10.0.0.1".into()),
+            ("AWS:USERNAME".into(), "alice".into()),
+        ];
+        for i in (0..n).rev() {
+            ctx.push((format!("AWS:principaltag/k{i}"), format!("v{i}")));
+        }
+        let (got, want) = both(&set, &request(ctx.clone()));
+        assert_eq!((got.as_str(), want.as_str()), ("allow", "allow"), "n = {n}");
+        // One value wrong: no allow, whichever strategy found it.
+        let last = ctx.len() - 1;
+        ctx[last].1 = "wrong".into();
+        let (got, want) = both(&set, &request(ctx.clone()));
+        assert_eq!(got, want, "n = {n}");
+        assert_eq!(got, "implicit_deny", "n = {n}");
+        // One key missing.
+        ctx.remove(last);
+        let (got, want) = both(&set, &request(ctx));
+        assert_eq!(got, want, "n = {n}");
+        assert_eq!(got, "implicit_deny", "n = {n}");
+    }
+}
+
+/// C-2 with non-ASCII names: a final sigma and the Kelvin sign fold like the reference.
+#[test]
+fn c2_unicode_key_names_fold_alike() {
+    let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"aws:RequestTag/ΟΔΟΣ":"a","aws:RequestTag/kind":"b"}}}]}"#;
+    let p = parse_policy(
+        "t.json",
+        doc.as_bytes(),
+        PolicyKind::Identity,
+        &Limits::default(),
+    )
+    .unwrap_or_else(|e| panic!("{}", e[0]));
+    let set = PolicySet {
+        identity: vec![p.policy],
+        ..PolicySet::default()
+    };
+    for (sigma, kelvin) in [
+        ("aws:requesttag/οδοσ", "aws:requesttag/kind"),
+        ("AWS:REQUESTTAG/ΟΔΟΣ", "aws:RequestTag/\u{212A}ind"),
+        ("aws:RequestTag/ΟΔΟς", "AWS:REQUESTTAG/KIND"),
+    ] {
+        let req = request(vec![
+            (sigma.into(), "a".into()),
+            (kelvin.into(), "b".into()),
+        ]);
+        let (got, want) = both(&set, &req);
+        assert_eq!(got, want, "{sigma} / {kelvin}");
+        assert_eq!(got, "allow", "{sigma} / {kelvin}");
+    }
+}
