@@ -6,7 +6,7 @@
 //! candidate Denies in order and stop at the first that applies (it decides, E-3); then test
 //! the Allows, skipping every statement whose group is already satisfied; combine (E-5 … E-19).
 
-use core::cell::{Cell, RefCell};
+use core::cell::Cell;
 use core::cmp::Ordering;
 
 use crate::decision::{Decision, Outcome, PolicyKind, StatementRef};
@@ -27,8 +27,6 @@ pub struct Scratch {
     /// Lazy context resolution cache, one cell per key id (see `NamedCtx`).
     cache: Vec<Cell<u64>>,
     generation: u64,
-    /// Buffer for folding context names.
-    key: String,
     scp_ok: Vec<bool>,
     toks: TokenBuf,
     text: String,
@@ -240,16 +238,12 @@ struct NamedCtx<'a, 'c> {
     /// Per key id: `generation << 32 | (index + 1)` once resolved in this decision.
     cache: &'c [Cell<u64>],
     generation: u64,
-    /// Whether `resolve_all` ran in this decision (then an uncached key is absent).
-    resolved: Cell<bool>,
-    /// Reused buffer for folding names.
-    buf: &'c RefCell<String>,
+    /// Scans so far in this decision, or [`RESOLVED`] / [`SCAN_ONLY`].
+    state: Cell<u32>,
     /// Folded key names by id (for scans).
     names: &'c [Box<str>],
     /// Per key id: whether a non-ASCII name could fold to it.
     unicode: &'c [bool],
-    /// Uncached lookups answered by scanning so far in this decision.
-    scans: Cell<u32>,
 }
 
 struct InternedCtx<'a>(&'a [(KeyId, Value<'a>)]);
@@ -261,25 +255,33 @@ impl NamedCtx<'_, '_> {
     /// The first entry for a key wins, as in the reference. (A context with two names that
     /// fold to the same key is malformed, K-2; the loaders reject it.)
     #[cold]
-    fn resolve_all(&self) {
-        let Ok(mut buf) = self.buf.try_borrow_mut() else {
-            return;
-        };
+    fn resolve_all(&self) -> bool {
+        // Names are folded into a stack buffer; a name too long for it (or one that folds
+        // into more bytes) makes this decision keep scanning instead.
+        let mut buf = [0u8; 256];
         for (i, (k, _)) in self.entries.iter().enumerate() {
-            buf.clear();
+            let mut n = 0;
             if k.is_ascii() {
-                buf.push_str(k);
-                buf.make_ascii_lowercase();
+                let Some(dst) = buf.get_mut(..k.len()) else {
+                    return false;
+                };
+                dst.copy_from_slice(k.as_bytes());
+                dst.make_ascii_lowercase();
+                n = k.len();
             } else {
-                buf.extend(k.chars().flat_map(char::to_lowercase).map(|c| {
-                    if c == 'ς' {
-                        'σ'
-                    } else {
-                        c
-                    }
-                }));
+                let mut tmp = [0u8; 4];
+                for c in k.chars().flat_map(char::to_lowercase) {
+                    let c = if c == 'ς' { 'σ' } else { c };
+                    let e = c.encode_utf8(&mut tmp).as_bytes();
+                    let Some(dst) = buf.get_mut(n..n + e.len()) else {
+                        return false;
+                    };
+                    dst.copy_from_slice(e);
+                    n += e.len();
+                }
             }
-            if let Some(&id) = self.keys.get(buf.as_str()) {
+            let folded = buf.get(..n).and_then(|b| core::str::from_utf8(b).ok());
+            if let Some(&id) = folded.and_then(|f| self.keys.get(f)) {
                 if let Some(cell) = self.cache.get(id as usize) {
                     if cell.get() >> 32 != self.generation {
                         cell.set(self.generation << 32 | (i as u64 + 1));
@@ -287,7 +289,7 @@ impl NamedCtx<'_, '_> {
                 }
             }
         }
-        self.resolved.set(true);
+        true
     }
 }
 
@@ -296,21 +298,30 @@ impl NamedCtx<'_, '_> {
 /// instructions), and most decisions read only a few keys; a decision that reads many (one
 /// statement with 200 conditions) resolves once and then reads from the cache.
 const SCANS_BEFORE_RESOLVE: u32 = 8;
+/// `NamedCtx::state`: every name resolved; an uncached key is absent.
+const RESOLVED: u32 = u32::MAX;
+/// `NamedCtx::state`: some name could not be resolved in bulk; keep scanning.
+const SCAN_ONLY: u32 = u32::MAX - 1;
 
 impl<'a> Ctx<'a> for NamedCtx<'a, '_> {
     #[inline]
     fn value(&self, key: KeyId) -> Option<Value<'a>> {
         let cell = self.cache.get(key as usize)?;
         if cell.get() >> 32 != self.generation {
-            if self.resolved.get() {
+            let state = self.state.get();
+            if state == RESOLVED {
                 return None;
             }
-            if self.scans.get() < SCANS_BEFORE_RESOLVE {
-                self.scans.set(self.scans.get() + 1);
+            if state < SCANS_BEFORE_RESOLVE || state == SCAN_ONLY || !self.resolve_all() {
+                if state < SCANS_BEFORE_RESOLVE {
+                    self.state.set(state + 1);
+                } else {
+                    self.state.set(SCAN_ONLY);
+                }
                 let slot = self.scan(key)?;
                 cell.set(self.generation << 32 | slot as u64);
             } else {
-                self.resolve_all();
+                self.state.set(RESOLVED);
                 if cell.get() >> 32 != self.generation {
                     return None;
                 }
@@ -374,17 +385,14 @@ impl PolicySet {
             cache.iter().for_each(|c| c.set(0));
             scratch.generation = 1;
         }
-        let buf = RefCell::new(core::mem::take(&mut scratch.key));
         let ctx = NamedCtx {
             entries: req.context,
             keys: &inner.keys,
             cache: &cache,
             generation: scratch.generation,
-            resolved: Cell::new(false),
-            buf: &buf,
+            state: Cell::new(0),
             names: &inner.key_names,
             unicode: &inner.unicode_keys,
-            scans: Cell::new(0),
         };
         let out = evaluate_with(
             inner,
@@ -396,7 +404,6 @@ impl PolicySet {
             &ctx,
         );
         scratch.cache = cache;
-        scratch.key = buf.into_inner();
         out
     }
 
