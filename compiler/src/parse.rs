@@ -409,24 +409,32 @@ impl PolicyParser<'_> {
         }
     }
 
+    /// A value list must be non-empty (G-9, G-10, G-14) and within `max_list_len`.
+    fn check_list_len(&mut self, path: &JsonPath, len: usize) -> bool {
+        if len == 0 {
+            self.err(path, ErrorKind::EmptyArray);
+            return false;
+        }
+        if len > self.limits.max_list_len {
+            self.err(
+                path,
+                ErrorKind::TooMany {
+                    what: "values",
+                    limit: self.limits.max_list_len,
+                    count: len,
+                },
+            );
+            return false;
+        }
+        true
+    }
+
     /// A string or a non-empty array of strings (G-15), with each element's path.
     fn string_list(&mut self, path: &JsonPath, value: &Json) -> Option<Vec<(JsonPath, String)>> {
         match value {
             Json::String(s) => Some(vec![(path.clone(), s.clone())]),
             Json::Array(items) => {
-                if items.is_empty() {
-                    self.err(path, ErrorKind::EmptyArray);
-                    return None;
-                }
-                if items.len() > self.limits.max_list_len {
-                    self.err(
-                        path,
-                        ErrorKind::TooMany {
-                            what: "values",
-                            limit: self.limits.max_list_len,
-                            count: items.len(),
-                        },
-                    );
+                if !self.check_list_len(path, items.len()) {
                     return None;
                 }
                 let mut out = Vec::with_capacity(items.len());
@@ -814,19 +822,7 @@ impl PolicyParser<'_> {
     ) -> Option<Vec<ConditionValue>> {
         let items: Vec<(JsonPath, &Json)> = match value {
             Json::Array(items) => {
-                if items.is_empty() {
-                    self.err(path, ErrorKind::EmptyArray);
-                    return None;
-                }
-                if items.len() > self.limits.max_list_len {
-                    self.err(
-                        path,
-                        ErrorKind::TooMany {
-                            what: "values",
-                            limit: self.limits.max_list_len,
-                            count: items.len(),
-                        },
-                    );
+                if !self.check_list_len(path, items.len()) {
                     return None;
                 }
                 items
