@@ -13,7 +13,8 @@ use crate::decision::{Decision, Outcome, PolicyKind, StatementRef};
 use crate::glob::TokenBuf;
 use crate::ir::{KeyId, OpKind, SetOp};
 use crate::policy_set::{
-    ArnVal, Cond, FxMap, Inner, Part, Pattern, PolicySet, Principal, Stmt, StrVal, Values,
+    fold_chars, ArnVal, Cond, FxMap, Inner, Part, Pattern, PolicySet, Principal, Stmt, StrVal,
+    Values,
 };
 use crate::request::{InternedRequest, Request, Value};
 use crate::value::{self, Decimal};
@@ -270,8 +271,7 @@ impl NamedCtx<'_, '_> {
                 n = k.len();
             } else {
                 let mut tmp = [0u8; 4];
-                for c in k.chars().flat_map(char::to_lowercase) {
-                    let c = if c == 'ς' { 'σ' } else { c };
+                for c in fold_chars(k) {
                     let e = c.encode_utf8(&mut tmp).as_bytes();
                     let Some(dst) = buf.get_mut(n..n + e.len()) else {
                         return false;
@@ -354,13 +354,9 @@ impl NamedCtx<'_, '_> {
                 if !self.unicode.get(key as usize).copied().unwrap_or(true) {
                     return None;
                 }
-                self.entries.iter().position(|(k, _)| {
-                    !k.is_ascii()
-                        && k.chars()
-                            .flat_map(char::to_lowercase)
-                            .map(|c| if c == 'ς' { 'σ' } else { c })
-                            .eq(name.chars())
-                })
+                self.entries
+                    .iter()
+                    .position(|(k, _)| !k.is_ascii() && fold_chars(k).eq(name.chars()))
             })
             .map_or(0, |i| i + 1);
         Some(slot)
@@ -672,7 +668,7 @@ fn applies<'a>(
 ) -> bool {
     let mut any = false;
     for p in s.resources.iter() {
-        if pattern_matches(inner, scratch, p, resource.as_bytes(), ctx) == Some(true) {
+        if pattern_matches(scratch, p, resource.as_bytes(), ctx) == Some(true) {
             any = true;
             break;
         }
@@ -685,12 +681,7 @@ fn applies<'a>(
 }
 
 /// Resolve one variable (V-1, V-5, V-9): a single string, else the default, else unresolved.
-fn resolve<'a, 'b>(
-    _inner: &Inner,
-    key: KeyId,
-    default: &'b Option<Box<str>>,
-    ctx: &impl Ctx<'a>,
-) -> Option<&'b str>
+fn resolve<'a, 'b>(key: KeyId, default: &'b Option<Box<str>>, ctx: &impl Ctx<'a>) -> Option<&'b str>
 where
     'a: 'b,
 {
@@ -701,19 +692,13 @@ where
 }
 
 /// Assemble a template into `buf` as glob tokens. `None` when a variable is unresolved.
-fn assemble<'a>(
-    inner: &Inner,
-    buf: &mut TokenBuf,
-    parts: &[Part],
-    glob: bool,
-    ctx: &impl Ctx<'a>,
-) -> Option<()> {
+fn assemble<'a>(buf: &mut TokenBuf, parts: &[Part], glob: bool, ctx: &impl Ctx<'a>) -> Option<()> {
     buf.clear();
     for p in parts {
         match p {
             Part::Text(_, toks) if glob => buf.append(toks),
             Part::Text(t, _) | Part::Lit(t) => buf.push_lit(t.as_bytes()),
-            Part::Var(k, d) => buf.push_lit(resolve(inner, *k, d, ctx)?.as_bytes()),
+            Part::Var(k, d) => buf.push_lit(resolve(*k, d, ctx)?.as_bytes()),
         }
     }
     Some(())
@@ -721,7 +706,6 @@ fn assemble<'a>(
 
 /// Whether a pattern matches; `None` when it has an unresolved variable.
 fn pattern_matches<'a>(
-    inner: &Inner,
     scratch: &mut Scratch,
     p: &Pattern,
     text: &[u8],
@@ -730,19 +714,19 @@ fn pattern_matches<'a>(
     match p {
         Pattern::Static(g) => Some(g.matches(text)),
         Pattern::Template(parts) => {
-            assemble(inner, &mut scratch.toks, parts, true, ctx)?;
+            assemble(&mut scratch.toks, parts, true, ctx)?;
             Some(scratch.toks.matches(text))
         }
     }
 }
 
 /// Substitute a template into `scratch.text` as exact text. `false` when unresolved.
-fn substitute<'a>(inner: &Inner, out: &mut String, parts: &[Part], ctx: &impl Ctx<'a>) -> bool {
+fn substitute<'a>(out: &mut String, parts: &[Part], ctx: &impl Ctx<'a>) -> bool {
     out.clear();
     for p in parts {
         match p {
             Part::Text(t, _) | Part::Lit(t) => out.push_str(t),
-            Part::Var(k, d) => match resolve(inner, *k, d, ctx) {
+            Part::Var(k, d) => match resolve(*k, d, ctx) {
                 Some(v) => out.push_str(v),
                 None => return false,
             },
@@ -786,32 +770,22 @@ fn condition<'a>(inner: &Inner, scratch: &mut Scratch, c: &Cond, ctx: &impl Ctx<
     match (c.set, v) {
         // C-24
         (None, _) if multivalued => false,
-        (None, Some(Value::Single(r))) => match_value(inner, scratch, c, r, ctx),
-        (Some(SetOp::ForAnyValue), Some(Value::Single(r))) => {
-            match_value(inner, scratch, c, r, ctx)
-        }
-        (Some(SetOp::ForAllValues), Some(Value::Single(r))) => {
-            match_value(inner, scratch, c, r, ctx)
-        }
+        (None, Some(Value::Single(r))) => match_value(scratch, c, r, ctx),
+        (Some(SetOp::ForAnyValue), Some(Value::Single(r))) => match_value(scratch, c, r, ctx),
+        (Some(SetOp::ForAllValues), Some(Value::Single(r))) => match_value(scratch, c, r, ctx),
         (Some(SetOp::ForAnyValue), Some(Value::Multi(list))) => {
-            list.iter().any(|r| match_value(inner, scratch, c, r, ctx))
+            list.iter().any(|r| match_value(scratch, c, r, ctx))
         }
         (Some(SetOp::ForAllValues), Some(Value::Multi(list))) => {
-            list.iter().all(|r| match_value(inner, scratch, c, r, ctx))
+            list.iter().all(|r| match_value(scratch, c, r, ctx))
         }
         _ => false,
     }
 }
 
 /// `match(r)` of DESIGN.md: C-17 parse failure → false; else hit (positive) or !hit (negated).
-fn match_value<'a>(
-    inner: &Inner,
-    scratch: &mut Scratch,
-    c: &Cond,
-    r: &str,
-    ctx: &impl Ctx<'a>,
-) -> bool {
-    match positive(inner, scratch, c, r, ctx) {
+fn match_value<'a>(scratch: &mut Scratch, c: &Cond, r: &str, ctx: &impl Ctx<'a>) -> bool {
+    match positive(scratch, c, r, ctx) {
         None => false,
         Some(hit) => hit != c.negated,
     }
@@ -840,24 +814,18 @@ fn chars_lower_eq(a: &str, lowered: &str) -> bool {
 
 /// Whether the request value hits some resolvable policy value; `None` when it does not parse
 /// as the operator's type (C-17).
-fn positive<'a>(
-    inner: &Inner,
-    scratch: &mut Scratch,
-    c: &Cond,
-    r: &str,
-    ctx: &impl Ctx<'a>,
-) -> Option<bool> {
+fn positive<'a>(scratch: &mut Scratch, c: &Cond, r: &str, ctx: &impl Ctx<'a>) -> Option<bool> {
     Some(match &c.values {
         Values::Str(vals) => vals.iter().any(|v| match v {
             StrVal::Static(s) => **s == *r,
             StrVal::Template(parts) => {
-                substitute(inner, &mut scratch.text, parts, ctx) && scratch.text == r
+                substitute(&mut scratch.text, parts, ctx) && scratch.text == r
             }
         }),
         Values::StrCi(vals) => vals.iter().any(|v| match v {
             StrVal::Static(s) => chars_lower_eq(r, s),
             StrVal::Template(parts) => {
-                substitute(inner, &mut scratch.text, parts, ctx)
+                substitute(&mut scratch.text, parts, ctx)
                     && r.chars()
                         .flat_map(char::to_lowercase)
                         .eq(scratch.text.chars().flat_map(char::to_lowercase))
@@ -866,7 +834,7 @@ fn positive<'a>(
         Values::Like(vals) => vals.iter().any(|p| match p {
             Pattern::Static(g) => g.matches(r.as_bytes()),
             Pattern::Template(parts) => {
-                assemble(inner, &mut scratch.toks, parts, true, ctx).is_some()
+                assemble(&mut scratch.toks, parts, true, ctx).is_some()
                     && scratch.toks.matches(r.as_bytes())
             }
         }),
@@ -902,7 +870,7 @@ fn positive<'a>(
                         .zip(rf.iter())
                         .all(|(g, f)| g.matches(f.as_bytes())),
                     ArnVal::Template(parts) => {
-                        arn_template_matches(inner, &mut scratch.fields, parts, &rf, ctx)
+                        arn_template_matches(&mut scratch.fields, parts, &rf, ctx)
                     }
                 };
                 if ok {
@@ -918,7 +886,6 @@ fn positive<'a>(
 
 /// ARN operator with variables: substitute, split at the first five colons, glob per field.
 fn arn_template_matches<'a>(
-    inner: &Inner,
     fields: &mut [TokenBuf; 6],
     parts: &[Part],
     rf: &[&str; 6],
@@ -956,7 +923,7 @@ fn arn_template_matches<'a>(
         match p {
             Part::Text(t, _) => push(fields, t, true),
             Part::Lit(t) => push(fields, t, false),
-            Part::Var(k, d) => match resolve(inner, *k, d, ctx) {
+            Part::Var(k, d) => match resolve(*k, d, ctx) {
                 Some(v) => push(fields, v, false),
                 None => return false,
             },

@@ -349,10 +349,15 @@ pub(crate) fn fold_key(s: &str) -> String {
     if s.is_ascii() {
         return s.to_ascii_lowercase();
     }
+    fold_chars(s).collect()
+}
+
+/// The characters of a key name folded as [`fold_key`] folds them: the one definition of the
+/// fold, used for interning and for every lookup of a request's names.
+pub(crate) fn fold_chars(s: &str) -> impl Iterator<Item = char> + '_ {
     s.chars()
         .flat_map(char::to_lowercase)
         .map(|c| if c == 'ς' { 'σ' } else { c })
-        .collect()
 }
 
 pub(crate) fn lower_str(s: &str) -> String {
