@@ -16,6 +16,10 @@
 //! afterwards, so a warm evaluation allocates nothing; a test in `tests/` proves it with a
 //! counting global allocator.
 //!
+//! # Batches
+//! [`PolicySet::evaluate_batch`] decides a slice of requests into a slice of outcomes; with the
+//! `rayon` feature, [`PolicySet::par_evaluate_batch`] does it on all cores.
+//!
 //! # Artifacts
 //! [`PolicySet::to_bytes`] writes a set as a versioned, checksummed binary artifact and
 //! [`PolicySet::from_bytes`] loads one, checking every byte; see [`artifact`].
@@ -25,6 +29,7 @@
 //! Glob matching is O(text × pattern) in the worst case (see [`glob`]).
 
 pub mod artifact;
+mod batch;
 pub mod decision;
 mod eval;
 pub mod glob;

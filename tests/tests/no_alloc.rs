@@ -7,7 +7,7 @@
 //! an `iamc_runtime::Request` borrowing its strings and context slice; one pass warms the
 //! scratch; then all 1,000 requests are evaluated with counting on, and the count must be
 //! zero. The same for `evaluate_interned`, with key ids resolved by `PolicySet::key_id` (keys
-//! the set does not use are left out).
+//! the set does not use are left out), and for the batch calls.
 //!
 //! The allocator is process-wide, so this file holds a single test.
 
@@ -205,4 +205,14 @@ fn warm_evaluation_of_the_realistic_benchmark_allocates_nothing() {
     ] {
         assert!(outcomes.iter().any(|o| o.decision == d), "no {d}");
     }
+
+    // The batch calls are the same loop: a warm batch into a caller-owned slice allocates
+    // nothing either, and decides as one-by-one did.
+    let mut batch = vec![warm[0]; n];
+    let ((), batch_allocs) = count_allocations(|| {
+        set.evaluate_batch(&mut scratch, &runtime_requests, &mut batch);
+        set.evaluate_interned_batch(&mut scratch, &interned_requests, &mut batch);
+    });
+    assert_eq!(batch_allocs, 0, "a warm batch allocated");
+    assert_eq!(batch[..], warm[n..]);
 }

@@ -1,0 +1,150 @@
+//! The batch calls decide exactly as one-by-one evaluation does, in request order, serially
+//! and (feature `rayon`) in parallel over several chunks.
+
+use iamc_compiler::lower;
+use iamc_compiler::request::ContextValue;
+use iamc_compiler::scenario::ScenarioRequest;
+use iamc_runtime::{Decision, Outcome, Request, Value};
+
+/// The realistic benchmark's requests (all share one policy set), or `None` when the shared
+/// data is not beside the repo.
+fn realistic() -> Option<Vec<ScenarioRequest>> {
+    let path = iamc_tests::shared_dir().join("bench/realistic.json");
+    if !path.exists() {
+        println!("note: {} not found; skipping", path.display());
+        return None;
+    }
+    let loaded = iamc_compiler::scenario::load_file(&path).expect("realistic.json loads");
+    Some(
+        loaded
+            .scenarios
+            .into_iter()
+            .flat_map(|s| s.requests)
+            .collect(),
+    )
+}
+
+/// Borrowed list values of one request's context, then the context itself.
+fn lists(r: &ScenarioRequest) -> Vec<Vec<&str>> {
+    r.request
+        .context
+        .entries
+        .iter()
+        .map(|(_, v)| match v {
+            ContextValue::Multi(l) => l.iter().map(String::as_str).collect(),
+            ContextValue::Single(_) => Vec::new(),
+        })
+        .collect()
+}
+
+fn context<'a>(r: &'a ScenarioRequest, lists: &'a [Vec<&'a str>]) -> Vec<(&'a str, Value<'a>)> {
+    r.request
+        .context
+        .entries
+        .iter()
+        .zip(lists)
+        .map(|((k, v), l)| {
+            let v = match v {
+                ContextValue::Single(s) => Value::Single(s.as_str()),
+                ContextValue::Multi(_) => Value::Multi(l.as_slice()),
+            };
+            (k.as_str(), v)
+        })
+        .collect()
+}
+
+#[test]
+fn serial_and_parallel_batches_decide_as_one_by_one() {
+    let Some(requests) = realistic() else { return };
+    let set = lower::compile(&requests[0].policies).expect("compiles");
+    let lists: Vec<_> = requests.iter().map(lists).collect();
+    let contexts: Vec<_> = requests
+        .iter()
+        .zip(&lists)
+        .map(|(r, l)| context(r, l))
+        .collect();
+    // Five copies, reversed every other time, so the parallel batch spans several chunks and a
+    // result written to the wrong slot would show.
+    let mut batch: Vec<Request<'_>> = Vec::new();
+    for round in 0..5 {
+        let mut one: Vec<Request<'_>> = requests
+            .iter()
+            .zip(&contexts)
+            .map(|(r, c)| Request {
+                principal: &r.request.principal,
+                action: &r.request.action,
+                resource: &r.request.resource,
+                resource_account: r.request.resource_account.as_deref(),
+                context: c.as_slice(),
+            })
+            .collect();
+        if round % 2 == 1 {
+            one.reverse();
+        }
+        batch.extend(one);
+    }
+    let mut scratch = set.create_scratch();
+    let expected: Vec<Outcome> = batch
+        .iter()
+        .map(|r| set.evaluate(&mut scratch, r))
+        .collect();
+    let blank = Outcome {
+        decision: Decision::ImplicitDeny,
+        deciding: None,
+    };
+
+    let mut serial = vec![blank; batch.len()];
+    set.evaluate_batch(&mut set.create_scratch(), &batch, &mut serial);
+    assert_eq!(serial, expected);
+
+    let mut parallel = vec![blank; batch.len()];
+    set.par_evaluate_batch(&batch, &mut parallel);
+    assert_eq!(parallel, expected);
+
+    let interned_contexts: Vec<Vec<_>> = batch
+        .iter()
+        .map(|r| {
+            r.context
+                .iter()
+                .filter_map(|(k, v)| set.key_id(k).map(|id| (id, *v)))
+                .collect()
+        })
+        .collect();
+    let interned: Vec<_> = batch
+        .iter()
+        .zip(&interned_contexts)
+        .map(|(r, c)| iamc_runtime::InternedRequest {
+            principal: r.principal,
+            action: r.action,
+            resource: r.resource,
+            resource_account: r.resource_account,
+            context: c.as_slice(),
+        })
+        .collect();
+    let mut from_ids = vec![blank; batch.len()];
+    set.evaluate_interned_batch(&mut scratch, &interned, &mut from_ids);
+    assert_eq!(from_ids, expected);
+
+    // Not vacuous: the batch holds every decision.
+    for d in [
+        Decision::Allow,
+        Decision::ExplicitDeny,
+        Decision::ImplicitDeny,
+    ] {
+        assert!(expected.iter().any(|o| o.decision == d), "no {d}");
+    }
+}
+
+#[test]
+#[should_panic(expected = "one outcome slot per request")]
+fn a_batch_with_too_few_slots_is_refused() {
+    let set = lower::compile(&iamc_compiler::ast::PolicySet::default()).expect("compiles");
+    let req = Request {
+        principal: "arn:aws:iam::111122223333:user/a",
+        action: "s3:GetObject",
+        resource: "*",
+        resource_account: None,
+        context: &[],
+    };
+    set.evaluate_batch(&mut set.create_scratch(), &[req, req], &mut []);
+}
