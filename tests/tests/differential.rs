@@ -11,7 +11,8 @@
 //! multivalued lists, unparseable typed values, IPv4-mapped IPv6, mixed date formats,
 //! cross-account principals, service-linked roles, KMS keys, `sts:AssumeRole` on roles).
 //! For every request both engines must give the same decision and the same deciding
-//! statement (DESIGN.md, "Evaluation, exactly").
+//! statement (DESIGN.md, "Evaluation, exactly"), and the compiled set written as an artifact
+//! and loaded back (`to_bytes` → `from_bytes`, the `artifact` engine mode) must too.
 //!
 //! On a disagreement the shrunk case is printed as a scenario (the oracle's format,
 //! `shared/oracle/README.md`) and written to `corpus/regressions/<hash>.json`;
@@ -1686,7 +1687,19 @@ fn check_case(c: &Case, count: bool) -> Result<(), Box<(Case, String)>> {
             )))
         }
     };
+    // The artifact engine mode (#8): compile -> bytes -> load must decide like the set it
+    // was written from, statement for statement.
+    let loaded = match iamc_runtime::PolicySet::from_bytes(&compiled.to_bytes()) {
+        Ok(s) => s,
+        Err(e) => {
+            return Err(Box::new((
+                acc,
+                format!("the compiled set's own artifact does not load: {e}"),
+            )))
+        }
+    };
     let mut scratch = compiled.create_scratch();
+    let mut loaded_scratch = loaded.create_scratch();
     if count {
         SETS.fetch_add(1, Ordering::Relaxed);
     }
@@ -1708,6 +1721,15 @@ fn check_case(c: &Case, count: bool) -> Result<(), Box<(Case, String)>> {
                 "request {i}: reference {} / compiled {}",
                 describe(&want),
                 describe(&got)
+            );
+            return Err(Box::new((acc, note)));
+        }
+        let from_artifact = compiled_outcome(&loaded, &mut loaded_scratch, &req);
+        if from_artifact != got {
+            let note = format!(
+                "request {i}: compiled {} / loaded from its artifact {}",
+                describe(&got),
+                describe(&from_artifact)
             );
             return Err(Box::new((acc, note)));
         }
