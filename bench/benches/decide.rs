@@ -6,7 +6,8 @@
 //!
 //! Groups: `single`, `realistic`, `seeds` (every seed scenario, each with its own set, as one
 //! group), `managed-all`, `scale-N` (N = 10 … 10,000; plus `scale-N/named` and
-//! `scale-N/unnamed` for the scaling curve), `hostile`.
+//! `scale-N/unnamed` for the scaling curve), `hostile`; `realistic-batch` times the batch
+//! calls (`serial`, and `parallel` on rayon's pool).
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -105,6 +106,42 @@ fn bench_workload(
     }
 }
 
+/// The batch calls over one workload: `evaluate_batch` on one core and `par_evaluate_batch`
+/// on all of them (rayon), per request.
+fn bench_batch(c: &mut Criterion, w: &Workload, set: &iamc_runtime::PolicySet) {
+    let rr = RuntimeRequests::new(&w.requests);
+    let contexts: Vec<_> = (0..w.requests.len()).map(|i| rr.context(i)).collect();
+    let reqs: Vec<iamc_runtime::Request<'_>> = w
+        .requests
+        .iter()
+        .zip(&contexts)
+        .map(|(r, ctx)| iamc_runtime::Request {
+            principal: &r.principal,
+            action: &r.action,
+            resource: &r.resource,
+            resource_account: r.resource_account.as_deref(),
+            context: ctx,
+        })
+        .collect();
+    let mut out = vec![
+        iamc_runtime::Outcome {
+            decision: iamc_runtime::Decision::ImplicitDeny,
+            deciding: None,
+        };
+        reqs.len()
+    ];
+    let mut g = c.benchmark_group(format!("{}-batch", w.name));
+    g.throughput(Throughput::Elements(reqs.len() as u64));
+    let mut scratch = set.create_scratch();
+    g.bench_function("serial", |b| {
+        b.iter(|| set.evaluate_batch(&mut scratch, black_box(&reqs), &mut out))
+    });
+    g.bench_function("parallel", |b| {
+        b.iter(|| set.par_evaluate_batch(black_box(&reqs), &mut out))
+    });
+    g.finish();
+}
+
 fn checked(w: &Workload) -> iamc_runtime::PolicySet {
     let set = compile(w);
     assert_eq!(
@@ -133,6 +170,9 @@ fn bench(c: &mut Criterion) {
         }
         bench_workload(&mut g, w, &set, true);
         g.finish();
+        if w.name == "realistic" {
+            bench_batch(c, w, &set);
+        }
     }
 
     // The scaling curve: actions the statements name vs actions no statement names.
