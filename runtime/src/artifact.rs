@@ -13,12 +13,16 @@
 //! (key ids, levels, every policy value parsed into its type), so a loaded set is built by the
 //! same code path as a freshly compiled one and decides identically *by construction*; the
 //! action index, globs and typed values are rebuilt on load. The cost is load time: building
-//! is not free (see the README's "Artifacts" section for measurements). A zero-copy layout of
+//! is not free (see the README's "Artifacts" section for measurements). The loader decodes
+//! the IR section into an `ir::IrView` — flat lists of spans and of `&str`s borrowed from the
+//! input (each checked as UTF-8) — and builds from that, so no string is copied into an IR
+//! tree that would only be freed again. A zero-copy layout of
 //! the built tables would load faster but would freeze the evaluator's internal layout into a
 //! file format while that layout is still being optimised.
 //!
-//! A [`PolicySet`] keeps the encoded IR section (a byte copy, more compact than a cloned IR
-//! and cheaper to make) and the [`BuildInfo`] it was loaded with, so
+//! A [`PolicySet`] keeps the encoded IR section (for a loaded set, a byte copy of the input's,
+//! never re-encoded; more compact than a cloned IR and cheaper to make) and the [`BuildInfo`]
+//! it was loaded with, so
 //! [`PolicySet::to_bytes`] can write it again and [`PolicySet::ir`] can give the IR back.
 //!
 //! # Format (version 1; every integer little-endian)

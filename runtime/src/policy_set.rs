@@ -367,7 +367,7 @@ impl IndexBuilder {
         }
     }
 
-    fn finish(self) -> ActionIndex {
+    fn finish(self, limit: usize) -> ActionIndex {
         let (goff, gtags) = group(self.patterns.len(), &self.glob_tags);
         let mut globs_of: Vec<Vec<(Glob, Box<[u32]>)>> = vec![Vec::new(); self.services.len()];
         for (slot, (svc, glob)) in self.patterns.into_iter().enumerate() {
@@ -380,7 +380,7 @@ impl IndexBuilder {
         let (noff, ntags) = group(self.name_service.len(), &self.name_tags);
 
         // Every exact name's complete candidate list, unless they would hold more than
-        // PRECOMPUTED_LIMIT ids in all.
+        // `limit` (PRECOMPUTED_LIMIT) ids in all.
         let mut lists: Vec<Box<[u32]>> = vec![Box::default(); self.name_service.len()];
         let (mut out, mut excluded) = (Vec::new(), Vec::new());
         let mut total = 0;
@@ -392,7 +392,7 @@ impl IndexBuilder {
             let exact = slot_tags(&noff, &ntags, slot as usize);
             select(exact, globs, name, &always, &mut out, &mut excluded);
             total += out.len();
-            if total > PRECOMPUTED_LIMIT {
+            if total > limit {
                 break;
             }
             if let Some(l) = lists.get_mut(slot as usize) {
@@ -408,7 +408,7 @@ impl IndexBuilder {
             .collect();
         let exact_names = self.names.len();
         let mut precomputed = FxMap::default();
-        if total > PRECOMPUTED_LIMIT {
+        if total > limit {
             // Too big to precompute: exact names take the general path.
             for (full, slot) in self.names {
                 let colon = full.iter().position(|&b| b == b':').unwrap_or(0);
@@ -976,7 +976,7 @@ impl PolicySet {
                 });
             }
         }
-        let actions = actions.finish();
+        let actions = actions.finish(PRECOMPUTED_LIMIT);
         // Among non-ASCII characters only U+212A KELVIN SIGN lower-cases to an ASCII letter
         // (`k`), so only non-ASCII keys and keys with a `k` can be reached by Unicode folding.
         let unicode_keys = key_names
@@ -1093,5 +1093,149 @@ impl PolicySet {
     /// calls: after its buffers have grown once, evaluation allocates nothing.
     pub fn create_scratch(&self) -> crate::Scratch {
         crate::Scratch::new(self.inner.key_names.len(), self.inner.scp_levels as usize)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// A small deterministic generator (xorshift).
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n as u64) as usize
+        }
+        fn text(&mut self, alphabet: &[u8], max: usize) -> String {
+            let n = self.below(max + 1);
+            (0..n)
+                .map(|_| alphabet[self.below(alphabet.len())] as char)
+                .collect()
+        }
+    }
+
+    #[test]
+    fn text_glob_equals_glob_new() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut pats: Vec<String> = ["", "*", "**", "?", "a", "a*", "*a", "a*b", "a**b", "*a*"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        for _ in 0..5000 {
+            pats.push(rng.text(b"ab*?:/", 8));
+        }
+        pats.push("arn:aws:s3:::b/é*".into());
+        for p in &pats {
+            assert_eq!(text_glob(p), Glob::new(p), "{p:?}");
+        }
+    }
+
+    /// The definition, statement by statement: what the index must give for `action`.
+    fn naive(stmts: &[(bool, Vec<String>)], action: &str) -> Vec<u32> {
+        let action = lower_str(action);
+        let split = action.split_once(':');
+        let mut out = Vec::new();
+        for (id, (not_action, pats)) in stmts.iter().enumerate() {
+            let mut any = false;
+            let hit = pats.iter().any(|p| {
+                let p = lower_str(p);
+                if p.bytes().all(|b| b == b'*') {
+                    any = true;
+                    return true;
+                }
+                match (p.split_once(':'), split) {
+                    (Some((s, n)), Some((as_, an))) => {
+                        s == as_ && Glob::new(n).matches(an.as_bytes())
+                    }
+                    _ => false,
+                }
+            });
+            let candidate = if *not_action { !any && !hit } else { hit };
+            if candidate {
+                out.push(id as u32);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn action_index_agrees_with_the_definition() {
+        let mut rng = Rng(42);
+        let names = [
+            "get",
+            "getobject",
+            "put",
+            "list",
+            "g",
+            "ge*",
+            "*t",
+            "g?t",
+            "*",
+            "Get",
+        ];
+        let services = ["s3", "S3", "ec2", "iam", ""];
+        for round in 0..40 {
+            let mut stmts = Vec::new();
+            for _ in 0..1 + rng.below(30) {
+                let pats: Vec<String> = (0..1 + rng.below(4))
+                    .map(|_| match rng.below(12) {
+                        0 => "*".to_string(),
+                        1 => "nocolon".to_string(),
+                        _ => format!(
+                            "{}:{}",
+                            services[rng.below(services.len())],
+                            names[rng.below(names.len())]
+                        ),
+                    })
+                    .collect();
+                stmts.push((rng.below(4) == 0, pats));
+            }
+            let mut b = IndexBuilder::default();
+            for (id, (not_action, pats)) in stmts.iter().enumerate() {
+                let pats: Vec<&str> = pats.iter().map(String::as_str).collect();
+                b.add(id as u32, *not_action, &pats);
+            }
+            // Half the rounds over the limit: exact names then take the general path.
+            let limit = if round % 2 == 0 { PRECOMPUTED_LIMIT } else { 0 };
+            let idx = b.finish(limit);
+            let (mut out, mut excluded) = (Vec::new(), Vec::new());
+            let mut actions: Vec<String> = Vec::new();
+            for s in services {
+                for n in [
+                    "get",
+                    "getobject",
+                    "put",
+                    "list",
+                    "g",
+                    "gxt",
+                    "",
+                    "x:y",
+                    "GET",
+                ] {
+                    actions.push(format!("{s}:{n}"));
+                }
+            }
+            actions.push("nocolon".into());
+            for a in &actions {
+                let lower = lower_str(a);
+                let got = match idx.precomputed.get(lower.as_bytes()) {
+                    Some(list) => list.to_vec(),
+                    None => {
+                        idx.candidates_into(lower.as_bytes(), &mut out, &mut excluded);
+                        out.clone()
+                    }
+                };
+                assert_eq!(got, naive(&stmts, a), "round {round}, {a}: {stmts:?}");
+            }
+            if limit == 0 {
+                assert!(idx.precomputed.is_empty());
+            }
+        }
     }
 }
