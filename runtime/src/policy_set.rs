@@ -198,22 +198,18 @@ impl ActionIndex {
         out: &mut Vec<u32>,
         excluded: &mut Vec<u32>,
     ) {
-        out.clear();
-        excluded.clear();
-        let mut found = None;
         if let Some(colon) = lower.iter().position(|&b| b == b':') {
             let (service, name) = (&lower[..colon], &lower[colon + 1..]);
             if let Some(svc) = self.services.get(service) {
-                found = Some((svc, name));
-            }
-        }
-        match found {
-            Some((svc, name)) => {
                 let exact = svc.exact.get(name).map_or(&[][..], Vec::as_slice);
                 select(exact, &svc.globs, name, &self.always, out, excluded);
+                return;
             }
-            None => select(&[], &[], &[], &self.always, out, excluded),
         }
+        // A service no statement names: only `always`, which is sorted and without repeats.
+        out.clear();
+        excluded.clear();
+        out.extend_from_slice(&self.always);
     }
 }
 
@@ -221,6 +217,7 @@ impl ActionIndex {
 /// the tags of the statements naming it exactly, `globs` the service's wildcard patterns,
 /// `always` the `*` and `NotAction` statements (sorted). A tag with [`EXCLUDE`] removes its
 /// statement from `always`. `excluded` is scratch.
+#[inline]
 fn select(
     exact: &[u32],
     globs: &[(Glob, Box<[u32]>)],
@@ -243,6 +240,10 @@ fn select(
         if g.matches(name) {
             ids.iter().for_each(|&id| take(id));
         }
+    }
+    if out.is_empty() && excluded.is_empty() {
+        out.extend_from_slice(always);
+        return;
     }
     out.sort_unstable();
     out.dedup();
