@@ -1181,7 +1181,7 @@ mod tests {
             "Get",
         ];
         let services = ["s3", "S3", "ec2", "iam", ""];
-        for round in 0..40 {
+        for round in 0..200 {
             let mut stmts = Vec::new();
             for _ in 0..1 + rng.below(30) {
                 let pats: Vec<String> = (0..1 + rng.below(4))
