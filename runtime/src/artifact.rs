@@ -704,13 +704,21 @@ impl<'a> Reader<'a> {
             keys.push((self.str()?, self.bool()?));
         }
         let npolicies = self.count(MIN_POLICY)?;
+        // Room for the flat lists, estimated from the section's size (about what the managed
+        // policies need, and linear in the input whatever it holds): growing them step by step
+        // would copy megabytes, and touch fresh pages for each copy.
+        let n = self.bytes.len();
         let mut v = IrView {
             scp_levels,
             rcp_levels,
             management_account,
             keys,
             policies: Vec::with_capacity(npolicies),
-            ..IrView::default()
+            statements: Vec::with_capacity(n / 256),
+            strs: Vec::with_capacity(n / 40),
+            templates: Vec::with_capacity(n / 96),
+            parts: Vec::with_capacity(n / 96),
+            conditions: Vec::with_capacity(n / 384),
         };
         let mut seen: HashSet<(u8, u32, u32), BuildHasherDefault<FxHasher>> =
             HashSet::with_capacity_and_hasher(npolicies, BuildHasherDefault::default());
