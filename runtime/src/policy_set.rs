@@ -916,6 +916,10 @@ impl PolicySet {
         let mut stmts = Vec::with_capacity(v.statements.len());
         let mut policies = Vec::with_capacity(order.len());
         let mut actions = IndexBuilder::default();
+        // Action patterns are most of `strs`; sets repeat names, about four times each in the
+        // managed policies. Sized up front, the tables are not rehashed as they fill.
+        actions.names.reserve(v.strs.len() / 4);
+        actions.name_tags.reserve(v.strs.len());
         for p in order {
             match p.kind {
                 PolicyKind::Scp if p.level >= v.scp_levels => {
