@@ -5,9 +5,9 @@
 //!   resource, boundary, session, SCP levels, RCP levels), so the first applicable Deny found
 //!   is the deciding one and evaluation can stop there;
 //! - an [`ActionIndex`] that maps a request's action to its candidate statements at once:
-//!   exact names through a hash table per service, wildcard names through per-service glob
-//!   lists, `*` and `NotAction` statements on lists of their own. A statement is never tested
-//!   against an action whose service it does not name;
+//!   exact names through one precomputed table of complete candidate lists, wildcard names
+//!   through per-service lists of distinct globs, `*` and `NotAction` statements on lists of
+//!   their own. A statement is never tested against an action whose service it does not name;
 //! - condition keys interned to dense ids; a request's context is resolved into a slot per id
 //!   once per decision;
 //! - every policy value parsed into its type at build time (numbers, instants, CIDRs, bytes,
