@@ -7,7 +7,8 @@
 //! Groups: `single`, `realistic`, `seeds` (every seed scenario, each with its own set, as one
 //! group), `managed-all`, `scale-N` (N = 10 … 10,000; plus `scale-N/named` and
 //! `scale-N/unnamed` for the scaling curve), `hostile`; `realistic-batch` times the batch
-//! calls (`serial`, and `parallel` on rayon's pool).
+//! calls (`serial`, and `parallel` on rayon's pool); and `load` (`load/realistic`,
+//! `load/managed_all`: `PolicySet::from_bytes` of the set's artifact, throughput in bytes).
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -189,6 +190,25 @@ fn bench(c: &mut Criterion) {
             g.finish();
         }
     }
+
+    // Loading a compiled artifact (`PolicySet::from_bytes`); dropping the set is not timed.
+    let mut g = c.benchmark_group("load");
+    for w in [&workloads[1], &workloads[2]] {
+        let bytes = compile(w).to_bytes();
+        let id = w.name.replace('-', "_");
+        if w.set.identity.len() > 100 {
+            g.sample_size(10);
+        } else {
+            g.sample_size(20);
+        }
+        g.throughput(Throughput::Bytes(bytes.len() as u64));
+        g.bench_function(id, |b| {
+            b.iter_with_large_drop(|| {
+                iamc_runtime::PolicySet::from_bytes(black_box(&bytes)).expect("loads")
+            })
+        });
+    }
+    g.finish();
 
     // Seeds: every seed scenario with its own set, as one group (per-scenario groups would
     // make the run long for a few requests each).

@@ -1,7 +1,8 @@
 //! Instruction-count benchmarks (iai-callgrind 0.16, run under valgrind's callgrind).
 //!
 //! Each `evaluate` bench decides `iamc_bench::IAI_REQUESTS` requests of one workload with the
-//! compiled engine; `compile` compiles the realistic set. Everything else — loading, compiling,
+//! compiled engine; `compile` compiles the realistic set; `load_set` loads the realistic set's
+//! artifact (`PolicySet::from_bytes`). Everything else — loading, compiling,
 //! borrowing the requests, warming the scratch — happens in the `setup` functions, whose
 //! instructions callgrind does not attribute to the benchmark. The check of these workloads
 //! against the reference runs natively in `bench_check` before it starts this bench (under
@@ -64,10 +65,27 @@ fn compile_set(w: &'static Workload) -> Vec<iamc_runtime::PolicySet> {
         .collect()
 }
 
+fn setup_load(id: &str) -> &'static [u8] {
+    let w = match id {
+        "realistic" => iamc_bench::realistic(),
+        _ => iai_workload(id),
+    };
+    Box::leak(compile(&w).to_bytes().into_boxed_slice())
+}
+
+// Loads the set's artifact once (`PolicySet::from_bytes`: checks, decoding, building the
+// indexes); the loaded set is returned, so dropping it is not measured.
+#[library_benchmark]
+#[bench::realistic(args = ("realistic"), setup = setup_load)]
+fn load_set(bytes: &'static [u8]) -> iamc_runtime::PolicySet {
+    iamc_runtime::PolicySet::from_bytes(black_box(bytes)).unwrap_or_else(|e| panic!("{e}"))
+}
+
 library_benchmark_group!(name = evaluate_group; benchmarks = evaluate);
 library_benchmark_group!(name = compile_group; benchmarks = compile_set);
+library_benchmark_group!(name = load_group; benchmarks = load_set);
 
 main!(
     config = LibraryBenchmarkConfig::default();
-    library_benchmark_groups = evaluate_group, compile_group
+    library_benchmark_groups = evaluate_group, compile_group, load_group
 );

@@ -13,12 +13,16 @@
 //! (key ids, levels, every policy value parsed into its type), so a loaded set is built by the
 //! same code path as a freshly compiled one and decides identically *by construction*; the
 //! action index, globs and typed values are rebuilt on load. The cost is load time: building
-//! is not free (see the README's "Artifacts" section for measurements). A zero-copy layout of
+//! is not free (see the README's "Artifacts" section for measurements). The loader decodes
+//! the IR section into an `ir::IrView` — flat lists of spans and of `&str`s borrowed from the
+//! input (each checked as UTF-8) — and builds from that, so no string is copied into an IR
+//! tree that would only be freed again. A zero-copy layout of
 //! the built tables would load faster but would freeze the evaluator's internal layout into a
 //! file format while that layout is still being optimised.
 //!
-//! A [`PolicySet`] keeps the encoded IR section (a byte copy, more compact than a cloned IR
-//! and cheaper to make) and the [`BuildInfo`] it was loaded with, so
+//! A [`PolicySet`] keeps the encoded IR section (for a loaded set, a byte copy of the input's,
+//! never re-encoded; more compact than a cloned IR and cheaper to make) and the [`BuildInfo`]
+//! it was loaded with, so
 //! [`PolicySet::to_bytes`] can write it again and [`PolicySet::ir`] can give the IR back.
 //!
 //! # Format (version 1; every integer little-endian)
@@ -73,11 +77,14 @@
 
 use core::fmt;
 use std::collections::HashSet;
+use std::hash::BuildHasherDefault;
+
+use rustc_hash::FxHasher;
 
 use crate::decision::PolicyKind;
 use crate::ir::{
-    ConditionIr, KeyId, KeyIr, OpKind, PolicyIr, PolicySetIr, PrincipalIr, SetOp, StatementIr,
-    TemplateIr, TemplatePartIr,
+    ConditionView, IrView, KeyId, OpKind, PartView, PolicySetIr, PolicyView, SetOp, Span,
+    StatementIr, StatementView, TemplateIr, TemplatePartIr,
 };
 use crate::policy_set::{BuildError, PolicySet};
 
@@ -606,12 +613,12 @@ impl<'a> Reader<'a> {
         Ok(f)
     }
 
-    fn str(&mut self) -> Result<String, LoadError> {
+    fn str(&mut self) -> Result<&'a str, LoadError> {
         let at = self.pos;
         let n = self.u32()? as usize;
         let b = self.take(n, "string length beyond the end of input")?;
         match core::str::from_utf8(b) {
-            Ok(s) => Ok(s.to_owned()),
+            Ok(s) => Ok(s),
             Err(_) => {
                 self.pos = at;
                 self.err("string is not UTF-8")
@@ -619,7 +626,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn opt_str(&mut self) -> Result<Option<String>, LoadError> {
+    fn opt_str(&mut self) -> Result<Option<&'a str>, LoadError> {
         if self.bool()? {
             self.str().map(Some)
         } else {
@@ -638,13 +645,18 @@ impl<'a> Reader<'a> {
         Ok(n)
     }
 
-    fn strs(&mut self) -> Result<Vec<String>, LoadError> {
+    /// A counted list of strings, appended to the view's `strs`.
+    fn strs(&mut self, v: &mut IrView<'a>) -> Result<Span, LoadError> {
         let n = self.count(MIN_STR)?;
-        let mut v = Vec::with_capacity(n);
+        let start = v.strs.len();
+        v.strs.reserve(n);
         for _ in 0..n {
-            v.push(self.str()?);
+            v.strs.push(self.str()?);
         }
-        Ok(v)
+        Ok(Span {
+            start: start as u32,
+            end: v.strs.len() as u32,
+        })
     }
 
     fn key(&mut self, nkeys: usize) -> Result<KeyId, LoadError> {
@@ -657,15 +669,28 @@ impl<'a> Reader<'a> {
     }
 
     fn build_info(&mut self) -> Result<BuildInfo, LoadError> {
+        let compiler_version = self.str()?.to_owned();
+        let created_unix_secs = self.u64()?;
+        let producer = self.str()?.to_owned();
+        let n = self.count(MIN_STR)?;
+        let mut inputs = Vec::with_capacity(n);
+        for _ in 0..n {
+            inputs.push(self.str()?.to_owned());
+        }
         Ok(BuildInfo {
-            compiler_version: self.str()?,
-            created_unix_secs: self.u64()?,
-            producer: self.str()?,
-            inputs: self.strs()?,
+            compiler_version,
+            created_unix_secs,
+            producer,
+            inputs,
         })
     }
 
-    fn ir(&mut self) -> Result<PolicySetIr, LoadError> {
+    /// Decode the IR section into a view borrowing the input's strings.
+    fn view(&mut self) -> Result<IrView<'a>, LoadError> {
+        // Spans are u32: every element takes at least a byte, so this bounds them all.
+        if u32::try_from(self.bytes.len()).is_err() {
+            return self.err("IR section larger than 4 GiB");
+        }
         let scp_levels = self.u32()?;
         let rcp_levels = self.u32()?;
         if scp_levels > MAX_LEVELS || rcp_levels > MAX_LEVELS {
@@ -676,14 +701,27 @@ impl<'a> Reader<'a> {
         let nkeys = self.count(MIN_KEY)?;
         let mut keys = Vec::with_capacity(nkeys);
         for _ in 0..nkeys {
-            keys.push(KeyIr {
-                name: self.str()?,
-                multivalued: self.bool()?,
-            });
+            keys.push((self.str()?, self.bool()?));
         }
         let npolicies = self.count(MIN_POLICY)?;
-        let mut policies = Vec::with_capacity(npolicies);
-        let mut seen = HashSet::with_capacity(npolicies);
+        // Room for the flat lists, estimated from the section's size (about what the managed
+        // policies need, and linear in the input whatever it holds): growing them step by step
+        // would copy megabytes, and touch fresh pages for each copy.
+        let n = self.bytes.len();
+        let mut v = IrView {
+            scp_levels,
+            rcp_levels,
+            management_account,
+            keys,
+            policies: Vec::with_capacity(npolicies),
+            statements: Vec::with_capacity(n / 256),
+            strs: Vec::with_capacity(n / 40),
+            templates: Vec::with_capacity(n / 96),
+            parts: Vec::with_capacity(n / 96),
+            conditions: Vec::with_capacity(n / 384),
+        };
+        let mut seen: HashSet<(u8, u32, u32), BuildHasherDefault<FxHasher>> =
+            HashSet::with_capacity_and_hasher(npolicies, BuildHasherDefault::default());
         for _ in 0..npolicies {
             let at = self.pos;
             let tag = self.u8()?;
@@ -708,31 +746,29 @@ impl<'a> Reader<'a> {
             }
             let name = self.str()?;
             let nstmts = self.count(MIN_STATEMENT)?;
-            let mut statements = Vec::with_capacity(nstmts);
+            let first = v.statements.len();
+            v.statements.reserve(nstmts);
             for _ in 0..nstmts {
-                statements.push(self.statement(nkeys)?);
+                self.statement(nkeys, &mut v)?;
             }
-            policies.push(PolicyIr {
+            v.policies.push(PolicyView {
                 kind,
                 level,
                 index,
                 name,
-                statements,
+                statements: Span {
+                    start: first as u32,
+                    end: v.statements.len() as u32,
+                },
             });
         }
         if self.remaining() != 0 {
             return self.err("bytes after the policy set");
         }
-        Ok(PolicySetIr {
-            policies,
-            keys,
-            scp_levels,
-            rcp_levels,
-            management_account,
-        })
+        Ok(v)
     }
 
-    fn statement(&mut self, nkeys: usize) -> Result<StatementIr, LoadError> {
+    fn statement(&mut self, nkeys: usize, v: &mut IrView<'a>) -> Result<(), LoadError> {
         let index = self.u32()?;
         let flags = self.flags(0x1f)?;
         let sid = if flags & 16 != 0 {
@@ -742,18 +778,14 @@ impl<'a> Reader<'a> {
         };
         let principal = if flags & 8 != 0 {
             let pf = self.flags(3)?;
-            Some(PrincipalIr {
-                negated: pf & 1 != 0,
-                wildcard: pf & 2 != 0,
-                entries: self.strs()?,
-            })
+            Some((pf & 1 != 0, pf & 2 != 0, self.strs(v)?))
         } else {
             None
         };
-        let actions = self.strs()?;
-        let resources = self.templates(nkeys)?;
+        let actions = self.strs(v)?;
+        let resources = self.templates(nkeys, v)?;
         let nconds = self.count(MIN_CONDITION)?;
-        let mut conditions = Vec::with_capacity(nconds);
+        let cstart = v.conditions.len();
         for _ in 0..nconds {
             let key = self.key(nkeys)?;
             let set = match self.u8()? {
@@ -771,16 +803,17 @@ impl<'a> Reader<'a> {
                 return self.err("unknown condition operator");
             };
             let cf = self.flags(3)?;
-            conditions.push(ConditionIr {
+            let values = self.templates(nkeys, v)?;
+            v.conditions.push(ConditionView {
                 key,
                 set,
                 op,
                 negated: cf & 1 != 0,
                 if_exists: cf & 2 != 0,
-                values: self.templates(nkeys)?,
+                values,
             });
         }
-        Ok(StatementIr {
+        v.statements.push(StatementView {
             index,
             sid,
             allow: flags & 1 != 0,
@@ -789,37 +822,39 @@ impl<'a> Reader<'a> {
             actions,
             not_resource: flags & 4 != 0,
             resources,
-            conditions,
-        })
+            conditions: Span {
+                start: cstart as u32,
+                end: v.conditions.len() as u32,
+            },
+        });
+        Ok(())
     }
 
-    fn templates(&mut self, nkeys: usize) -> Result<Vec<TemplateIr>, LoadError> {
+    fn templates(&mut self, nkeys: usize, v: &mut IrView<'a>) -> Result<Span, LoadError> {
         let n = self.count(MIN_TEMPLATE)?;
-        let mut v = Vec::with_capacity(n);
+        let start = v.templates.len();
         for _ in 0..n {
             let nparts = self.count(MIN_PART)?;
-            let mut parts = Vec::with_capacity(nparts);
+            let first = v.parts_start();
             for _ in 0..nparts {
-                parts.push(match self.u8()? {
-                    0 => TemplatePartIr::Text(self.str()?),
-                    1 => TemplatePartIr::Literal(self.str()?),
-                    2 => TemplatePartIr::Variable {
-                        key: self.key(nkeys)?,
-                        default: None,
-                    },
-                    3 => TemplatePartIr::Variable {
-                        key: self.key(nkeys)?,
-                        default: Some(self.str()?),
-                    },
+                let part = match self.u8()? {
+                    0 => PartView::Text(self.str()?),
+                    1 => PartView::Literal(self.str()?),
+                    2 => PartView::Variable(self.key(nkeys)?, None),
+                    3 => PartView::Variable(self.key(nkeys)?, Some(self.str()?)),
                     _ => {
                         self.pos -= 1;
                         return self.err("unknown template part");
                     }
-                });
+                };
+                v.parts.push(part);
             }
-            v.push(TemplateIr { parts });
+            v.end_template(first);
         }
-        Ok(v)
+        Ok(Span {
+            start: start as u32,
+            end: v.templates.len() as u32,
+        })
     }
 }
 
@@ -916,7 +951,7 @@ pub fn decode(bytes: &[u8]) -> Result<Artifact, LoadError> {
 /// [`decode`] with options.
 pub fn decode_with(bytes: &[u8], opts: LoadOptions) -> Result<Artifact, LoadError> {
     let (header, build, section, at) = split(bytes, opts)?;
-    let ir = Reader::new(section, at).ir()?;
+    let ir = Reader::new(section, at).view()?.to_ir();
     Ok(Artifact { header, build, ir })
 }
 
@@ -930,12 +965,12 @@ impl PolicySet {
     /// [`PolicySet::from_bytes`] with options.
     pub fn from_bytes_with(bytes: &[u8], opts: LoadOptions) -> Result<PolicySet, LoadError> {
         let (_, build, section, at) = split(bytes, opts)?;
-        let ir = Reader::new(section, at).ir()?;
+        let view = Reader::new(section, at).view()?;
         let source = Source {
             payload: section.into(),
             build: Some(build),
         };
-        Ok(PolicySet::build(&ir, source)?)
+        Ok(PolicySet::build(&view, source)?)
     }
 
     /// Write this set as an artifact, with the build info it was loaded with (or, for a set
@@ -959,7 +994,7 @@ impl PolicySet {
 
     /// The IR this set was built from (decoded from the bytes it keeps).
     pub fn ir(&self) -> Result<PolicySetIr, LoadError> {
-        Reader::new(&self.inner.source.payload, 0).ir()
+        Ok(Reader::new(&self.inner.source.payload, 0).view()?.to_ir())
     }
 
     /// Size in bytes of the encoded IR this set keeps for [`PolicySet::to_bytes`].
@@ -973,6 +1008,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+    use crate::ir::{ConditionIr, KeyIr, PolicyIr, PrincipalIr};
 
     fn sample() -> PolicySetIr {
         let t = |s: &str| TemplateIr {

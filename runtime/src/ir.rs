@@ -172,3 +172,278 @@ pub struct ConditionIr {
     /// The policy values.
     pub values: Vec<TemplateIr>,
 }
+
+// ---------------------------------------------------------------------------------------
+// A borrowed, flat view of an IR
+
+/// A range `start..end` of one of an [`IrView`]'s flat lists.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    /// The elements of `list` in this range (empty if it is out of range, which the code
+    /// that makes spans never lets happen).
+    pub(crate) fn of<T>(self, list: &[T]) -> &[T] {
+        list.get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
+    }
+
+    /// The span from `start` to the end of a list now `len` long.
+    fn to(start: usize, len: usize) -> Span {
+        Span {
+            start: start as u32,
+            end: len as u32,
+        }
+    }
+}
+
+/// A template part, borrowed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PartView<'a> {
+    Text(&'a str),
+    Literal(&'a str),
+    Variable(KeyId, Option<&'a str>),
+}
+
+/// A policy, borrowed; `statements` indexes [`IrView::statements`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PolicyView<'a> {
+    pub kind: PolicyKind,
+    pub level: u32,
+    pub index: u32,
+    pub name: &'a str,
+    pub statements: Span,
+}
+
+/// A statement, borrowed; spans index the view's flat lists.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct StatementView<'a> {
+    pub index: u32,
+    pub sid: Option<&'a str>,
+    pub allow: bool,
+    /// `(negated, wildcard, entries in strs)`.
+    pub principal: Option<(bool, bool, Span)>,
+    pub not_action: bool,
+    /// In [`IrView::strs`].
+    pub actions: Span,
+    pub not_resource: bool,
+    /// In [`IrView::templates`].
+    pub resources: Span,
+    /// In [`IrView::conditions`].
+    pub conditions: Span,
+}
+
+/// A condition; `values` indexes [`IrView::templates`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ConditionView {
+    pub key: KeyId,
+    pub set: Option<SetOp>,
+    pub op: OpKind,
+    pub negated: bool,
+    pub if_exists: bool,
+    pub values: Span,
+}
+
+/// A policy set's IR as a handful of flat lists of borrowed strings: what
+/// [`crate::PolicySet`] is built from. The artifact loader decodes into it straight from the
+/// file's bytes (no string is copied, and there is no tree of small vectors to allocate and
+/// free); [`IrView::of`] makes one from an owned [`PolicySetIr`].
+#[derive(Debug, Default)]
+pub(crate) struct IrView<'a> {
+    pub scp_levels: u32,
+    pub rcp_levels: u32,
+    pub management_account: Option<&'a str>,
+    /// `(name, multivalued)` by id.
+    pub keys: Vec<(&'a str, bool)>,
+    pub policies: Vec<PolicyView<'a>>,
+    pub statements: Vec<StatementView<'a>>,
+    /// Action patterns and principal entries.
+    pub strs: Vec<&'a str>,
+    /// Templates as spans of `parts`.
+    pub templates: Vec<Span>,
+    pub parts: Vec<PartView<'a>>,
+    pub conditions: Vec<ConditionView>,
+}
+
+impl<'a> IrView<'a> {
+    /// Append strings to `strs`, returning their span.
+    pub(crate) fn push_strs(&mut self, items: impl IntoIterator<Item = &'a str>) -> Span {
+        let start = self.strs.len();
+        self.strs.extend(items);
+        Span::to(start, self.strs.len())
+    }
+
+    /// Start a template: its parts are pushed next, then [`IrView::end_template`].
+    pub(crate) fn parts_start(&self) -> usize {
+        self.parts.len()
+    }
+
+    /// Close the template whose parts start at `start`.
+    pub(crate) fn end_template(&mut self, start: usize) {
+        self.templates.push(Span::to(start, self.parts.len()));
+    }
+
+    /// The view of an owned IR.
+    pub(crate) fn of(ir: &'a PolicySetIr) -> IrView<'a> {
+        let mut v = IrView {
+            scp_levels: ir.scp_levels,
+            rcp_levels: ir.rcp_levels,
+            management_account: ir.management_account.as_deref(),
+            keys: ir
+                .keys
+                .iter()
+                .map(|k| (k.name.as_str(), k.multivalued))
+                .collect(),
+            ..IrView::default()
+        };
+        for p in &ir.policies {
+            let first = v.statements.len();
+            for s in &p.statements {
+                let principal = s.principal.as_ref().map(|pr| {
+                    let span = v.push_strs(pr.entries.iter().map(String::as_str));
+                    (pr.negated, pr.wildcard, span)
+                });
+                let actions = v.push_strs(s.actions.iter().map(String::as_str));
+                let resources = v.push_templates(&s.resources);
+                let cstart = v.conditions.len();
+                for c in &s.conditions {
+                    let values = v.push_templates(&c.values);
+                    v.conditions.push(ConditionView {
+                        key: c.key,
+                        set: c.set,
+                        op: c.op,
+                        negated: c.negated,
+                        if_exists: c.if_exists,
+                        values,
+                    });
+                }
+                let conditions = Span::to(cstart, v.conditions.len());
+                v.statements.push(StatementView {
+                    index: s.index,
+                    sid: s.sid.as_deref(),
+                    allow: s.allow,
+                    principal,
+                    not_action: s.not_action,
+                    actions,
+                    not_resource: s.not_resource,
+                    resources,
+                    conditions,
+                });
+            }
+            let statements = Span::to(first, v.statements.len());
+            v.policies.push(PolicyView {
+                kind: p.kind,
+                level: p.level,
+                index: p.index,
+                name: &p.name,
+                statements,
+            });
+        }
+        v
+    }
+
+    fn push_templates(&mut self, ts: &'a [TemplateIr]) -> Span {
+        let start = self.templates.len();
+        for t in ts {
+            let first = self.parts_start();
+            self.parts.extend(t.parts.iter().map(|p| match p {
+                TemplatePartIr::Text(s) => PartView::Text(s),
+                TemplatePartIr::Literal(s) => PartView::Literal(s),
+                TemplatePartIr::Variable { key, default } => {
+                    PartView::Variable(*key, default.as_deref())
+                }
+            }));
+            self.end_template(first);
+        }
+        Span::to(start, self.templates.len())
+    }
+
+    /// The parts of template `t` (an index into `templates`).
+    pub(crate) fn template(&self, t: &Span) -> &[PartView<'a>] {
+        t.of(&self.parts)
+    }
+
+    /// An owned IR with the same content.
+    pub(crate) fn to_ir(&self) -> PolicySetIr {
+        let strs = |span: Span| -> Vec<String> {
+            span.of(&self.strs).iter().map(|s| s.to_string()).collect()
+        };
+        let templates = |span: Span| -> Vec<TemplateIr> {
+            span.of(&self.templates)
+                .iter()
+                .map(|t| TemplateIr {
+                    parts: self
+                        .template(t)
+                        .iter()
+                        .map(|p| match *p {
+                            PartView::Text(s) => TemplatePartIr::Text(s.into()),
+                            PartView::Literal(s) => TemplatePartIr::Literal(s.into()),
+                            PartView::Variable(key, default) => TemplatePartIr::Variable {
+                                key,
+                                default: default.map(String::from),
+                            },
+                        })
+                        .collect(),
+                })
+                .collect()
+        };
+        PolicySetIr {
+            policies: self
+                .policies
+                .iter()
+                .map(|p| PolicyIr {
+                    kind: p.kind,
+                    level: p.level,
+                    index: p.index,
+                    name: p.name.into(),
+                    statements: p
+                        .statements
+                        .of(&self.statements)
+                        .iter()
+                        .map(|s| StatementIr {
+                            index: s.index,
+                            sid: s.sid.map(String::from),
+                            allow: s.allow,
+                            principal: s.principal.map(|(negated, wildcard, e)| PrincipalIr {
+                                negated,
+                                wildcard,
+                                entries: strs(e),
+                            }),
+                            not_action: s.not_action,
+                            actions: strs(s.actions),
+                            not_resource: s.not_resource,
+                            resources: templates(s.resources),
+                            conditions: s
+                                .conditions
+                                .of(&self.conditions)
+                                .iter()
+                                .map(|c| ConditionIr {
+                                    key: c.key,
+                                    set: c.set,
+                                    op: c.op,
+                                    negated: c.negated,
+                                    if_exists: c.if_exists,
+                                    values: templates(c.values),
+                                })
+                                .collect(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            keys: self
+                .keys
+                .iter()
+                .map(|&(name, multivalued)| KeyIr {
+                    name: name.into(),
+                    multivalued,
+                })
+                .collect(),
+            scp_levels: self.scp_levels,
+            rcp_levels: self.rcp_levels,
+            management_account: self.management_account.map(String::from),
+        }
+    }
+}

@@ -5,9 +5,9 @@
 //!   resource, boundary, session, SCP levels, RCP levels), so the first applicable Deny found
 //!   is the deciding one and evaluation can stop there;
 //! - an [`ActionIndex`] that maps a request's action to its candidate statements at once:
-//!   exact names through a hash table per service, wildcard names through per-service glob
-//!   lists, `*` and `NotAction` statements on lists of their own. A statement is never tested
-//!   against an action whose service it does not name;
+//!   exact names through one precomputed table of complete candidate lists, wildcard names
+//!   through per-service lists of distinct globs, `*` and `NotAction` statements on lists of
+//!   their own. A statement is never tested against an action whose service it does not name;
 //! - condition keys interned to dense ids; a request's context is resolved into a slot per id
 //!   once per decision;
 //! - every policy value parsed into its type at build time (numbers, instants, CIDRs, bytes,
@@ -23,7 +23,7 @@ use rustc_hash::FxHasher;
 
 use crate::decision::PolicyKind;
 use crate::glob::{Glob, TokenBuf};
-use crate::ir::{self, KeyId, OpKind, PolicySetIr, SetOp, TemplateIr, TemplatePartIr};
+use crate::ir::{IrView, KeyId, OpKind, PartView, PolicySetIr, PolicyView, SetOp, Span};
 use crate::value::{self, Cidr, Decimal};
 
 pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
@@ -147,11 +147,14 @@ pub(crate) struct Stmt {
     pub conds: Box<[Cond]>,
 }
 
-/// Wildcard action patterns of one service, and exact names.
+/// Wildcard action patterns of one service, each distinct pattern once with the (tagged)
+/// statements that name it, and exact names. `exact` is filled only when the precomputed
+/// table is not (over its limit): otherwise every exact name is a key of that table and the
+/// general path never sees one.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ServiceActions {
     pub exact: FxMap<Box<[u8]>, Vec<u32>>,
-    pub globs: Vec<(Glob, u32)>,
+    pub globs: Vec<(Glob, Box<[u32]>)>,
 }
 
 /// Marks, in the action index, a `NotAction` statement whose list the pattern belongs to:
@@ -177,6 +180,8 @@ pub(crate) struct ActionIndex {
     /// (`service:name`, lower-cased), computed at build time so the common request needs one
     /// hash lookup and no sorting. Other actions take the general path.
     pub precomputed: FxMap<Box<[u8]>, Box<[u32]>>,
+    /// Distinct exact action names (for stats).
+    pub exact_names: usize,
 }
 
 /// Most candidate ids the precomputed table may hold in all (bounds its memory to ~16 MB).
@@ -184,68 +189,304 @@ const PRECOMPUTED_LIMIT: usize = 4 << 20;
 
 impl ActionIndex {
     /// Candidates for a lower-cased action into `out` (sorted, deduplicated), using
-    /// `excluded` as scratch. The one definition of which statements an action selects
-    /// (A-2 … A-7), used at build time for the precomputed table and at run time otherwise.
+    /// `excluded` as scratch. With [`select`], the one definition of which statements an
+    /// action selects (A-2 … A-7): used at run time for actions the precomputed table does
+    /// not hold, and at build time (through [`select`]) to fill that table.
     pub(crate) fn candidates_into(
         &self,
         lower: &[u8],
         out: &mut Vec<u32>,
         excluded: &mut Vec<u32>,
     ) {
-        out.clear();
-        excluded.clear();
         if let Some(colon) = lower.iter().position(|&b| b == b':') {
             let (service, name) = (&lower[..colon], &lower[colon + 1..]);
             if let Some(svc) = self.services.get(service) {
-                let mut take = |id: u32| {
-                    if id & EXCLUDE != 0 {
-                        excluded.push(id & !EXCLUDE);
-                    } else {
-                        out.push(id);
-                    }
-                };
-                if let Some(ids) = svc.exact.get(name) {
-                    ids.iter().for_each(|&id| take(id));
-                }
-                for (g, id) in &svc.globs {
-                    if g.matches(name) {
-                        take(*id);
-                    }
-                }
-            }
-        }
-        if excluded.is_empty() {
-            out.extend_from_slice(&self.always);
-        } else {
-            out.extend(self.always.iter().filter(|id| !excluded.contains(id)));
-        }
-        out.sort_unstable();
-        out.dedup();
-    }
-
-    fn precompute(&mut self) {
-        let mut names: Vec<Vec<u8>> = Vec::new();
-        for (service, svc) in &self.services {
-            for name in svc.exact.keys() {
-                let mut full = service.to_vec();
-                full.push(b':');
-                full.extend_from_slice(name);
-                names.push(full);
-            }
-        }
-        let (mut out, mut excluded) = (Vec::new(), Vec::new());
-        let mut total = 0;
-        let mut table = FxMap::default();
-        for full in names {
-            self.candidates_into(&full, &mut out, &mut excluded);
-            total += out.len();
-            if total > PRECOMPUTED_LIMIT {
+                let exact = svc.exact.get(name).map_or(&[][..], Vec::as_slice);
+                select(exact, &svc.globs, name, &self.always, out, excluded);
                 return;
             }
-            table.insert(full.into_boxed_slice(), out.as_slice().into());
         }
-        self.precomputed = table;
+        // A service no statement names: only `always`, which is sorted and without repeats.
+        out.clear();
+        excluded.clear();
+        out.extend_from_slice(&self.always);
     }
+}
+
+/// The candidates of an action `service:name` into `out` (sorted, deduplicated): `exact` are
+/// the tags of the statements naming it exactly, `globs` the service's wildcard patterns,
+/// `always` the `*` and `NotAction` statements (sorted). A tag with [`EXCLUDE`] removes its
+/// statement from `always`. `excluded` is scratch.
+#[inline]
+fn select(
+    exact: &[u32],
+    globs: &[(Glob, Box<[u32]>)],
+    name: &[u8],
+    always: &[u32],
+    out: &mut Vec<u32>,
+    excluded: &mut Vec<u32>,
+) {
+    out.clear();
+    excluded.clear();
+    let mut take = |id: u32| {
+        if id & EXCLUDE != 0 {
+            excluded.push(id & !EXCLUDE);
+        } else {
+            out.push(id);
+        }
+    };
+    exact.iter().for_each(|&id| take(id));
+    for (g, ids) in globs {
+        if g.matches(name) {
+            ids.iter().for_each(|&id| take(id));
+        }
+    }
+    if out.is_empty() && excluded.is_empty() {
+        out.extend_from_slice(always);
+        return;
+    }
+    out.sort_unstable();
+    out.dedup();
+    // Merge with `always` less the excluded: both sorted and free of duplicates.
+    let a = out.len();
+    if excluded.is_empty() {
+        out.extend_from_slice(always);
+    } else {
+        out.extend(always.iter().filter(|id| !excluded.contains(id)));
+    }
+    if a == 0 || a == out.len() {
+        return;
+    }
+    excluded.clear();
+    excluded.extend_from_slice(&out[..a]);
+    // Writing at `w` never overtakes reading at `j` while `excluded` has elements left.
+    let (mut i, mut j, mut w) = (0, a, 0);
+    while let (Some(&x), Some(&y)) = (excluded.get(i), out.get(j)) {
+        out[w] = x.min(y);
+        i += usize::from(x <= y);
+        j += usize::from(y <= x);
+        w += 1;
+    }
+    while let Some(&x) = excluded.get(i) {
+        out[w] = x;
+        i += 1;
+        w += 1;
+    }
+    while let Some(&y) = out.get(j) {
+        out[w] = y;
+        j += 1;
+        w += 1;
+    }
+    out.truncate(w);
+}
+
+/// Collects the action patterns of a set's statements, then builds its [`ActionIndex`].
+/// Patterns are lower-cased into one reused buffer and grouped by full text in two tables
+/// (exact names, wildcard patterns), so each distinct name or pattern is allocated, parsed
+/// and matched once however many statements repeat it; the statements naming each are kept
+/// as (slot, tag) pairs and grouped at the end.
+#[derive(Default)]
+struct IndexBuilder {
+    /// Service prefix → index in `globs_of`.
+    services: FxMap<Box<[u8]>, u32>,
+    /// Exact `service:name` → slot; `name_service[slot]` is its service.
+    names: FxMap<Box<[u8]>, u32>,
+    name_service: Vec<u32>,
+    /// Wildcard `service:pattern` → slot; `patterns[slot]` is its service and glob.
+    globs: FxMap<Box<[u8]>, u32>,
+    patterns: Vec<(u32, Glob)>,
+    /// (slot, tag) of every exact name and every pattern, in statement order.
+    name_tags: Vec<(u32, u32)>,
+    glob_tags: Vec<(u32, u32)>,
+    always: Vec<u32>,
+    not_action_count: usize,
+    buf: String,
+}
+
+impl IndexBuilder {
+    fn service(&mut self, service: &str) -> u32 {
+        if let Some(&i) = self.services.get(service.as_bytes()) {
+            return i;
+        }
+        let i = self.services.len() as u32;
+        self.services.insert(service.as_bytes().into(), i);
+        i
+    }
+
+    /// Index one statement's action patterns (A-2 case-folded, A-3 globs, A-7 NotAction).
+    fn add(&mut self, id: u32, not_action: bool, patterns: &[&str]) {
+        let tag = if not_action { id | EXCLUDE } else { id };
+        let mut any = false;
+        let mut buf = core::mem::take(&mut self.buf);
+        for p in patterns {
+            lower_into(p, &mut buf);
+            if buf.bytes().all(|b| b == b'*') {
+                any = true;
+                continue;
+            }
+            let Some(colon) = buf.bytes().position(|b| b == b':') else {
+                // G-9 rejects these; an IR without a colon can match only the same literal
+                // text, which a request action (always `prefix:name`) never is.
+                continue;
+            };
+            let (service, name) = (&buf[..colon], &buf[colon + 1..]);
+            if name.bytes().any(|b| b == b'*' || b == b'?') {
+                let slot = match self.globs.get(buf.as_bytes()) {
+                    Some(&slot) => slot,
+                    None => {
+                        let slot = self.patterns.len() as u32;
+                        let svc = self.service(service);
+                        self.patterns.push((svc, text_glob(name)));
+                        self.globs.insert(buf.as_bytes().into(), slot);
+                        slot
+                    }
+                };
+                self.glob_tags.push((slot, tag));
+            } else {
+                let slot = match self.names.get(buf.as_bytes()) {
+                    Some(&slot) => slot,
+                    None => {
+                        let slot = self.name_service.len() as u32;
+                        let svc = self.service(service);
+                        self.name_service.push(svc);
+                        self.names.insert(buf.as_bytes().into(), slot);
+                        slot
+                    }
+                };
+                self.name_tags.push((slot, tag));
+            }
+        }
+        self.buf = buf;
+        if not_action {
+            self.not_action_count += 1;
+            // `NotAction: "*"` excludes every action: the statement is never a candidate.
+            if !any {
+                self.always.push(id);
+            }
+        } else if any {
+            self.always.push(id);
+        }
+    }
+
+    fn finish(self, limit: usize) -> ActionIndex {
+        let (goff, gtags) = group(self.patterns.len(), &self.glob_tags);
+        let mut globs_of: Vec<Vec<(Glob, Box<[u32]>)>> = vec![Vec::new(); self.services.len()];
+        for (slot, (svc, glob)) in self.patterns.into_iter().enumerate() {
+            if let Some(list) = globs_of.get_mut(svc as usize) {
+                list.push((glob, tags_of(&goff, &gtags, slot)));
+            }
+        }
+        let mut always = self.always;
+        always.sort_unstable();
+        let (noff, ntags) = group(self.name_service.len(), &self.name_tags);
+
+        // Every exact name's complete candidate list, unless they would hold more than
+        // `limit` (PRECOMPUTED_LIMIT) ids in all.
+        let mut lists: Vec<Box<[u32]>> = vec![Box::default(); self.name_service.len()];
+        let (mut out, mut excluded) = (Vec::new(), Vec::new());
+        let mut total = 0;
+        for (full, &slot) in &self.names {
+            let colon = full.iter().position(|&b| b == b':').unwrap_or(0);
+            let name = full.get(colon + 1..).unwrap_or_default();
+            let svc = self.name_service.get(slot as usize).copied().unwrap_or(0);
+            let globs = globs_of.get(svc as usize).map_or(&[][..], Vec::as_slice);
+            let exact = slot_tags(&noff, &ntags, slot as usize);
+            select(exact, globs, name, &always, &mut out, &mut excluded);
+            total += out.len();
+            if total > limit {
+                break;
+            }
+            if let Some(l) = lists.get_mut(slot as usize) {
+                *l = out.as_slice().into();
+            }
+        }
+        let mut services: Vec<ServiceActions> = globs_of
+            .into_iter()
+            .map(|globs| ServiceActions {
+                exact: FxMap::default(),
+                globs,
+            })
+            .collect();
+        let exact_names = self.names.len();
+        let mut precomputed = FxMap::default();
+        if total > limit {
+            // Too big to precompute: exact names take the general path.
+            for (full, slot) in self.names {
+                let colon = full.iter().position(|&b| b == b':').unwrap_or(0);
+                let name = full.get(colon + 1..).unwrap_or_default();
+                let svc = self.name_service.get(slot as usize).copied().unwrap_or(0);
+                if let Some(s) = services.get_mut(svc as usize) {
+                    s.exact
+                        .insert(name.into(), tags_of(&noff, &ntags, slot as usize).into());
+                }
+            }
+        } else {
+            precomputed.reserve(self.names.len());
+            for (full, slot) in self.names {
+                let list = lists
+                    .get_mut(slot as usize)
+                    .map(core::mem::take)
+                    .unwrap_or_default();
+                precomputed.insert(full, list);
+            }
+        }
+        let mut by_name = FxMap::default();
+        by_name.reserve(self.services.len());
+        for (name, i) in self.services {
+            if let Some(s) = services.get_mut(i as usize) {
+                by_name.insert(name, core::mem::take(s));
+            }
+        }
+        ActionIndex {
+            services: by_name,
+            always,
+            not_action_count: self.not_action_count,
+            precomputed,
+            exact_names,
+        }
+    }
+}
+
+/// Group (slot, tag) pairs by slot (a counting sort, keeping each slot's tags in order):
+/// returns the offsets (`slots + 1` of them) and the tags.
+fn group(slots: usize, pairs: &[(u32, u32)]) -> (Vec<u32>, Vec<u32>) {
+    let mut off = vec![0u32; slots + 1];
+    for &(slot, _) in pairs {
+        if let Some(n) = off.get_mut(slot as usize + 1) {
+            *n += 1;
+        }
+    }
+    for i in 1..off.len() {
+        off[i] += off[i - 1];
+    }
+    let mut next = off.clone();
+    let mut tags = vec![0u32; pairs.len()];
+    for &(slot, tag) in pairs {
+        if let Some(n) = next.get_mut(slot as usize) {
+            if let Some(t) = tags.get_mut(*n as usize) {
+                *t = tag;
+            }
+            *n += 1;
+        }
+    }
+    (off, tags)
+}
+
+/// The tags of `slot` from [`group`], without repeats (a statement naming the same action
+/// twice; its tags are adjacent, in statement order).
+fn tags_of(off: &[u32], tags: &[u32], slot: usize) -> Box<[u32]> {
+    let mut v = slot_tags(off, tags, slot).to_vec();
+    v.dedup();
+    v.into_boxed_slice()
+}
+
+/// The tags of `slot` from [`group`].
+fn slot_tags<'t>(off: &[u32], tags: &'t [u32], slot: usize) -> &'t [u32] {
+    let (a, z) = (
+        off.get(slot).copied().unwrap_or(0) as usize,
+        off.get(slot + 1).copied().unwrap_or(0) as usize,
+    );
+    tags.get(a..z).unwrap_or_default()
 }
 
 /// Metadata of one policy, for reports.
@@ -307,7 +548,7 @@ pub struct Stats {
     pub statements: usize,
     /// Distinct exact action names in the index.
     pub exact_actions: usize,
-    /// Wildcard action patterns in the index.
+    /// Distinct wildcard action patterns in the index (per service).
     pub wildcard_actions: usize,
     /// Services named by actions.
     pub services: usize,
@@ -361,65 +602,122 @@ pub(crate) fn fold_chars(s: &str) -> impl Iterator<Item = char> + '_ {
 }
 
 pub(crate) fn lower_str(s: &str) -> String {
+    let mut out = String::new();
+    lower_into(s, &mut out);
+    out
+}
+
+/// [`lower_str`] into a reused buffer.
+fn lower_into(s: &str, out: &mut String) {
+    out.clear();
     if s.is_ascii() {
-        s.to_ascii_lowercase()
+        out.push_str(s);
+        out.make_ascii_lowercase();
     } else {
-        s.chars().flat_map(char::to_lowercase).collect()
+        out.extend(s.chars().flat_map(char::to_lowercase));
     }
 }
 
-fn parts(t: &TemplateIr, nkeys: usize) -> Result<Box<[Part]>, BuildError> {
-    t.parts
-        .iter()
-        .map(|p| match p {
-            TemplatePartIr::Text(s) => {
-                let mut toks = TokenBuf::default();
-                toks.push_glob(s.as_bytes());
-                Ok(Part::Text(s.as_str().into(), toks))
+/// A static glob from glob text: [`Glob::new`], without its token buffer for the shapes
+/// that need none (exact text, one `*`), which are nearly all.
+fn text_glob(text: &str) -> Glob {
+    let b = text.as_bytes();
+    let (mut wild, mut star) = (0, None);
+    for (i, &c) in b.iter().enumerate() {
+        if c == b'*' || c == b'?' {
+            wild += 1;
+            if c == b'*' {
+                star = Some(i);
             }
-            TemplatePartIr::Literal(s) => Ok(Part::Lit(s.as_str().into())),
-            TemplatePartIr::Variable { key, default } => {
-                if *key as usize >= nkeys {
-                    return Err(BuildError::KeyOutOfRange { key: *key });
-                }
-                Ok(Part::Var(*key, default.as_deref().map(Box::from)))
-            }
-        })
-        .collect()
+        }
+    }
+    match (wild, star) {
+        (0, _) => Glob::Exact(b.into()),
+        (1, Some(_)) if b.len() == 1 => Glob::Any,
+        (1, Some(i)) if i + 1 == b.len() => Glob::Prefix(b[..i].into()),
+        (1, Some(0)) => Glob::Suffix(b[1..].into()),
+        (1, Some(i)) => Glob::PrefixSuffix(b[..i].into(), b[i + 1..].into()),
+        _ => {
+            // Sized once: at most a literal run around each wildcard.
+            let mut buf = TokenBuf {
+                toks: Vec::with_capacity(2 * wild + 1),
+                lits: Vec::with_capacity(b.len() - wild),
+            };
+            buf.push_glob(b);
+            Glob::from_tokens(buf)
+        }
+    }
 }
 
-fn has_var(t: &TemplateIr) -> bool {
-    t.parts
-        .iter()
-        .any(|p| matches!(p, TemplatePartIr::Variable { .. }))
+fn parts(t: &[PartView<'_>], nkeys: usize) -> Result<Box<[Part]>, BuildError> {
+    t.iter()
+        .map(|p| match *p {
+            PartView::Text(s) => {
+                let mut toks = TokenBuf::default();
+                toks.push_glob(s.as_bytes());
+                Ok(Part::Text(s.into(), toks))
+            }
+            PartView::Literal(s) => Ok(Part::Lit(s.into())),
+            PartView::Variable(key, default) => {
+                if key as usize >= nkeys {
+                    return Err(BuildError::KeyOutOfRange { key });
+                }
+                Ok(Part::Var(key, default.map(Box::from)))
+            }
+        })
+        .try_boxed()
+}
+
+/// Collecting results of known number into a boxed slice allocates once: `collect` into
+/// `Result<Box<[T]>, E>` cannot see the length through the `Result` adapter, so it grows a
+/// vector step by step and then shrinks it (reallocating each time).
+trait TryBoxed<T, E> {
+    fn try_boxed(self) -> Result<Box<[T]>, E>;
+}
+
+impl<T, E, I: ExactSizeIterator<Item = Result<T, E>>> TryBoxed<T, E> for I {
+    fn try_boxed(self) -> Result<Box<[T]>, E> {
+        let mut v = Vec::with_capacity(self.len());
+        for x in self {
+            v.push(x?);
+        }
+        Ok(v.into_boxed_slice())
+    }
+}
+
+fn has_var(t: &[PartView<'_>]) -> bool {
+    t.iter().any(|p| matches!(p, PartView::Variable(..)))
 }
 
 /// Static glob from template parts without variables (Literal parts stay literal).
-fn static_glob(t: &TemplateIr) -> Glob {
+fn static_glob(t: &[PartView<'_>]) -> Glob {
+    if let [PartView::Text(s)] = t {
+        return text_glob(s);
+    }
     let mut buf = TokenBuf::default();
-    for p in &t.parts {
+    for p in t {
         match p {
-            TemplatePartIr::Text(s) => buf.push_glob(s.as_bytes()),
-            TemplatePartIr::Literal(s) => buf.push_lit(s.as_bytes()),
-            TemplatePartIr::Variable { .. } => {}
+            PartView::Text(s) => buf.push_glob(s.as_bytes()),
+            PartView::Literal(s) => buf.push_lit(s.as_bytes()),
+            PartView::Variable(..) => {}
         }
     }
     Glob::from_tokens(buf)
 }
 
 /// Static exact text from template parts without variables.
-fn static_text(t: &TemplateIr) -> String {
+fn static_text(t: &[PartView<'_>]) -> String {
     let mut s = String::new();
-    for p in &t.parts {
+    for p in t {
         match p {
-            TemplatePartIr::Text(x) | TemplatePartIr::Literal(x) => s.push_str(x),
-            TemplatePartIr::Variable { .. } => {}
+            PartView::Text(x) | PartView::Literal(x) => s.push_str(x),
+            PartView::Variable(..) => {}
         }
     }
     s
 }
 
-fn pattern(t: &TemplateIr, nkeys: usize) -> Result<Pattern, BuildError> {
+fn pattern(t: &[PartView<'_>], nkeys: usize) -> Result<Pattern, BuildError> {
     if has_var(t) {
         Ok(Pattern::Template(parts(t, nkeys)?))
     } else {
@@ -429,14 +727,14 @@ fn pattern(t: &TemplateIr, nkeys: usize) -> Result<Pattern, BuildError> {
 
 /// Split static ARN-operator text into six field globs at the first five colons (C-14).
 /// Colons are never wildcards, so splitting the token list equals splitting the text.
-fn arn_fields(t: &TemplateIr) -> Option<Box<[Glob; 6]>> {
+fn arn_fields(t: &[PartView<'_>]) -> Option<Box<[Glob; 6]>> {
     // Rebuild with a marker-free approach: split each part's text at colons.
     let mut fields: Vec<TokenBuf> = vec![TokenBuf::default()];
-    for p in &t.parts {
-        let (text, glob) = match p {
-            TemplatePartIr::Text(s) => (s.as_str(), true),
-            TemplatePartIr::Literal(s) => (s.as_str(), false),
-            TemplatePartIr::Variable { .. } => continue,
+    for p in t {
+        let (text, glob) = match *p {
+            PartView::Text(s) => (s, true),
+            PartView::Literal(s) => (s, false),
+            PartView::Variable(..) => continue,
         };
         let mut rest = text;
         loop {
@@ -472,17 +770,17 @@ fn arn_fields(t: &TemplateIr) -> Option<Box<[Glob; 6]>> {
     Some(Box::new(arr))
 }
 
-fn invalid(t: &TemplateIr) -> BuildError {
+fn invalid(t: &[PartView<'_>]) -> BuildError {
     BuildError::InvalidValue {
         value: static_text(t),
     }
 }
 
-fn values(op: OpKind, vals: &[TemplateIr], nkeys: usize) -> Result<Values, BuildError> {
-    let texts = || vals.iter().map(static_text);
+fn values(op: OpKind, vals: &[Span], v: &IrView<'_>, nkeys: usize) -> Result<Values, BuildError> {
+    let vals = || vals.iter().map(|t| v.template(t));
     Ok(match op {
         OpKind::StringEquals => Values::Str(
-            vals.iter()
+            vals()
                 .map(|t| {
                     if has_var(t) {
                         Ok(StrVal::Template(parts(t, nkeys)?))
@@ -490,10 +788,10 @@ fn values(op: OpKind, vals: &[TemplateIr], nkeys: usize) -> Result<Values, Build
                         Ok(StrVal::Static(static_text(t).into()))
                     }
                 })
-                .collect::<Result<_, _>>()?,
+                .try_boxed()?,
         ),
         OpKind::StringEqualsIgnoreCase => Values::StrCi(
-            vals.iter()
+            vals()
                 .map(|t| {
                     if has_var(t) {
                         Ok(StrVal::Template(parts(t, nkeys)?))
@@ -501,19 +799,15 @@ fn values(op: OpKind, vals: &[TemplateIr], nkeys: usize) -> Result<Values, Build
                         Ok(StrVal::Static(lower_str(&static_text(t)).into()))
                     }
                 })
-                .collect::<Result<_, _>>()?,
+                .try_boxed()?,
         ),
-        OpKind::StringLike => Values::Like(
-            vals.iter()
-                .map(|t| pattern(t, nkeys))
-                .collect::<Result<_, _>>()?,
-        ),
+        OpKind::StringLike => Values::Like(vals().map(|t| pattern(t, nkeys)).try_boxed()?),
         OpKind::NumericEquals
         | OpKind::NumericLessThan
         | OpKind::NumericLessThanEquals
         | OpKind::NumericGreaterThan
         | OpKind::NumericGreaterThanEquals => Values::Num(
-            vals.iter()
+            vals()
                 .map(|t| {
                     let s = static_text(t);
                     match Decimal::parse(&s) {
@@ -521,22 +815,21 @@ fn values(op: OpKind, vals: &[TemplateIr], nkeys: usize) -> Result<Values, Build
                         None => Err(invalid(t)),
                     }
                 })
-                .collect::<Result<_, _>>()?,
+                .try_boxed()?,
         ),
         OpKind::DateEquals
         | OpKind::DateLessThan
         | OpKind::DateLessThanEquals
         | OpKind::DateGreaterThan
         | OpKind::DateGreaterThanEquals => Values::Date(
-            vals.iter()
+            vals()
                 .map(|t| value::parse_date(&static_text(t)).ok_or_else(|| invalid(t)))
-                .collect::<Result<_, _>>()?,
+                .try_boxed()?,
         ),
         OpKind::Bool | OpKind::Null => {
-            let b: Box<[bool]> = vals
-                .iter()
+            let b: Box<[bool]> = vals()
                 .map(|t| value::parse_bool(&static_text(t)).ok_or_else(|| invalid(t)))
-                .collect::<Result<_, _>>()?;
+                .try_boxed()?;
             if op == OpKind::Bool {
                 Values::Bool(b)
             } else {
@@ -544,22 +837,21 @@ fn values(op: OpKind, vals: &[TemplateIr], nkeys: usize) -> Result<Values, Build
             }
         }
         OpKind::Binary => Values::Binary(
-            vals.iter()
+            vals()
                 .map(|t| {
                     value::base64_decode(&static_text(t))
                         .map(Vec::into_boxed_slice)
                         .ok_or_else(|| invalid(t))
                 })
-                .collect::<Result<_, _>>()?,
+                .try_boxed()?,
         ),
         OpKind::Ip => Values::Ip(
-            texts()
-                .zip(vals)
-                .map(|(s, t)| Cidr::parse(&s).ok_or_else(|| invalid(t)))
-                .collect::<Result<_, _>>()?,
+            vals()
+                .map(|t| Cidr::parse(&static_text(t)).ok_or_else(|| invalid(t)))
+                .try_boxed()?,
         ),
         OpKind::Arn => Values::Arn(
-            vals.iter()
+            vals()
                 .map(|t| {
                     if has_var(t) {
                         Ok(ArnVal::Template(parts(t, nkeys)?))
@@ -567,7 +859,7 @@ fn values(op: OpKind, vals: &[TemplateIr], nkeys: usize) -> Result<Values, Build
                         Ok(ArnVal::Static(arn_fields(t)))
                     }
                 })
-                .collect::<Result<_, _>>()?,
+                .try_boxed()?,
         ),
     })
 }
@@ -577,24 +869,35 @@ impl PolicySet {
     /// compile every value. Fails only on inconsistent IR (ids out of range, a value that does
     /// not parse), which a correct compiler never produces.
     pub fn new(ir: &PolicySetIr) -> Result<PolicySet, BuildError> {
-        PolicySet::build(ir, crate::artifact::Source::from_ir(ir))
+        PolicySet::build(&IrView::of(ir), crate::artifact::Source::from_ir(ir))
     }
 
-    /// [`PolicySet::new`], keeping `source` (what `to_bytes` writes; see `artifact.rs`).
+    /// [`PolicySet::new`] from a view of the IR, keeping `source` (what `to_bytes` writes;
+    /// see `artifact.rs`). The artifact loader builds from a view of the file's bytes.
     pub(crate) fn build(
-        ir: &PolicySetIr,
+        v: &IrView<'_>,
         source: crate::artifact::Source,
     ) -> Result<PolicySet, BuildError> {
-        let nkeys = ir.keys.len();
+        // Spans are u32 (the loader's input is bounded by that; an IR this big is not).
+        let largest = [v.strs.len(), v.parts.len(), v.templates.len()]
+            .into_iter()
+            .chain([v.conditions.len(), v.statements.len()])
+            .max()
+            .unwrap_or(0);
+        if u32::try_from(largest).is_err() {
+            return Err(BuildError::TooManyStatements);
+        }
+        let nkeys = v.keys.len();
         let mut keys: FxMap<Box<str>, KeyId> = FxMap::default();
+        keys.reserve(nkeys + 1);
         let mut key_names: Vec<Box<str>> = Vec::with_capacity(nkeys + 1);
         let mut multivalued = Vec::with_capacity(nkeys + 1);
-        for (i, k) in ir.keys.iter().enumerate() {
-            let name = fold_key(&k.name);
+        for (i, &(name, mv)) in v.keys.iter().enumerate() {
+            let name = fold_key(name);
             keys.entry(name.clone().into_boxed_str())
                 .or_insert(i as KeyId);
             key_names.push(name.into_boxed_str());
-            multivalued.push(k.multivalued);
+            multivalued.push(mv);
         }
         // E-12 needs aws:PrincipalArn from the context even when no condition uses it.
         let principal_arn_key = match keys.get("aws:principalarn") {
@@ -608,33 +911,39 @@ impl PolicySet {
             }
         };
 
-        let mut order: Vec<&ir::PolicyIr> = ir.policies.iter().collect();
+        let mut order: Vec<&PolicyView<'_>> = v.policies.iter().collect();
         order.sort_by_key(|p| (kind_rank(p.kind), p.level, p.index));
-        let mut stmts = Vec::new();
+        let mut stmts = Vec::with_capacity(v.statements.len());
         let mut policies = Vec::with_capacity(order.len());
-        let mut actions = ActionIndex::default();
+        let mut actions = IndexBuilder::default();
+        // Action patterns are most of `strs`; sets repeat names, about four times each in the
+        // managed policies. Sized up front, the tables are not rehashed as they fill.
+        actions.names.reserve(v.strs.len() / 4);
+        actions.name_tags.reserve(v.strs.len());
         for p in order {
             match p.kind {
-                PolicyKind::Scp if p.level >= ir.scp_levels => {
+                PolicyKind::Scp if p.level >= v.scp_levels => {
                     return Err(BuildError::LevelOutOfRange { level: p.level })
                 }
-                PolicyKind::Rcp if p.level >= ir.rcp_levels => {
+                PolicyKind::Rcp if p.level >= v.rcp_levels => {
                     return Err(BuildError::LevelOutOfRange { level: p.level })
                 }
                 _ => {}
             }
+            let statements = p.statements.of(&v.statements);
             policies.push(PolicyInfo {
                 kind: p.kind,
                 level: p.level,
                 index: p.index,
-                name: p.name.clone(),
-                sids: p.statements.iter().map(|s| s.sid.clone()).collect(),
+                name: p.name.to_string(),
+                sids: statements.iter().map(|s| s.sid.map(String::from)).collect(),
             });
-            for s in &p.statements {
+            for s in statements {
                 let id = u32::try_from(stmts.len()).map_err(|_| BuildError::TooManyStatements)?;
-                index_actions(&mut actions, id, s.not_action, &s.actions);
+                actions.add(id, s.not_action, s.actions.of(&v.strs));
                 let conds = s
                     .conditions
+                    .of(&v.conditions)
                     .iter()
                     .map(|c| {
                         if c.key as usize >= nkeys {
@@ -646,47 +955,41 @@ impl PolicySet {
                             op: c.op,
                             negated: c.negated,
                             if_exists: c.if_exists,
-                            values: values(c.op, &c.values, nkeys)?,
+                            values: values(c.op, c.values.of(&v.templates), v, nkeys)?,
                         })
                     })
-                    .collect::<Result<_, _>>()?;
+                    .try_boxed()?;
                 stmts.push(Stmt {
                     allow: s.allow,
                     kind: p.kind,
                     level: p.level,
                     policy: p.index,
                     index: s.index,
-                    principal: s.principal.as_ref().map(|pr| Principal {
-                        negated: pr.negated,
-                        wildcard: pr.wildcard,
-                        entries: pr.entries.iter().map(|e| e.as_str().into()).collect(),
+                    principal: s.principal.map(|(negated, wildcard, entries)| Principal {
+                        negated,
+                        wildcard,
+                        entries: entries.of(&v.strs).iter().map(|&e| e.into()).collect(),
                     }),
                     not_resource: s.not_resource,
                     resources: s
                         .resources
+                        .of(&v.templates)
                         .iter()
-                        .map(|t| pattern(t, nkeys))
-                        .collect::<Result<_, _>>()?,
+                        .map(|t| pattern(v.template(t), nkeys))
+                        .try_boxed()?,
                     conds,
                 });
             }
         }
-        for list in actions.services.values_mut() {
-            for v in list.exact.values_mut() {
-                v.sort_unstable();
-                v.dedup();
-            }
-        }
-        actions.always.sort_unstable();
-        actions.precompute();
+        let actions = actions.finish(PRECOMPUTED_LIMIT);
         // Among non-ASCII characters only U+212A KELVIN SIGN lower-cases to an ASCII letter
         // (`k`), so only non-ASCII keys and keys with a `k` can be reached by Unicode folding.
         let unicode_keys = key_names
             .iter()
             .map(|k| !k.is_ascii() || k.contains('k'))
             .collect();
-        let has_boundary = ir.policies.iter().any(|p| p.kind == PolicyKind::Boundary);
-        let has_session = ir.policies.iter().any(|p| p.kind == PolicyKind::Session);
+        let has_boundary = v.policies.iter().any(|p| p.kind == PolicyKind::Boundary);
+        let has_session = v.policies.iter().any(|p| p.kind == PolicyKind::Session);
         Ok(PolicySet {
             inner: Arc::new(Inner {
                 stmts,
@@ -696,11 +999,11 @@ impl PolicySet {
                 unicode_keys,
                 multivalued,
                 principal_arn_key,
-                scp_levels: ir.scp_levels,
-                rcp_levels: ir.rcp_levels,
+                scp_levels: v.scp_levels,
+                rcp_levels: v.rcp_levels,
                 has_boundary,
                 has_session,
-                management_account: ir.management_account.as_deref().map(Box::from),
+                management_account: v.management_account.map(Box::from),
                 policies,
                 source,
             }),
@@ -746,8 +1049,8 @@ impl PolicySet {
             ..Stats::default()
         };
         let mut mem = i.stmts.capacity() * core::mem::size_of::<Stmt>();
+        st.exact_actions = i.actions.exact_names;
         for s in i.actions.services.values() {
-            st.exact_actions += s.exact.len();
             st.wildcard_actions += s.globs.len();
             mem += s
                 .exact
@@ -757,9 +1060,15 @@ impl PolicySet {
             mem += s
                 .globs
                 .iter()
-                .map(|(g, _)| g.memory_usage() + 40)
+                .map(|(g, ids)| g.memory_usage() + ids.len() * 4 + 48)
                 .sum::<usize>();
         }
+        mem += i
+            .actions
+            .precomputed
+            .iter()
+            .map(|(k, v)| k.len() + v.len() * 4 + 40)
+            .sum::<usize>();
         for s in &i.stmts {
             st.conditions += s.conds.len();
             mem += s.conds.len() * core::mem::size_of::<Cond>();
@@ -792,45 +1101,146 @@ impl PolicySet {
     }
 }
 
-/// Index one statement's action patterns (A-2 case-folded, A-3 globs, A-7 NotAction).
-fn index_actions(idx: &mut ActionIndex, id: u32, not_action: bool, patterns: &[String]) {
-    let tag = if not_action { id | EXCLUDE } else { id };
-    let mut any = false;
-    for p in patterns {
-        let p = lower_str(p);
-        if p.bytes().all(|b| b == b'*') {
-            any = true;
-            continue;
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// A small deterministic generator (xorshift).
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n as u64) as usize
         }
-        let (service, name) = match p.split_once(':') {
-            Some(x) => x,
-            // G-9 rejects these; an IR without a colon can match only the same literal text,
-            // which a request action (always `prefix:name`) never is.
-            None => continue,
-        };
-        // Look up before inserting: `entry()` would allocate an owned key every time.
-        if !idx.services.contains_key(service.as_bytes()) {
-            idx.services
-                .insert(service.as_bytes().into(), ServiceActions::default());
-        }
-        let Some(entry) = idx.services.get_mut(service.as_bytes()) else {
-            continue;
-        };
-        if name.contains(['*', '?']) {
-            entry.globs.push((Glob::new(name), tag));
-        } else if let Some(ids) = entry.exact.get_mut(name.as_bytes()) {
-            ids.push(tag);
-        } else {
-            entry.exact.insert(name.as_bytes().into(), vec![tag]);
+        fn text(&mut self, alphabet: &[u8], max: usize) -> String {
+            let n = self.below(max + 1);
+            (0..n)
+                .map(|_| alphabet[self.below(alphabet.len())] as char)
+                .collect()
         }
     }
-    if not_action {
-        idx.not_action_count += 1;
-        // `NotAction: "*"` excludes every action: the statement is never a candidate.
-        if !any {
-            idx.always.push(id);
+
+    #[test]
+    fn text_glob_equals_glob_new() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut pats: Vec<String> = ["", "*", "**", "?", "a", "a*", "*a", "a*b", "a**b", "*a*"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        for _ in 0..5000 {
+            pats.push(rng.text(b"ab*?:/", 8));
         }
-    } else if any {
-        idx.always.push(id);
+        pats.push("arn:aws:s3:::b/é*".into());
+        for p in &pats {
+            assert_eq!(text_glob(p), Glob::new(p), "{p:?}");
+        }
+    }
+
+    /// The definition, statement by statement: what the index must give for `action`.
+    fn naive(stmts: &[(bool, Vec<String>)], action: &str) -> Vec<u32> {
+        let action = lower_str(action);
+        let split = action.split_once(':');
+        let mut out = Vec::new();
+        for (id, (not_action, pats)) in stmts.iter().enumerate() {
+            let mut any = false;
+            let hit = pats.iter().any(|p| {
+                let p = lower_str(p);
+                if p.bytes().all(|b| b == b'*') {
+                    any = true;
+                    return true;
+                }
+                match (p.split_once(':'), split) {
+                    (Some((s, n)), Some((as_, an))) => {
+                        s == as_ && Glob::new(n).matches(an.as_bytes())
+                    }
+                    _ => false,
+                }
+            });
+            let candidate = if *not_action { !any && !hit } else { hit };
+            if candidate {
+                out.push(id as u32);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn action_index_agrees_with_the_definition() {
+        let mut rng = Rng(42);
+        let names = [
+            "get",
+            "getobject",
+            "put",
+            "list",
+            "g",
+            "ge*",
+            "*t",
+            "g?t",
+            "*",
+            "Get",
+        ];
+        let services = ["s3", "S3", "ec2", "iam", ""];
+        for round in 0..200 {
+            let mut stmts = Vec::new();
+            for _ in 0..1 + rng.below(30) {
+                let pats: Vec<String> = (0..1 + rng.below(4))
+                    .map(|_| match rng.below(12) {
+                        0 => "*".to_string(),
+                        1 => "nocolon".to_string(),
+                        _ => format!(
+                            "{}:{}",
+                            services[rng.below(services.len())],
+                            names[rng.below(names.len())]
+                        ),
+                    })
+                    .collect();
+                stmts.push((rng.below(4) == 0, pats));
+            }
+            let mut b = IndexBuilder::default();
+            for (id, (not_action, pats)) in stmts.iter().enumerate() {
+                let pats: Vec<&str> = pats.iter().map(String::as_str).collect();
+                b.add(id as u32, *not_action, &pats);
+            }
+            // Half the rounds over the limit: exact names then take the general path.
+            let limit = if round % 2 == 0 { PRECOMPUTED_LIMIT } else { 0 };
+            let idx = b.finish(limit);
+            let (mut out, mut excluded) = (Vec::new(), Vec::new());
+            let mut actions: Vec<String> = Vec::new();
+            for s in services {
+                for n in [
+                    "get",
+                    "getobject",
+                    "put",
+                    "list",
+                    "g",
+                    "gxt",
+                    "",
+                    "x:y",
+                    "GET",
+                ] {
+                    actions.push(format!("{s}:{n}"));
+                }
+            }
+            actions.push("nocolon".into());
+            for a in &actions {
+                let lower = lower_str(a);
+                let got = match idx.precomputed.get(lower.as_bytes()) {
+                    Some(list) => list.to_vec(),
+                    None => {
+                        idx.candidates_into(lower.as_bytes(), &mut out, &mut excluded);
+                        out.clone()
+                    }
+                };
+                assert_eq!(got, naive(&stmts, a), "round {round}, {a}: {stmts:?}");
+            }
+            if limit == 0 {
+                assert!(idx.precomputed.is_empty());
+            }
+        }
     }
 }

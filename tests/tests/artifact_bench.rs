@@ -6,8 +6,11 @@
 //! ```
 //!
 //! Prints, for the realistic benchmark set (`shared/bench/realistic.json`) and all managed
-//! policies as one identity set: artifact size, median `from_bytes` time and its two parts
-//! (decoding the IR; `PolicySet::new` building indexes and typed values), and for realistic
+//! policies as one identity set: artifact size, median `from_bytes` time (it decodes into a
+//! view borrowing the input's strings and builds from that), and for comparison the time of
+//! `artifact::decode` into an owned IR and of `PolicySet::new` from an owned IR (which also
+//! encodes the IR it keeps for `to_bytes`; `from_bytes` copies the input's bytes instead), its
+//! CPU time over many runs, and for realistic
 //! the median time per decision from a fresh and from a loaded set (whose decisions must be
 //! equal). Medians of many runs (minimums with `IAMC_BENCH_MIN=1`); the only assertions are
 //! equality of decisions.
@@ -97,8 +100,8 @@ fn load_figures(label: &str, set: &PolicySet, runs: usize) -> iamc_runtime::Poli
     let st = fresh.stats();
     println!(
         "{label}: {} policies, {} statements; artifact {} bytes ({:.2} MB); \
-         from_bytes {} (decode {} + build {}, of which encoding the IR it keeps {}); \
-         to_bytes {}; compile from AST {}",
+         from_bytes {}; for comparison: decode to an owned IR {}, PolicySet::new from an \
+         owned IR {} (of which encoding the IR it keeps {}); to_bytes {}; compile from AST {}",
         st.policies,
         st.statements,
         bytes.len(),

@@ -70,7 +70,9 @@ const SCP_S3_ONLY: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"OnlyS3
 
 #[test]
 fn manifest_compiles_to_an_artifact_that_inspect_shows_and_the_runtime_loads() {
-    let d = dir();
+    // A folder of its own: the tests run in parallel and each removes its folder at the end.
+    let d = dir().join("manifest");
+    std::fs::create_dir_all(&d).expect("dir");
     write(&d, "identity.json", IDENTITY);
     write(&d, "all.json", ALLOW_ALL);
     write(&d, "scp1.json", SCP_S3_ONLY);
