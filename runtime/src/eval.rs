@@ -304,52 +304,58 @@ const RESOLVED: u32 = u32::MAX;
 const SCAN_ONLY: u32 = u32::MAX - 1;
 
 impl<'a> Ctx<'a> for NamedCtx<'a, '_> {
+    /// A cached key costs a load and a compare in the caller; everything else is out of line.
     #[inline]
     fn value(&self, key: KeyId) -> Option<Value<'a>> {
         let cell = self.cache.get(key as usize)?;
-        if cell.get() >> 32 != self.generation {
-            let state = self.state.get();
-            if state == RESOLVED {
-                return None;
-            }
-            if state < SCANS_BEFORE_RESOLVE || state == SCAN_ONLY || !self.resolve_all() {
-                if state < SCANS_BEFORE_RESOLVE {
-                    self.state.set(state + 1);
-                } else {
-                    self.state.set(SCAN_ONLY);
-                }
-                let slot = self.scan(key)?;
-                cell.set(self.generation << 32 | slot as u64);
+        let c = cell.get();
+        if c >> 32 != self.generation {
+            return self.miss(key, cell);
+        }
+        self.entries
+            .get(((c & 0xFFFF_FFFF) as usize).checked_sub(1)?)
+            .map(|(_, v)| *v)
+    }
+}
+
+impl<'a> NamedCtx<'a, '_> {
+    /// A key not cached in this decision: scan for it, or resolve every name at once.
+    #[inline(never)]
+    fn miss(&self, key: KeyId, cell: &Cell<u64>) -> Option<Value<'a>> {
+        let state = self.state.get();
+        if state == RESOLVED {
+            return None;
+        }
+        if state < SCANS_BEFORE_RESOLVE || state == SCAN_ONLY || !self.resolve_all() {
+            if state < SCANS_BEFORE_RESOLVE {
+                self.state.set(state + 1);
             } else {
-                self.state.set(RESOLVED);
-                if cell.get() >> 32 != self.generation {
-                    return None;
-                }
+                self.state.set(SCAN_ONLY);
+            }
+            let slot = self.scan(key)?;
+            cell.set(self.generation << 32 | slot as u64);
+        } else {
+            self.state.set(RESOLVED);
+            if cell.get() >> 32 != self.generation {
+                return None;
             }
         }
         let slot = (cell.get() & 0xFFFF_FFFF) as usize;
         self.entries.get(slot.checked_sub(1)?).map(|(_, v)| *v)
     }
-}
 
-impl NamedCtx<'_, '_> {
-    /// Find one key by scanning the names: lengths and last bytes first, then an ASCII
-    /// case-insensitive comparison; non-ASCII names are folded only when that finds nothing
-    /// and the key could be reached that way. Returns the entry index + 1, or 0 when absent.
+    /// Find one key by scanning the names: lengths first, then an ASCII case-insensitive
+    /// comparison with the folded name, eight bytes at a time; non-ASCII names are folded
+    /// only when that finds nothing and the key could be reached that way. Returns the entry
+    /// index + 1, or 0 when absent.
     #[inline]
     fn scan(&self, key: KeyId) -> Option<usize> {
         let name = self.names.get(key as usize)?;
         let nb = name.as_bytes();
-        let last = nb.last().copied().unwrap_or(0);
         let slot = self
             .entries
             .iter()
-            .position(|(k, _)| {
-                let kb = k.as_bytes();
-                kb.len() == nb.len()
-                    && kb.last().map(u8::to_ascii_lowercase) == Some(last)
-                    && kb.eq_ignore_ascii_case(nb)
-            })
+            .position(|(k, _)| value::eq_ascii_lower(k.as_bytes(), nb))
             .or_else(|| {
                 if !self.unicode.get(key as usize).copied().unwrap_or(true) {
                     return None;

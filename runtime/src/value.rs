@@ -333,6 +333,45 @@ pub fn base64_eq(s: &str, bytes: &[u8]) -> Option<bool> {
     Some(ok && i == bytes.len())
 }
 
+/// ASCII lower-case of eight bytes at once: each byte in `A`..=`Z` gets bit 0x20, every other
+/// byte (non-ASCII ones included) is left alone.
+#[inline]
+fn lower_word(x: u64) -> u64 {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let low7 = x & !HIGH;
+    // Per byte, bit 7 of `low7 + c` is set when `low7 >= 0x80 - c`; no byte carries over.
+    let ge_a = low7 + 0x3F3F_3F3F_3F3F_3F3F; // >= b'A'
+    let gt_z = low7 + 0x2525_2525_2525_2525; // > b'Z'
+    let upper = ge_a & !gt_z & !x & HIGH;
+    x | (upper >> 2)
+}
+
+/// `a.eq_ignore_ascii_case(lower)` for a `lower` with no ASCII upper-case letter (a folded key
+/// name, C-2), comparing eight bytes at a time: lengths first, then words of `a` lower-cased
+/// against words of `lower`, the last word overlapping the one before.
+#[inline]
+pub(crate) fn eq_ascii_lower(a: &[u8], lower: &[u8]) -> bool {
+    if a.len() != lower.len() {
+        return false;
+    }
+    let load = |w: &[u8; 8]| u64::from_le_bytes(*w);
+    match (a.last_chunk::<8>(), lower.last_chunk::<8>()) {
+        (Some(at), Some(lt)) => {
+            lower_word(load(at)) == load(lt)
+                && a.chunks_exact(8).zip(lower.chunks_exact(8)).all(|(x, y)| {
+                    match (x.first_chunk::<8>(), y.first_chunk::<8>()) {
+                        (Some(x), Some(y)) => lower_word(load(x)) == load(y),
+                        _ => false,
+                    }
+                })
+        }
+        _ => a
+            .iter()
+            .zip(lower)
+            .all(|(x, y)| x.to_ascii_lowercase() == *y),
+    }
+}
+
 /// Split an ARN into its six fields at the first five colons (R-1, C-14). `None` when there
 /// are fewer than five colons.
 pub fn split_arn(s: &str) -> Option<[&str; 6]> {
@@ -476,6 +515,44 @@ mod tests {
         assert_eq!(base64_eq("aGVsbG8", b"hello"), None);
         assert_eq!(base64_eq("aG=sbG8=", b"hello"), None);
         assert_eq!(base64_decoded_len(""), Some(0));
+    }
+
+    #[test]
+    fn ascii_lower_compare_matches_std() {
+        // Every byte against every byte, in each position of names of several lengths (the
+        // word path, the overlapping last word, the short path): the same answer as
+        // `eq_ignore_ascii_case` whenever the second name has no upper-case ASCII letter.
+        for len in [1usize, 7, 8, 9, 15, 16, 17, 26] {
+            for pos in [0, len / 2, len - 1] {
+                for x in 0..=255u8 {
+                    for y in (0..=255u8).filter(|y| !y.is_ascii_uppercase()) {
+                        let mut a = vec![b'q'; len];
+                        let mut b = vec![b'q'; len];
+                        a[pos] = x;
+                        b[pos] = y;
+                        assert_eq!(
+                            eq_ascii_lower(&a, &b),
+                            a.eq_ignore_ascii_case(&b),
+                            "{len} {pos} {x} {y}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(eq_ascii_lower(
+            b"AWS:PrincipalTag/Team",
+            b"aws:principaltag/team"
+        ));
+        assert!(!eq_ascii_lower(
+            b"aws:principaltag/tea",
+            b"aws:principaltag/team"
+        ));
+        assert!(!eq_ascii_lower(
+            b"aws:principaltag/tean",
+            b"aws:principaltag/team"
+        ));
+        assert!(!eq_ascii_lower(b"AWS:@", b"aws:`"));
+        assert!(eq_ascii_lower(b"", b""));
     }
 
     #[test]
