@@ -68,38 +68,45 @@ enum PKind {
 struct PrincipalFacts<'a> {
     arn: &'a str,
     kind: PKind,
-    partition: Option<&'a str>,
+    /// Where the first five colons are, when the principal is an ARN.
+    cuts: Option<[usize; 5]>,
     account: Option<&'a str>,
     /// For a session: the role name.
     role: &'a str,
 }
 
 impl<'a> PrincipalFacts<'a> {
+    /// Built on every decision, so the fields are read as bytes at the colons, and only the
+    /// account (and a session's role) are sliced as text; the partition waits for a
+    /// `Principal` element that needs it.
     fn new(s: &'a str) -> PrincipalFacts<'a> {
         let mut f = PrincipalFacts {
             arn: s,
             kind: PKind::NonAccount,
-            partition: None,
+            cuts: None,
             account: None,
             role: "",
         };
-        let Some(parts) = arn_fields(s) else {
+        let Some(c) = value::arn_cuts(s) else {
             return f;
         };
-        f.partition = Some(parts[1]);
-        f.account = (!parts[4].is_empty()).then_some(parts[4]);
-        let res = parts[5];
-        f.kind = if !parts[3].is_empty() {
+        f.cuts = Some(c);
+        let b = s.as_bytes();
+        f.account = s.get(c[3] + 1..c[4]).filter(|a| !a.is_empty());
+        let service = b.get(c[1] + 1..c[2]).unwrap_or_default();
+        let res = b.get(c[4] + 1..).unwrap_or_default();
+        f.kind = if c[3] != c[2] + 1 {
             // IAM and STS principals have no region; anything else is some other ARN.
             PKind::OtherArn
         } else {
-            match parts[2] {
-                "iam" if res == "root" => PKind::Root,
-                "iam" if res.starts_with("user/") => PKind::User,
-                "iam" if res.starts_with("role/") => PKind::Role,
-                "sts" if res.starts_with("federated-user/") => PKind::Federated,
-                "sts" => match res
-                    .strip_prefix("assumed-role/")
+            match service {
+                b"iam" if res == b"root" => PKind::Root,
+                b"iam" if res.starts_with(b"user/") => PKind::User,
+                b"iam" if res.starts_with(b"role/") => PKind::Role,
+                b"sts" if res.starts_with(b"federated-user/") => PKind::Federated,
+                b"sts" => match s
+                    .get(c[4] + 1..)
+                    .and_then(|r| r.strip_prefix("assumed-role/"))
                     .and_then(|r| r.split_once('/'))
                 {
                     Some((role, _session)) if !role.is_empty() => {
@@ -114,9 +121,13 @@ impl<'a> PrincipalFacts<'a> {
         f
     }
 
+    fn partition(&self) -> Option<&'a str> {
+        self.cuts.and_then(|c| self.arn.get(c[0] + 1..c[1]))
+    }
+
     /// `entry` is `arn:<partition>:iam::<account>:root` for this principal.
     fn is_root_entry(&self, entry: &str) -> bool {
-        let (Some(part), Some(acct)) = (self.partition, self.account) else {
+        let (Some(part), Some(acct)) = (self.partition(), self.account) else {
             return false;
         };
         entry
@@ -140,7 +151,7 @@ impl<'a> PrincipalFacts<'a> {
         };
         f[2] == "iam"
             && f[3].is_empty()
-            && Some(f[1]) == self.partition
+            && Some(f[1]) == self.partition()
             && Some(f[4]) == self.account
             && path.rsplit('/').next() == Some(self.role)
     }
