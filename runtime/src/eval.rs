@@ -366,7 +366,7 @@ impl<'a> NamedCtx<'a, '_> {
         let slot = self
             .entries
             .iter()
-            .position(|(k, _)| value::eq_ascii_lower(k.as_bytes(), nb))
+            .position(|(k, _)| k.len() == nb.len() && value::eq_ascii_lower(k.as_bytes(), nb))
             .or_else(|| {
                 if !self.unicode.get(key as usize).copied().unwrap_or(true) {
                     return None;

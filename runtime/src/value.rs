@@ -259,15 +259,18 @@ fn ip_bits(ip: IpAddr) -> (bool, u128, u32) {
 /// parser, which decides everything else. The fast readers only ever accept what the standard
 /// parser accepts, with the same value (tested against it).
 pub fn parse_ip(s: &str) -> Option<IpAddr> {
+    // A dotted quad has no colon, so reading one first gives what the family test below
+    // would; it stops at the first byte that is not a digit or dot (early in an IPv6 address).
+    if let Some(a) = fast_ipv4(s.as_bytes()) {
+        return Some(IpAddr::V4(a));
+    }
     // Pick the family by the separator instead of letting `IpAddr` try both.
     if s.contains(':') {
         fast_ipv6(s.as_bytes())
             .or_else(|| s.parse::<core::net::Ipv6Addr>().ok())
             .map(IpAddr::V6)
     } else {
-        fast_ipv4(s.as_bytes())
-            .or_else(|| s.parse::<core::net::Ipv4Addr>().ok())
-            .map(IpAddr::V4)
+        s.parse::<core::net::Ipv4Addr>().ok().map(IpAddr::V4)
     }
 }
 
