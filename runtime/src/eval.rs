@@ -497,19 +497,29 @@ fn evaluate_with<'a>(
         .or_else(|| value::arn_account(resource))
         .or(facts.account);
     let same_account = facts.account.is_some() && facts.account == res_account;
-    // E-12
+    // E-12, decided when first needed: its context lookup is wasted on the many decisions an
+    // identity Deny settles before any SCP or RCP statement is reached.
     let org = inner.scp_levels > 0 || inner.rcp_levels > 0;
-    let slr = org
-        && (facts.is_service_linked_role()
-            || matches!(ctx.value(inner.principal_arn_key),
-                Some(Value::Single(s)) if s != principal && is_slr_arn(s)));
+    let slr_known: Cell<Option<bool>> = Cell::new(None);
+    let slr = || match slr_known.get() {
+        Some(v) => v,
+        None => {
+            let v = org
+                && (facts.is_service_linked_role()
+                    || matches!(ctx.value(inner.principal_arn_key),
+                        Some(Value::Single(s)) if s != principal && is_slr_arn(s)));
+            slr_known.set(Some(v));
+            v
+        }
+    };
     let mgmt = inner.management_account.as_deref();
-    let scp_applies = facts.account.is_some() && !slr && (mgmt.is_none() || facts.account != mgmt);
-    let rcp_applies = !slr && (mgmt.is_none() || res_account != mgmt);
+    let scp_applies =
+        || facts.account.is_some() && (mgmt.is_none() || facts.account != mgmt) && !slr();
+    let rcp_applies = || (mgmt.is_none() || res_account != mgmt) && !slr();
 
     let in_scope = |s: &Stmt| match s.kind {
-        PolicyKind::Scp => scp_applies,
-        PolicyKind::Rcp => rcp_applies,
+        PolicyKind::Scp => scp_applies(),
+        PolicyKind::Rcp => rcp_applies(),
         _ => true,
     };
 
@@ -565,7 +575,7 @@ fn evaluate_with<'a>(
             PolicyKind::Session => !session_ok,
             PolicyKind::Resource => grant < Strength::Direct,
             PolicyKind::Scp => {
-                scp_applies
+                scp_applies()
                     && !scratch
                         .scp_ok
                         .get(s.level as usize)
@@ -610,7 +620,7 @@ fn evaluate_with<'a>(
     restore(&mut scratch.cands, taken);
 
     let identity_side = identity_allow.is_some() && boundary_ok && session_ok;
-    let scp_ok = !scp_applies || scratch.scp_ok.iter().all(|x| *x);
+    let scp_ok = || scratch.scp_ok.iter().all(|x| *x) || !scp_applies();
     let required = resource_required(action, resource);
     // Only a principal that is not an ARN is a non-account principal (DESIGN.md, "Request
     // facts"); an ARN without an account field is never in the resource's account.
@@ -627,7 +637,7 @@ fn evaluate_with<'a>(
     } else {
         identity_side && grant != Strength::None
     };
-    if granted && scp_ok {
+    if granted && scp_ok() {
         let deciding = if identity_side {
             identity_allow
         } else {
