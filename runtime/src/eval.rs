@@ -6,7 +6,7 @@
 //! candidate Denies in order and stop at the first that applies (it decides, E-3); then test
 //! the Allows, skipping every statement whose group is already satisfied; combine (E-5 … E-19).
 
-use core::cell::Cell;
+use core::cell::{Cell, OnceCell};
 use core::cmp::Ordering;
 
 use crate::decision::{Decision, Outcome, PolicyKind, StatementRef};
@@ -491,12 +491,19 @@ fn evaluate_with<'a>(
             deciding: None,
         };
     }
-    let facts = PrincipalFacts::new(principal);
+    // The principal's facts and the accounts, read when first needed: a decision an identity
+    // Deny settles (without a `Principal` part) needs none of them.
+    let facts_known = OnceCell::new();
+    let facts = || facts_known.get_or_init(|| PrincipalFacts::new(principal));
     // E-9
-    let res_account = resource_account
-        .or_else(|| value::arn_account(resource))
-        .or(facts.account);
-    let same_account = facts.account.is_some() && facts.account == res_account;
+    let res_account_known = OnceCell::new();
+    let res_account = || {
+        *res_account_known.get_or_init(|| {
+            resource_account
+                .or_else(|| value::arn_account(resource))
+                .or(facts().account)
+        })
+    };
     // E-12, decided when first needed: its context lookup is wasted on the many decisions an
     // identity Deny settles before any SCP or RCP statement is reached.
     let org = inner.scp_levels > 0 || inner.rcp_levels > 0;
@@ -505,7 +512,7 @@ fn evaluate_with<'a>(
         Some(v) => v,
         None => {
             let v = org
-                && (facts.is_service_linked_role()
+                && (facts().is_service_linked_role()
                     || matches!(ctx.value(inner.principal_arn_key),
                         Some(Value::Single(s)) if s != principal && is_slr_arn(s)));
             slr_known.set(Some(v));
@@ -514,8 +521,8 @@ fn evaluate_with<'a>(
     };
     let mgmt = inner.management_account.as_deref();
     let scp_applies =
-        || facts.account.is_some() && (mgmt.is_none() || facts.account != mgmt) && !slr();
-    let rcp_applies = || (mgmt.is_none() || res_account != mgmt) && !slr();
+        || facts().account.is_some() && (mgmt.is_none() || facts().account != mgmt) && !slr();
+    let rcp_applies = || (mgmt.is_none() || res_account() != mgmt) && !slr();
 
     let in_scope = |s: &Stmt| match s.kind {
         PolicyKind::Scp => scp_applies(),
@@ -533,8 +540,8 @@ fn evaluate_with<'a>(
         }
         let principal_ok = match &s.principal {
             None => true,
-            Some(p) if p.negated => !facts.exempt(p, inner.has_boundary),
-            Some(p) => facts.strength(p) >= Strength::Account,
+            Some(p) if p.negated => !facts().exempt(p, inner.has_boundary),
+            Some(p) => facts().strength(p) >= Strength::Account,
         };
         if principal_ok && applies(inner, scratch, s, resource, ctx) {
             restore(&mut scratch.cands, taken);
@@ -590,7 +597,7 @@ fn evaluate_with<'a>(
         }
         let strength = match &s.principal {
             Some(p) if s.kind == PolicyKind::Resource => {
-                let st = facts.strength(p);
+                let st = facts().strength(p);
                 if st <= grant {
                     continue;
                 }
@@ -624,6 +631,8 @@ fn evaluate_with<'a>(
     let required = resource_required(action, resource);
     // Only a principal that is not an ARN is a non-account principal (DESIGN.md, "Request
     // facts"); an ARN without an account field is never in the resource's account.
+    let facts = facts();
+    let same_account = facts.account.is_some() && facts.account == res_account();
     let granted = if facts.kind == PKind::NonAccount {
         grant == Strength::Direct
     } else if same_account && !required {
