@@ -462,21 +462,26 @@ pub(crate) fn eq_ascii_lower(a: &[u8], lower: &[u8]) -> bool {
         return false;
     }
     let load = |w: &[u8; 8]| u64::from_le_bytes(*w);
-    match (a.last_chunk::<8>(), lower.last_chunk::<8>()) {
-        (Some(at), Some(lt)) => {
-            lower_word(load(at)) == load(lt)
-                && a.chunks_exact(8).zip(lower.chunks_exact(8)).all(|(x, y)| {
-                    match (x.first_chunk::<8>(), y.first_chunk::<8>()) {
-                        (Some(x), Some(y)) => lower_word(load(x)) == load(y),
-                        _ => false,
-                    }
-                })
-        }
-        _ => a
+    let same = |x: Option<&[u8; 8]>, y: Option<&[u8; 8]>| match (x, y) {
+        (Some(x), Some(y)) => lower_word(load(x)) == load(y),
+        _ => false,
+    };
+    if a.len() < 8 {
+        return a
             .iter()
             .zip(lower)
-            .all(|(x, y)| x.to_ascii_lowercase() == *y),
+            .all(|(x, y)| x.to_ascii_lowercase() == *y);
     }
+    // The last word first (names often differ at the end); up to 16 bytes the first and
+    // last words cover everything, without a loop.
+    same(a.last_chunk(), lower.last_chunk())
+        && if a.len() <= 16 {
+            same(a.first_chunk(), lower.first_chunk())
+        } else {
+            a.chunks_exact(8)
+                .zip(lower.chunks_exact(8))
+                .all(|(x, y)| same(x.first_chunk(), y.first_chunk()))
+        }
 }
 
 /// Split an ARN into its six fields at the first five colons (R-1, C-14). `None` when there
