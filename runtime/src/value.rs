@@ -274,34 +274,36 @@ pub fn parse_ip(s: &str) -> Option<IpAddr> {
     }
 }
 
-/// `a.b.c.d`, each 0–255 in decimal without a leading zero, in one pass; `None` means "ask
-/// the standard parser", not "invalid".
+/// `a.b.c.d`, each 0–255 in decimal without a leading zero, one octet at a time; `None` means
+/// "ask the standard parser", not "invalid".
 fn fast_ipv4(b: &[u8]) -> Option<core::net::Ipv4Addr> {
+    let digit = |i: usize| b.get(i).map(|c| c.wrapping_sub(b'0')).filter(|d| *d <= 9);
     let mut octets = [0u8; 4];
-    let mut n = 0;
-    let (mut v, mut digits) = (0u32, 0);
-    for &c in b {
-        if c == b'.' {
-            if digits == 0 {
+    let mut i = 0;
+    for (k, o) in octets.iter_mut().enumerate() {
+        if k > 0 {
+            if b.get(i) != Some(&b'.') {
                 return None;
             }
-            *octets.get_mut(n)? = u8::try_from(v).ok()?;
-            n += 1;
-            (v, digits) = (0, 0);
-            continue;
+            i += 1;
         }
-        let d = c.wrapping_sub(b'0');
-        // A digit after a leading zero, or a fourth digit (> 255 anyway), is not fast.
-        if d > 9 || (digits > 0 && v == 0) || digits == 3 {
-            return None;
+        let mut v = u32::from(digit(i)?);
+        i += 1;
+        // After a leading zero the octet ends (a digit there leaves the next `.` unmatched).
+        if v != 0 {
+            for _ in 0..2 {
+                let Some(d) = digit(i) else {
+                    break;
+                };
+                v = v * 10 + u32::from(d);
+                i += 1;
+            }
         }
-        v = v * 10 + u32::from(d);
-        digits += 1;
+        *o = u8::try_from(v).ok()?;
     }
-    if n != 3 || digits == 0 {
+    if i != b.len() {
         return None;
     }
-    *octets.get_mut(3)? = u8::try_from(v).ok()?;
     Some(core::net::Ipv4Addr::from(octets))
 }
 
