@@ -6,7 +6,7 @@
 //! candidate Denies in order and stop at the first that applies (it decides, E-3); then test
 //! the Allows, skipping every statement whose group is already satisfied; combine (E-5 … E-19).
 
-use core::cell::Cell;
+use core::cell::{Cell, OnceCell};
 use core::cmp::Ordering;
 
 use crate::decision::{Decision, Outcome, PolicyKind, StatementRef};
@@ -68,38 +68,45 @@ enum PKind {
 struct PrincipalFacts<'a> {
     arn: &'a str,
     kind: PKind,
-    partition: Option<&'a str>,
+    /// Where the first five colons are, when the principal is an ARN.
+    cuts: Option<[usize; 5]>,
     account: Option<&'a str>,
     /// For a session: the role name.
     role: &'a str,
 }
 
 impl<'a> PrincipalFacts<'a> {
+    /// Built on every decision, so the fields are read as bytes at the colons, and only the
+    /// account (and a session's role) are sliced as text; the partition waits for a
+    /// `Principal` element that needs it.
     fn new(s: &'a str) -> PrincipalFacts<'a> {
         let mut f = PrincipalFacts {
             arn: s,
             kind: PKind::NonAccount,
-            partition: None,
+            cuts: None,
             account: None,
             role: "",
         };
-        let Some(parts) = arn_fields(s) else {
+        let Some(c) = value::arn_cuts(s) else {
             return f;
         };
-        f.partition = Some(parts[1]);
-        f.account = (!parts[4].is_empty()).then_some(parts[4]);
-        let res = parts[5];
-        f.kind = if !parts[3].is_empty() {
+        f.cuts = Some(c);
+        let b = s.as_bytes();
+        f.account = s.get(c[3] + 1..c[4]).filter(|a| !a.is_empty());
+        let service = b.get(c[1] + 1..c[2]).unwrap_or_default();
+        let res = b.get(c[4] + 1..).unwrap_or_default();
+        f.kind = if c[3] != c[2] + 1 {
             // IAM and STS principals have no region; anything else is some other ARN.
             PKind::OtherArn
         } else {
-            match parts[2] {
-                "iam" if res == "root" => PKind::Root,
-                "iam" if res.starts_with("user/") => PKind::User,
-                "iam" if res.starts_with("role/") => PKind::Role,
-                "sts" if res.starts_with("federated-user/") => PKind::Federated,
-                "sts" => match res
-                    .strip_prefix("assumed-role/")
+            match service {
+                b"iam" if res == b"root" => PKind::Root,
+                b"iam" if res.starts_with(b"user/") => PKind::User,
+                b"iam" if res.starts_with(b"role/") => PKind::Role,
+                b"sts" if res.starts_with(b"federated-user/") => PKind::Federated,
+                b"sts" => match s
+                    .get(c[4] + 1..)
+                    .and_then(|r| r.strip_prefix("assumed-role/"))
                     .and_then(|r| r.split_once('/'))
                 {
                     Some((role, _session)) if !role.is_empty() => {
@@ -114,9 +121,13 @@ impl<'a> PrincipalFacts<'a> {
         f
     }
 
+    fn partition(&self) -> Option<&'a str> {
+        self.cuts.and_then(|c| self.arn.get(c[0] + 1..c[1]))
+    }
+
     /// `entry` is `arn:<partition>:iam::<account>:root` for this principal.
     fn is_root_entry(&self, entry: &str) -> bool {
-        let (Some(part), Some(acct)) = (self.partition, self.account) else {
+        let (Some(part), Some(acct)) = (self.partition(), self.account) else {
             return false;
         };
         entry
@@ -140,7 +151,7 @@ impl<'a> PrincipalFacts<'a> {
         };
         f[2] == "iam"
             && f[3].is_empty()
-            && Some(f[1]) == self.partition
+            && Some(f[1]) == self.partition()
             && Some(f[4]) == self.account
             && path.rsplit('/').next() == Some(self.role)
     }
@@ -304,52 +315,58 @@ const RESOLVED: u32 = u32::MAX;
 const SCAN_ONLY: u32 = u32::MAX - 1;
 
 impl<'a> Ctx<'a> for NamedCtx<'a, '_> {
+    /// A cached key costs a load and a compare in the caller; everything else is out of line.
     #[inline]
     fn value(&self, key: KeyId) -> Option<Value<'a>> {
         let cell = self.cache.get(key as usize)?;
-        if cell.get() >> 32 != self.generation {
-            let state = self.state.get();
-            if state == RESOLVED {
-                return None;
-            }
-            if state < SCANS_BEFORE_RESOLVE || state == SCAN_ONLY || !self.resolve_all() {
-                if state < SCANS_BEFORE_RESOLVE {
-                    self.state.set(state + 1);
-                } else {
-                    self.state.set(SCAN_ONLY);
-                }
-                let slot = self.scan(key)?;
-                cell.set(self.generation << 32 | slot as u64);
+        let c = cell.get();
+        if c >> 32 != self.generation {
+            return self.miss(key, cell);
+        }
+        self.entries
+            .get(((c & 0xFFFF_FFFF) as usize).checked_sub(1)?)
+            .map(|(_, v)| *v)
+    }
+}
+
+impl<'a> NamedCtx<'a, '_> {
+    /// A key not cached in this decision: scan for it, or resolve every name at once.
+    #[inline(never)]
+    fn miss(&self, key: KeyId, cell: &Cell<u64>) -> Option<Value<'a>> {
+        let state = self.state.get();
+        if state == RESOLVED {
+            return None;
+        }
+        if state < SCANS_BEFORE_RESOLVE || state == SCAN_ONLY || !self.resolve_all() {
+            if state < SCANS_BEFORE_RESOLVE {
+                self.state.set(state + 1);
             } else {
-                self.state.set(RESOLVED);
-                if cell.get() >> 32 != self.generation {
-                    return None;
-                }
+                self.state.set(SCAN_ONLY);
+            }
+            let slot = self.scan(key)?;
+            cell.set(self.generation << 32 | slot as u64);
+        } else {
+            self.state.set(RESOLVED);
+            if cell.get() >> 32 != self.generation {
+                return None;
             }
         }
         let slot = (cell.get() & 0xFFFF_FFFF) as usize;
         self.entries.get(slot.checked_sub(1)?).map(|(_, v)| *v)
     }
-}
 
-impl NamedCtx<'_, '_> {
-    /// Find one key by scanning the names: lengths and last bytes first, then an ASCII
-    /// case-insensitive comparison; non-ASCII names are folded only when that finds nothing
-    /// and the key could be reached that way. Returns the entry index + 1, or 0 when absent.
+    /// Find one key by scanning the names: lengths first, then an ASCII case-insensitive
+    /// comparison with the folded name, eight bytes at a time; non-ASCII names are folded
+    /// only when that finds nothing and the key could be reached that way. Returns the entry
+    /// index + 1, or 0 when absent.
     #[inline]
     fn scan(&self, key: KeyId) -> Option<usize> {
         let name = self.names.get(key as usize)?;
         let nb = name.as_bytes();
-        let last = nb.last().copied().unwrap_or(0);
         let slot = self
             .entries
             .iter()
-            .position(|(k, _)| {
-                let kb = k.as_bytes();
-                kb.len() == nb.len()
-                    && kb.last().map(u8::to_ascii_lowercase) == Some(last)
-                    && kb.eq_ignore_ascii_case(nb)
-            })
+            .position(|(k, _)| k.len() == nb.len() && value::eq_ascii_lower(k.as_bytes(), nb))
             .or_else(|| {
                 if !self.unicode.get(key as usize).copied().unwrap_or(true) {
                     return None;
@@ -474,25 +491,42 @@ fn evaluate_with<'a>(
             deciding: None,
         };
     }
-    let facts = PrincipalFacts::new(principal);
+    // The principal's facts and the accounts, read when first needed: a decision an identity
+    // Deny settles (without a `Principal` part) needs none of them.
+    let facts_known = OnceCell::new();
+    let facts = || facts_known.get_or_init(|| PrincipalFacts::new(principal));
     // E-9
-    let res_account = resource_account
-        .or_else(|| value::arn_account(resource))
-        .or(facts.account);
-    let same_account = facts.account.is_some() && facts.account == res_account;
-    // E-12
+    let res_account_known = OnceCell::new();
+    let res_account = || {
+        *res_account_known.get_or_init(|| {
+            resource_account
+                .or_else(|| value::arn_account(resource))
+                .or(facts().account)
+        })
+    };
+    // E-12, decided when first needed: its context lookup is wasted on the many decisions an
+    // identity Deny settles before any SCP or RCP statement is reached.
     let org = inner.scp_levels > 0 || inner.rcp_levels > 0;
-    let slr = org
-        && (facts.is_service_linked_role()
-            || matches!(ctx.value(inner.principal_arn_key),
-                Some(Value::Single(s)) if s != principal && is_slr_arn(s)));
+    let slr_known: Cell<Option<bool>> = Cell::new(None);
+    let slr = || match slr_known.get() {
+        Some(v) => v,
+        None => {
+            let v = org
+                && (facts().is_service_linked_role()
+                    || matches!(ctx.value(inner.principal_arn_key),
+                        Some(Value::Single(s)) if s != principal && is_slr_arn(s)));
+            slr_known.set(Some(v));
+            v
+        }
+    };
     let mgmt = inner.management_account.as_deref();
-    let scp_applies = facts.account.is_some() && !slr && (mgmt.is_none() || facts.account != mgmt);
-    let rcp_applies = !slr && (mgmt.is_none() || res_account != mgmt);
+    let scp_applies =
+        || facts().account.is_some() && (mgmt.is_none() || facts().account != mgmt) && !slr();
+    let rcp_applies = || (mgmt.is_none() || res_account() != mgmt) && !slr();
 
     let in_scope = |s: &Stmt| match s.kind {
-        PolicyKind::Scp => scp_applies,
-        PolicyKind::Rcp => rcp_applies,
+        PolicyKind::Scp => scp_applies(),
+        PolicyKind::Rcp => rcp_applies(),
         _ => true,
     };
 
@@ -506,8 +540,8 @@ fn evaluate_with<'a>(
         }
         let principal_ok = match &s.principal {
             None => true,
-            Some(p) if p.negated => !facts.exempt(p, inner.has_boundary),
-            Some(p) => facts.strength(p) >= Strength::Account,
+            Some(p) if p.negated => !facts().exempt(p, inner.has_boundary),
+            Some(p) => facts().strength(p) >= Strength::Account,
         };
         if principal_ok && applies(inner, scratch, s, resource, ctx) {
             restore(&mut scratch.cands, taken);
@@ -548,7 +582,7 @@ fn evaluate_with<'a>(
             PolicyKind::Session => !session_ok,
             PolicyKind::Resource => grant < Strength::Direct,
             PolicyKind::Scp => {
-                scp_applies
+                scp_applies()
                     && !scratch
                         .scp_ok
                         .get(s.level as usize)
@@ -563,7 +597,7 @@ fn evaluate_with<'a>(
         }
         let strength = match &s.principal {
             Some(p) if s.kind == PolicyKind::Resource => {
-                let st = facts.strength(p);
+                let st = facts().strength(p);
                 if st <= grant {
                     continue;
                 }
@@ -593,10 +627,12 @@ fn evaluate_with<'a>(
     restore(&mut scratch.cands, taken);
 
     let identity_side = identity_allow.is_some() && boundary_ok && session_ok;
-    let scp_ok = !scp_applies || scratch.scp_ok.iter().all(|x| *x);
+    let scp_ok = || scratch.scp_ok.iter().all(|x| *x) || !scp_applies();
     let required = resource_required(action, resource);
     // Only a principal that is not an ARN is a non-account principal (DESIGN.md, "Request
     // facts"); an ARN without an account field is never in the resource's account.
+    let facts = facts();
+    let same_account = facts.account.is_some() && facts.account == res_account();
     let granted = if facts.kind == PKind::NonAccount {
         grant == Strength::Direct
     } else if same_account && !required {
@@ -610,7 +646,7 @@ fn evaluate_with<'a>(
     } else {
         identity_side && grant != Strength::None
     };
-    if granted && scp_ok {
+    if granted && scp_ok() {
         let deciding = if identity_side {
             identity_allow
         } else {

@@ -253,13 +253,122 @@ fn ip_bits(ip: IpAddr) -> (bool, u128, u32) {
 }
 
 /// Parse a request's IP value: one address, no prefix (C-13).
+///
+/// The common spellings (dotted quads without leading zeros; hex groups with at most one
+/// `::` and no embedded IPv4) are read directly, at a fraction of the cost of the standard
+/// parser, which decides everything else. The fast readers only ever accept what the standard
+/// parser accepts, with the same value (tested against it).
 pub fn parse_ip(s: &str) -> Option<IpAddr> {
+    // A dotted quad has no colon, so reading one first gives what the family test below
+    // would; it stops at the first byte that is not a digit or dot (early in an IPv6 address).
+    if let Some(a) = fast_ipv4(s.as_bytes()) {
+        return Some(IpAddr::V4(a));
+    }
     // Pick the family by the separator instead of letting `IpAddr` try both.
     if s.contains(':') {
-        s.parse::<core::net::Ipv6Addr>().ok().map(IpAddr::V6)
+        fast_ipv6(s.as_bytes())
+            .or_else(|| s.parse::<core::net::Ipv6Addr>().ok())
+            .map(IpAddr::V6)
     } else {
         s.parse::<core::net::Ipv4Addr>().ok().map(IpAddr::V4)
     }
+}
+
+/// `a.b.c.d`, each 0–255 in decimal without a leading zero, one octet at a time; `None` means
+/// "ask the standard parser", not "invalid".
+fn fast_ipv4(b: &[u8]) -> Option<core::net::Ipv4Addr> {
+    let digit = |i: usize| b.get(i).map(|c| c.wrapping_sub(b'0')).filter(|d| *d <= 9);
+    let mut octets = [0u8; 4];
+    let mut i = 0;
+    for (k, o) in octets.iter_mut().enumerate() {
+        if k > 0 {
+            if b.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
+        let mut v = u32::from(digit(i)?);
+        i += 1;
+        // After a leading zero the octet ends (a digit there leaves the next `.` unmatched).
+        if v != 0 {
+            for _ in 0..2 {
+                let Some(d) = digit(i) else {
+                    break;
+                };
+                v = v * 10 + u32::from(d);
+                i += 1;
+            }
+        }
+        *o = u8::try_from(v).ok()?;
+    }
+    if i != b.len() {
+        return None;
+    }
+    Some(core::net::Ipv4Addr::from(octets))
+}
+
+/// Colon-separated groups of 1–4 hex digits, in one pass: eight of them, or at most seven
+/// around one `::`; `None` means "ask the standard parser" (embedded IPv4, anything unusual).
+fn fast_ipv6(b: &[u8]) -> Option<core::net::Ipv6Addr> {
+    let mut g = [0u16; 8];
+    let mut n = 0;
+    // Groups before the `::`, once there is one.
+    let mut gap = None;
+    let (mut v, mut digits) = (0u16, 0);
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        if c == b':' {
+            if digits > 0 {
+                *g.get_mut(n)? = v;
+                n += 1;
+                (v, digits) = (0, 0);
+            } else if i != 0 {
+                // A colon right after `::`.
+                return None;
+            }
+            if b.get(i + 1) == Some(&b':') {
+                if gap.is_some() {
+                    return None;
+                }
+                gap = Some(n);
+                i += 2;
+                continue;
+            }
+            // A single colon separates two groups: not first, not last.
+            if i == 0 || i + 1 == b.len() {
+                return None;
+            }
+            i += 1;
+            continue;
+        }
+        let x = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            b'A'..=b'F' => c - b'A' + 10,
+            _ => return None,
+        };
+        if digits == 4 {
+            return None;
+        }
+        v = v << 4 | u16::from(x);
+        digits += 1;
+        i += 1;
+    }
+    if digits > 0 {
+        *g.get_mut(n)? = v;
+        n += 1;
+    }
+    match gap {
+        None if n == 8 => {}
+        // `::` stands for at least one zero group.
+        Some(k) if n <= 7 => {
+            let tail = n - k;
+            g.copy_within(k..n, 8 - tail);
+            g.get_mut(k..8 - tail)?.fill(0);
+        }
+        _ => return None,
+    }
+    Some(core::net::Ipv6Addr::from(g))
 }
 
 fn b64_digit(c: u8) -> Option<u8> {
@@ -333,6 +442,50 @@ pub fn base64_eq(s: &str, bytes: &[u8]) -> Option<bool> {
     Some(ok && i == bytes.len())
 }
 
+/// ASCII lower-case of eight bytes at once: each byte in `A`..=`Z` gets bit 0x20, every other
+/// byte (non-ASCII ones included) is left alone.
+#[inline]
+fn lower_word(x: u64) -> u64 {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let low7 = x & !HIGH;
+    // Per byte, bit 7 of `low7 + c` is set when `low7 >= 0x80 - c`; no byte carries over.
+    let ge_a = low7 + 0x3F3F_3F3F_3F3F_3F3F; // >= b'A'
+    let gt_z = low7 + 0x2525_2525_2525_2525; // > b'Z'
+    let upper = ge_a & !gt_z & !x & HIGH;
+    x | (upper >> 2)
+}
+
+/// `a.eq_ignore_ascii_case(lower)` for a `lower` with no ASCII upper-case letter (a folded key
+/// name, C-2), comparing eight bytes at a time: lengths first, then words of `a` lower-cased
+/// against words of `lower`, the last word overlapping the one before.
+#[inline]
+pub(crate) fn eq_ascii_lower(a: &[u8], lower: &[u8]) -> bool {
+    if a.len() != lower.len() {
+        return false;
+    }
+    let load = |w: &[u8; 8]| u64::from_le_bytes(*w);
+    let same = |x: Option<&[u8; 8]>, y: Option<&[u8; 8]>| match (x, y) {
+        (Some(x), Some(y)) => lower_word(load(x)) == load(y),
+        _ => false,
+    };
+    if a.len() < 8 {
+        return a
+            .iter()
+            .zip(lower)
+            .all(|(x, y)| x.to_ascii_lowercase() == *y);
+    }
+    // The last word first (names often differ at the end); up to 16 bytes the first and
+    // last words cover everything, without a loop.
+    same(a.last_chunk(), lower.last_chunk())
+        && if a.len() <= 16 {
+            same(a.first_chunk(), lower.first_chunk())
+        } else {
+            a.chunks_exact(8)
+                .zip(lower.chunks_exact(8))
+                .all(|(x, y)| same(x.first_chunk(), y.first_chunk()))
+        }
+}
+
 /// Split an ARN into its six fields at the first five colons (R-1, C-14). `None` when there
 /// are fewer than five colons.
 pub fn split_arn(s: &str) -> Option<[&str; 6]> {
@@ -364,10 +517,33 @@ pub fn split_arn(s: &str) -> Option<[&str; 6]> {
     ])
 }
 
+/// Where the first five colons of `s` are, when its first field is `arn` (so the first is at
+/// 3). Cheaper than [`split_arn`] where only a field or two are read: no slicing.
+pub(crate) fn arn_cuts(s: &str) -> Option<[usize; 5]> {
+    let b = s.as_bytes();
+    if !b.starts_with(b"arn:") {
+        return None;
+    }
+    let mut cuts = [3usize; 5];
+    let mut n = 1;
+    for (i, &c) in b.iter().enumerate().skip(4) {
+        if c == b':' {
+            if let Some(cut) = cuts.get_mut(n) {
+                *cut = i;
+            }
+            n += 1;
+            if n == 5 {
+                return Some(cuts);
+            }
+        }
+    }
+    None
+}
+
 /// The account field of an ARN, when it has one (E-9).
 pub fn arn_account(s: &str) -> Option<&str> {
-    let f = split_arn(s)?;
-    (f[0] == "arn" && !f[4].is_empty()).then_some(f[4])
+    let c = arn_cuts(s)?;
+    s.get(c[3] + 1..c[4]).filter(|a| !a.is_empty())
 }
 
 #[cfg(test)]
@@ -467,6 +643,89 @@ mod tests {
         }
     }
 
+    /// The fast IP readers accept only what the standard parser accepts, with its value: every
+    /// string over a small alphabet up to a few characters, and structured near-misses.
+    #[test]
+    fn c13_fast_ip_readers_agree_with_std() {
+        fn check(s: &str) {
+            if let Some(a) = fast_ipv4(s.as_bytes()) {
+                assert_eq!(s.parse::<core::net::Ipv4Addr>().ok(), Some(a), "{s}");
+            }
+            if let Some(a) = fast_ipv6(s.as_bytes()) {
+                assert_eq!(s.parse::<core::net::Ipv6Addr>().ok(), Some(a), "{s}");
+            }
+            let std = if s.contains(':') {
+                s.parse::<core::net::Ipv6Addr>().ok().map(IpAddr::V6)
+            } else {
+                s.parse::<core::net::Ipv4Addr>().ok().map(IpAddr::V4)
+            };
+            assert_eq!(parse_ip(s), std, "{s}");
+        }
+        let alphabet = ['0', '1', '9', 'f', 'G', ':', '.'];
+        let mut cur = vec![String::new()];
+        for _ in 0..7 {
+            let mut next = Vec::new();
+            for p in &cur {
+                for c in alphabet {
+                    let s = format!("{p}{c}");
+                    check(&s);
+                    next.push(s);
+                }
+            }
+            cur = next;
+        }
+        for s in [
+            "192.168.7.7",
+            "10.1.2.3",
+            "0.0.0.0",
+            "255.255.255.255",
+            "256.1.1.1",
+            "01.1.1.1",
+            "1.1.1",
+            "1.1.1.1.1",
+            "1..1.1",
+            "1.1.1.1 ",
+            "+1.1.1.1",
+            "1.1.1.1000",
+            "2001:db8::5",
+            "::",
+            "::1",
+            "1::",
+            "1:2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7::",
+            "::2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7:8::",
+            "1:2:3:4::5:6:7:8",
+            "1:2:3:4:5:6:7:8:9",
+            "1::2::3",
+            ":::",
+            "1:::2",
+            ":1::",
+            "::1:",
+            "12345::",
+            "0000:0000::FFFF",
+            "::ffff:10.1.1.1",
+            "1:2:3:4:5:6:1.2.3.4",
+            "fe80::1%eth0",
+            "2001:DB8:0:0:0:0:0:1",
+            "[::1]",
+            "1:2:3:4:5:6:7:8:",
+            ":1:2:3:4:5:6:7:8",
+            "1:2:3::4:5:6:7",
+            "1:2:3::4:5:6:7:8",
+            "a:b:c:d:e:f:aaaa:FFFF",
+            "aaaaa::",
+            "::aaaaa",
+            "1.2.3.04",
+            "1.2.3.255",
+            "1.2.3.",
+            ".1.2.3",
+            "999.1.1.1",
+        ] {
+            check(s);
+        }
+    }
+
     #[test]
     fn c12_base64() {
         assert_eq!(base64_decode("aGVsbG8="), Some(b"hello".to_vec()));
@@ -476,6 +735,44 @@ mod tests {
         assert_eq!(base64_eq("aGVsbG8", b"hello"), None);
         assert_eq!(base64_eq("aG=sbG8=", b"hello"), None);
         assert_eq!(base64_decoded_len(""), Some(0));
+    }
+
+    #[test]
+    fn ascii_lower_compare_matches_std() {
+        // Every byte against every byte, in each position of names of several lengths (the
+        // word path, the overlapping last word, the short path): the same answer as
+        // `eq_ignore_ascii_case` whenever the second name has no upper-case ASCII letter.
+        for len in [1usize, 7, 8, 9, 15, 16, 17, 26] {
+            for pos in [0, len / 2, len - 1] {
+                for x in 0..=255u8 {
+                    for y in (0..=255u8).filter(|y| !y.is_ascii_uppercase()) {
+                        let mut a = vec![b'q'; len];
+                        let mut b = vec![b'q'; len];
+                        a[pos] = x;
+                        b[pos] = y;
+                        assert_eq!(
+                            eq_ascii_lower(&a, &b),
+                            a.eq_ignore_ascii_case(&b),
+                            "{len} {pos} {x} {y}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(eq_ascii_lower(
+            b"AWS:PrincipalTag/Team",
+            b"aws:principaltag/team"
+        ));
+        assert!(!eq_ascii_lower(
+            b"aws:principaltag/tea",
+            b"aws:principaltag/team"
+        ));
+        assert!(!eq_ascii_lower(
+            b"aws:principaltag/tean",
+            b"aws:principaltag/team"
+        ));
+        assert!(!eq_ascii_lower(b"AWS:@", b"aws:`"));
+        assert!(eq_ascii_lower(b"", b""));
     }
 
     #[test]
@@ -490,5 +787,15 @@ mod tests {
             Some("111122223333")
         );
         assert_eq!(arn_account("arn:aws:s3:::b"), None);
+        assert_eq!(arn_account("arn:aws:s3::1:b:c"), Some("1"));
+        assert_eq!(arn_account("arn:aws:s3::1"), None);
+        assert_eq!(arn_account("arn:aws::::1:"), None);
+        assert_eq!(arn_account("arx:aws:s3::1:b"), None);
+        assert_eq!(
+            arn_cuts("arn:aws:iam::1:user/a:b"),
+            Some([3, 7, 11, 12, 14])
+        );
+        assert_eq!(arn_cuts("arn::::"), None);
+        assert_eq!(arn_cuts("arn:::::"), Some([3, 4, 5, 6, 7]));
     }
 }

@@ -109,3 +109,75 @@ fn c2_unicode_key_names_fold_alike() {
         assert_eq!(got, "allow", "{sigma} / {kelvin}");
     }
 }
+
+/// C-2 through the word-at-a-time name comparison: key names shorter than, equal to and
+/// longer than a word (8 bytes), in any case, agree with the reference; names that differ
+/// only in bit 0x20 of a non-letter (`@` and `` ` ``, `[` and `{`) are different names.
+#[test]
+fn c2_key_names_of_every_length_compare_exactly() {
+    let keys = [
+        "ec2:ab",
+        "ec2:abcd",
+        "ec2:abcde",
+        "ec2:a@b`c",
+        "ec2:abcdefghijkl",
+        "ec2:abcdefghijklm",
+        "ec2:x[y]z{w}0123456789_tail",
+    ];
+    let conds: Vec<String> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| format!(r#""{k}":"v{i}""#))
+        .collect();
+    let doc = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{{"StringEquals":{{{}}}}}}}]}}"#,
+        conds.join(",")
+    );
+    let p = parse_policy(
+        "t.json",
+        doc.as_bytes(),
+        PolicyKind::Identity,
+        &Limits::default(),
+    )
+    .unwrap_or_else(|e| panic!("{}", e[0]));
+    let set = PolicySet {
+        identity: vec![p.policy],
+        ..PolicySet::default()
+    };
+    let spell = |k: &str, upper: bool| -> String {
+        if upper {
+            k.to_ascii_uppercase()
+        } else {
+            k.chars()
+                .enumerate()
+                .map(|(i, c)| {
+                    if i % 2 == 0 {
+                        c.to_ascii_uppercase()
+                    } else {
+                        c
+                    }
+                })
+                .collect()
+        }
+    };
+    for upper in [false, true] {
+        let ctx: Vec<(String, String)> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (spell(k, upper), format!("v{i}")))
+            .collect();
+        let (got, want) = both(&set, &request(ctx.clone()));
+        assert_eq!((got.as_str(), want.as_str()), ("allow", "allow"), "{ctx:?}");
+        // One name changed in bit 0x20 of a non-letter: that key is absent.
+        for (from, to) in [('@', '`'), ('`', '@'), ('[', '{'), ('}', ']')] {
+            let mut bad = ctx.clone();
+            let Some(e) = bad.iter_mut().find(|(k, _)| k.contains(from)) else {
+                continue;
+            };
+            e.0 = e.0.replacen(from, &to.to_string(), 1);
+            let (got, want) = both(&set, &request(bad.clone()));
+            assert_eq!(got, want, "{bad:?}");
+            assert_eq!(got, "implicit_deny", "{bad:?}");
+        }
+    }
+}
