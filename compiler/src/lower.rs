@@ -17,7 +17,8 @@ use iamc_runtime::{BuildError, PolicySet};
 
 use crate::ast::{self, BaseOp, Effect, PolicyKind, Template, TemplatePart};
 
-/// Interns condition keys case-insensitively.
+/// Interns condition keys case-insensitively (C-2), folded exactly as lookups fold them, so
+/// two spellings of one key (`…Σ` and `…σ`) get one id.
 #[derive(Default)]
 struct Keys {
     ids: HashMap<String, u32>,
@@ -26,7 +27,7 @@ struct Keys {
 
 impl Keys {
     fn id(&mut self, name: &str) -> u32 {
-        let lower = name.to_lowercase();
+        let lower = crate::request::fold_key_name(name);
         if let Some(&id) = self.ids.get(&lower) {
             return id;
         }

@@ -181,3 +181,50 @@ fn c2_key_names_of_every_length_compare_exactly() {
         }
     }
 }
+
+/// C-2 on the interned path: two spellings of one key (`Σ` at the end of a word and `σ`) in
+/// one policy are one key, so a request that resolves its name once with `key_id` satisfies
+/// both conditions, as lookup by name and the reference do.
+#[test]
+fn c2_spellings_of_one_unicode_key_intern_to_one_id() {
+    let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"aws:RequestTag/ΟΔΟΣ":"a","aws:RequestTag/ΟΔΟσ":"a"}}}]}"#;
+    let p = parse_policy(
+        "t.json",
+        doc.as_bytes(),
+        PolicyKind::Identity,
+        &Limits::default(),
+    )
+    .unwrap_or_else(|e| panic!("{}", e[0]));
+    let set = PolicySet {
+        identity: vec![p.policy],
+        ..PolicySet::default()
+    };
+    let compiled = lower::compile(&set).unwrap();
+    assert_eq!(
+        compiled.key_id("aws:RequestTag/ΟΔΟΣ"),
+        compiled.key_id("aws:requesttag/οδος"),
+    );
+    for (name, value, expect) in [
+        ("aws:RequestTag/ΟΔΟΣ", "a", "allow"),
+        ("aws:requesttag/οδος", "a", "allow"),
+        ("aws:RequestTag/ΟΔΟσ", "b", "implicit_deny"),
+    ] {
+        let req = request(vec![(name.into(), value.into())]);
+        let (by_name, want) = both(&set, &req);
+        let id = compiled.key_id(name).expect("the policy's key");
+        let ctx = [(id, iamc_runtime::Value::Single(value))];
+        let interned = iamc_runtime::InternedRequest {
+            principal: &req.principal,
+            action: &req.action,
+            resource: &req.resource,
+            resource_account: None,
+            context: &ctx,
+        };
+        let got = compiled.evaluate_interned(&mut compiled.create_scratch(), &interned);
+        assert_eq!(
+            (got.decision.as_str(), by_name.as_str(), want.as_str()),
+            (expect, expect, expect),
+            "{name}"
+        );
+    }
+}
