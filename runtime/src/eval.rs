@@ -330,9 +330,40 @@ impl<'a> Ctx<'a> for NamedCtx<'a, '_> {
 }
 
 impl<'a> NamedCtx<'a, '_> {
-    /// A key not cached in this decision: scan for it, or resolve every name at once.
+    /// A key not cached in this decision: scan for it, or resolve every name at once. The
+    /// common case (one of the first scans, an ASCII name) is kept lean here; everything else
+    /// is in [`NamedCtx::miss_slow`].
     #[inline(never)]
     fn miss(&self, key: KeyId, cell: &Cell<u64>) -> Option<Value<'a>> {
+        let state = self.state.get();
+        if state == RESOLVED {
+            return None;
+        }
+        if state < SCANS_BEFORE_RESOLVE {
+            let name: &str = self.names.get(key as usize)?;
+            let nb = name.as_bytes();
+            if let Some(i) = self
+                .entries
+                .iter()
+                .position(|(k, _)| k.len() == nb.len() && value::eq_ascii_lower(k.as_bytes(), nb))
+            {
+                self.state.set(state + 1);
+                cell.set(self.generation << 32 | (i as u64 + 1));
+                return self.entries.get(i).map(|(_, v)| *v);
+            }
+            if !self.unicode.get(key as usize).copied().unwrap_or(true) {
+                self.state.set(state + 1);
+                cell.set(self.generation << 32);
+                return None;
+            }
+        }
+        self.miss_slow(key, cell)
+    }
+
+    /// [`NamedCtx::miss`] in full.
+    #[cold]
+    #[inline(never)]
+    fn miss_slow(&self, key: KeyId, cell: &Cell<u64>) -> Option<Value<'a>> {
         let state = self.state.get();
         if state == RESOLVED {
             return None;
@@ -444,11 +475,13 @@ fn restore(slot: &mut Vec<u32>, taken: Vec<u32>) {
 }
 
 /// Lower-case the action into the scratch buffer (A-2).
-fn lower_action(scratch: &mut Scratch, action: &str) {
+/// Whether the action is ASCII.
+fn lower_action(scratch: &mut Scratch, action: &str) -> bool {
     scratch.action.clear();
     if action.is_ascii() {
         scratch.action.extend_from_slice(action.as_bytes());
         scratch.action.make_ascii_lowercase();
+        true
     } else {
         let mut tmp = [0u8; 4];
         for c in action.chars().flat_map(char::to_lowercase) {
@@ -456,6 +489,7 @@ fn lower_action(scratch: &mut Scratch, action: &str) {
                 .action
                 .extend_from_slice(c.encode_utf8(&mut tmp).as_bytes());
         }
+        false
     }
 }
 
@@ -469,10 +503,22 @@ fn evaluate_with<'a>(
     resource_account: Option<&str>,
     ctx: &impl Ctx<'a>,
 ) -> Outcome {
-    lower_action(scratch, action);
     // `Vec::new()` does not allocate; `taken` holds the scratch list only on the slow path.
     let mut taken: Vec<u32> = Vec::new();
-    let cands: &[u32] = match inner.actions.precomputed.get(scratch.action.as_slice()) {
+    // The action is looked up as it is (the table folds ASCII case, A-2), and the answer
+    // taken when the action is ASCII; any other is lower-cased (Unicode) and looked up again.
+    // An action the table does not hold is left lower-cased for the general path.
+    let hit = match inner.actions.precomputed.get(action.as_bytes()) {
+        Some(list) if action.is_ascii() => Some(list),
+        _ => {
+            if lower_action(scratch, action) {
+                None
+            } else {
+                inner.actions.precomputed.get(&scratch.action)
+            }
+        }
+    };
+    let cands: &[u32] = match hit {
         Some(list) => list,
         None => {
             inner.actions.candidates_into(
@@ -628,21 +674,19 @@ fn evaluate_with<'a>(
 
     let identity_side = identity_allow.is_some() && boundary_ok && session_ok;
     let scp_ok = || scratch.scp_ok.iter().all(|x| *x) || !scp_applies();
-    let required = resource_required(action, resource);
     // Only a principal that is not an ARN is a non-account principal (DESIGN.md, "Request
     // facts"); an ARN without an account field is never in the resource's account.
     let facts = facts();
     let same_account = facts.account.is_some() && facts.account == res_account();
     let granted = if facts.kind == PKind::NonAccount {
         grant == Strength::Direct
-    } else if same_account && !required {
-        identity_side
-            || grant == Strength::Direct
-            || (grant == Strength::Role && boundary_ok && session_ok)
     } else if same_account {
+        // Where E-19 makes a difference: an identity-side grant alone, with no resource-policy
+        // grant of account strength or more. Read only then: most decisions never need it.
         grant == Strength::Direct
             || (grant == Strength::Role && boundary_ok && session_ok)
-            || (grant == Strength::Account && identity_side)
+            || (identity_side
+                && (grant == Strength::Account || !resource_required(action, resource)))
     } else {
         identity_side && grant != Strength::None
     };
@@ -682,7 +726,9 @@ fn resource_required(action: &str, resource: &str) -> bool {
     ]
     .iter()
     .any(|a| a.eq_ignore_ascii_case(action));
-    if !assume && !resource.contains(":kms:") {
+    // Without `assume`, only a `kms` service field can make it required: a cheap look at
+    // the third field before splitting the ARN.
+    if !assume && !kms_field(resource) {
         return false;
     }
     let Some(f) = arn_fields(resource) else {
@@ -692,6 +738,21 @@ fn resource_required(action: &str, resource: &str) -> bool {
         return true;
     }
     assume && is_role_arn(resource)
+}
+
+/// Whether the third `:`-separated field of `s` is `kms` (as `arn_fields(s)?[2] == "kms"`
+/// finds it, when `s` is an ARN).
+fn kms_field(s: &str) -> bool {
+    let b = s.as_bytes();
+    let Some(first) = b.iter().position(|&c| c == b':') else {
+        return false;
+    };
+    let rest = b.get(first + 1..).unwrap_or_default();
+    let Some(second) = rest.iter().position(|&c| c == b':') else {
+        return false;
+    };
+    rest.get(second + 1..)
+        .is_some_and(|t| t.starts_with(b"kms:"))
 }
 
 /// Resource part and conditions of a statement (its action matched already).
@@ -704,7 +765,7 @@ fn applies<'a>(
 ) -> bool {
     let mut any = false;
     for p in s.resources.iter() {
-        if pattern_matches(scratch, p, resource.as_bytes(), ctx) == Some(true) {
+        if pattern_matches(scratch, p, resource.as_bytes(), ctx) {
             any = true;
             break;
         }
@@ -740,18 +801,17 @@ fn assemble<'a>(buf: &mut TokenBuf, parts: &[Part], glob: bool, ctx: &impl Ctx<'
     Some(())
 }
 
-/// Whether a pattern matches; `None` when it has an unresolved variable.
+/// Whether a pattern matches; an unresolved variable matches nothing (R-6, V-6).
 fn pattern_matches<'a>(
     scratch: &mut Scratch,
     p: &Pattern,
     text: &[u8],
     ctx: &impl Ctx<'a>,
-) -> Option<bool> {
+) -> bool {
     match p {
-        Pattern::Static(g) => Some(g.matches(text)),
+        Pattern::Static(g) => g.matches(text),
         Pattern::Template(parts) => {
-            assemble(&mut scratch.toks, parts, true, ctx)?;
-            Some(scratch.toks.matches(text))
+            assemble(&mut scratch.toks, parts, true, ctx).is_some() && scratch.toks.matches(text)
         }
     }
 }
@@ -972,4 +1032,58 @@ fn arn_template_matches<'a>(
         .iter()
         .zip(rf.iter())
         .all(|(g, f)| g.matches(f.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// E-19 as it was written before `kms_field` (a substring search, then the ARN split).
+    fn resource_required_slow(action: &str, resource: &str) -> bool {
+        let assume = [
+            "sts:AssumeRole",
+            "sts:AssumeRoleWithSAML",
+            "sts:AssumeRoleWithWebIdentity",
+        ]
+        .iter()
+        .any(|a| a.eq_ignore_ascii_case(action));
+        if !assume && !resource.contains(":kms:") {
+            return false;
+        }
+        let Some(f) = arn_fields(resource) else {
+            return false;
+        };
+        if f[2] == "kms" && f[5].starts_with("key/") {
+            return true;
+        }
+        assume && is_role_arn(resource)
+    }
+
+    #[test]
+    fn e19_fast_check_agrees() {
+        let parts = [
+            "arn", "aws", "kms", "KMS", "kms:", "", "key/", "key/1", "iam", "role/x", ":", "x",
+            "s3",
+        ];
+        let mut seed = 1u64;
+        let mut next = |n: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize % n
+        };
+        for _ in 0..200_000 {
+            let k = next(8);
+            let r: Vec<&str> = (0..k).map(|_| parts[next(parts.len())]).collect();
+            let sep = if next(4) == 0 { "" } else { ":" };
+            let resource = r.join(sep);
+            for action in ["s3:GetObject", "sts:assumerole", "kms:Decrypt"] {
+                assert_eq!(
+                    resource_required(action, &resource),
+                    resource_required_slow(action, &resource),
+                    "{action} {resource}"
+                );
+            }
+        }
+    }
 }

@@ -179,9 +179,105 @@ pub(crate) struct ActionIndex {
     /// Complete, sorted candidate lists for every action some policy names exactly
     /// (`service:name`, lower-cased), computed at build time so the common request needs one
     /// hash lookup and no sorting. Other actions take the general path.
-    pub precomputed: FxMap<Box<[u8]>, Box<[u32]>>,
+    pub precomputed: ActionTable,
     /// Distinct exact action names (for stats).
     pub exact_names: usize,
+}
+
+/// A lower-cased action name, `service:name`.
+type ActionName = Box<[u8]>;
+
+/// The precomputed action table: lower-cased action names → candidate lists, in an open
+/// addressing table of our own so that a request's ASCII action is looked up as it is, its
+/// case folded while hashing and comparing, without lower-casing it into a buffer.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ActionTable {
+    /// (hash, lower-cased name, candidates).
+    entries: Vec<(u64, ActionName, Box<[u32]>)>,
+    /// Entry index + 1 per slot, 0 when empty; a power of two, at most a quarter full (an
+    /// action it does not hold mostly meets an empty slot at once).
+    slots: Box<[u32]>,
+    /// Bit `len % 64` set for the length of every name: most actions the table does not
+    /// hold are turned away by their length alone, before hashing.
+    lengths: u64,
+}
+
+impl ActionTable {
+    pub(crate) fn new(pairs: Vec<(ActionName, Box<[u32]>)>) -> ActionTable {
+        let n = (pairs.len() * 4).next_power_of_two().max(2);
+        let mut slots = vec![0u32; n].into_boxed_slice();
+        let mut entries = Vec::with_capacity(pairs.len());
+        let mut lengths = 0u64;
+        for (k, v) in pairs {
+            lengths |= 1 << (k.len() % 64);
+            let h = folded_hash(&k);
+            let mut i = h as usize & (n - 1);
+            while slots.get(i).is_some_and(|&s| s != 0) {
+                i = (i + 1) & (n - 1);
+            }
+            entries.push((h, k, v));
+            if let Some(s) = slots.get_mut(i) {
+                *s = entries.len() as u32;
+            }
+        }
+        ActionTable {
+            entries,
+            slots,
+            lengths,
+        }
+    }
+
+    /// The list of an action given lower-cased or as an ASCII request has it (any case); a
+    /// non-ASCII action must be lower-cased (Unicode) first, since a non-ASCII character can
+    /// lower-case to an ASCII one.
+    #[inline(always)]
+    pub(crate) fn get(&self, action: &[u8]) -> Option<&[u32]> {
+        if self.lengths >> (action.len() % 64) & 1 == 0 {
+            return None;
+        }
+        let mask = self.slots.len().wrapping_sub(1);
+        let h = folded_hash(action);
+        let mut i = h as usize & mask;
+        loop {
+            let s = *self.slots.get(i)?;
+            let (eh, k, v) = self.entries.get((s as usize).checked_sub(1)?)?;
+            if *eh == h && value::eq_ascii_lower(action, k) {
+                return Some(v);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&[u8], &[u32])> {
+        self.entries.iter().map(|(_, k, v)| (&k[..], &v[..]))
+    }
+
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// A hash of a text that ignores ASCII case: length, first and last eight bytes (zero-padded
+/// under eight), enough to tell action names apart.
+#[inline]
+fn folded_hash(b: &[u8]) -> u64 {
+    let (first, last) = match (b.first_chunk::<8>(), b.last_chunk::<8>()) {
+        (Some(f), Some(l)) => (u64::from_le_bytes(*f), u64::from_le_bytes(*l)),
+        _ => {
+            let mut w = [0u8; 8];
+            if let Some(d) = w.get_mut(..b.len()) {
+                d.copy_from_slice(b);
+            }
+            (u64::from_le_bytes(w), 0)
+        }
+    };
+    // `| 0x20` in every byte folds ASCII case (and merges a few non-letters, which only
+    // costs a comparison): one instruction a word instead of an exact lower-casing.
+    const CASE: u64 = 0x2020_2020_2020_2020;
+    let x = (first | CASE) ^ (last | CASE).rotate_left(29) ^ b.len() as u64;
+    let h = x.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    h ^ (h >> 32)
 }
 
 /// Most candidate ids the precomputed table may hold in all (bounds its memory to ~16 MB).
@@ -408,7 +504,7 @@ impl IndexBuilder {
             })
             .collect();
         let exact_names = self.names.len();
-        let mut precomputed = FxMap::default();
+        let mut precomputed = ActionTable::default();
         if total > limit {
             // Too big to precompute: exact names take the general path.
             for (full, slot) in self.names {
@@ -421,14 +517,15 @@ impl IndexBuilder {
                 }
             }
         } else {
-            precomputed.reserve(self.names.len());
+            let mut entries = Vec::with_capacity(self.names.len());
             for (full, slot) in self.names {
                 let list = lists
                     .get_mut(slot as usize)
                     .map(core::mem::take)
                     .unwrap_or_default();
-                precomputed.insert(full, list);
+                entries.push((full, list));
             }
+            precomputed = ActionTable::new(entries);
         }
         let mut by_name = FxMap::default();
         by_name.reserve(self.services.len());
@@ -1183,6 +1280,9 @@ mod tests {
             "g?t",
             "*",
             "Get",
+            "GetObjectVersionTagging",
+            "getbucketpolicy*",
+            "ke\u{212A}",
         ];
         let services = ["s3", "S3", "ec2", "iam", ""];
         for round in 0..200 {
@@ -1222,6 +1322,14 @@ mod tests {
                     "",
                     "x:y",
                     "GET",
+                    "GetObjectVersionTagging",
+                    "GETOBJECTVERSIONTAGGING",
+                    "getobjectversiontaggin",
+                    "getobjectversiontaggingx",
+                    "GetBucketPolicyStatus",
+                    "KEK",
+                    "ke\u{212A}",
+                    "ke\u{212A}\u{212A}",
                 ] {
                     actions.push(format!("{s}:{n}"));
                 }
@@ -1229,7 +1337,13 @@ mod tests {
             actions.push("nocolon".into());
             for a in &actions {
                 let lower = lower_str(a);
-                let got = match idx.precomputed.get(lower.as_bytes()) {
+                // As `evaluate_with` does: an ASCII action as it is, any other lower-cased.
+                let key = if a.is_ascii() {
+                    a.as_bytes()
+                } else {
+                    lower.as_bytes()
+                };
+                let got = match idx.precomputed.get(key) {
                     Some(list) => list.to_vec(),
                     None => {
                         idx.candidates_into(lower.as_bytes(), &mut out, &mut excluded);
@@ -1242,5 +1356,58 @@ mod tests {
                 assert!(idx.precomputed.is_empty());
             }
         }
+    }
+
+    /// The precomputed table folds ASCII case only: every case of a key finds it; a text
+    /// differing in one byte (also by 0x20 outside letters), in length, or in a non-ASCII
+    /// byte finds nothing.
+    #[test]
+    fn action_table_folds_ascii_case_only() {
+        let mut rng = Rng(7);
+        for round in 0..300 {
+            let n = 1 + rng.below(60);
+            let mut keys: Vec<String> = (0..n)
+                .map(|_| rng.text(b"abz:@[`{09*-_", 30))
+                .filter(|k| k.is_ascii())
+                .collect();
+            keys.sort();
+            keys.dedup();
+            let table = ActionTable::new(
+                keys.iter()
+                    .enumerate()
+                    .map(|(i, k)| (k.as_bytes().into(), vec![i as u32].into()))
+                    .collect(),
+            );
+            for (i, k) in keys.iter().enumerate() {
+                let mut b = k.clone().into_bytes();
+                for x in b.iter_mut() {
+                    if rng.below(2) == 0 {
+                        *x = x.to_ascii_uppercase();
+                    }
+                }
+                assert_eq!(table.get(&b), Some(&[i as u32][..]), "round {round}: {k}");
+                if b.is_empty() {
+                    continue;
+                }
+                let p = rng.below(b.len());
+                let orig = b[p];
+                for flip in [0x20u8, 0x01, 0x80] {
+                    b[p] = orig ^ flip;
+                    let expect = keys
+                        .iter()
+                        .position(|o| o.as_bytes().eq_ignore_ascii_case(&b))
+                        .map(|j| vec![j as u32]);
+                    assert_eq!(table.get(&b).map(<[u32]>::to_vec), expect, "{b:?}");
+                }
+                b[p] = orig;
+                b.push(b'a');
+                let expect = keys
+                    .iter()
+                    .position(|o| o.as_bytes().eq_ignore_ascii_case(&b))
+                    .map(|j| vec![j as u32]);
+                assert_eq!(table.get(&b).map(<[u32]>::to_vec), expect);
+            }
+        }
+        assert_eq!(ActionTable::default().get(b"s3:getobject"), None);
     }
 }

@@ -445,7 +445,7 @@ pub fn base64_eq(s: &str, bytes: &[u8]) -> Option<bool> {
 /// ASCII lower-case of eight bytes at once: each byte in `A`..=`Z` gets bit 0x20, every other
 /// byte (non-ASCII ones included) is left alone.
 #[inline]
-fn lower_word(x: u64) -> u64 {
+pub(crate) fn lower_word(x: u64) -> u64 {
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let low7 = x & !HIGH;
     // Per byte, bit 7 of `low7 + c` is set when `low7 >= 0x80 - c`; no byte carries over.

@@ -228,3 +228,72 @@ fn c2_spellings_of_one_unicode_key_intern_to_one_id() {
         );
     }
 }
+
+fn view(v: &[(String, String)]) -> Vec<(&str, iamc_runtime::Value<'_>)> {
+    v.iter()
+        .map(|(k, x)| (k.as_str(), iamc_runtime::Value::Single(x.as_str())))
+        .collect()
+}
+
+/// K-2 at the runtime's own API, where nothing stops two entries naming one key: the first
+/// entry wins, in any case; and one scratch reused across requests whose keys move, change
+/// case, disappear or repeat answers each request on its own.
+#[test]
+fn k2_first_entry_wins_and_requests_do_not_leak_into_each_other() {
+    use iamc_runtime::{Decision, Request as Rt, Value};
+    for n in [1, 3, 9, 30] {
+        let compiled = lower::compile(&set_with_conditions(n)).unwrap();
+        let mut scratch = compiled.create_scratch();
+        let names: Vec<String> = (0..n).map(|i| format!("aws:PrincipalTag/K{i}")).collect();
+        let good: Vec<String> = (0..n).map(|i| format!("v{i}")).collect();
+        let decide = |scratch: &mut iamc_runtime::Scratch, ctx: &[(&str, Value)]| {
+            let r = Rt {
+                principal: "arn:aws:iam::111122223333:user/alice",
+                action: "s3:GetObject",
+                resource: "arn:aws:s3:::b/k",
+                resource_account: None,
+                context: ctx,
+            };
+            compiled.evaluate(scratch, &r).decision == Decision::Allow
+        };
+        let upper: Vec<String> = names.iter().map(|k| k.to_uppercase()).collect();
+        let all = |names: &[String]| -> Vec<(String, String)> {
+            names.iter().cloned().zip(good.iter().cloned()).collect()
+        };
+        for round in 0..3 {
+            // In order; reversed; in upper case; with padding entries in front.
+            let base = all(&names);
+            assert!(decide(&mut scratch, &view(&base)), "n {n} round {round}");
+            let mut rev = base.clone();
+            rev.reverse();
+            assert!(decide(&mut scratch, &view(&rev)), "n {n}");
+            let up = all(&upper);
+            assert!(decide(&mut scratch, &view(&up)), "n {n}");
+            let mut padded: Vec<(String, String)> = (0..5)
+                .map(|i| (format!("aws:PrincipalTag/X{i}"), "x".into()))
+                .collect();
+            padded.extend(base.clone());
+            assert!(decide(&mut scratch, &view(&padded)), "n {n}");
+            // A key removed: no allow, right after requests that had it.
+            let mut removed = base.clone();
+            removed.remove(round % n);
+            assert!(!decide(&mut scratch, &view(&removed)), "n {n}");
+            // Duplicates: a wrong value after the right one changes nothing; before it, the
+            // wrong one wins, in whatever case it is written.
+            for i in [0, n - 1] {
+                let mut dup = base.clone();
+                dup.push((names[i].to_lowercase(), "wrong".into()));
+                assert!(decide(&mut scratch, &view(&dup)), "n {n} i {i}");
+                let mut dup = base.clone();
+                dup.insert(0, (upper[i].clone(), "wrong".into()));
+                assert!(!decide(&mut scratch, &view(&dup)), "n {n} i {i}");
+                let mut dup = base.clone();
+                dup.insert(i + 1, (names[i].to_lowercase(), "wrong".into()));
+                assert!(decide(&mut scratch, &view(&dup)), "n {n} i {i}");
+                let mut dup = base.clone();
+                dup.insert(i, (names[i].to_lowercase(), "wrong".into()));
+                assert!(!decide(&mut scratch, &view(&dup)), "n {n} i {i}");
+            }
+        }
+    }
+}
