@@ -23,6 +23,18 @@ pub struct PolicySetIr {
     pub rcp_levels: u32,
     /// The organization's management account, if stated (E-10, E-12).
     pub management_account: Option<String>,
+    /// Pre-compiled DFAs of general-shape static globs, by glob (see [`crate::automaton`]).
+    /// Optional: a general glob without an entry is matched by the linear matcher.
+    pub automata: Vec<AutomatonIr>,
+}
+
+/// A serialised glob DFA.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AutomatonIr {
+    /// The glob it recognises, as [`crate::automaton::automaton_key`] writes it.
+    pub glob: String,
+    /// `regex_automata::dfa::dense::DFA::to_bytes_little_endian`, without leading padding.
+    pub dfa: Vec<u8>,
 }
 
 /// A condition key.

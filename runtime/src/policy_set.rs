@@ -21,6 +21,7 @@ use std::sync::Arc;
 
 use rustc_hash::FxHasher;
 
+use crate::automaton::{automaton_key, GlobDfa};
 use crate::decision::PolicyKind;
 use crate::glob::{Glob, TokenBuf};
 use crate::ir::{self, KeyId, OpKind, PolicySetIr, SetOp, TemplateIr, TemplatePartIr};
@@ -49,6 +50,13 @@ pub enum BuildError {
     },
     /// More statements than ids can hold.
     TooManyStatements,
+    /// A glob automaton that does not deserialise, or is listed twice.
+    InvalidAutomaton {
+        /// The glob it is stored under.
+        glob: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
 }
 
 impl core::fmt::Display for BuildError {
@@ -58,6 +66,9 @@ impl core::fmt::Display for BuildError {
             BuildError::LevelOutOfRange { level } => write!(f, "level {level} out of range"),
             BuildError::InvalidValue { value } => write!(f, "invalid policy value {value:?}"),
             BuildError::TooManyStatements => write!(f, "too many statements"),
+            BuildError::InvalidAutomaton { glob, reason } => {
+                write!(f, "automaton for glob {glob:?}: {reason}")
+            }
         }
     }
 }
@@ -327,6 +338,15 @@ pub struct Stats {
     pub rcp_levels: usize,
     /// Approximate heap bytes held.
     pub memory_bytes: usize,
+    /// Glob DFAs loaded (one per distinct general-shape static glob that has one).
+    pub automata: usize,
+    /// States of those DFAs, in all.
+    pub automaton_states: usize,
+    /// Heap bytes of those DFAs, in all.
+    pub automaton_bytes: usize,
+    /// Uses of general-shape static globs (resources, `StringLike`, ARN fields) matched by a
+    /// DFA, and by the linear matcher (no DFA: size limit, budget, or none in the IR).
+    pub general_globs: [usize; 2],
 }
 
 fn kind_rank(k: PolicyKind) -> u8 {
@@ -394,8 +414,8 @@ fn has_var(t: &TemplateIr) -> bool {
         .any(|p| matches!(p, TemplatePartIr::Variable { .. }))
 }
 
-/// Static glob from template parts without variables (Literal parts stay literal).
-fn static_glob(t: &TemplateIr) -> Glob {
+/// Static glob tokens from template parts without variables (Literal parts stay literal).
+fn static_tokens(t: &TemplateIr) -> TokenBuf {
     let mut buf = TokenBuf::default();
     for p in &t.parts {
         match p {
@@ -404,7 +424,95 @@ fn static_glob(t: &TemplateIr) -> Glob {
             TemplatePartIr::Variable { .. } => {}
         }
     }
-    Glob::from_tokens(buf)
+    buf
+}
+
+/// The loaded automata of a set, by [`automaton_key`].
+#[derive(Default)]
+pub(crate) struct Automata {
+    by_key: FxMap<Box<str>, GlobDfa>,
+}
+
+impl Automata {
+    /// Deserialise every automaton of the IR (validated by `DFA::from_bytes`).
+    fn load(list: &[ir::AutomatonIr]) -> Result<Automata, BuildError> {
+        let mut by_key = FxMap::default();
+        for a in list {
+            let bad = |reason| BuildError::InvalidAutomaton {
+                glob: a.glob.clone(),
+                reason,
+            };
+            if by_key.len() >= crate::automaton::MAX_AUTOMATA {
+                return Err(bad("more automata than a set may hold"));
+            }
+            if let Some(dfa) = GlobDfa::load(&a.dfa).map_err(bad)? {
+                if by_key.insert(a.glob.as_str().into(), dfa).is_some() {
+                    return Err(bad("listed twice"));
+                }
+            }
+        }
+        Ok(Automata { by_key })
+    }
+
+    /// `g` with its automaton, when it is general and the set has one for it.
+    fn attach(&self, g: Glob) -> Glob {
+        match g {
+            Glob::General { prefix, buf } if !self.by_key.is_empty() => {
+                let dfa = self.by_key.get(automaton_key(&buf).as_str()).cloned();
+                let g = Glob::General { prefix, buf };
+                match dfa {
+                    Some(dfa) => g.with_dfa(dfa),
+                    None => g,
+                }
+            }
+            g => g,
+        }
+    }
+}
+
+/// Static glob from template parts without variables, with its automaton if it has one.
+fn static_glob(t: &TemplateIr, autos: &Automata) -> Glob {
+    autos.attach(Glob::from_tokens(static_tokens(t)))
+}
+
+/// The token lists of every general-shape static glob of a set (resources, `StringLike`
+/// values, ARN-operator fields), deduplicated by [`automaton_key`], in first-seen order:
+/// what the compiler builds DFAs for.
+pub fn general_globs(ir: &PolicySetIr) -> Vec<(String, TokenBuf)> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    let mut add = |g: Glob| {
+        if let Glob::General { buf, .. } = g {
+            let key = automaton_key(&buf);
+            if seen.insert(key.clone()) {
+                out.push((key, buf));
+            }
+        }
+    };
+    for p in &ir.policies {
+        for s in &p.statements {
+            for t in s.resources.iter().filter(|t| !has_var(t)) {
+                add(Glob::from_tokens(static_tokens(t)));
+            }
+            for c in &s.conditions {
+                for t in c.values.iter().filter(|t| !has_var(t)) {
+                    match c.op {
+                        OpKind::StringLike => add(Glob::from_tokens(static_tokens(t))),
+                        OpKind::Arn => {
+                            if let Some(fields) = arn_fields(t, &Automata::default()) {
+                                let [a, b, c, d, e, f] = *fields;
+                                for g in [a, b, c, d, e, f] {
+                                    add(g);
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Static exact text from template parts without variables.
@@ -419,17 +527,17 @@ fn static_text(t: &TemplateIr) -> String {
     s
 }
 
-fn pattern(t: &TemplateIr, nkeys: usize) -> Result<Pattern, BuildError> {
+fn pattern(t: &TemplateIr, nkeys: usize, autos: &Automata) -> Result<Pattern, BuildError> {
     if has_var(t) {
         Ok(Pattern::Template(parts(t, nkeys)?))
     } else {
-        Ok(Pattern::Static(static_glob(t)))
+        Ok(Pattern::Static(static_glob(t, autos)))
     }
 }
 
 /// Split static ARN-operator text into six field globs at the first five colons (C-14).
 /// Colons are never wildcards, so splitting the token list equals splitting the text.
-fn arn_fields(t: &TemplateIr) -> Option<Box<[Glob; 6]>> {
+fn arn_fields(t: &TemplateIr, autos: &Automata) -> Option<Box<[Glob; 6]>> {
     // Rebuild with a marker-free approach: split each part's text at colons.
     let mut fields: Vec<TokenBuf> = vec![TokenBuf::default()];
     for p in &t.parts {
@@ -467,7 +575,10 @@ fn arn_fields(t: &TemplateIr) -> Option<Box<[Glob; 6]>> {
     if fields.len() != 6 {
         return None;
     }
-    let globs: Vec<Glob> = fields.into_iter().map(Glob::from_tokens).collect();
+    let globs: Vec<Glob> = fields
+        .into_iter()
+        .map(|f| autos.attach(Glob::from_tokens(f)))
+        .collect();
     let arr: [Glob; 6] = globs.try_into().ok()?;
     Some(Box::new(arr))
 }
@@ -478,7 +589,12 @@ fn invalid(t: &TemplateIr) -> BuildError {
     }
 }
 
-fn values(op: OpKind, vals: &[TemplateIr], nkeys: usize) -> Result<Values, BuildError> {
+fn values(
+    op: OpKind,
+    vals: &[TemplateIr],
+    nkeys: usize,
+    autos: &Automata,
+) -> Result<Values, BuildError> {
     let texts = || vals.iter().map(static_text);
     Ok(match op {
         OpKind::StringEquals => Values::Str(
@@ -505,7 +621,7 @@ fn values(op: OpKind, vals: &[TemplateIr], nkeys: usize) -> Result<Values, Build
         ),
         OpKind::StringLike => Values::Like(
             vals.iter()
-                .map(|t| pattern(t, nkeys))
+                .map(|t| pattern(t, nkeys, autos))
                 .collect::<Result<_, _>>()?,
         ),
         OpKind::NumericEquals
@@ -564,7 +680,7 @@ fn values(op: OpKind, vals: &[TemplateIr], nkeys: usize) -> Result<Values, Build
                     if has_var(t) {
                         Ok(ArnVal::Template(parts(t, nkeys)?))
                     } else {
-                        Ok(ArnVal::Static(arn_fields(t)))
+                        Ok(ArnVal::Static(arn_fields(t, autos)))
                     }
                 })
                 .collect::<Result<_, _>>()?,
@@ -586,6 +702,7 @@ impl PolicySet {
         source: crate::artifact::Source,
     ) -> Result<PolicySet, BuildError> {
         let nkeys = ir.keys.len();
+        let autos = Automata::load(&ir.automata)?;
         let mut keys: FxMap<Box<str>, KeyId> = FxMap::default();
         let mut key_names: Vec<Box<str>> = Vec::with_capacity(nkeys + 1);
         let mut multivalued = Vec::with_capacity(nkeys + 1);
@@ -646,7 +763,7 @@ impl PolicySet {
                             op: c.op,
                             negated: c.negated,
                             if_exists: c.if_exists,
-                            values: values(c.op, &c.values, nkeys)?,
+                            values: values(c.op, &c.values, nkeys, &autos)?,
                         })
                     })
                     .collect::<Result<_, _>>()?;
@@ -665,7 +782,7 @@ impl PolicySet {
                     resources: s
                         .resources
                         .iter()
-                        .map(|t| pattern(t, nkeys))
+                        .map(|t| pattern(t, nkeys, &autos))
                         .collect::<Result<_, _>>()?,
                     conds,
                 });
@@ -771,7 +888,7 @@ impl PolicySet {
                     Pattern::Static(Glob::Prefix(_) | Glob::Suffix(_) | Glob::PrefixSuffix(..)) => {
                         2
                     }
-                    Pattern::Static(Glob::General { .. }) => 3,
+                    Pattern::Static(Glob::General { .. } | Glob::Dfa { .. }) => 3,
                     Pattern::Template(_) => 4,
                 };
                 if let Pattern::Static(g) = r {
@@ -781,6 +898,42 @@ impl PolicySet {
             }
         }
         mem += i.key_names.iter().map(|k| k.len() * 2 + 24).sum::<usize>();
+        let mut tables = std::collections::HashSet::new();
+        let mut count = |g: &Glob| match g {
+            Glob::Dfa { dfa, .. } => {
+                st.general_globs[0] += 1;
+                if tables.insert(dfa.table_ptr()) {
+                    st.automata += 1;
+                    st.automaton_states += dfa.state_count();
+                    st.automaton_bytes += dfa.memory_usage();
+                }
+            }
+            Glob::General { .. } => st.general_globs[1] += 1,
+            _ => {}
+        };
+        for s in &i.stmts {
+            for r in s.resources.iter() {
+                if let Pattern::Static(g) = r {
+                    count(g);
+                }
+            }
+            for c in s.conds.iter() {
+                match &c.values {
+                    Values::Like(ps) => ps.iter().for_each(|p| {
+                        if let Pattern::Static(g) = p {
+                            count(g);
+                        }
+                    }),
+                    Values::Arn(vs) => vs.iter().for_each(|v| {
+                        if let ArnVal::Static(Some(fields)) = v {
+                            fields.iter().for_each(&mut count);
+                        }
+                    }),
+                    _ => {}
+                }
+            }
+        }
+        mem += st.automaton_bytes;
         st.memory_bytes = mem;
         st
     }
