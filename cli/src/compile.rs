@@ -495,6 +495,7 @@ pub(crate) fn stats_json(st: &Stats) -> serde_json::Value {
         "memory_bytes": st.memory_bytes,
         "automata": {
             "count": st.automata,
+            "action_services": st.action_automata,
             "states": st.automaton_states,
             "bytes": st.automaton_bytes,
             "general_globs_dfa": st.general_globs[0],
@@ -534,9 +535,10 @@ pub(crate) fn print_stats(out: &mut dyn Write, st: &Stats) -> io::Result<()> {
     }
     writeln!(
         out,
-        "  glob automata:      {} DFA(s), {} states, {} bytes; general globs: {} by DFA, {} linear (fallback)",
+        "  automata:           {} glob DFA(s) ({} states), {} service action DFA(s), {} bytes; general globs: {} by DFA, {} linear",
         st.automata,
         st.automaton_states,
+        st.action_automata,
         st.automaton_bytes,
         st.general_globs[0],
         st.general_globs[1]

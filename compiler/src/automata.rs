@@ -24,7 +24,7 @@
 //!   bounded attempts.
 
 use iamc_runtime::glob::{Tok, TokenBuf};
-use iamc_runtime::ir::{AutomatonIr, PolicySetIr};
+use iamc_runtime::ir::{ActionAutomatonIr, AutomatonIr, PolicySetIr};
 use regex_automata::dfa::{dense, StartKind};
 use regex_automata::nfa::thompson::{self, WhichCaptures};
 use regex_automata::MatchKind;
@@ -44,6 +44,12 @@ pub struct AutomataLimits {
     /// Globs whose middle has fewer wildcards than this and no `?` after a `*` get no DFA
     /// (default 4): the linear matcher is faster on them (see [`worth_a_dfa`]).
     pub min_wildcards: usize,
+    /// A service gets one multi-pattern DFA over its wildcard action names when it has at
+    /// least this many distinct ones (default 8).
+    pub min_action_patterns: usize,
+    /// Largest multi-pattern action DFA, in bytes (default 64 KiB); also counts against
+    /// `max_total_bytes`.
+    pub max_action_dfa_bytes: usize,
 }
 
 impl Default for AutomataLimits {
@@ -54,6 +60,8 @@ impl Default for AutomataLimits {
             max_wildcards: 64,
             max_failures: 32,
             min_wildcards: 4,
+            min_action_patterns: 8,
+            max_action_dfa_bytes: 64 << 10,
         }
     }
 }
@@ -71,6 +79,10 @@ pub struct AutomataReport {
     pub fell_back: usize,
     /// Globs left to the linear matcher because it is faster on them ([`worth_a_dfa`]).
     pub simple: usize,
+    /// Services given a multi-pattern DFA over their wildcard action names.
+    pub action_automata: usize,
+    /// Services with enough wildcard action names whose DFA did not fit.
+    pub action_fell_back: usize,
 }
 
 /// Whether a glob's middle is worth a DFA: it has a `?` after a `*`, or at least
@@ -174,6 +186,40 @@ pub fn build_dfa(buf: &TokenBuf, max_bytes: usize) -> Option<dense::DFA<Vec<u32>
     (dfa.memory_usage() <= max_bytes).then_some(dfa)
 }
 
+/// Build the anchored multi-pattern DFA (`MatchKind::All`: every matching pattern is reported
+/// at the end of input) of a service's wildcard action names, or `None` over `max_bytes`.
+pub fn build_action_dfa(patterns: &[String], max_bytes: usize) -> Option<dense::DFA<Vec<u32>>> {
+    let hirs: Vec<Hir> = patterns
+        .iter()
+        .map(|p| {
+            let mut buf = TokenBuf::default();
+            buf.push_glob(p.as_bytes());
+            glob_hir(&buf)
+        })
+        .collect();
+    let nfa = thompson::Compiler::new()
+        .configure(
+            thompson::Config::new()
+                .which_captures(WhichCaptures::None)
+                .nfa_size_limit(Some(max_bytes.saturating_mul(4))),
+        )
+        .build_many_from_hir(&hirs)
+        .ok()?;
+    let dfa = dense::Builder::new()
+        .configure(
+            dense::Config::new()
+                .match_kind(MatchKind::All)
+                .start_kind(StartKind::Anchored)
+                .accelerate(false)
+                .minimize(false)
+                .dfa_size_limit(Some(max_bytes))
+                .determinize_size_limit(Some(max_bytes.saturating_mul(4))),
+        )
+        .build_from_nfa(&nfa)
+        .ok()?;
+    (dfa.memory_usage() <= max_bytes).then_some(dfa)
+}
+
 /// Serialise a DFA as the IR stores it: little-endian, leading padding removed.
 pub fn dfa_bytes(dfa: &dense::DFA<Vec<u32>>) -> Vec<u8> {
     let (bytes, pad) = dfa.to_bytes_little_endian();
@@ -225,5 +271,28 @@ pub fn attach(ir: &mut PolicySetIr, limits: &AutomataLimits) -> AutomataReport {
         }
     }
     ir.automata = automata;
+    let mut actions = Vec::new();
+    for (service, patterns) in iamc_runtime::action_patterns(ir) {
+        if patterns.len() < limits.min_action_patterns {
+            continue;
+        }
+        let room = limits
+            .max_action_dfa_bytes
+            .min(limits.max_total_bytes.saturating_sub(report.bytes));
+        match build_action_dfa(&patterns, room) {
+            Some(d) => {
+                let bytes = dfa_bytes(&d);
+                report.action_automata += 1;
+                report.bytes += bytes.len();
+                actions.push(ActionAutomatonIr {
+                    service,
+                    patterns,
+                    dfa: bytes,
+                });
+            }
+            None => report.action_fell_back += 1,
+        }
+    }
+    ir.action_automata = actions;
     report
 }

@@ -182,6 +182,7 @@ pub fn to_ir(set: &ast::PolicySet) -> PolicySetIr {
         rcp_levels: set.rcps.len() as u32,
         management_account: set.management_account.clone(),
         automata: Vec::new(),
+        action_automata: Vec::new(),
     };
     crate::automata::attach(&mut ir, &crate::automata::AutomataLimits::default());
     ir

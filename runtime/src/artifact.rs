@@ -40,7 +40,9 @@
 //!                                       u32 count + statements)
 //!                the automata section (last):
 //!                  b"DFAS", u32 byte length of the rest of the section,
-//!                  u32 count + automata (str glob key, u32 length + DFA bytes)
+//!                  u32 count + automata (str glob key, u32 length + DFA bytes),
+//!                  u32 count + action automata (str service, u32 count + str patterns,
+//!                                               u32 length + DFA bytes)
 //! statement: u32 index, u8 flags (1 allow, 2 NotAction, 4 NotResource, 8 principal, 16 sid),
 //!            [str sid], [u8 flags (1 NotPrincipal, 2 wildcard), u32 count + str entries],
 //!            u32 count + str actions, u32 count + templates (resources),
@@ -84,8 +86,8 @@ use std::collections::HashSet;
 
 use crate::decision::PolicyKind;
 use crate::ir::{
-    AutomatonIr, ConditionIr, KeyId, KeyIr, OpKind, PolicyIr, PolicySetIr, PrincipalIr, SetOp,
-    StatementIr, TemplateIr, TemplatePartIr,
+    ActionAutomatonIr, AutomatonIr, ConditionIr, KeyId, KeyIr, OpKind, PolicyIr, PolicySetIr,
+    PrincipalIr, SetOp, StatementIr, TemplateIr, TemplatePartIr,
 };
 use crate::policy_set::{BuildError, PolicySet};
 
@@ -362,17 +364,23 @@ impl Writer {
                 self.statement(s);
             }
         }
-        self.automata(&ir.automata);
+        self.automata(&ir.automata, &ir.action_automata);
     }
 
     /// The automata section: tag, u32 byte length of the rest, u32 count + (str glob,
+    /// u32 length + DFA bytes), u32 count + (str service, u32 count + str patterns,
     /// u32 length + DFA bytes).
-    fn automata(&mut self, automata: &[AutomatonIr]) {
+    fn automata(&mut self, automata: &[AutomatonIr], actions: &[ActionAutomatonIr]) {
         self.buf.extend_from_slice(&AUTOMATA_TAG);
         let len_at = self.buf.len();
         self.u32(0);
         for a in self.list(automata) {
             self.str(&a.glob);
+            self.bytes(&a.dfa);
+        }
+        for a in self.list(actions) {
+            self.str(&a.service);
+            self.strs(&a.patterns);
             self.bytes(&a.dfa);
         }
         let len = cap(self.buf.len() - len_at - 4);
@@ -555,6 +563,10 @@ const MIN_TEMPLATE: usize = 4;
 const MIN_PART: usize = 1 + 4;
 const MIN_CONDITION: usize = 4 + 1 + 1 + 1 + 4;
 const MIN_AUTOMATON: usize = MIN_STR + 4;
+const MIN_ACTION_AUTOMATON: usize = MIN_STR + 4 + 4;
+
+/// The automata section decoded: glob automata, action automata.
+type AutomataSection = (Vec<AutomatonIr>, Vec<ActionAutomatonIr>);
 
 /// A bounds-checked cursor over a byte slice; `base` is the slice's offset in the file.
 struct Reader<'a> {
@@ -751,7 +763,7 @@ impl<'a> Reader<'a> {
                 statements,
             });
         }
-        let automata = self.automata()?;
+        let (automata, action_automata) = self.automata()?;
         if self.remaining() != 0 {
             return self.err("bytes after the automata section");
         }
@@ -762,12 +774,13 @@ impl<'a> Reader<'a> {
             rcp_levels,
             management_account,
             automata,
+            action_automata,
         })
     }
 
     /// The automata section. The DFA bytes are only framed here; `PolicySet::new`
     /// deserialises (and so validates) them.
-    fn automata(&mut self) -> Result<Vec<AutomatonIr>, LoadError> {
+    fn automata(&mut self) -> Result<AutomataSection, LoadError> {
         if self.take(4, "missing automata section")? != AUTOMATA_TAG {
             self.pos -= 4;
             return self.err("missing automata section");
@@ -794,7 +807,26 @@ impl<'a> Reader<'a> {
                 dfa: dfa.to_vec(),
             });
         }
-        Ok(v)
+        let n = self.count(MIN_ACTION_AUTOMATON)?;
+        let mut actions = Vec::with_capacity(n);
+        let mut seen = HashSet::with_capacity(n);
+        for _ in 0..n {
+            let at = self.pos;
+            let service = self.str()?;
+            let patterns = self.strs()?;
+            let len = self.u32()? as usize;
+            let dfa = self.take(len, "automaton length beyond the end of input")?;
+            if !seen.insert(service.clone()) {
+                self.pos = at;
+                return self.err("duplicate action automaton");
+            }
+            actions.push(ActionAutomatonIr {
+                service,
+                patterns,
+                dfa: dfa.to_vec(),
+            });
+        }
+        Ok((v, actions))
     }
 
     fn statement(&mut self, nkeys: usize) -> Result<StatementIr, LoadError> {
@@ -1114,6 +1146,7 @@ mod tests {
             rcp_levels: 0,
             management_account: Some("111122223333".into()),
             automata: vec![],
+            action_automata: vec![],
         }
     }
 

@@ -21,7 +21,11 @@
 //!   of substring searches on them and measured faster than a byte-by-byte DFA walk.
 //! - Templates with policy variables: their text is known per request only; they are assembled
 //!   into a [`crate::glob::TokenBuf`] and run by the linear greedy matcher.
-//! - Action globs: matched against the short action name after a per-service lookup.
+//! - Action globs one by one: they are matched against the short action name after a
+//!   per-service lookup, and a service with at least 8 distinct wildcard names has all of them
+//!   in one multi-pattern DFA instead ([`MultiDfa`], `MatchKind::All`: the match state after the
+//!   end of input lists every pattern that matches), built by the compiler like the glob DFAs
+//!   (`PolicySetIr::action_automata`, the second half of the artifact's automata section).
 //! - A general glob the compiler gave no DFA (its size limit or the set's budget was hit, the
 //!   pattern has too many wildcards, the IR came from elsewhere, or the host is big-endian):
 //!   the greedy two-pointer matcher of [`crate::glob`], O(text × pattern), no allocation. The
@@ -188,6 +192,67 @@ impl GlobDfa {
             }
         }
         seen.len()
+    }
+}
+
+/// A loaded multi-pattern DFA over one service's wildcard action names: every pattern that
+/// matches all of a name is found in one pass (`MatchKind::All`, anchored; the match state
+/// after the end of input lists them).
+#[derive(Clone, Debug)]
+pub struct MultiDfa {
+    dfa: DFA<Vec<u32>>,
+    start: StateID,
+}
+
+impl MultiDfa {
+    /// Deserialise little-endian DFA bytes of `patterns` patterns. `Ok(None)` on a big-endian
+    /// host (the caller keeps the per-pattern scan).
+    pub fn load(bytes: &[u8], patterns: usize) -> Result<Option<MultiDfa>, &'static str> {
+        if cfg!(target_endian = "big") {
+            return Ok(None);
+        }
+        let mut buf = vec![0u8; bytes.len() + 3];
+        let off = buf.as_ptr().align_offset(4).min(3);
+        let Some(dst) = buf.get_mut(off..off + bytes.len()) else {
+            return Err("automaton buffer");
+        };
+        dst.copy_from_slice(bytes);
+        let (dfa, read) = DFA::from_bytes(dst).map_err(|_| "invalid automaton")?;
+        if read != bytes.len() {
+            return Err("bytes after the automaton");
+        }
+        if dfa.pattern_len() != patterns || dfa.start_kind() == StartKind::Unanchored {
+            return Err("automaton of the wrong kind");
+        }
+        let dfa = dfa.to_owned();
+        let start = dfa
+            .start_state(&start::Config::new().anchored(Anchored::Yes))
+            .map_err(|_| "automaton without an anchored start")?;
+        Ok(Some(MultiDfa { dfa, start }))
+    }
+
+    /// Call `f` with the index of every pattern that matches all of `text`.
+    #[inline]
+    pub fn for_each_match(&self, text: &[u8], mut f: impl FnMut(usize)) {
+        let dfa = &self.dfa;
+        let mut s = self.start;
+        for &b in text {
+            s = dfa.next_state(s, b);
+            if dfa.is_dead_state(s) {
+                return;
+            }
+        }
+        s = dfa.next_eoi_state(s);
+        if dfa.is_match_state(s) {
+            for i in 0..dfa.match_len(s) {
+                f(dfa.match_pattern(s, i).as_usize());
+            }
+        }
+    }
+
+    /// Heap bytes of the table.
+    pub fn memory_usage(&self) -> usize {
+        self.dfa.memory_usage()
     }
 }
 

@@ -26,6 +26,21 @@ pub struct PolicySetIr {
     /// Pre-compiled DFAs of general-shape static globs, by glob (see [`crate::automaton`]).
     /// Optional: a general glob without an entry is matched by the linear matcher.
     pub automata: Vec<AutomatonIr>,
+    /// Pre-compiled multi-pattern DFAs of services' wildcard action names. Optional: a
+    /// service without one scans its patterns one by one.
+    pub action_automata: Vec<ActionAutomatonIr>,
+}
+
+/// A serialised multi-pattern DFA over one service's wildcard action names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActionAutomatonIr {
+    /// The lower-cased service prefix.
+    pub service: String,
+    /// Its distinct lower-cased wildcard name patterns, sorted: pattern `i` of the DFA is
+    /// `patterns[i]` (as [`crate::automaton`]'s `action_patterns` lists them).
+    pub patterns: Vec<String>,
+    /// `regex_automata::dfa::dense::DFA::to_bytes_little_endian`, without leading padding.
+    pub dfa: Vec<u8>,
 }
 
 /// A serialised glob DFA.

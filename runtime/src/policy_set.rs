@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use rustc_hash::FxHasher;
 
-use crate::automaton::{automaton_key, GlobDfa};
+use crate::automaton::{automaton_key, GlobDfa, MultiDfa};
 use crate::decision::PolicyKind;
 use crate::glob::{Glob, TokenBuf};
 use crate::ir::{self, KeyId, OpKind, PolicySetIr, SetOp, TemplateIr, TemplatePartIr};
@@ -162,7 +162,55 @@ pub(crate) struct Stmt {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ServiceActions {
     pub exact: FxMap<Box<[u8]>, Vec<u32>>,
-    pub globs: Vec<(Glob, u32)>,
+    /// Each wildcard pattern with its (tagged) statement id and its text.
+    pub globs: Vec<(Glob, u32, Box<str>)>,
+    /// All wildcard patterns in one DFA, when the compiler built one: pattern `i`'s tagged
+    /// statement ids are `multi.1[i]`. Replaces the scan of `globs`.
+    pub multi: Option<ActionDfa>,
+}
+
+/// A service's multi-pattern DFA and, per pattern, its tagged statement ids.
+pub(crate) type ActionDfa = (MultiDfa, Box<[Box<[u32]>]>);
+
+/// A service's distinct wildcard action-name patterns, sorted: the pattern order of its
+/// multi-pattern DFA.
+fn distinct_patterns<'a>(texts: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let set: std::collections::BTreeSet<&str> = texts.collect();
+    set.into_iter().map(str::to_string).collect()
+}
+
+/// Every service's distinct wildcard action-name patterns (lower-cased, sorted), as the action
+/// index holds them: what the compiler builds multi-pattern DFAs for.
+pub fn action_patterns(ir: &PolicySetIr) -> Vec<(String, Vec<String>)> {
+    let mut by_service: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for p in &ir.policies {
+        for s in &p.statements {
+            for a in s.actions.iter().filter(|a| a.contains(['*', '?'])) {
+                if let Some((service, name, true)) = split_action(a) {
+                    by_service.entry(service).or_default().push(name);
+                }
+            }
+        }
+    }
+    by_service
+        .into_iter()
+        .map(|(svc, names)| {
+            let d = distinct_patterns(names.iter().map(String::as_str));
+            (svc, d)
+        })
+        .collect()
+}
+
+/// A lower-cased action pattern as the index files it: `(service, name, wildcard)`; `None`
+/// for `*`-only patterns and patterns without a colon.
+fn split_action(p: &str) -> Option<(String, String, bool)> {
+    let p = lower_str(p);
+    if p.bytes().all(|b| b == b'*') {
+        return None;
+    }
+    let (service, name) = p.split_once(':')?;
+    let wildcard = name.contains(['*', '?']);
+    Some((service.to_string(), name.to_string(), wildcard))
 }
 
 /// Marks, in the action index, a `NotAction` statement whose list the pattern belongs to:
@@ -218,9 +266,19 @@ impl ActionIndex {
                 if let Some(ids) = svc.exact.get(name) {
                     ids.iter().for_each(|&id| take(id));
                 }
-                for (g, id) in &svc.globs {
-                    if g.matches(name) {
-                        take(*id);
+                match &svc.multi {
+                    Some((dfa, tags)) => dfa.for_each_match(name, |i| {
+                        tags.get(i)
+                            .into_iter()
+                            .flat_map(|t| t.iter())
+                            .for_each(|&id| take(id));
+                    }),
+                    None => {
+                        for (g, id, _) in &svc.globs {
+                            if g.matches(name) {
+                                take(*id);
+                            }
+                        }
                     }
                 }
             }
@@ -340,9 +398,11 @@ pub struct Stats {
     pub memory_bytes: usize,
     /// Glob DFAs loaded (one per distinct general-shape static glob that has one).
     pub automata: usize,
+    /// Services whose wildcard action patterns are matched by one multi-pattern DFA.
+    pub action_automata: usize,
     /// States of those DFAs, in all.
     pub automaton_states: usize,
-    /// Heap bytes of those DFAs, in all.
+    /// Heap bytes of all DFAs (glob and action), in all.
     pub automaton_bytes: usize,
     /// Uses of general-shape static globs (resources, `StringLike`, ARN fields) matched by a
     /// DFA, and by the linear matcher (no DFA: size limit, budget, or none in the IR).
@@ -479,6 +539,24 @@ fn static_glob(t: &TemplateIr, autos: &Automata) -> Glob {
 /// values, ARN-operator fields), deduplicated by [`automaton_key`], in first-seen order:
 /// what the compiler builds DFAs for.
 pub fn general_globs(ir: &PolicySetIr) -> Vec<(String, TokenBuf)> {
+    // Only a template with a `?` or two `*` can hold a general glob: most values are skipped
+    // without tokenising them (this runs on every compile).
+    fn may_be_general(t: &TemplateIr) -> bool {
+        let (mut stars, mut quest) = (0, false);
+        for p in &t.parts {
+            match p {
+                TemplatePartIr::Text(s) => {
+                    for b in s.bytes() {
+                        stars += usize::from(b == b'*');
+                        quest |= b == b'?';
+                    }
+                }
+                TemplatePartIr::Variable { .. } => return false,
+                TemplatePartIr::Literal(_) => {}
+            }
+        }
+        quest || stars >= 2
+    }
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
     let mut add = |g: Glob| {
@@ -491,22 +569,21 @@ pub fn general_globs(ir: &PolicySetIr) -> Vec<(String, TokenBuf)> {
     };
     for p in &ir.policies {
         for s in &p.statements {
-            for t in s.resources.iter().filter(|t| !has_var(t)) {
+            for t in s.resources.iter().filter(|t| may_be_general(t)) {
                 add(Glob::from_tokens(static_tokens(t)));
             }
             for c in &s.conditions {
-                for t in c.values.iter().filter(|t| !has_var(t)) {
-                    match c.op {
-                        OpKind::StringLike => add(Glob::from_tokens(static_tokens(t))),
-                        OpKind::Arn => {
-                            if let Some(fields) = arn_fields(t, &Automata::default()) {
-                                let [a, b, c, d, e, f] = *fields;
-                                for g in [a, b, c, d, e, f] {
-                                    add(g);
-                                }
-                            }
+                if !matches!(c.op, OpKind::StringLike | OpKind::Arn) {
+                    continue;
+                }
+                for t in c.values.iter().filter(|t| may_be_general(t)) {
+                    if c.op == OpKind::StringLike {
+                        add(Glob::from_tokens(static_tokens(t)));
+                    } else if let Some(fields) = arn_fields(t, &Automata::default()) {
+                        let [a, b, c, d, e, f] = *fields;
+                        for g in [a, b, c, d, e, f] {
+                            add(g);
                         }
-                        _ => {}
                     }
                 }
             }
@@ -794,6 +871,7 @@ impl PolicySet {
                 v.dedup();
             }
         }
+        attach_action_automata(&mut actions, &ir.action_automata)?;
         actions.always.sort_unstable();
         actions.precompute();
         // Among non-ASCII characters only U+212A KELVIN SIGN lower-cases to an ASCII letter
@@ -874,8 +952,13 @@ impl PolicySet {
             mem += s
                 .globs
                 .iter()
-                .map(|(g, _)| g.memory_usage() + 40)
+                .map(|(g, _, t)| g.memory_usage() + t.len() + 56)
                 .sum::<usize>();
+            if let Some((dfa, tags)) = &s.multi {
+                st.action_automata += 1;
+                st.automaton_bytes += dfa.memory_usage();
+                mem += tags.iter().map(|t| t.len() * 4 + 16).sum::<usize>();
+            }
         }
         for s in &i.stmts {
             st.conditions += s.conds.len();
@@ -945,6 +1028,41 @@ impl PolicySet {
     }
 }
 
+/// Load the services' multi-pattern DFAs into the action index. Each must list exactly the
+/// service's distinct wildcard patterns, in [`action_patterns`] order.
+fn attach_action_automata(
+    idx: &mut ActionIndex,
+    list: &[ir::ActionAutomatonIr],
+) -> Result<(), BuildError> {
+    let mut seen = std::collections::HashSet::new();
+    for a in list {
+        let bad = |reason| BuildError::InvalidAutomaton {
+            glob: format!("actions of {}", a.service),
+            reason,
+        };
+        if !seen.insert(a.service.as_str()) {
+            return Err(bad("listed twice"));
+        }
+        let Some(svc) = idx.services.get_mut(a.service.as_bytes()) else {
+            return Err(bad("no such service"));
+        };
+        if distinct_patterns(svc.globs.iter().map(|g| &*g.2)) != a.patterns {
+            return Err(bad("patterns differ from the service's"));
+        }
+        let Some(dfa) = MultiDfa::load(&a.dfa, a.patterns.len()).map_err(bad)? else {
+            continue;
+        };
+        let mut tags = vec![Vec::new(); a.patterns.len()];
+        for (_, tag, text) in &svc.globs {
+            if let Ok(i) = a.patterns.binary_search_by(|p| p.as_str().cmp(text)) {
+                tags[i].push(*tag);
+            }
+        }
+        svc.multi = Some((dfa, tags.into_iter().map(Vec::into_boxed_slice).collect()));
+    }
+    Ok(())
+}
+
 /// Index one statement's action patterns (A-2 case-folded, A-3 globs, A-7 NotAction).
 fn index_actions(idx: &mut ActionIndex, id: u32, not_action: bool, patterns: &[String]) {
     let tag = if not_action { id | EXCLUDE } else { id };
@@ -970,7 +1088,7 @@ fn index_actions(idx: &mut ActionIndex, id: u32, not_action: bool, patterns: &[S
             continue;
         };
         if name.contains(['*', '?']) {
-            entry.globs.push((Glob::new(name), tag));
+            entry.globs.push((Glob::new(name), tag, name.into()));
         } else if let Some(ids) = entry.exact.get_mut(name.as_bytes()) {
             ids.push(tag);
         } else {

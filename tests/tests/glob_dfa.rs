@@ -258,3 +258,109 @@ fn simple_general_globs_keep_the_linear_matcher() {
     assert_eq!((report.globs, report.built, report.simple), (3, 0, 3));
     assert!(ir.automata.is_empty());
 }
+
+/// Wildcard actions (issue #4): a service with enough wildcard action names gets one
+/// multi-pattern DFA, and it selects exactly the statements the per-pattern scan selects.
+/// Statement `i` denies pattern `i` only for user `u{i}`, so each request tests one pattern.
+#[test]
+fn action_dfa_selects_like_the_per_pattern_scan() {
+    use iamc_runtime::ir::{ConditionIr, KeyIr, OpKind, PolicyIr, StatementIr};
+    fn prop(pats: Vec<Pattern>, names: Vec<Text>) -> TestResult {
+        // Action names are lower-cased and have no literal `*` part: use the glob text.
+        let mut patterns: Vec<String> = pats
+            .iter()
+            .take(16)
+            .map(|p| p.1.replace("${*}", "x").to_lowercase())
+            .filter(|p| p.contains(['*', '?']) && !p.chars().all(|c| c == '*'))
+            .collect();
+        patterns.sort();
+        patterns.dedup();
+        if patterns.len() < 8 {
+            return TestResult::discard();
+        }
+        let user = |i: usize| TemplateIr {
+            parts: vec![TemplatePartIr::Text(format!("u{i}"))],
+        };
+        let statements = patterns
+            .iter()
+            .enumerate()
+            .map(|(i, p)| StatementIr {
+                index: i as u32,
+                sid: None,
+                allow: false,
+                principal: None,
+                not_action: i % 3 == 2,
+                actions: vec![format!("svc:{p}")],
+                not_resource: false,
+                resources: vec![TemplateIr {
+                    parts: vec![TemplatePartIr::Text("*".into())],
+                }],
+                conditions: vec![ConditionIr {
+                    key: 0,
+                    set: None,
+                    op: OpKind::StringEquals,
+                    negated: false,
+                    if_exists: false,
+                    values: vec![user(i)],
+                }],
+            })
+            .collect();
+        let mut ir = PolicySetIr {
+            policies: vec![PolicyIr {
+                kind: iamc_runtime::PolicyKind::Identity,
+                level: 0,
+                index: 0,
+                name: "p".into(),
+                statements,
+            }],
+            keys: vec![KeyIr {
+                name: "aws:username".into(),
+                multivalued: false,
+            }],
+            ..PolicySetIr::default()
+        };
+        let report = automata::attach(&mut ir, &AutomataLimits::default());
+        if report.action_automata != 1 {
+            return TestResult::discard();
+        }
+        let with = iamc_runtime::PolicySet::new(&ir).expect("builds");
+        assert_eq!(with.stats().action_automata, 1);
+        ir.action_automata.clear();
+        let without = iamc_runtime::PolicySet::new(&ir).expect("builds");
+        let (mut s1, mut s2) = (with.create_scratch(), without.create_scratch());
+        let mut names: Vec<String> = names.iter().take(8).map(|t| t.0.to_lowercase()).collect();
+        names.extend(
+            patterns
+                .iter()
+                .map(|p| p.replace('*', "é").replace('?', "😀")),
+        );
+        for (i, p) in patterns.iter().enumerate() {
+            let u = format!("u{i}");
+            let ctx = [("aws:username", iamc_runtime::Value::Single(&u))];
+            for n in &names {
+                let action = format!("svc:{n}");
+                let req = iamc_runtime::Request {
+                    principal: "arn:aws:iam::111122223333:user/alice",
+                    action: &action,
+                    resource: "r",
+                    resource_account: None,
+                    context: &ctx,
+                };
+                let a = with.evaluate(&mut s1, &req);
+                let b = without.evaluate(&mut s2, &req);
+                let matches = Glob::new(p).matches(n.as_bytes());
+                let denied = a.decision == iamc_runtime::Decision::ExplicitDeny;
+                if a != b || denied != (matches != (i % 3 == 2)) {
+                    eprintln!("pattern {p:?} action {n:?}: dfa {a:?}, scan {b:?}");
+                    return TestResult::failed();
+                }
+            }
+        }
+        TestResult::passed()
+    }
+    QuickCheck::new()
+        .tests(60)
+        .max_tests(20_000)
+        .min_tests_passed(30)
+        .quickcheck(prop as fn(Vec<Pattern>, Vec<Text>) -> TestResult);
+}
