@@ -69,7 +69,7 @@ impl Default for AutomataLimits {
 /// What [`attach`] did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AutomataReport {
-    /// Distinct general-shape static globs.
+    /// General-shape static globs seen (every use, before deduplication).
     pub globs: usize,
     /// DFAs built and stored.
     pub built: usize,
@@ -77,7 +77,8 @@ pub struct AutomataReport {
     pub bytes: usize,
     /// Globs left to the linear matcher because their DFA would exceed a limit or the budget.
     pub fell_back: usize,
-    /// Globs left to the linear matcher because it is faster on them ([`worth_a_dfa`]).
+    /// Of those, uses left to the linear matcher because it is faster on them
+    /// ([`worth_a_dfa`]).
     pub simple: usize,
     /// Services given a multi-pattern DFA over their wildcard action names.
     pub action_automata: usize,
@@ -85,8 +86,9 @@ pub struct AutomataReport {
     pub action_fell_back: usize,
 }
 
-/// Whether a glob's middle is worth a DFA: it has a `?` after a `*`, or at least
-/// `min_wildcards` wildcards. On the common general globs — two or three `*` around literal
+/// Whether a glob is worth a DFA: it has a `?` after a `*`, or at least `min_wildcards`
+/// wildcards (all of them are in its middle, so the middle or the whole glob give the same
+/// answer). On the common general globs — two or three `*` around literal
 /// runs, such as `arn:aws:s3:::*/logs/*`, or a `?` before any `*` (`arn:aws:sns:us-east-?:…:*`)
 /// — the linear matcher never retries much: it is a chain of substring searches (after a `*`
 /// it jumps to the next occurrence of the following literal's first byte) and beats a DFA,
@@ -95,9 +97,9 @@ pub struct AutomataReport {
 /// time. The DFA pays off where the linear matcher retries: after a `*` followed by `?` it can
 /// only advance one character at a time, and with many `*` each failure re-runs the pattern's
 /// tail; there the DFA's O(text) bound is the point.
-pub fn worth_a_dfa(middle: &TokenBuf, min_wildcards: usize) -> bool {
+pub fn worth_a_dfa(glob: &TokenBuf, min_wildcards: usize) -> bool {
     let (mut wildcards, mut star) = (0, false);
-    for t in &middle.toks {
+    for t in &glob.toks {
         match t {
             Tok::Quest if star => return true,
             Tok::Quest => wildcards += 1,
@@ -229,19 +231,18 @@ pub fn dfa_bytes(dfa: &dense::DFA<Vec<u32>>) -> Vec<u8> {
 /// Build DFAs for the general-shape static globs of `ir` within `limits` and store them in
 /// `ir.automata` (replacing what was there).
 pub fn attach(ir: &mut PolicySetIr, limits: &AutomataLimits) -> AutomataReport {
-    let globs = iamc_runtime::general_globs(ir);
-    let mut report = AutomataReport {
-        globs: globs.len(),
-        ..AutomataReport::default()
-    };
+    let mut report = AutomataReport::default();
+    let globs = iamc_runtime::general_globs(ir, |buf| {
+        report.globs += 1;
+        // The literal prefix and suffix do not change the answer: no need to split.
+        let worth = worth_a_dfa(buf, limits.min_wildcards);
+        report.simple += usize::from(!worth);
+        worth
+    });
     let mut failures = 0;
     let mut automata = Vec::new();
     for (key, buf) in globs {
         let (_, middle, _) = iamc_runtime::automaton::split_general(&buf);
-        if !worth_a_dfa(&middle, limits.min_wildcards) {
-            report.simple += 1;
-            continue;
-        }
         let wildcards = middle
             .toks
             .iter()
@@ -272,10 +273,7 @@ pub fn attach(ir: &mut PolicySetIr, limits: &AutomataLimits) -> AutomataReport {
     }
     ir.automata = automata;
     let mut actions = Vec::new();
-    for (service, patterns) in iamc_runtime::action_patterns(ir) {
-        if patterns.len() < limits.min_action_patterns {
-            continue;
-        }
+    for (service, patterns) in iamc_runtime::action_patterns_min(ir, limits.min_action_patterns) {
         let room = limits
             .max_action_dfa_bytes
             .min(limits.max_total_bytes.saturating_sub(report.bytes));

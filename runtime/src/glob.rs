@@ -211,6 +211,19 @@ impl Glob {
         Glob::from_tokens(buf)
     }
 
+    /// Whether a token list is of the general shape (what [`Glob::from_tokens`] makes
+    /// [`Glob::General`]), without building the glob.
+    pub fn is_general(buf: &TokenBuf) -> bool {
+        !matches!(
+            buf.toks.as_slice(),
+            [] | [Tok::Star]
+                | [Tok::Lit(..)]
+                | [Tok::Lit(..), Tok::Star]
+                | [Tok::Star, Tok::Lit(..)]
+                | [Tok::Lit(..), Tok::Star, Tok::Lit(..)]
+        )
+    }
+
     /// Classify a token list.
     pub fn from_tokens(buf: TokenBuf) -> Glob {
         let lit = |s: u32, e: u32| -> Box<[u8]> {

@@ -38,5 +38,7 @@ pub mod value;
 pub use artifact::{BuildInfo, LoadError, LoadOptions};
 pub use decision::{Decision, Outcome, PolicyKind, StatementRef};
 pub use eval::Scratch;
-pub use policy_set::{action_patterns, general_globs, BuildError, PolicyInfo, PolicySet, Stats};
+pub use policy_set::{
+    action_patterns, action_patterns_min, general_globs, BuildError, PolicyInfo, PolicySet, Stats,
+};
 pub use request::{InternedRequest, Request, Value};

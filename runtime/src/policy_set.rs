@@ -169,6 +169,41 @@ pub(crate) struct ServiceActions {
     pub multi: Option<ActionDfa>,
 }
 
+impl ServiceActions {
+    /// Push the (tagged) statements whose pattern matches `name` onto `out` (selected) or
+    /// `excluded` (`NotAction`). Out of line: the common request never gets here (the
+    /// precomputed table, or a service no policy names), and keeping it out of
+    /// `candidates_into` keeps that caller's code as small as before the DFA.
+    #[inline(never)]
+    fn matching(&self, name: &[u8], out: &mut Vec<u32>, excluded: &mut Vec<u32>) {
+        let mut take = |id: u32| {
+            if id & EXCLUDE != 0 {
+                excluded.push(id & !EXCLUDE);
+            } else {
+                out.push(id);
+            }
+        };
+        if let Some(ids) = self.exact.get(name) {
+            ids.iter().for_each(|&id| take(id));
+        }
+        match &self.multi {
+            Some((dfa, tags)) => dfa.for_each_match(name, |i| {
+                tags.get(i)
+                    .into_iter()
+                    .flat_map(|t| t.iter())
+                    .for_each(|&id| take(id));
+            }),
+            None => {
+                for (g, id, _) in &self.globs {
+                    if g.matches(name) {
+                        take(*id);
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// A service's multi-pattern DFA and, per pattern, its tagged statement ids.
 pub(crate) type ActionDfa = (MultiDfa, Box<[Box<[u32]>]>);
 
@@ -182,6 +217,30 @@ fn distinct_patterns<'a>(texts: impl Iterator<Item = &'a str>) -> Vec<String> {
 /// Every service's distinct wildcard action-name patterns (lower-cased, sorted), as the action
 /// index holds them: what the compiler builds multi-pattern DFAs for.
 pub fn action_patterns(ir: &PolicySetIr) -> Vec<(String, Vec<String>)> {
+    action_patterns_min(ir, 1)
+}
+
+/// [`action_patterns`] of the services with at least `min` distinct patterns. A first pass
+/// counts wildcard patterns by service prefix as written, without allocating, and stops there
+/// when no prefix reaches `min` (the common case; it runs on every compile). A service written
+/// in several cases could be undercounted; it then keeps its per-pattern scan.
+pub fn action_patterns_min(ir: &PolicySetIr, min: usize) -> Vec<(String, Vec<String>)> {
+    let mut counts: FxMap<&str, usize> = FxMap::default();
+    let mut reached = false;
+    for p in &ir.policies {
+        for s in &p.statements {
+            for a in s.actions.iter().filter(|a| a.contains(['*', '?'])) {
+                if let Some((service, _)) = a.split_once(':') {
+                    let n = counts.entry(service).or_default();
+                    *n += 1;
+                    reached |= *n >= min;
+                }
+            }
+        }
+    }
+    if !reached {
+        return Vec::new();
+    }
     let mut by_service: std::collections::BTreeMap<String, Vec<String>> = Default::default();
     for p in &ir.policies {
         for s in &p.statements {
@@ -194,10 +253,8 @@ pub fn action_patterns(ir: &PolicySetIr) -> Vec<(String, Vec<String>)> {
     }
     by_service
         .into_iter()
-        .map(|(svc, names)| {
-            let d = distinct_patterns(names.iter().map(String::as_str));
-            (svc, d)
-        })
+        .map(|(svc, names)| (svc, distinct_patterns(names.iter().map(String::as_str))))
+        .filter(|(_, d)| d.len() >= min)
         .collect()
 }
 
@@ -256,31 +313,7 @@ impl ActionIndex {
         if let Some(colon) = lower.iter().position(|&b| b == b':') {
             let (service, name) = (&lower[..colon], &lower[colon + 1..]);
             if let Some(svc) = self.services.get(service) {
-                let mut take = |id: u32| {
-                    if id & EXCLUDE != 0 {
-                        excluded.push(id & !EXCLUDE);
-                    } else {
-                        out.push(id);
-                    }
-                };
-                if let Some(ids) = svc.exact.get(name) {
-                    ids.iter().for_each(|&id| take(id));
-                }
-                match &svc.multi {
-                    Some((dfa, tags)) => dfa.for_each_match(name, |i| {
-                        tags.get(i)
-                            .into_iter()
-                            .flat_map(|t| t.iter())
-                            .for_each(|&id| take(id));
-                    }),
-                    None => {
-                        for (g, id, _) in &svc.globs {
-                            if g.matches(name) {
-                                take(*id);
-                            }
-                        }
-                    }
-                }
+                svc.matching(name, out, excluded);
             }
         }
         if excluded.is_empty() {
@@ -535,12 +568,16 @@ fn static_glob(t: &TemplateIr, autos: &Automata) -> Glob {
     autos.attach(Glob::from_tokens(static_tokens(t)))
 }
 
-/// The token lists of every general-shape static glob of a set (resources, `StringLike`
-/// values, ARN-operator fields), deduplicated by [`automaton_key`], in first-seen order:
-/// what the compiler builds DFAs for.
-pub fn general_globs(ir: &PolicySetIr) -> Vec<(String, TokenBuf)> {
+/// The token lists of the general-shape static globs of a set (resources, `StringLike`
+/// values, ARN-operator fields) that `keep` accepts (it is given the tokens), deduplicated by
+/// [`automaton_key`], in first-seen order: what the compiler builds DFAs for. Cheap on sets
+/// without such globs: it runs on every compile.
+pub fn general_globs(
+    ir: &PolicySetIr,
+    mut keep: impl FnMut(&TokenBuf) -> bool,
+) -> Vec<(String, TokenBuf)> {
     // Only a template with a `?` or two `*` can hold a general glob: most values are skipped
-    // without tokenising them (this runs on every compile).
+    // without tokenising them.
     fn may_be_general(t: &TemplateIr) -> bool {
         let (mut stars, mut quest) = (0, false);
         for p in &t.parts {
@@ -557,12 +594,14 @@ pub fn general_globs(ir: &PolicySetIr) -> Vec<(String, TokenBuf)> {
         }
         quest || stars >= 2
     }
-    let mut seen = std::collections::HashSet::new();
+    let mut seen: std::collections::HashSet<String, BuildHasherDefault<FxHasher>> =
+        Default::default();
     let mut out = Vec::new();
-    let mut add = |g: Glob| {
-        if let Glob::General { buf, .. } = g {
+    let mut add = |buf: TokenBuf| {
+        if Glob::is_general(&buf) && keep(&buf) {
             let key = automaton_key(&buf);
-            if seen.insert(key.clone()) {
+            if !seen.contains(&key) {
+                seen.insert(key.clone());
                 out.push((key, buf));
             }
         }
@@ -570,7 +609,7 @@ pub fn general_globs(ir: &PolicySetIr) -> Vec<(String, TokenBuf)> {
     for p in &ir.policies {
         for s in &p.statements {
             for t in s.resources.iter().filter(|t| may_be_general(t)) {
-                add(Glob::from_tokens(static_tokens(t)));
+                add(static_tokens(t));
             }
             for c in &s.conditions {
                 if !matches!(c.op, OpKind::StringLike | OpKind::Arn) {
@@ -578,12 +617,9 @@ pub fn general_globs(ir: &PolicySetIr) -> Vec<(String, TokenBuf)> {
                 }
                 for t in c.values.iter().filter(|t| may_be_general(t)) {
                     if c.op == OpKind::StringLike {
-                        add(Glob::from_tokens(static_tokens(t)));
-                    } else if let Some(fields) = arn_fields(t, &Automata::default()) {
-                        let [a, b, c, d, e, f] = *fields;
-                        for g in [a, b, c, d, e, f] {
-                            add(g);
-                        }
+                        add(static_tokens(t));
+                    } else if let Some(fields) = arn_field_tokens(t) {
+                        fields.into_iter().for_each(&mut add);
                     }
                 }
             }
@@ -615,6 +651,16 @@ fn pattern(t: &TemplateIr, nkeys: usize, autos: &Automata) -> Result<Pattern, Bu
 /// Split static ARN-operator text into six field globs at the first five colons (C-14).
 /// Colons are never wildcards, so splitting the token list equals splitting the text.
 fn arn_fields(t: &TemplateIr, autos: &Automata) -> Option<Box<[Glob; 6]>> {
+    let globs: Vec<Glob> = arn_field_tokens(t)?
+        .into_iter()
+        .map(|f| autos.attach(Glob::from_tokens(f)))
+        .collect();
+    let arr: [Glob; 6] = globs.try_into().ok()?;
+    Some(Box::new(arr))
+}
+
+/// The six field token lists of static ARN-operator text, or `None` with fewer fields.
+fn arn_field_tokens(t: &TemplateIr) -> Option<Vec<TokenBuf>> {
     // Rebuild with a marker-free approach: split each part's text at colons.
     let mut fields: Vec<TokenBuf> = vec![TokenBuf::default()];
     for p in &t.parts {
@@ -652,12 +698,7 @@ fn arn_fields(t: &TemplateIr, autos: &Automata) -> Option<Box<[Glob; 6]>> {
     if fields.len() != 6 {
         return None;
     }
-    let globs: Vec<Glob> = fields
-        .into_iter()
-        .map(|f| autos.attach(Glob::from_tokens(f)))
-        .collect();
-    let arr: [Glob; 6] = globs.try_into().ok()?;
-    Some(Box::new(arr))
+    Some(fields)
 }
 
 fn invalid(t: &TemplateIr) -> BuildError {
