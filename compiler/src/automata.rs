@@ -13,9 +13,13 @@
 //! # Limits (docs/limits.md)
 //! Every automaton is bounded, and so is the whole set; a glob that does not fit keeps the
 //! linear greedy matcher (same decisions, O(text × pattern)):
-//! - [`AutomataLimits::max_dfa_bytes`] (64 KiB): `dense::Config::dfa_size_limit` of one DFA;
+//! - [`AutomataLimits::max_dfa_bytes`] (16 KiB): `dense::Config::dfa_size_limit` of one DFA;
 //!   the determiniser's working memory and the NFA are bounded at 4× that. Globs like
-//!   `*a??????????` whose DFA is exponential in the pattern hit it and fall back.
+//!   `*a??????????` whose DFA is exponential in the pattern hit it and fall back; globs whose
+//!   [`dense_size_lower_bound`] already exceeds it (long literal runs) are not tried. 16 KiB
+//!   rather than 64: every DFA byte is validated when an artifact loads, and the large DFAs are
+//!   those of long literals between `*`, where the linear matcher is at its best (64 KiB: 370
+//!   managed-policy globs, 4.4 MB, +9 ms load; 16 KiB: see DESIGN.md).
 //! - [`AutomataLimits::max_wildcards`] (64): globs with more wildcards are not tried at all.
 //! - [`AutomataLimits::max_total_bytes`] (8 MiB): all DFAs of a set; once spent, the rest
 //!   fall back.
@@ -33,7 +37,7 @@ use regex_syntax::hir::{Class, ClassBytes, ClassBytesRange, Dot, Hir, Repetition
 /// Bounds on the glob DFAs of one set.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AutomataLimits {
-    /// Largest DFA of one glob, in bytes (default 64 KiB).
+    /// Largest DFA of one glob, in bytes (default 16 KiB).
     pub max_dfa_bytes: usize,
     /// Largest total of all DFAs of a set, in bytes (default 8 MiB).
     pub max_total_bytes: usize,
@@ -55,7 +59,7 @@ pub struct AutomataLimits {
 impl Default for AutomataLimits {
     fn default() -> AutomataLimits {
         AutomataLimits {
-            max_dfa_bytes: 64 << 10,
+            max_dfa_bytes: 16 << 10,
             max_total_bytes: 8 << 20,
             max_wildcards: 64,
             max_failures: 32,
@@ -111,6 +115,39 @@ pub fn worth_a_dfa(glob: &TokenBuf, min_wildcards: usize) -> bool {
         }
     }
     wildcards >= min_wildcards
+}
+
+/// An estimate from below of the dense DFA of a glob's middle, in bytes: two states per literal
+/// byte (the unanchored-after-`*` DFA, not minimised, measured 2.03–12× this estimate on every
+/// general managed-policy glob), and a state is 4 bytes × the stride — the alphabet
+/// (each distinct literal byte is a byte class of its own, and so is each run of bytes
+/// between them, plus end of input) rounded up to a power of two. Globs whose bound exceeds
+/// the limit are not tried: long literal runs between `*` (the linear matcher's best case
+/// anyway) would only fail the size limit after a costly determinisation, and count toward
+/// `max_failures`.
+pub fn dense_size_lower_bound(middle: &TokenBuf) -> usize {
+    let mut seen = [false; 256];
+    let mut literal = 0;
+    for t in &middle.toks {
+        if let Tok::Lit(a, z) = *t {
+            let lit = middle.lits.get(a as usize..z as usize).unwrap_or_default();
+            literal += lit.len();
+            lit.iter().for_each(|&b| seen[b as usize] = true);
+        }
+    }
+    // Distinct literal bytes, and the runs of other bytes around them.
+    let mut classes: usize = 0;
+    let mut in_gap = false;
+    for &s in &seen {
+        if s {
+            classes += 1;
+            in_gap = false;
+        } else if !in_gap {
+            classes += 1;
+            in_gap = true;
+        }
+    }
+    (2 * literal + 1) * 4 * (classes + 1).next_power_of_two()
 }
 
 /// The regular expression of a glob's tokens, over bytes: literal runs as their bytes, `*` as
@@ -251,7 +288,10 @@ pub fn attach(ir: &mut PolicySetIr, limits: &AutomataLimits) -> AutomataReport {
         let room = limits
             .max_dfa_bytes
             .min(limits.max_total_bytes.saturating_sub(report.bytes));
-        let dfa = if wildcards > limits.max_wildcards || failures >= limits.max_failures {
+        let dfa = if wildcards > limits.max_wildcards
+            || failures >= limits.max_failures
+            || dense_size_lower_bound(&middle) > room
+        {
             None
         } else {
             let d = build_dfa(&middle, room);
