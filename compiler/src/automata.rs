@@ -73,7 +73,8 @@ impl Default for AutomataLimits {
 /// What [`attach`] did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AutomataReport {
-    /// General-shape static globs seen (every use, before deduplication).
+    /// General-shape static globs considered (every use, before deduplication; templates
+    /// that cannot pass [`worth_a_dfa`] are skipped before they are counted).
     pub globs: usize,
     /// DFAs built and stored.
     pub built: usize,
@@ -269,7 +270,7 @@ pub fn dfa_bytes(dfa: &dense::DFA<Vec<u32>>) -> Vec<u8> {
 /// `ir.automata` (replacing what was there).
 pub fn attach(ir: &mut PolicySetIr, limits: &AutomataLimits) -> AutomataReport {
     let mut report = AutomataReport::default();
-    let globs = iamc_runtime::general_globs(ir, |buf| {
+    let globs = iamc_runtime::general_globs(ir, limits.min_wildcards, |buf| {
         report.globs += 1;
         // The literal prefix and suffix do not change the answer: no need to split.
         let worth = worth_a_dfa(buf, limits.min_wildcards);

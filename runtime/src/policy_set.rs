@@ -221,23 +221,27 @@ pub fn action_patterns(ir: &PolicySetIr) -> Vec<(String, Vec<String>)> {
 }
 
 /// [`action_patterns`] of the services with at least `min` distinct patterns. A first pass
-/// counts wildcard patterns by service prefix as written, without allocating, and stops there
-/// when no prefix reaches `min` (the common case; it runs on every compile). A service written
-/// in several cases could be undercounted; it then keeps its per-pattern scan.
+/// counts distinct wildcard patterns by service prefix as written and stops there when no
+/// prefix reaches `min` (the common case; it runs on every compile). A service written in
+/// several cases could be undercounted; it then keeps its per-pattern scan.
 pub fn action_patterns_min(ir: &PolicySetIr, min: usize) -> Vec<(String, Vec<String>)> {
-    let mut counts: FxMap<&str, usize> = FxMap::default();
-    let mut reached = false;
+    // Distinct (service, name) pairs as written; a service reaching `min` of them is a
+    // candidate (lower-casing can only merge names, never split them).
+    let mut pairs: Vec<(&str, &str)> = Vec::new();
     for p in &ir.policies {
         for s in &p.statements {
             for a in s.actions.iter().filter(|a| a.contains(['*', '?'])) {
-                if let Some((service, _)) = a.split_once(':') {
-                    let n = counts.entry(service).or_default();
-                    *n += 1;
-                    reached |= *n >= min;
+                if let Some(pair) = a.split_once(':') {
+                    pairs.push(pair);
                 }
             }
         }
     }
+    pairs.sort_unstable();
+    pairs.dedup();
+    let reached = pairs
+        .chunk_by(|a, b| a.0 == b.0)
+        .any(|names| names.len() >= min);
     if !reached {
         return Vec::new();
     }
@@ -574,25 +578,29 @@ fn static_glob(t: &TemplateIr, autos: &Automata) -> Glob {
 /// without such globs: it runs on every compile.
 pub fn general_globs(
     ir: &PolicySetIr,
+    min_wildcards: usize,
     mut keep: impl FnMut(&TokenBuf) -> bool,
 ) -> Vec<(String, TokenBuf)> {
-    // Only a template with a `?` or two `*` can hold a general glob: most values are skipped
-    // without tokenising them.
-    fn may_be_general(t: &TemplateIr) -> bool {
-        let (mut stars, mut quest) = (0, false);
+    // Skip, without tokenising, every template that cannot hold a general glob (that needs a
+    // `?` or two `*`) or cannot pass a `keep` that wants a `?` after a `*` or at least
+    // `min_wildcards` wildcards (counted in the text, where `**` counts twice: never fewer
+    // than in the tokens).
+    fn may_be_general(t: &TemplateIr, min_wildcards: usize) -> bool {
+        let (mut stars, mut quests, mut star_then_quest) = (0, 0, false);
         for p in &t.parts {
             match p {
                 TemplatePartIr::Text(s) => {
-                    for b in s.bytes() {
-                        stars += usize::from(b == b'*');
-                        quest |= b == b'?';
+                    if let Some(q) = s.rfind('?') {
+                        star_then_quest |= stars > 0 || s[..q].contains('*');
                     }
+                    stars += s.bytes().filter(|&b| b == b'*').count();
+                    quests += s.bytes().filter(|&b| b == b'?').count();
                 }
                 TemplatePartIr::Variable { .. } => return false,
                 TemplatePartIr::Literal(_) => {}
             }
         }
-        quest || stars >= 2
+        (quests > 0 || stars >= 2) && (star_then_quest || stars + quests >= min_wildcards)
     }
     let mut seen: std::collections::HashSet<String, BuildHasherDefault<FxHasher>> =
         Default::default();
@@ -608,14 +616,18 @@ pub fn general_globs(
     };
     for p in &ir.policies {
         for s in &p.statements {
-            for t in s.resources.iter().filter(|t| may_be_general(t)) {
+            for t in s
+                .resources
+                .iter()
+                .filter(|t| may_be_general(t, min_wildcards))
+            {
                 add(static_tokens(t));
             }
             for c in &s.conditions {
                 if !matches!(c.op, OpKind::StringLike | OpKind::Arn) {
                     continue;
                 }
-                for t in c.values.iter().filter(|t| may_be_general(t)) {
+                for t in c.values.iter().filter(|t| may_be_general(t, min_wildcards)) {
                     if c.op == OpKind::StringLike {
                         add(static_tokens(t));
                     } else if let Some(fields) = arn_field_tokens(t) {
