@@ -260,23 +260,35 @@ impl MultiDfa {
 /// for wildcards and `\` escaping a literal `*`, `?` or `\`. Literal runs come from UTF-8 text
 /// split at ASCII bytes, so the key is UTF-8 too.
 pub fn automaton_key(buf: &TokenBuf) -> String {
-    let mut key = String::new();
+    let mut key = Vec::new();
+    automaton_key_into(buf, &mut key);
+    String::from_utf8(key).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// [`automaton_key`] as bytes into a reused buffer (the loader looks up every general glob).
+/// The escaped characters are ASCII, and an ASCII byte is never part of a longer UTF-8
+/// sequence, so escaping bytes equals escaping characters on the UTF-8 literal runs.
+pub fn automaton_key_into(buf: &TokenBuf, key: &mut Vec<u8>) {
+    key.clear();
     for t in &buf.toks {
         match *t {
-            Tok::Star => key.push('*'),
-            Tok::Quest => key.push('?'),
+            Tok::Star => key.push(b'*'),
+            Tok::Quest => key.push(b'?'),
             Tok::Lit(a, z) => {
                 let lit = buf.lits.get(a as usize..z as usize).unwrap_or_default();
-                for c in String::from_utf8_lossy(lit).chars() {
-                    if matches!(c, '*' | '?' | '\\') {
-                        key.push('\\');
+                if !lit.iter().any(|&c| matches!(c, b'*' | b'?' | b'\\')) {
+                    key.extend_from_slice(lit);
+                    continue;
+                }
+                for &c in lit {
+                    if matches!(c, b'*' | b'?' | b'\\') {
+                        key.push(b'\\');
                     }
                     key.push(c);
                 }
             }
         }
     }
-    key
 }
 
 /// Most automata one set may carry (each is one table, deduplicated by key).

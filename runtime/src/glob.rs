@@ -16,6 +16,15 @@
 //! compared, then the DFA walks the bytes between in O(text). The DFA is optional and
 //! size-limited; a glob without one keeps the greedy matcher, with the same decisions.
 
+/// [`Glob::Dfa`]'s test: prefix, suffix, then the DFA over the bytes between. Out of line, so
+/// the evaluator's inlined [`Glob::matches`] stays as small as without the DFA variant.
+#[inline(never)]
+fn dfa_matches(prefix: &[u8], suffix: &[u8], dfa: &crate::automaton::GlobDfa, text: &[u8]) -> bool {
+    text.strip_prefix(prefix)
+        .and_then(|t| t.strip_suffix(suffix))
+        .is_some_and(|middle| dfa.matches(middle))
+}
+
 /// One token of a compiled glob.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tok {
@@ -282,10 +291,7 @@ impl Glob {
                 prefix,
                 suffix,
                 dfa,
-            } => text
-                .strip_prefix(&**prefix)
-                .and_then(|t| t.strip_suffix(&**suffix))
-                .is_some_and(|middle| dfa.matches(middle)),
+            } => dfa_matches(prefix, suffix, dfa, text),
             Glob::General { prefix, buf } => text.starts_with(prefix) && buf.matches(text),
         }
     }

@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use rustc_hash::FxHasher;
 
-use crate::automaton::{automaton_key, GlobDfa, MultiDfa};
+use crate::automaton::{automaton_key, automaton_key_into, GlobDfa, MultiDfa};
 use crate::decision::PolicyKind;
 use crate::glob::{Glob, TokenBuf};
 use crate::ir::{
@@ -171,37 +171,63 @@ pub(crate) struct ServiceActions {
     /// All wildcard patterns in one DFA, when the compiler built one: DFA pattern `i` is
     /// `globs[multi.1[i]]`. Replaces the scan of `globs` for actions the precomputed table
     /// does not hold (the table itself is filled by the scan, at build time).
-    pub multi: Option<ActionDfa>,
+    /// Boxed: the table entry stays small (the services table is probed on every action the
+    /// precomputed table does not hold).
+    pub multi: Option<Box<ActionDfa>>,
 }
 
 /// A service's multi-pattern DFA and, per DFA pattern, the index of its glob in
 /// [`ServiceActions::globs`].
 pub(crate) type ActionDfa = (MultiDfa, Box<[u32]>);
 
-/// A service's wildcard patterns that match `name`: each pattern's tags into `take`, by the
-/// multi-pattern DFA when there is one, else by a scan.
-#[inline]
-fn glob_matches(
-    globs: &[(Glob, Box<[u32]>)],
-    multi: Option<&ActionDfa>,
-    name: &[u8],
-    mut take: impl FnMut(u32),
-) {
-    match multi {
-        Some((dfa, which)) => dfa.for_each_match(name, |i| {
+/// A service's wildcard patterns, as [`select`] matches them against an action name.
+trait GlobTags {
+    /// Call `take` with the tags of every pattern that matches `name`.
+    fn each_match(self, name: &[u8], take: impl FnMut(u32));
+}
+
+/// One test per pattern.
+impl GlobTags for &[(Glob, Box<[u32]>)] {
+    #[inline]
+    fn each_match(self, name: &[u8], mut take: impl FnMut(u32)) {
+        for (g, ids) in self {
+            if g.matches(name) {
+                ids.iter().for_each(|&id| take(id));
+            }
+        }
+    }
+}
+
+/// All patterns in one pass of the service's multi-pattern DFA.
+impl GlobTags for (&ActionDfa, &[(Glob, Box<[u32]>)]) {
+    #[inline]
+    fn each_match(self, name: &[u8], mut take: impl FnMut(u32)) {
+        let ((dfa, which), globs) = self;
+        dfa.for_each_match(name, |i| {
             let tags = which
                 .get(i)
                 .and_then(|&g| globs.get(g as usize))
                 .map_or(&[][..], |g| &g.1);
             tags.iter().for_each(|&id| take(id));
-        }),
-        None => {
-            for (g, ids) in globs {
-                if g.matches(name) {
-                    ids.iter().for_each(|&id| take(id));
-                }
-            }
-        }
+        });
+    }
+}
+
+/// [`select`] through a service's multi-pattern DFA. Out of line: only actions the
+/// precomputed table does not hold, of services with a DFA, get here, and keeping it out of
+/// [`ActionIndex::candidates_into`] keeps that function's code as small as without it.
+#[inline(never)]
+fn select_multi(
+    svc: &ServiceActions,
+    name: &[u8],
+    always: &[u32],
+    out: &mut Vec<u32>,
+    excluded: &mut Vec<u32>,
+) {
+    let exact = svc.exact.get(name).map_or(&[][..], Vec::as_slice);
+    match svc.multi.as_deref() {
+        Some(m) => select(exact, (m, &svc.globs[..]), name, always, out, excluded),
+        None => select(exact, &svc.globs[..], name, always, out, excluded),
     }
 }
 
@@ -316,16 +342,11 @@ impl ActionIndex {
         if let Some(colon) = lower.iter().position(|&b| b == b':') {
             let (service, name) = (&lower[..colon], &lower[colon + 1..]);
             if let Some(svc) = self.services.get(service) {
+                if svc.multi.is_some() {
+                    return select_multi(svc, name, &self.always, out, excluded);
+                }
                 let exact = svc.exact.get(name).map_or(&[][..], Vec::as_slice);
-                select(
-                    exact,
-                    &svc.globs,
-                    svc.multi.as_ref(),
-                    name,
-                    &self.always,
-                    out,
-                    excluded,
-                );
+                select(exact, &svc.globs[..], name, &self.always, out, excluded);
                 return;
             }
         }
@@ -341,11 +362,9 @@ impl ActionIndex {
 /// `always` the `*` and `NotAction` statements (sorted). A tag with [`EXCLUDE`] removes its
 /// statement from `always`. `excluded` is scratch.
 #[inline]
-#[allow(clippy::too_many_arguments)]
 fn select(
     exact: &[u32],
-    globs: &[(Glob, Box<[u32]>)],
-    multi: Option<&ActionDfa>,
+    globs: impl GlobTags,
     name: &[u8],
     always: &[u32],
     out: &mut Vec<u32>,
@@ -361,7 +380,7 @@ fn select(
         }
     };
     exact.iter().for_each(|&id| take(id));
-    glob_matches(globs, multi, name, take);
+    globs.each_match(name, take);
     if out.is_empty() && excluded.is_empty() {
         out.extend_from_slice(always);
         return;
@@ -529,7 +548,7 @@ impl IndexBuilder {
             let svc = self.name_service.get(slot as usize).copied().unwrap_or(0);
             let globs = globs_of.get(svc as usize).map_or(&[][..], Vec::as_slice);
             let exact = slot_tags(&noff, &ntags, slot as usize);
-            select(exact, globs, None, name, &always, &mut out, &mut excluded);
+            select(exact, globs, name, &always, &mut out, &mut excluded);
             total += out.len();
             if total > limit {
                 break;
@@ -597,7 +616,7 @@ fn multi_dfas(
     place: &[(u32, u32)],
     autos: &[(&str, Span, &[u8])],
     strs: &[&str],
-) -> Result<Vec<Option<ActionDfa>>, BuildError> {
+) -> Result<Vec<Option<Box<ActionDfa>>>, BuildError> {
     let bad = |service: &str, reason| BuildError::InvalidAutomaton {
         glob: format!("actions of {service}"),
         reason,
@@ -628,7 +647,7 @@ fn multi_dfas(
             }
         }
     }
-    let mut out: Vec<Option<ActionDfa>> = Vec::new();
+    let mut out: Vec<Option<Box<ActionDfa>>> = Vec::new();
     out.resize_with(services.len(), || None);
     for (svc, k) in want.iter().enumerate() {
         let (Some(k), Some(slot)) = (*k, out.get_mut(svc)) else {
@@ -646,7 +665,7 @@ fn multi_dfas(
             return Err(bad(service, "patterns differ from the service's"));
         }
         if let Some(dfa) = MultiDfa::load(bytes, patterns.len()).map_err(|r| bad(service, r))? {
-            *slot = Some((dfa, list.iter().map(|&(_, i)| i).collect()));
+            *slot = Some(Box::new((dfa, list.iter().map(|&(_, i)| i).collect())));
         }
     }
     Ok(out)
@@ -930,7 +949,9 @@ fn static_glob(t: &[PartView<'_>], autos: &Automata) -> Glob {
 /// The loaded glob automata of a set, by [`automaton_key`].
 #[derive(Default)]
 pub(crate) struct Automata {
-    by_key: FxMap<Box<str>, GlobDfa>,
+    by_key: FxMap<Box<[u8]>, GlobDfa>,
+    /// The key of the glob being looked up (reused: every general glob is looked up).
+    key: core::cell::RefCell<Vec<u8>>,
 }
 
 impl Automata {
@@ -948,19 +969,26 @@ impl Automata {
                 return Err(bad("more automata than a set may hold"));
             }
             if let Some(dfa) = GlobDfa::load(bytes).map_err(bad)? {
-                if by_key.insert(glob.into(), dfa).is_some() {
+                if by_key.insert(glob.as_bytes().into(), dfa).is_some() {
                     return Err(bad("listed twice"));
                 }
             }
         }
-        Ok(Automata { by_key })
+        Ok(Automata {
+            by_key,
+            key: Default::default(),
+        })
     }
 
     /// `g` with its automaton, when it is general and the set has one for it.
     fn attach(&self, g: Glob) -> Glob {
         match g {
             Glob::General { prefix, buf } if !self.by_key.is_empty() => {
-                let dfa = self.by_key.get(automaton_key(&buf).as_str()).cloned();
+                let dfa = {
+                    let mut key = self.key.borrow_mut();
+                    automaton_key_into(&buf, &mut key);
+                    self.by_key.get(key.as_slice()).cloned()
+                };
                 let g = Glob::General { prefix, buf };
                 match dfa {
                     Some(dfa) => g.with_dfa(dfa),
@@ -1424,7 +1452,7 @@ impl PolicySet {
                 .iter()
                 .map(|(g, ids)| g.memory_usage() + ids.len() * 4 + 48)
                 .sum::<usize>();
-            if let Some((dfa, which)) = &s.multi {
+            if let Some((dfa, which)) = s.multi.as_deref() {
                 st.action_automata += 1;
                 st.automaton_bytes += dfa.memory_usage();
                 mem += which.len() * 4 + 16;
