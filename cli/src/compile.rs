@@ -493,6 +493,14 @@ pub(crate) fn stats_json(st: &Stats) -> serde_json::Value {
         "scp_levels": st.scp_levels,
         "rcp_levels": st.rcp_levels,
         "memory_bytes": st.memory_bytes,
+        "automata": {
+            "count": st.automata,
+            "action_services": st.action_automata,
+            "states": st.automaton_states,
+            "bytes": st.automaton_bytes,
+            "general_globs_dfa": st.general_globs[0],
+            "general_globs_linear": st.general_globs[1],
+        },
     })
 }
 
@@ -525,6 +533,16 @@ pub(crate) fn print_stats(out: &mut dyn Write, st: &Stats) -> io::Result<()> {
             st.scp_levels, st.rcp_levels
         )?;
     }
+    writeln!(
+        out,
+        "  automata:           {} glob DFA(s) ({} states), {} service action DFA(s), {} bytes; general globs: {} by DFA, {} linear",
+        st.automata,
+        st.automaton_states,
+        st.action_automata,
+        st.automaton_bytes,
+        st.general_globs[0],
+        st.general_globs[1]
+    )?;
     writeln!(out, "  memory:             ~{} bytes", st.memory_bytes)?;
     Ok(())
 }

@@ -5,13 +5,15 @@
 //! 2. [`parse`] turns it into the validated [`ast`], rejecting everything spec group G rejects,
 //!    with errors that name the source and the JSON path ([`error`]);
 //! 3. [`check`] adds warnings for policies AWS accepts but that don't do what they seem;
-//! 4. [`lower`] compiles a [`ast::PolicySet`] into an immutable `iamc_runtime::PolicySet`.
+//! 4. [`lower`] compiles a [`ast::PolicySet`] into an immutable `iamc_runtime::PolicySet`,
+//!    with [`automata`] building the DFAs of general-shape globs.
 //!
 //! # Untrusted input
 //! Every input is treated as hostile: sizes, nesting, statement counts and pattern lengths are
 //! bounded by [`Limits`]; nothing panics on bad input; every error names where it is.
 
 pub mod ast;
+pub mod automata;
 pub mod check;
 pub mod decision;
 pub mod error;

@@ -5,7 +5,9 @@
 //! ([`crate::keys::is_multivalued`]); templates become IR parts; operators split into a positive
 //! family plus a negation flag (C-4); `Version 2008-10-17` documents already carry their
 //! variables as literal text (V-2), so nothing version-specific is left for the runtime. The
-//! runtime then builds the action index, typed values and globs ([`iamc_runtime::PolicySet::new`]).
+//! The DFAs of general-shape static globs are built here too ([`crate::automata`]), so the
+//! runtime then only deserialises them while it builds the action index, typed values and
+//! globs ([`iamc_runtime::PolicySet::new`]).
 
 use std::collections::HashMap;
 
@@ -174,13 +176,17 @@ pub fn to_ir(set: &ast::PolicySet) -> PolicySetIr {
                 .collect(),
         })
         .collect();
-    PolicySetIr {
+    let mut ir = PolicySetIr {
         policies,
         keys: keys.list,
         scp_levels: set.scps.len() as u32,
         rcp_levels: set.rcps.len() as u32,
         management_account: set.management_account.clone(),
-    }
+        automata: Vec::new(),
+        action_automata: Vec::new(),
+    };
+    crate::automata::attach(&mut ir, &crate::automata::AutomataLimits::default());
+    ir
 }
 
 /// Compile a policy set into the runtime's immutable form.

@@ -25,11 +25,11 @@
 //! it was loaded with, so
 //! [`PolicySet::to_bytes`] can write it again and [`PolicySet::ir`] can give the IR back.
 //!
-//! # Format (version 1; every integer little-endian)
+//! # Format (version 2; every integer little-endian)
 //! ```text
 //! offset size  field
 //!      0    4  magic b"IAMC"
-//!      4    2  format version (u16) = 1
+//!      4    2  format version (u16) = 2
 //!      6    2  byte-order mark (u16) 0xFEFF — bytes FF FE; FE FF means a big-endian writer
 //!      8    8  body length (u64): bytes after this 20-byte header; the file is exactly that
 //!     16    4  CRC32C (Castagnoli) of bytes 0..16 followed by the body
@@ -42,6 +42,11 @@
 //!                u32 count + keys      (str name, u8 multivalued)
 //!                u32 count + policies  (u8 kind, u32 level, u32 index, str name,
 //!                                       u32 count + statements)
+//!                the automata section (last):
+//!                  b"DFAS", u32 byte length of the rest of the section,
+//!                  u32 count + automata (str glob key, u32 length + DFA bytes),
+//!                  u32 count + action automata (str service, u32 count + str patterns,
+//!                                               u32 length + DFA bytes)
 //! statement: u32 index, u8 flags (1 allow, 2 NotAction, 4 NotResource, 8 principal, 16 sid),
 //!            [str sid], [u8 flags (1 NotPrincipal, 2 wildcard), u32 count + str entries],
 //!            u32 count + str actions, u32 count + templates (resources),
@@ -50,6 +55,9 @@
 //!            u8 flags (1 negated, 2 IfExists), u32 count + templates (values)
 //! template:  u32 count + parts; part: u8 tag (0 text, 1 literal, 2 variable, 3 variable with
 //!            default), then str, str, u32 key, or u32 key + str default
+//! automaton: the glob as `automaton::automaton_key` writes it; the bytes are
+//!            regex-automata's dense-DFA wire format, little-endian, without leading padding
+//!            (see [`crate::automaton`])
 //! str:       u32 byte length + UTF-8;  opt-str: u8 0 | u8 1 + str
 //! ```
 //! Integers are written little-endian explicitly, so the format does not depend on the host;
@@ -63,9 +71,11 @@
 //! with the bytes that remain *before* anything is allocated (so a hostile count cannot ask
 //! for a huge allocation: memory stays linear in the input size), every tag and flag byte
 //! validated, every string checked as UTF-8, key ids checked against the key table, level
-//! counts against [`MAX_LEVELS`] and policy levels against them, policies unique; finally
-//! [`PolicySet::new`]'s own checks (values that must parse as their operator's type). There
-//! is no recursion and no `unsafe`.
+//! counts against [`MAX_LEVELS`] and policy levels against them, policies unique, automata
+//! framed by their section length and unique; finally [`PolicySet::new`]'s own checks (values
+//! that must parse as their operator's type; every DFA deserialised by regex-automata's
+//! validating `DFA::from_bytes`, a failure being [`BuildError::InvalidAutomaton`]). There is
+//! no recursion and no `unsafe` in this crate.
 //! The checksum guards against accidental corruption, not against forgery; the decoder is
 //! safe without it, which is why [`LoadOptions::verify_checksum`] may be turned off (fuzzing).
 //!
@@ -83,19 +93,21 @@ use rustc_hash::FxHasher;
 
 use crate::decision::PolicyKind;
 use crate::ir::{
-    ConditionView, IrView, KeyId, OpKind, PartView, PolicySetIr, PolicyView, SetOp, Span,
-    StatementIr, StatementView, TemplateIr, TemplatePartIr,
+    ActionAutomatonIr, AutomatonIr, ConditionView, IrView, KeyId, OpKind, PartView, PolicySetIr,
+    PolicyView, SetOp, Span, StatementIr, StatementView, TemplateIr, TemplatePartIr,
 };
 use crate::policy_set::{BuildError, PolicySet};
 
 /// The first four bytes of every artifact.
 pub const MAGIC: [u8; 4] = *b"IAMC";
 /// The format version this runtime writes and reads.
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
 /// The byte-order mark, written little-endian (bytes `FF FE`).
 pub const BYTE_ORDER_MARK: u16 = 0xFEFF;
 /// Length of the fixed header (magic, version, byte-order mark, body length, checksum).
 pub const HEADER_LEN: usize = 20;
+/// The tag that opens the automata section, the last part of the IR section.
+pub const AUTOMATA_TAG: [u8; 4] = *b"DFAS";
 
 /// Who built an artifact, when and from what (shown by `iamc inspect`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -329,6 +341,11 @@ impl Writer {
             self.str(s);
         }
     }
+    fn bytes(&mut self, b: &[u8]) {
+        let n = cap(b.len());
+        self.u32(n);
+        self.buf.extend_from_slice(&b[..n as usize]);
+    }
 
     fn build_info(&mut self, b: &BuildInfo) {
         self.str(&b.compiler_version);
@@ -354,6 +371,27 @@ impl Writer {
                 self.statement(s);
             }
         }
+        self.automata(&ir.automata, &ir.action_automata);
+    }
+
+    /// The automata section: tag, u32 byte length of the rest, u32 count + (str glob,
+    /// u32 length + DFA bytes), u32 count + (str service, u32 count + str patterns,
+    /// u32 length + DFA bytes).
+    fn automata(&mut self, automata: &[AutomatonIr], actions: &[ActionAutomatonIr]) {
+        self.buf.extend_from_slice(&AUTOMATA_TAG);
+        let len_at = self.buf.len();
+        self.u32(0);
+        for a in self.list(automata) {
+            self.str(&a.glob);
+            self.bytes(&a.dfa);
+        }
+        for a in self.list(actions) {
+            self.str(&a.service);
+            self.strs(&a.patterns);
+            self.bytes(&a.dfa);
+        }
+        let len = cap(self.buf.len() - len_at - 4);
+        self.buf[len_at..len_at + 4].copy_from_slice(&len.to_le_bytes());
     }
 
     fn statement(&mut self, s: &StatementIr) {
@@ -531,6 +569,8 @@ const MIN_STATEMENT: usize = 4 + 1 + 4 + 4 + 4;
 const MIN_TEMPLATE: usize = 4;
 const MIN_PART: usize = 1 + 4;
 const MIN_CONDITION: usize = 4 + 1 + 1 + 1 + 4;
+const MIN_AUTOMATON: usize = MIN_STR + 4;
+const MIN_ACTION_AUTOMATON: usize = MIN_STR + 4 + 4;
 
 /// A bounds-checked cursor over a byte slice; `base` is the slice's offset in the file.
 struct Reader<'a> {
@@ -719,6 +759,8 @@ impl<'a> Reader<'a> {
             templates: Vec::with_capacity(n / 96),
             parts: Vec::with_capacity(n / 96),
             conditions: Vec::with_capacity(n / 384),
+            automata: Vec::new(),
+            action_automata: Vec::new(),
         };
         let mut seen: HashSet<(u8, u32, u32), BuildHasherDefault<FxHasher>> =
             HashSet::with_capacity_and_hasher(npolicies, BuildHasherDefault::default());
@@ -762,10 +804,57 @@ impl<'a> Reader<'a> {
                 },
             });
         }
+        self.automata(&mut v)?;
         if self.remaining() != 0 {
-            return self.err("bytes after the policy set");
+            return self.err("bytes after the automata section");
         }
         Ok(v)
+    }
+
+    /// The automata section, into the view: glob keys, service names and patterns borrowed
+    /// as strings, DFA bytes borrowed as they lie (unaligned). The DFA bytes are only framed
+    /// here; `PolicySet::build` deserialises (and so validates) them.
+    fn automata(&mut self, v: &mut IrView<'a>) -> Result<(), LoadError> {
+        if self.take(4, "missing automata section")? != AUTOMATA_TAG {
+            self.pos -= 4;
+            return self.err("missing automata section");
+        }
+        let len = self.u32()? as usize;
+        if len != self.remaining() {
+            self.pos -= 4;
+            return self.err("automata section length does not match");
+        }
+        let n = self.count(MIN_AUTOMATON)?;
+        v.automata.reserve(n);
+        let mut seen: HashSet<&str, BuildHasherDefault<FxHasher>> =
+            HashSet::with_capacity_and_hasher(n, BuildHasherDefault::default());
+        for _ in 0..n {
+            let at = self.pos;
+            let glob = self.str()?;
+            let len = self.u32()? as usize;
+            let dfa = self.take(len, "automaton length beyond the end of input")?;
+            if !seen.insert(glob) {
+                self.pos = at;
+                return self.err("duplicate automaton");
+            }
+            v.automata.push((glob, dfa));
+        }
+        let n = self.count(MIN_ACTION_AUTOMATON)?;
+        v.action_automata.reserve(n);
+        seen.clear();
+        for _ in 0..n {
+            let at = self.pos;
+            let service = self.str()?;
+            let patterns = self.strs(v)?;
+            let len = self.u32()? as usize;
+            let dfa = self.take(len, "automaton length beyond the end of input")?;
+            if !seen.insert(service) {
+                self.pos = at;
+                return self.err("duplicate action automaton");
+            }
+            v.action_automata.push((service, patterns, dfa));
+        }
+        Ok(())
     }
 
     fn statement(&mut self, nkeys: usize, v: &mut IrView<'a>) -> Result<(), LoadError> {
@@ -1084,6 +1173,8 @@ mod tests {
             scp_levels: 2,
             rcp_levels: 0,
             management_account: Some("111122223333".into()),
+            automata: vec![],
+            action_automata: vec![],
         }
     }
 
@@ -1120,10 +1211,10 @@ mod tests {
         b[6..8].copy_from_slice(&BYTE_ORDER_MARK.to_be_bytes());
         assert_eq!(decode(&b), Err(LoadError::WrongEndianness));
         let mut b = bytes.clone();
-        b[4] = 2;
+        b[4] = 1;
         assert!(matches!(
             decode(&b),
-            Err(LoadError::UnsupportedVersion { found: 2, .. })
+            Err(LoadError::UnsupportedVersion { found: 1, .. })
         ));
         assert!(matches!(
             decode(&bytes[..bytes.len() - 1]),

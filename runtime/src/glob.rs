@@ -9,6 +9,21 @@
 //!
 //! Patterns whose literal parts come from policy variables are assembled per request into a
 //! caller-owned [`TokenBuf`] (no allocation once it has grown) and matched by the same code.
+//!
+//! A static general glob on which that matcher may retry — a `?` after a `*`, or at least four
+//! wildcards between its literal prefix and suffix — can instead carry a DFA the compiler built
+//! ([`Glob::Dfa`], see [`crate::automaton`] for what gets one and why): prefix and suffix are
+//! compared, then the DFA walks the bytes between in O(text). The DFA is optional and
+//! size-limited; a glob without one keeps the greedy matcher, with the same decisions.
+
+/// [`Glob::Dfa`]'s test: prefix, suffix, then the DFA over the bytes between. Out of line, so
+/// the evaluator's inlined [`Glob::matches`] stays as small as without the DFA variant.
+#[inline(never)]
+fn dfa_matches(prefix: &[u8], suffix: &[u8], dfa: &crate::automaton::GlobDfa, text: &[u8]) -> bool {
+    text.strip_prefix(prefix)
+        .and_then(|t| t.strip_suffix(suffix))
+        .is_some_and(|middle| dfa.matches(middle))
+}
 
 /// One token of a compiled glob.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -178,6 +193,16 @@ pub enum Glob {
     Suffix(Box<[u8]>),
     /// `literal*literal`: both, without overlapping.
     PrefixSuffix(Box<[u8]>, Box<[u8]>),
+    /// A general glob with a pre-compiled DFA ([`crate::automaton`]): the literal prefix and
+    /// suffix are checked first, then the DFA walks the bytes between.
+    Dfa {
+        /// Literal prefix every match starts with (may be empty).
+        prefix: Box<[u8]>,
+        /// Literal suffix every match ends with (may be empty).
+        suffix: Box<[u8]>,
+        /// The automaton of the middle.
+        dfa: crate::automaton::GlobDfa,
+    },
     /// Anything else: a literal prefix to check first, then the token matcher.
     General {
         /// Literal prefix every match starts with (may be empty).
@@ -193,6 +218,19 @@ impl Glob {
         let mut buf = TokenBuf::default();
         buf.push_glob(text.as_bytes());
         Glob::from_tokens(buf)
+    }
+
+    /// Whether a token list is of the general shape (what [`Glob::from_tokens`] makes
+    /// [`Glob::General`]), without building the glob.
+    pub fn is_general(buf: &TokenBuf) -> bool {
+        !matches!(
+            buf.toks.as_slice(),
+            [] | [Tok::Star]
+                | [Tok::Lit(..)]
+                | [Tok::Lit(..), Tok::Star]
+                | [Tok::Star, Tok::Lit(..)]
+                | [Tok::Lit(..), Tok::Star, Tok::Lit(..)]
+        )
     }
 
     /// Classify a token list.
@@ -222,6 +260,22 @@ impl Glob {
         }
     }
 
+    /// A general glob with the DFA of its middle ([`crate::automaton::split_general`]);
+    /// any other glob is returned as it is.
+    pub fn with_dfa(self, dfa: crate::automaton::GlobDfa) -> Glob {
+        match self {
+            Glob::General { prefix, buf } => {
+                let (_, _, suffix) = crate::automaton::split_general(&buf);
+                Glob::Dfa {
+                    suffix: suffix.into(),
+                    prefix,
+                    dfa,
+                }
+            }
+            g => g,
+        }
+    }
+
     /// Whether the glob matches all of `text`.
     #[inline]
     pub fn matches(&self, text: &[u8]) -> bool {
@@ -233,6 +287,11 @@ impl Glob {
             Glob::PrefixSuffix(p, x) => {
                 text.len() >= p.len() + x.len() && text.starts_with(p) && text.ends_with(x)
             }
+            Glob::Dfa {
+                prefix,
+                suffix,
+                dfa,
+            } => dfa_matches(prefix, suffix, dfa, text),
             Glob::General { prefix, buf } => text.starts_with(prefix) && buf.matches(text),
         }
     }
@@ -243,6 +302,8 @@ impl Glob {
             Glob::Any => 0,
             Glob::Exact(b) | Glob::Prefix(b) | Glob::Suffix(b) => b.len(),
             Glob::PrefixSuffix(p, x) => p.len() + x.len(),
+            // The table is shared by every use of the glob and counted once, by the set.
+            Glob::Dfa { prefix, suffix, .. } => prefix.len() + suffix.len() + 16,
             Glob::General { prefix, buf } => {
                 prefix.len() + buf.lits.capacity() + buf.toks.capacity() * 12
             }

@@ -23,6 +23,33 @@ pub struct PolicySetIr {
     pub rcp_levels: u32,
     /// The organization's management account, if stated (E-10, E-12).
     pub management_account: Option<String>,
+    /// Pre-compiled DFAs of general-shape static globs, by glob (see [`crate::automaton`]).
+    /// Optional: a general glob without an entry is matched by the linear matcher.
+    pub automata: Vec<AutomatonIr>,
+    /// Pre-compiled multi-pattern DFAs of services' wildcard action names. Optional: a
+    /// service without one scans its patterns one by one.
+    pub action_automata: Vec<ActionAutomatonIr>,
+}
+
+/// A serialised multi-pattern DFA over one service's wildcard action names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActionAutomatonIr {
+    /// The lower-cased service prefix.
+    pub service: String,
+    /// Its distinct lower-cased wildcard name patterns, sorted: pattern `i` of the DFA is
+    /// `patterns[i]` (as [`crate::automaton`]'s `action_patterns` lists them).
+    pub patterns: Vec<String>,
+    /// `regex_automata::dfa::dense::DFA::to_bytes_little_endian`, without leading padding.
+    pub dfa: Vec<u8>,
+}
+
+/// A serialised glob DFA.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AutomatonIr {
+    /// The glob it recognises, as [`crate::automaton::automaton_key`] writes it.
+    pub glob: String,
+    /// `regex_automata::dfa::dense::DFA::to_bytes_little_endian`, without leading padding.
+    pub dfa: Vec<u8>,
 }
 
 /// A condition key.
@@ -266,6 +293,10 @@ pub(crate) struct IrView<'a> {
     pub templates: Vec<Span>,
     pub parts: Vec<PartView<'a>>,
     pub conditions: Vec<ConditionView>,
+    /// Glob automata: `(glob key, DFA bytes)`, the bytes borrowed (unaligned).
+    pub automata: Vec<(&'a str, &'a [u8])>,
+    /// Action automata: `(service, patterns in strs, DFA bytes)`.
+    pub action_automata: Vec<(&'a str, Span, &'a [u8])>,
 }
 
 impl<'a> IrView<'a> {
@@ -341,6 +372,16 @@ impl<'a> IrView<'a> {
                 name: &p.name,
                 statements,
             });
+        }
+        v.automata = ir
+            .automata
+            .iter()
+            .map(|a| (a.glob.as_str(), a.dfa.as_slice()))
+            .collect();
+        for a in &ir.action_automata {
+            let patterns = v.push_strs(a.patterns.iter().map(String::as_str));
+            v.action_automata
+                .push((a.service.as_str(), patterns, a.dfa.as_slice()));
         }
         v
     }
@@ -444,6 +485,23 @@ impl<'a> IrView<'a> {
             scp_levels: self.scp_levels,
             rcp_levels: self.rcp_levels,
             management_account: self.management_account.map(String::from),
+            automata: self
+                .automata
+                .iter()
+                .map(|&(glob, dfa)| AutomatonIr {
+                    glob: glob.into(),
+                    dfa: dfa.to_vec(),
+                })
+                .collect(),
+            action_automata: self
+                .action_automata
+                .iter()
+                .map(|&(service, patterns, dfa)| ActionAutomatonIr {
+                    service: service.into(),
+                    patterns: strs(patterns),
+                    dfa: dfa.to_vec(),
+                })
+                .collect(),
         }
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! This crate holds the compiled form that `iamc-compiler` produces and the evaluator that
 //! decides requests against it. It depends on no JSON parser and no regex compiler, so an
-//! authorizer can link it lean.
+//! authorizer can link it lean: glob DFAs are built by the compiler and only deserialised
+//! and walked here (`regex-automata` with `dfa-search` only; see [`automaton`]).
 //!
 //! ```text
 //! compiler ──► ir::PolicySetIr ──► PolicySet::new ──► PolicySet (immutable, Arc inside)
@@ -29,6 +30,7 @@
 //! Glob matching is O(text × pattern) in the worst case (see [`glob`]).
 
 pub mod artifact;
+pub mod automaton;
 mod batch;
 pub mod decision;
 mod eval;
@@ -41,5 +43,7 @@ pub mod value;
 pub use artifact::{BuildInfo, LoadError, LoadOptions};
 pub use decision::{Decision, Outcome, PolicyKind, StatementRef};
 pub use eval::Scratch;
-pub use policy_set::{BuildError, PolicyInfo, PolicySet, Stats};
+pub use policy_set::{
+    action_patterns, action_patterns_min, general_globs, BuildError, PolicyInfo, PolicySet, Stats,
+};
 pub use request::{InternedRequest, Request, Value};

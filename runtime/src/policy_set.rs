@@ -21,9 +21,12 @@ use std::sync::Arc;
 
 use rustc_hash::FxHasher;
 
+use crate::automaton::{automaton_key, automaton_key_into, GlobDfa, MultiDfa};
 use crate::decision::PolicyKind;
 use crate::glob::{Glob, TokenBuf};
-use crate::ir::{IrView, KeyId, OpKind, PartView, PolicySetIr, PolicyView, SetOp, Span};
+use crate::ir::{
+    IrView, KeyId, OpKind, PartView, PolicySetIr, PolicyView, SetOp, Span, TemplateIr,
+};
 use crate::value::{self, Cidr, Decimal};
 
 pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
@@ -49,6 +52,13 @@ pub enum BuildError {
     },
     /// More statements than ids can hold.
     TooManyStatements,
+    /// A glob automaton that does not deserialise, or is listed twice.
+    InvalidAutomaton {
+        /// The glob it is stored under.
+        glob: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
 }
 
 impl core::fmt::Display for BuildError {
@@ -58,6 +68,9 @@ impl core::fmt::Display for BuildError {
             BuildError::LevelOutOfRange { level } => write!(f, "level {level} out of range"),
             BuildError::InvalidValue { value } => write!(f, "invalid policy value {value:?}"),
             BuildError::TooManyStatements => write!(f, "too many statements"),
+            BuildError::InvalidAutomaton { glob, reason } => {
+                write!(f, "automaton for glob {glob:?}: {reason}")
+            }
         }
     }
 }
@@ -155,6 +168,134 @@ pub(crate) struct Stmt {
 pub(crate) struct ServiceActions {
     pub exact: FxMap<Box<[u8]>, Vec<u32>>,
     pub globs: Vec<(Glob, Box<[u32]>)>,
+    /// All wildcard patterns in one DFA, when the compiler built one: DFA pattern `i` is
+    /// `globs[multi.1[i]]`. Replaces the scan of `globs` for actions the precomputed table
+    /// does not hold (the table itself is filled by the scan, at build time).
+    /// Boxed: the table entry stays small (the services table is probed on every action the
+    /// precomputed table does not hold).
+    pub multi: Option<Box<ActionDfa>>,
+}
+
+/// A service's multi-pattern DFA and, per DFA pattern, the index of its glob in
+/// [`ServiceActions::globs`].
+pub(crate) type ActionDfa = (MultiDfa, Box<[u32]>);
+
+/// A service's wildcard patterns, as [`select`] matches them against an action name.
+trait GlobTags {
+    /// Call `take` with the tags of every pattern that matches `name`.
+    fn each_match(self, name: &[u8], take: impl FnMut(u32));
+}
+
+/// One test per pattern.
+impl GlobTags for &[(Glob, Box<[u32]>)] {
+    #[inline]
+    fn each_match(self, name: &[u8], mut take: impl FnMut(u32)) {
+        for (g, ids) in self {
+            if g.matches(name) {
+                ids.iter().for_each(|&id| take(id));
+            }
+        }
+    }
+}
+
+/// All patterns in one pass of the service's multi-pattern DFA.
+impl GlobTags for (&ActionDfa, &[(Glob, Box<[u32]>)]) {
+    #[inline]
+    fn each_match(self, name: &[u8], mut take: impl FnMut(u32)) {
+        let ((dfa, which), globs) = self;
+        dfa.for_each_match(name, |i| {
+            let tags = which
+                .get(i)
+                .and_then(|&g| globs.get(g as usize))
+                .map_or(&[][..], |g| &g.1);
+            tags.iter().for_each(|&id| take(id));
+        });
+    }
+}
+
+/// [`select`] through a service's multi-pattern DFA. Out of line: only actions the
+/// precomputed table does not hold, of services with a DFA, get here, and keeping it out of
+/// [`ActionIndex::candidates_into`] keeps that function's code as small as without it.
+#[inline(never)]
+fn select_multi(
+    svc: &ServiceActions,
+    name: &[u8],
+    always: &[u32],
+    out: &mut Vec<u32>,
+    excluded: &mut Vec<u32>,
+) {
+    let exact = svc.exact.get(name).map_or(&[][..], Vec::as_slice);
+    match svc.multi.as_deref() {
+        Some(m) => select(exact, (m, &svc.globs[..]), name, always, out, excluded),
+        None => select(exact, &svc.globs[..], name, always, out, excluded),
+    }
+}
+
+/// A service's distinct wildcard action-name patterns, sorted: the pattern order of its
+/// multi-pattern DFA.
+fn distinct_patterns<'a>(texts: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let set: std::collections::BTreeSet<&str> = texts.collect();
+    set.into_iter().map(str::to_string).collect()
+}
+
+/// Every service's distinct wildcard action-name patterns (lower-cased, sorted), as the action
+/// index holds them: what the compiler builds multi-pattern DFAs for.
+pub fn action_patterns(ir: &PolicySetIr) -> Vec<(String, Vec<String>)> {
+    action_patterns_min(ir, 1)
+}
+
+/// [`action_patterns`] of the services with at least `min` distinct patterns. A first pass
+/// counts distinct wildcard patterns by service prefix as written and stops there when no
+/// prefix reaches `min` (the common case; it runs on every compile). A service written in
+/// several cases could be undercounted; it then keeps its per-pattern scan.
+pub fn action_patterns_min(ir: &PolicySetIr, min: usize) -> Vec<(String, Vec<String>)> {
+    // Distinct (service, name) pairs as written; a service reaching `min` of them is a
+    // candidate (lower-casing can only merge names, never split them).
+    let mut pairs: Vec<(&str, &str)> = Vec::new();
+    for p in &ir.policies {
+        for s in &p.statements {
+            for a in s.actions.iter().filter(|a| a.contains(['*', '?'])) {
+                if let Some(pair) = a.split_once(':') {
+                    pairs.push(pair);
+                }
+            }
+        }
+    }
+    pairs.sort_unstable();
+    pairs.dedup();
+    let reached = pairs
+        .chunk_by(|a, b| a.0 == b.0)
+        .any(|names| names.len() >= min);
+    if !reached {
+        return Vec::new();
+    }
+    let mut by_service: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for p in &ir.policies {
+        for s in &p.statements {
+            for a in s.actions.iter().filter(|a| a.contains(['*', '?'])) {
+                if let Some((service, name, true)) = split_action(a) {
+                    by_service.entry(service).or_default().push(name);
+                }
+            }
+        }
+    }
+    by_service
+        .into_iter()
+        .map(|(svc, names)| (svc, distinct_patterns(names.iter().map(String::as_str))))
+        .filter(|(_, d)| d.len() >= min)
+        .collect()
+}
+
+/// A lower-cased action pattern as the index files it: `(service, name, wildcard)`; `None`
+/// for `*`-only patterns and patterns without a colon.
+fn split_action(p: &str) -> Option<(String, String, bool)> {
+    let p = lower_str(p);
+    if p.bytes().all(|b| b == b'*') {
+        return None;
+    }
+    let (service, name) = p.split_once(':')?;
+    let wildcard = name.contains(['*', '?']);
+    Some((service.to_string(), name.to_string(), wildcard))
 }
 
 /// Marks, in the action index, a `NotAction` statement whose list the pattern belongs to:
@@ -297,8 +438,11 @@ impl ActionIndex {
         if let Some(colon) = lower.iter().position(|&b| b == b':') {
             let (service, name) = (&lower[..colon], &lower[colon + 1..]);
             if let Some(svc) = self.services.get(service) {
+                if svc.multi.is_some() {
+                    return select_multi(svc, name, &self.always, out, excluded);
+                }
                 let exact = svc.exact.get(name).map_or(&[][..], Vec::as_slice);
-                select(exact, &svc.globs, name, &self.always, out, excluded);
+                select(exact, &svc.globs[..], name, &self.always, out, excluded);
                 return;
             }
         }
@@ -316,7 +460,7 @@ impl ActionIndex {
 #[inline]
 fn select(
     exact: &[u32],
-    globs: &[(Glob, Box<[u32]>)],
+    globs: impl GlobTags,
     name: &[u8],
     always: &[u32],
     out: &mut Vec<u32>,
@@ -332,11 +476,7 @@ fn select(
         }
     };
     exact.iter().for_each(|&id| take(id));
-    for (g, ids) in globs {
-        if g.matches(name) {
-            ids.iter().for_each(|&id| take(id));
-        }
-    }
+    globs.each_match(name, take);
     if out.is_empty() && excluded.is_empty() {
         out.extend_from_slice(always);
         return;
@@ -464,14 +604,31 @@ impl IndexBuilder {
         }
     }
 
-    fn finish(self, limit: usize) -> ActionIndex {
+    /// The index, with the services' multi-pattern DFAs of `autos` (`(service, patterns in
+    /// strs, DFA bytes)`, see [`multi_dfas`]); exact names precomputed unless
+    /// their lists would hold more than `limit` ids in all.
+    fn finish(
+        self,
+        limit: usize,
+        autos: &[(&str, Span, &[u8])],
+        strs: &[&str],
+    ) -> Result<ActionIndex, BuildError> {
         let (goff, gtags) = group(self.patterns.len(), &self.glob_tags);
         let mut globs_of: Vec<Vec<(Glob, Box<[u32]>)>> = vec![Vec::new(); self.services.len()];
+        // Per pattern slot: its service and its index in that service's list.
+        let mut place: Vec<(u32, u32)> = Vec::with_capacity(self.patterns.len());
         for (slot, (svc, glob)) in self.patterns.into_iter().enumerate() {
             if let Some(list) = globs_of.get_mut(svc as usize) {
+                place.push((svc, list.len() as u32));
                 list.push((glob, tags_of(&goff, &gtags, slot)));
             }
         }
+        let mut multi = if autos.is_empty() {
+            Vec::new()
+        } else {
+            multi_dfas(&self.services, &self.globs, &place, autos, strs)?
+        };
+        multi.resize_with(globs_of.len(), || None);
         let mut always = self.always;
         always.sort_unstable();
         let (noff, ntags) = group(self.name_service.len(), &self.name_tags);
@@ -498,9 +655,11 @@ impl IndexBuilder {
         }
         let mut services: Vec<ServiceActions> = globs_of
             .into_iter()
-            .map(|globs| ServiceActions {
+            .zip(multi)
+            .map(|(globs, multi)| ServiceActions {
                 exact: FxMap::default(),
                 globs,
+                multi,
             })
             .collect();
         let exact_names = self.names.len();
@@ -534,14 +693,79 @@ impl IndexBuilder {
                 by_name.insert(name, core::mem::take(s));
             }
         }
-        ActionIndex {
+        Ok(ActionIndex {
             services: by_name,
             always,
             not_action_count: self.not_action_count,
             precomputed,
             exact_names,
+        })
+    }
+}
+
+/// Load the services' multi-pattern DFAs (`(service, patterns in strs, DFA bytes)`), by
+/// service index. Each must list exactly its service's distinct wildcard name patterns, in
+/// [`action_patterns`] order (sorted); `services` and `globs` are the builder's tables and
+/// `place` each pattern slot's (service, index in its list).
+fn multi_dfas(
+    services: &FxMap<Box<[u8]>, u32>,
+    globs: &FxMap<Box<[u8]>, u32>,
+    place: &[(u32, u32)],
+    autos: &[(&str, Span, &[u8])],
+    strs: &[&str],
+) -> Result<Vec<Option<Box<ActionDfa>>>, BuildError> {
+    let bad = |service: &str, reason| BuildError::InvalidAutomaton {
+        glob: format!("actions of {service}"),
+        reason,
+    };
+    let mut want: Vec<Option<usize>> = vec![None; services.len()];
+    for (k, &(service, _, _)) in autos.iter().enumerate() {
+        let Some(w) = services
+            .get(service.as_bytes())
+            .and_then(|&i| want.get_mut(i as usize))
+        else {
+            return Err(bad(service, "no such service"));
+        };
+        if w.is_some() {
+            return Err(bad(service, "listed twice"));
+        }
+        *w = Some(k);
+    }
+    // Each wanted service's pattern names with their index in its list.
+    let mut names: Vec<Vec<(&[u8], u32)>> = vec![Vec::new(); autos.len()];
+    for (full, &slot) in globs {
+        let Some(&(svc, at)) = place.get(slot as usize) else {
+            continue;
+        };
+        if let Some(&Some(k)) = want.get(svc as usize) {
+            let colon = full.iter().position(|&b| b == b':').unwrap_or(0);
+            if let Some(list) = names.get_mut(k) {
+                list.push((full.get(colon + 1..).unwrap_or_default(), at));
+            }
         }
     }
+    let mut out: Vec<Option<Box<ActionDfa>>> = Vec::new();
+    out.resize_with(services.len(), || None);
+    for (svc, k) in want.iter().enumerate() {
+        let (Some(k), Some(slot)) = (*k, out.get_mut(svc)) else {
+            continue;
+        };
+        let (Some(&(service, patterns, bytes)), Some(list)) = (autos.get(k), names.get_mut(k))
+        else {
+            continue;
+        };
+        list.sort_unstable();
+        let patterns = patterns.of(strs);
+        if list.len() != patterns.len()
+            || list.iter().zip(patterns).any(|(n, p)| n.0 != p.as_bytes())
+        {
+            return Err(bad(service, "patterns differ from the service's"));
+        }
+        if let Some(dfa) = MultiDfa::load(bytes, patterns.len()).map_err(|r| bad(service, r))? {
+            *slot = Some(Box::new((dfa, list.iter().map(|&(_, i)| i).collect())));
+        }
+    }
+    Ok(out)
 }
 
 /// Group (slot, tag) pairs by slot (a counting sort, keeping each slot's tags in order):
@@ -665,6 +889,17 @@ pub struct Stats {
     pub rcp_levels: usize,
     /// Approximate heap bytes held.
     pub memory_bytes: usize,
+    /// Glob DFAs loaded (one per distinct general-shape static glob that has one).
+    pub automata: usize,
+    /// Services whose wildcard action patterns are matched by one multi-pattern DFA.
+    pub action_automata: usize,
+    /// States of those DFAs, in all.
+    pub automaton_states: usize,
+    /// Heap bytes of all DFAs (glob and action), in all.
+    pub automaton_bytes: usize,
+    /// Uses of general-shape static globs (resources, `StringLike`, ARN fields) matched by a
+    /// DFA, and by the linear matcher (no DFA: size limit, budget, or none in the IR).
+    pub general_globs: [usize; 2],
 }
 
 fn kind_rank(k: PolicyKind) -> u8 {
@@ -786,11 +1021,8 @@ fn has_var(t: &[PartView<'_>]) -> bool {
     t.iter().any(|p| matches!(p, PartView::Variable(..)))
 }
 
-/// Static glob from template parts without variables (Literal parts stay literal).
-fn static_glob(t: &[PartView<'_>]) -> Glob {
-    if let [PartView::Text(s)] = t {
-        return text_glob(s);
-    }
+/// Static glob tokens from template parts without variables (Literal parts stay literal).
+fn static_tokens(t: &[PartView<'_>]) -> TokenBuf {
     let mut buf = TokenBuf::default();
     for p in t {
         match p {
@@ -799,7 +1031,150 @@ fn static_glob(t: &[PartView<'_>]) -> Glob {
             PartView::Variable(..) => {}
         }
     }
-    Glob::from_tokens(buf)
+    buf
+}
+
+/// Static glob from template parts without variables, with its automaton if it has one.
+fn static_glob(t: &[PartView<'_>], autos: &Automata) -> Glob {
+    let g = match t {
+        [PartView::Text(s)] => text_glob(s),
+        _ => Glob::from_tokens(static_tokens(t)),
+    };
+    autos.attach(g)
+}
+
+/// The loaded glob automata of a set, by [`automaton_key`].
+#[derive(Default)]
+pub(crate) struct Automata {
+    by_key: FxMap<Box<[u8]>, GlobDfa>,
+    /// The key of the glob being looked up (reused: every general glob is looked up).
+    key: core::cell::RefCell<Vec<u8>>,
+}
+
+impl Automata {
+    /// Deserialise every automaton of the view (`(glob key, DFA bytes)`; validated by
+    /// `DFA::from_bytes`).
+    fn load(list: &[(&str, &[u8])]) -> Result<Automata, BuildError> {
+        let mut by_key = FxMap::default();
+        by_key.reserve(list.len());
+        for &(glob, bytes) in list {
+            let bad = |reason| BuildError::InvalidAutomaton {
+                glob: glob.to_string(),
+                reason,
+            };
+            if by_key.len() >= crate::automaton::MAX_AUTOMATA {
+                return Err(bad("more automata than a set may hold"));
+            }
+            if let Some(dfa) = GlobDfa::load(bytes).map_err(bad)? {
+                if by_key.insert(glob.as_bytes().into(), dfa).is_some() {
+                    return Err(bad("listed twice"));
+                }
+            }
+        }
+        Ok(Automata {
+            by_key,
+            key: Default::default(),
+        })
+    }
+
+    /// `g` with its automaton, when it is general and the set has one for it.
+    fn attach(&self, g: Glob) -> Glob {
+        match g {
+            Glob::General { prefix, buf } if !self.by_key.is_empty() => {
+                let dfa = {
+                    let mut key = self.key.borrow_mut();
+                    automaton_key_into(&buf, &mut key);
+                    self.by_key.get(key.as_slice()).cloned()
+                };
+                let g = Glob::General { prefix, buf };
+                match dfa {
+                    Some(dfa) => g.with_dfa(dfa),
+                    None => g,
+                }
+            }
+            g => g,
+        }
+    }
+}
+
+/// The token lists of the general-shape static globs of a set (resources, `StringLike`
+/// values, ARN-operator fields) that `keep` accepts (it is given the tokens), deduplicated by
+/// [`automaton_key`], in first-seen order: what the compiler builds DFAs for. Cheap on sets
+/// without such globs: it runs on every compile.
+pub fn general_globs(
+    ir: &PolicySetIr,
+    min_wildcards: usize,
+    mut keep: impl FnMut(&TokenBuf) -> bool,
+) -> Vec<(String, TokenBuf)> {
+    // Skip, without tokenising, every template that cannot hold a general glob (that needs a
+    // `?` or two `*`) or cannot pass a `keep` that wants a `?` after a `*` or at least
+    // `min_wildcards` wildcards (counted in the text, where `**` counts twice: never fewer
+    // than in the tokens).
+    fn may_be_general(t: &TemplateIr, min_wildcards: usize) -> bool {
+        let (mut stars, mut quests, mut star_then_quest) = (0, 0, false);
+        for p in &t.parts {
+            match p {
+                crate::ir::TemplatePartIr::Text(s) => {
+                    if let Some(q) = s.rfind('?') {
+                        star_then_quest |= stars > 0 || s[..q].contains('*');
+                    }
+                    stars += s.bytes().filter(|&b| b == b'*').count();
+                    quests += s.bytes().filter(|&b| b == b'?').count();
+                }
+                crate::ir::TemplatePartIr::Variable { .. } => return false,
+                crate::ir::TemplatePartIr::Literal(_) => {}
+            }
+        }
+        (quests > 0 || stars >= 2) && (star_then_quest || stars + quests >= min_wildcards)
+    }
+    fn view(t: &TemplateIr) -> Vec<PartView<'_>> {
+        t.parts
+            .iter()
+            .map(|p| match p {
+                crate::ir::TemplatePartIr::Text(s) => PartView::Text(s),
+                crate::ir::TemplatePartIr::Literal(s) => PartView::Literal(s),
+                crate::ir::TemplatePartIr::Variable { key, default } => {
+                    PartView::Variable(*key, default.as_deref())
+                }
+            })
+            .collect()
+    }
+    let mut seen: std::collections::HashSet<String, BuildHasherDefault<FxHasher>> =
+        Default::default();
+    let mut out = Vec::new();
+    let mut add = |buf: TokenBuf| {
+        if Glob::is_general(&buf) && keep(&buf) {
+            let key = automaton_key(&buf);
+            if !seen.contains(&key) {
+                seen.insert(key.clone());
+                out.push((key, buf));
+            }
+        }
+    };
+    for p in &ir.policies {
+        for s in &p.statements {
+            for t in s
+                .resources
+                .iter()
+                .filter(|t| may_be_general(t, min_wildcards))
+            {
+                add(static_tokens(&view(t)));
+            }
+            for c in &s.conditions {
+                if !matches!(c.op, OpKind::StringLike | OpKind::Arn) {
+                    continue;
+                }
+                for t in c.values.iter().filter(|t| may_be_general(t, min_wildcards)) {
+                    if c.op == OpKind::StringLike {
+                        add(static_tokens(&view(t)));
+                    } else if let Some(fields) = arn_field_tokens(&view(t)) {
+                        fields.into_iter().for_each(&mut add);
+                    }
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Static exact text from template parts without variables.
@@ -814,17 +1189,27 @@ fn static_text(t: &[PartView<'_>]) -> String {
     s
 }
 
-fn pattern(t: &[PartView<'_>], nkeys: usize) -> Result<Pattern, BuildError> {
+fn pattern(t: &[PartView<'_>], nkeys: usize, autos: &Automata) -> Result<Pattern, BuildError> {
     if has_var(t) {
         Ok(Pattern::Template(parts(t, nkeys)?))
     } else {
-        Ok(Pattern::Static(static_glob(t)))
+        Ok(Pattern::Static(static_glob(t, autos)))
     }
 }
 
 /// Split static ARN-operator text into six field globs at the first five colons (C-14).
 /// Colons are never wildcards, so splitting the token list equals splitting the text.
-fn arn_fields(t: &[PartView<'_>]) -> Option<Box<[Glob; 6]>> {
+fn arn_fields(t: &[PartView<'_>], autos: &Automata) -> Option<Box<[Glob; 6]>> {
+    let globs: Vec<Glob> = arn_field_tokens(t)?
+        .into_iter()
+        .map(|f| autos.attach(Glob::from_tokens(f)))
+        .collect();
+    let arr: [Glob; 6] = globs.try_into().ok()?;
+    Some(Box::new(arr))
+}
+
+/// The six field token lists of static ARN-operator text, or `None` with fewer fields.
+fn arn_field_tokens(t: &[PartView<'_>]) -> Option<Vec<TokenBuf>> {
     // Rebuild with a marker-free approach: split each part's text at colons.
     let mut fields: Vec<TokenBuf> = vec![TokenBuf::default()];
     for p in t {
@@ -862,9 +1247,7 @@ fn arn_fields(t: &[PartView<'_>]) -> Option<Box<[Glob; 6]>> {
     if fields.len() != 6 {
         return None;
     }
-    let globs: Vec<Glob> = fields.into_iter().map(Glob::from_tokens).collect();
-    let arr: [Glob; 6] = globs.try_into().ok()?;
-    Some(Box::new(arr))
+    Some(fields)
 }
 
 fn invalid(t: &[PartView<'_>]) -> BuildError {
@@ -873,7 +1256,13 @@ fn invalid(t: &[PartView<'_>]) -> BuildError {
     }
 }
 
-fn values(op: OpKind, vals: &[Span], v: &IrView<'_>, nkeys: usize) -> Result<Values, BuildError> {
+fn values(
+    op: OpKind,
+    vals: &[Span],
+    v: &IrView<'_>,
+    nkeys: usize,
+    autos: &Automata,
+) -> Result<Values, BuildError> {
     let vals = || vals.iter().map(|t| v.template(t));
     Ok(match op {
         OpKind::StringEquals => Values::Str(
@@ -898,7 +1287,7 @@ fn values(op: OpKind, vals: &[Span], v: &IrView<'_>, nkeys: usize) -> Result<Val
                 })
                 .try_boxed()?,
         ),
-        OpKind::StringLike => Values::Like(vals().map(|t| pattern(t, nkeys)).try_boxed()?),
+        OpKind::StringLike => Values::Like(vals().map(|t| pattern(t, nkeys, autos)).try_boxed()?),
         OpKind::NumericEquals
         | OpKind::NumericLessThan
         | OpKind::NumericLessThanEquals
@@ -953,7 +1342,7 @@ fn values(op: OpKind, vals: &[Span], v: &IrView<'_>, nkeys: usize) -> Result<Val
                     if has_var(t) {
                         Ok(ArnVal::Template(parts(t, nkeys)?))
                     } else {
-                        Ok(ArnVal::Static(arn_fields(t)))
+                        Ok(ArnVal::Static(arn_fields(t, autos)))
                     }
                 })
                 .try_boxed()?,
@@ -985,6 +1374,7 @@ impl PolicySet {
             return Err(BuildError::TooManyStatements);
         }
         let nkeys = v.keys.len();
+        let autos = Automata::load(&v.automata)?;
         let mut keys: FxMap<Box<str>, KeyId> = FxMap::default();
         keys.reserve(nkeys + 1);
         let mut key_names: Vec<Box<str>> = Vec::with_capacity(nkeys + 1);
@@ -1052,7 +1442,7 @@ impl PolicySet {
                             op: c.op,
                             negated: c.negated,
                             if_exists: c.if_exists,
-                            values: values(c.op, c.values.of(&v.templates), v, nkeys)?,
+                            values: values(c.op, c.values.of(&v.templates), v, nkeys, &autos)?,
                         })
                     })
                     .try_boxed()?;
@@ -1072,13 +1462,13 @@ impl PolicySet {
                         .resources
                         .of(&v.templates)
                         .iter()
-                        .map(|t| pattern(v.template(t), nkeys))
+                        .map(|t| pattern(v.template(t), nkeys, &autos))
                         .try_boxed()?,
                     conds,
                 });
             }
         }
-        let actions = actions.finish(PRECOMPUTED_LIMIT);
+        let actions = actions.finish(PRECOMPUTED_LIMIT, &v.action_automata, &v.strs)?;
         // Among non-ASCII characters only U+212A KELVIN SIGN lower-cases to an ASCII letter
         // (`k`), so only non-ASCII keys and keys with a `k` can be reached by Unicode folding.
         let unicode_keys = key_names
@@ -1159,6 +1549,11 @@ impl PolicySet {
                 .iter()
                 .map(|(g, ids)| g.memory_usage() + ids.len() * 4 + 48)
                 .sum::<usize>();
+            if let Some((dfa, which)) = s.multi.as_deref() {
+                st.action_automata += 1;
+                st.automaton_bytes += dfa.memory_usage();
+                mem += which.len() * 4 + 16;
+            }
         }
         mem += i
             .actions
@@ -1177,7 +1572,7 @@ impl PolicySet {
                     Pattern::Static(Glob::Prefix(_) | Glob::Suffix(_) | Glob::PrefixSuffix(..)) => {
                         2
                     }
-                    Pattern::Static(Glob::General { .. }) => 3,
+                    Pattern::Static(Glob::General { .. } | Glob::Dfa { .. }) => 3,
                     Pattern::Template(_) => 4,
                 };
                 if let Pattern::Static(g) = r {
@@ -1187,6 +1582,42 @@ impl PolicySet {
             }
         }
         mem += i.key_names.iter().map(|k| k.len() * 2 + 24).sum::<usize>();
+        let mut tables = std::collections::HashSet::new();
+        let mut count = |g: &Glob| match g {
+            Glob::Dfa { dfa, .. } => {
+                st.general_globs[0] += 1;
+                if tables.insert(dfa.table_ptr()) {
+                    st.automata += 1;
+                    st.automaton_states += dfa.state_count();
+                    st.automaton_bytes += dfa.memory_usage();
+                }
+            }
+            Glob::General { .. } => st.general_globs[1] += 1,
+            _ => {}
+        };
+        for s in &i.stmts {
+            for r in s.resources.iter() {
+                if let Pattern::Static(g) = r {
+                    count(g);
+                }
+            }
+            for c in s.conds.iter() {
+                match &c.values {
+                    Values::Like(ps) => ps.iter().for_each(|p| {
+                        if let Pattern::Static(g) = p {
+                            count(g);
+                        }
+                    }),
+                    Values::Arn(vs) => vs.iter().for_each(|v| {
+                        if let ArnVal::Static(Some(fields)) = v {
+                            fields.iter().for_each(&mut count);
+                        }
+                    }),
+                    _ => {}
+                }
+            }
+        }
+        mem += st.automaton_bytes;
         st.memory_bytes = mem;
         st
     }
@@ -1308,7 +1739,7 @@ mod tests {
             }
             // Half the rounds over the limit: exact names then take the general path.
             let limit = if round % 2 == 0 { PRECOMPUTED_LIMIT } else { 0 };
-            let idx = b.finish(limit);
+            let idx = b.finish(limit, &[], &[]).unwrap();
             let (mut out, mut excluded) = (Vec::new(), Vec::new());
             let mut actions: Vec<String> = Vec::new();
             for s in services {

@@ -256,7 +256,8 @@ fn all_managed_policies_decide_the_same_after_a_round_trip() {
 
 /// A small set with every part of the format: identity, resource (principals), boundary,
 /// session, two SCP levels, an RCP, conditions of several operators, variables with and
-/// without defaults, a management account.
+/// without defaults, a management account, and glob DFAs (a resource, a `StringLike` value
+/// and an ARN field with `?`), so corruption of DFA bytes is exercised too.
 fn small_set() -> iamc_runtime::PolicySet {
     let parse = |doc: &str, kind| {
         parse_policy("small.json", doc.as_bytes(), kind, &Limits::default())
@@ -269,6 +270,8 @@ fn small_set() -> iamc_runtime::PolicySet {
            "Resource":"arn:aws:s3:::b/${aws:username}/*",
            "Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"},
                         "ForAnyValue:StringLike":{"aws:TagKeys":["a*","b"]}}},
+          {"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::b/*/x?/*",
+           "Condition":{"StringLike":{"s3:prefix":"p*?/*"},"ArnLike":{"aws:SourceArn":"arn:aws:sns:*:*:t*?pic*"}}},
           {"Effect":"Deny","NotAction":"iam:*","NotResource":"arn:aws:iam::*:role/${aws:PrincipalTag/team, 'x'}",
            "Condition":{"NumericLessThanIfExists":{"s3:max-keys":"10"},"Bool":{"aws:SecureTransport":"false"}}}]}"#,
         PolicyKind::Identity,
@@ -310,16 +313,28 @@ fn exercise(set: &iamc_runtime::PolicySet) {
         ("aws:username", iamc_runtime::Value::Single("alice")),
         ("aws:SourceIp", iamc_runtime::Value::Single("10.1.2.3")),
         ("aws:TagKeys", iamc_runtime::Value::Multi(&["ab", "c"])),
+        ("s3:prefix", iamc_runtime::Value::Single("pé/x/y")),
+        (
+            "aws:SourceArn",
+            iamc_runtime::Value::Single("arn:aws:sns:us-east-1:1:topic1"),
+        ),
     ];
-    for action in ["s3:GetObject", "iam:PassRole", "ec2:RunInstances"] {
-        let req = iamc_runtime::Request {
-            principal: "arn:aws:iam::111122223333:user/alice",
-            action,
-            resource: "arn:aws:s3:::b/alice/k",
-            resource_account: None,
-            context: &ctx,
-        };
-        let _ = set.evaluate(&mut scratch, &req);
+    for action in [
+        "s3:GetObject",
+        "s3:ListBucket",
+        "iam:PassRole",
+        "ec2:RunInstances",
+    ] {
+        for resource in ["arn:aws:s3:::b/alice/k", "arn:aws:s3:::b/a/xé/k"] {
+            let req = iamc_runtime::Request {
+                principal: "arn:aws:iam::111122223333:user/alice",
+                action,
+                resource,
+                resource_account: None,
+                context: &ctx,
+            };
+            let _ = set.evaluate(&mut scratch, &req);
+        }
     }
     let _ = set.stats();
     let _ = set.ir();
@@ -337,6 +352,29 @@ fn small_artifact_round_trips_and_decides_the_same() {
     let loaded = iamc_runtime::PolicySet::from_bytes(&bytes).expect("loads");
     assert_eq!(loaded.build_info(), Some(&a.build));
     assert_eq!(loaded.stats(), fresh.stats());
+    // The three `?` globs carry DFAs, so the corruption tests below flip their bytes too.
+    assert_eq!(a.ir.automata.len(), 3, "{:?}", a.ir.automata);
+    assert_eq!(loaded.stats().automata, 3);
+    assert_eq!(loaded.stats().general_globs, [3, 0]);
+    let mut scratch = loaded.create_scratch();
+    let ctx = [
+        ("s3:prefix", iamc_runtime::Value::Single("pé/x/y")),
+        (
+            "aws:SourceArn",
+            iamc_runtime::Value::Single("arn:aws:sns:us-east-1:1:topic1"),
+        ),
+    ];
+    let req = iamc_runtime::Request {
+        principal: "arn:aws:iam::111122223333:user/alice",
+        action: "s3:ListBucket",
+        resource: "arn:aws:s3:::b/a/xé/k",
+        resource_account: None,
+        context: &ctx,
+    };
+    assert_eq!(
+        loaded.evaluate(&mut scratch, &req).decision,
+        iamc_runtime::Decision::Allow
+    );
     let requests = sample_requests(&a.ir, 2000, 42);
     for r in &requests {
         assert_eq!(decide(&loaded, r), decide(&fresh, r), "{r:?}");
@@ -392,7 +430,7 @@ fn every_single_bit_flip_without_the_checksum_never_panics() {
     let opts = LoadOptions {
         verify_checksum: false,
     };
-    let (mut ok, mut err) = (0, 0);
+    let (mut ok, mut err, mut bad_dfa) = (0, 0, 0);
     let mut b = bytes.clone();
     for i in HEADER_LEN * 8..bytes.len() * 8 {
         b[i / 8] ^= 1 << (i % 8);
@@ -403,13 +441,23 @@ fn every_single_bit_flip_without_the_checksum_never_panics() {
             }
             Err(e) => {
                 err += 1;
+                if matches!(
+                    e,
+                    LoadError::Build(iamc_runtime::BuildError::InvalidAutomaton { .. })
+                ) {
+                    bad_dfa += 1;
+                }
                 assert!(!e.to_string().is_empty());
             }
         }
         b[i / 8] ^= 1 << (i % 8);
     }
-    println!("body bit flips without checksum: {ok} load, {err} rejected");
+    println!(
+        "body bit flips without checksum: {ok} load, {err} rejected ({bad_dfa} as an invalid DFA)"
+    );
     assert!(err > 0 && ok > 0);
+    // Flips inside the DFA bytes reach regex-automata's validating `from_bytes`.
+    assert!(bad_dfa > 0);
 }
 
 #[test]
@@ -419,7 +467,7 @@ fn wrong_magic_version_and_byte_order() {
     let mut b = bytes.clone();
     b[..4].copy_from_slice(b"ELF\x7f");
     assert!(matches!(load(&b), Err(LoadError::BadMagic { .. })));
-    for v in [0u16, 2, 0x0100, u16::MAX] {
+    for v in [0u16, 1, 3, 0x0100, u16::MAX] {
         let mut b = bytes.clone();
         b[4..6].copy_from_slice(&v.to_le_bytes());
         assert_eq!(

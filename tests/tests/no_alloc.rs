@@ -215,4 +215,60 @@ fn warm_evaluation_of_the_realistic_benchmark_allocates_nothing() {
     });
     assert_eq!(batch_allocs, 0, "a warm batch allocated");
     assert_eq!(batch[..], warm[n..]);
+
+    dfa_globs_allocate_nothing();
+}
+
+/// The realistic set has no glob DFA (its general globs are simple), so the DFA walk is
+/// checked on a set of its own: a resource, a `StringLike` value and an ARN field, each a glob
+/// with a `?` after a `*`.
+fn dfa_globs_allocate_nothing() {
+    use iamc_compiler::ast::{PolicyKind, PolicySet};
+    let doc = r#"{"Version":"2012-10-17","Statement":[
+      {"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/*/x?/*",
+       "Condition":{"StringLike":{"s3:prefix":"p*?/*"},"ArnLike":{"aws:SourceArn":"arn:aws:sns:*:*:t*?pic*"}}}]}"#;
+    let p = iamc_compiler::parse_policy(
+        "dfa.json",
+        doc.as_bytes(),
+        PolicyKind::Identity,
+        &iamc_compiler::Limits::default(),
+    )
+    .expect("parses")
+    .policy;
+    let set = lower::compile(&PolicySet {
+        identity: vec![p],
+        ..PolicySet::default()
+    })
+    .expect("compiles");
+    assert_eq!(set.stats().general_globs, [3, 0], "three DFA globs");
+    let ctx = [
+        ("s3:prefix", Value::Single("pé/x/y")),
+        (
+            "aws:SourceArn",
+            Value::Single("arn:aws:sns:us-east-1:1:topic1"),
+        ),
+    ];
+    let requests: Vec<Request<'_>> = ["arn:aws:s3:::b/a/xé/k", "arn:aws:s3:::b/a/xéé/k"]
+        .iter()
+        .map(|resource| Request {
+            principal: "arn:aws:iam::111122223333:user/alice",
+            action: "s3:ListBucket",
+            resource,
+            resource_account: None,
+            context: &ctx,
+        })
+        .collect();
+    let mut scratch = set.create_scratch();
+    let mut out = Vec::with_capacity(4);
+    for r in &requests {
+        out.push(set.evaluate(&mut scratch, r).decision);
+    }
+    let ((), allocs) = count_allocations(|| {
+        for r in &requests {
+            out.push(set.evaluate(&mut scratch, r).decision);
+        }
+    });
+    assert_eq!(allocs, 0, "a DFA glob allocated on a warm scratch");
+    use iamc_runtime::Decision::{Allow, ImplicitDeny};
+    assert_eq!(out, [Allow, ImplicitDeny, Allow, ImplicitDeny]);
 }
