@@ -474,23 +474,13 @@ fn restore(slot: &mut Vec<u32>, taken: Vec<u32>) {
     }
 }
 
-/// Lower-case the action into the scratch buffer.
-/// Whether the action is ASCII.
-fn lower_action(scratch: &mut Scratch, action: &str) -> bool {
+/// Lower-case the action's ASCII letters into the scratch buffer (A-2: actions match without
+/// regard to ASCII case; any other character, a Kelvin sign `K` say, stays as it is, as in the
+/// reference).
+fn lower_action(scratch: &mut Scratch, action: &str) {
     scratch.action.clear();
-    if action.is_ascii() {
-        scratch.action.extend_from_slice(action.as_bytes());
-        scratch.action.make_ascii_lowercase();
-        true
-    } else {
-        let mut tmp = [0u8; 4];
-        for c in action.chars().flat_map(char::to_lowercase) {
-            scratch
-                .action
-                .extend_from_slice(c.encode_utf8(&mut tmp).as_bytes());
-        }
-        false
-    }
+    scratch.action.extend_from_slice(action.as_bytes());
+    scratch.action.make_ascii_lowercase();
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -505,19 +495,12 @@ fn evaluate_with<'a>(
 ) -> Outcome {
     // `Vec::new()` does not allocate; `taken` holds the scratch list only on the slow path.
     let mut taken: Vec<u32> = Vec::new();
-    // The action is looked up as it is (the table folds ASCII case, A-2), and the answer
-    // taken when the action is ASCII; any other is lower-cased (Unicode) and looked up again.
-    // An action the table does not hold is left lower-cased for the general path.
-    let hit = match inner.actions.precomputed.get(action.as_bytes()) {
-        Some(list) if action.is_ascii() => Some(list),
-        _ => {
-            if lower_action(scratch, action) {
-                None
-            } else {
-                inner.actions.precomputed.get(&scratch.action)
-            }
-        }
-    };
+    // The action is looked up as it is: the table folds ASCII case and compares every other
+    // byte exactly. An action the table does not hold is lower-cased for the general path.
+    let hit = inner.actions.precomputed.get(action.as_bytes());
+    if hit.is_none() {
+        lower_action(scratch, action);
+    }
     let cands: &[u32] = match hit {
         Some(list) => list,
         None => {

@@ -289,7 +289,7 @@ pub fn action_patterns_min(ir: &PolicySetIr, min: usize) -> Vec<(String, Vec<Str
 /// A lower-cased action pattern as the index files it: `(service, name, wildcard)`; `None`
 /// for `*`-only patterns and patterns without a colon.
 fn split_action(p: &str) -> Option<(String, String, bool)> {
-    let p = lower_str(p);
+    let p = p.to_ascii_lowercase();
     if p.bytes().all(|b| b == b'*') {
         return None;
     }
@@ -555,7 +555,10 @@ impl IndexBuilder {
         let mut any = false;
         let mut buf = core::mem::take(&mut self.buf);
         for p in patterns {
-            lower_into(p, &mut buf);
+            // ASCII case only; a non-ASCII character matches only itself.
+            buf.clear();
+            buf.push_str(p);
+            buf.make_ascii_lowercase();
             if buf.bytes().all(|b| b == b'*') {
                 any = true;
                 continue;
@@ -933,21 +936,13 @@ pub(crate) fn fold_chars(s: &str) -> impl Iterator<Item = char> + '_ {
         .map(|c| if c == 'ς' { 'σ' } else { c })
 }
 
+/// A string folded for the IgnoreCase operators (C-7): `char::to_lowercase` of every
+/// character (the reference's `fold`). Actions fold ASCII case only, elsewhere.
 pub(crate) fn lower_str(s: &str) -> String {
-    let mut out = String::new();
-    lower_into(s, &mut out);
-    out
-}
-
-/// [`lower_str`] into a reused buffer.
-fn lower_into(s: &str, out: &mut String) {
-    out.clear();
     if s.is_ascii() {
-        out.push_str(s);
-        out.make_ascii_lowercase();
-    } else {
-        out.extend(s.chars().flat_map(char::to_lowercase));
+        return s.to_ascii_lowercase();
     }
+    s.chars().flat_map(char::to_lowercase).collect()
 }
 
 /// A static glob from glob text: [`Glob::new`], without its token buffer for the shapes
@@ -1671,13 +1666,13 @@ mod tests {
 
     /// The definition, statement by statement: what the index must give for `action`.
     fn naive(stmts: &[(bool, Vec<String>)], action: &str) -> Vec<u32> {
-        let action = lower_str(action);
+        let action = action.to_ascii_lowercase();
         let split = action.split_once(':');
         let mut out = Vec::new();
         for (id, (not_action, pats)) in stmts.iter().enumerate() {
             let mut any = false;
             let hit = pats.iter().any(|p| {
-                let p = lower_str(p);
+                let p = p.to_ascii_lowercase();
                 if p.bytes().all(|b| b == b'*') {
                     any = true;
                     return true;
@@ -1767,14 +1762,9 @@ mod tests {
             }
             actions.push("nocolon".into());
             for a in &actions {
-                let lower = lower_str(a);
-                // As `evaluate_with` does: an ASCII action as it is, any other lower-cased.
-                let key = if a.is_ascii() {
-                    a.as_bytes()
-                } else {
-                    lower.as_bytes()
-                };
-                let got = match idx.precomputed.get(key) {
+                let lower = a.to_ascii_lowercase();
+                // As `evaluate_with` does: the action as it is, then lower-cased.
+                let got = match idx.precomputed.get(a.as_bytes()) {
                     Some(list) => list.to_vec(),
                     None => {
                         idx.candidates_into(lower.as_bytes(), &mut out, &mut excluded);

@@ -7,7 +7,7 @@
 //! every policy kind (identity, resource with every principal strength, boundaries, session
 //! policy, SCP and RCP levels, `management_account`) — parses them with
 //! `iamc_compiler::parse::parse_policy`, and decides requests biased towards the policies' own
-//! literals and near misses (case changes, one character off, missing keys, empty and
+//! literals and near misses (case changes, Unicode look-alikes of ASCII letters, one character off, missing keys, empty and
 //! multivalued lists, unparseable typed values, IPv4-mapped IPv6, mixed date formats,
 //! cross-account principals, service-linked roles, KMS keys, `sts:AssumeRole` on roles).
 //! For every request both engines must give the same decision and the same deciding
@@ -805,7 +805,7 @@ impl Req {
 fn near_miss(rng: &mut Rng, s: &str) -> String {
     let chars: Vec<char> = s.chars().collect();
     let n = chars.len();
-    match rng.below(9) {
+    match rng.below(10) {
         0 => s.to_uppercase(),
         1 => s.to_lowercase(),
         2 if n > 0 => {
@@ -839,6 +839,27 @@ fn near_miss(rng: &mut Rng, s: &str) -> String {
         }
         6 => format!("{s}/x"),
         7 => format!(" {s}"),
+        // A non-ASCII character whose Unicode case mapping is an ASCII letter (Kelvin sign,
+        // long s, dotted I): ASCII-only folds must not read it as the letter.
+        8 if chars.iter().any(|c| c.is_ascii_alphabetic()) => {
+            // One letter of the text, if it has k, s or i; else any letter (then a plain miss).
+            let at: Vec<usize> = (0..n)
+                .filter(|&i| matches!(chars[i], 'k' | 'K' | 's' | 'S' | 'i' | 'I'))
+                .collect();
+            let i = match at.len() {
+                0 => (0..n)
+                    .find(|&i| chars[i].is_ascii_alphabetic())
+                    .unwrap_or(0),
+                len => at[rng.below(len)],
+            };
+            let mut c = chars.clone();
+            c[i] = match c[i] {
+                'k' | 'K' => '\u{212A}',
+                's' | 'S' => '\u{17F}',
+                _ => '\u{130}',
+            };
+            c.into_iter().collect()
+        }
         _ => format!("{s}x"),
     }
 }
@@ -1178,16 +1199,22 @@ fn gen_value(rng: &mut Rng, key: &str, ty: Ty, lits: &Lits) -> String {
 fn gen_request(rng: &mut Rng, lits: &Lits) -> Req {
     let principal = gen_principal(rng, lits);
     let action = match rng.below(10) {
-        0..=5 if !lits.actions.is_empty() => {
+        k @ 0..=5 if !lits.actions.is_empty() => {
             let p = rng.pick(&lits.actions).clone();
             let a = instantiate(rng, &p);
-            if a == "*" || !a.contains(':') {
+            let a = if a == "*" || !a.contains(':') {
                 rng.pick(ACTIONS).to_string()
+            } else {
+                a
+            };
+            // One in six: a near miss of the policies' own action (A-2 case, look-alikes).
+            if k == 5 {
+                near_miss(rng, &a)
             } else {
                 a
             }
         }
-        4 => {
+        6 => {
             let a = *rng.pick(ACTIONS);
             near_miss(rng, a)
         }
