@@ -31,6 +31,24 @@ fn statements(w: &Workload) -> usize {
         .sum()
 }
 
+/// A workload's requests as the runtime takes them, borrowing `contexts` (one per request).
+fn runtime_requests<'a>(
+    w: &'a Workload,
+    contexts: &'a [Vec<(&'a str, iamc_runtime::Value<'a>)>],
+) -> Vec<iamc_runtime::Request<'a>> {
+    w.requests
+        .iter()
+        .zip(contexts)
+        .map(|(r, ctx)| iamc_runtime::Request {
+            principal: &r.principal,
+            action: &r.action,
+            resource: &r.resource,
+            resource_account: r.resource_account.as_deref(),
+            context: ctx,
+        })
+        .collect()
+}
+
 /// Runtime and interned requests over a workload, built outside the timed loops.
 fn bench_workload(
     g: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>,
@@ -40,18 +58,7 @@ fn bench_workload(
 ) {
     let rr = RuntimeRequests::new(&w.requests);
     let contexts: Vec<_> = (0..w.requests.len()).map(|i| rr.context(i)).collect();
-    let reqs: Vec<iamc_runtime::Request<'_>> = w
-        .requests
-        .iter()
-        .zip(&contexts)
-        .map(|(r, ctx)| iamc_runtime::Request {
-            principal: &r.principal,
-            action: &r.action,
-            resource: &r.resource,
-            resource_account: r.resource_account.as_deref(),
-            context: ctx,
-        })
-        .collect();
+    let reqs = runtime_requests(w, &contexts);
     let interned_ctx: Vec<Vec<(u32, iamc_runtime::Value<'_>)>> = contexts
         .iter()
         .map(|ctx| {
@@ -112,18 +119,7 @@ fn bench_workload(
 fn bench_batch(c: &mut Criterion, w: &Workload, set: &iamc_runtime::PolicySet) {
     let rr = RuntimeRequests::new(&w.requests);
     let contexts: Vec<_> = (0..w.requests.len()).map(|i| rr.context(i)).collect();
-    let reqs: Vec<iamc_runtime::Request<'_>> = w
-        .requests
-        .iter()
-        .zip(&contexts)
-        .map(|(r, ctx)| iamc_runtime::Request {
-            principal: &r.principal,
-            action: &r.action,
-            resource: &r.resource,
-            resource_account: r.resource_account.as_deref(),
-            context: ctx,
-        })
-        .collect();
+    let reqs = runtime_requests(w, &contexts);
     let mut out = vec![
         iamc_runtime::Outcome {
             decision: iamc_runtime::Decision::ImplicitDeny,

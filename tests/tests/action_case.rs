@@ -5,10 +5,9 @@
 //! and a dotted `\u{130}` is not `i`, on either side (the runtime once folded them by Unicode
 //! rules, so `\u{212A}MS:Decrypt` was allowed by `kms:Decrypt`; this test caught it).
 
-use iamc_compiler::ast::{PolicyKind, PolicySet};
-use iamc_compiler::parse::parse_policy;
+use iamc_compiler::ast::PolicySet;
+use iamc_compiler::lower;
 use iamc_compiler::request::{Context, Request};
-use iamc_compiler::{lower, Limits};
 
 fn set(actions: &[&str]) -> PolicySet {
     let list: Vec<String> = actions.iter().map(|a| format!("{a:?}")).collect();
@@ -16,17 +15,7 @@ fn set(actions: &[&str]) -> PolicySet {
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":[{}],"Resource":"*"}}]}}"#,
         list.join(",")
     );
-    let p = parse_policy(
-        "t.json",
-        doc.as_bytes(),
-        PolicyKind::Identity,
-        &Limits::default(),
-    )
-    .unwrap_or_else(|e| panic!("{}", e[0]));
-    PolicySet {
-        identity: vec![p.policy],
-        ..PolicySet::default()
-    }
+    iamc_tests::identity_set(&doc)
 }
 
 #[test]

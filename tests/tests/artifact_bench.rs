@@ -21,7 +21,6 @@ use std::time::{Duration, Instant};
 
 use iamc_compiler::ast::{PolicyKind, PolicySet};
 use iamc_compiler::json::{self, Json};
-use iamc_compiler::request::{ContextValue, Request};
 use iamc_compiler::{lower, parse_policy_json, scenario, Limits};
 use iamc_runtime::artifact;
 
@@ -122,23 +121,6 @@ fn load_figures(label: &str, set: &PolicySet, runs: usize) -> iamc_runtime::Poli
     iamc_runtime::PolicySet::from_bytes(&bytes).expect("loads")
 }
 
-/// Borrowed runtime contexts for owned requests, built outside the timed loop.
-fn contexts(requests: &[Request]) -> Vec<Vec<Vec<&str>>> {
-    requests
-        .iter()
-        .map(|r| {
-            r.context
-                .entries
-                .iter()
-                .map(|(_, v)| match v {
-                    ContextValue::Multi(l) => l.iter().map(String::as_str).collect(),
-                    ContextValue::Single(_) => Vec::new(),
-                })
-                .collect()
-        })
-        .collect()
-}
-
 #[test]
 #[ignore = "timings: run with --release --ignored --nocapture"]
 fn realistic_and_managed_load_and_decide_times() {
@@ -157,24 +139,11 @@ fn realistic_and_managed_load_and_decide_times() {
     let fresh = lower::compile(&set).expect("compiles");
 
     // Decisions: equal, then timed (median of 31 passes over the 1,000 requests).
-    let lists = contexts(&requests);
+    let lists: Vec<_> = requests.iter().map(iamc_tests::list_values).collect();
     let ctxs: Vec<Vec<(&str, iamc_runtime::Value<'_>)>> = requests
         .iter()
         .zip(&lists)
-        .map(|(r, l)| {
-            r.context
-                .entries
-                .iter()
-                .zip(l)
-                .map(|((k, v), l)| {
-                    let v = match v {
-                        ContextValue::Single(s) => iamc_runtime::Value::Single(s.as_str()),
-                        ContextValue::Multi(_) => iamc_runtime::Value::Multi(l),
-                    };
-                    (k.as_str(), v)
-                })
-                .collect()
-        })
+        .map(|(r, l)| iamc_tests::borrowed_context(r, l))
         .collect();
     let reqs: Vec<iamc_runtime::Request<'_>> = requests
         .iter()

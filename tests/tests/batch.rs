@@ -2,9 +2,8 @@
 //! and (feature `rayon`) in parallel over several chunks.
 
 use iamc_compiler::lower;
-use iamc_compiler::request::ContextValue;
 use iamc_compiler::scenario::ScenarioRequest;
-use iamc_runtime::{Decision, Outcome, Request, Value};
+use iamc_runtime::{Decision, Outcome, Request};
 
 /// The realistic benchmark's requests (all share one policy set), or `None` when the shared
 /// data is not beside the repo.
@@ -24,44 +23,18 @@ fn realistic() -> Option<Vec<ScenarioRequest>> {
     )
 }
 
-/// Borrowed list values of one request's context, then the context itself.
-fn lists(r: &ScenarioRequest) -> Vec<Vec<&str>> {
-    r.request
-        .context
-        .entries
-        .iter()
-        .map(|(_, v)| match v {
-            ContextValue::Multi(l) => l.iter().map(String::as_str).collect(),
-            ContextValue::Single(_) => Vec::new(),
-        })
-        .collect()
-}
-
-fn context<'a>(r: &'a ScenarioRequest, lists: &'a [Vec<&'a str>]) -> Vec<(&'a str, Value<'a>)> {
-    r.request
-        .context
-        .entries
-        .iter()
-        .zip(lists)
-        .map(|((k, v), l)| {
-            let v = match v {
-                ContextValue::Single(s) => Value::Single(s.as_str()),
-                ContextValue::Multi(_) => Value::Multi(l.as_slice()),
-            };
-            (k.as_str(), v)
-        })
-        .collect()
-}
-
 #[test]
 fn serial_and_parallel_batches_decide_as_one_by_one() {
     let Some(requests) = realistic() else { return };
     let set = lower::compile(&requests[0].policies).expect("compiles");
-    let lists: Vec<_> = requests.iter().map(lists).collect();
+    let lists: Vec<_> = requests
+        .iter()
+        .map(|r| iamc_tests::list_values(&r.request))
+        .collect();
     let contexts: Vec<_> = requests
         .iter()
         .zip(&lists)
-        .map(|(r, l)| context(r, l))
+        .map(|(r, l)| iamc_tests::borrowed_context(&r.request, l))
         .collect();
     // Five copies, reversed every other time, so the parallel batch spans several chunks and a
     // result written to the wrong slot would show.

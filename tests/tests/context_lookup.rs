@@ -2,10 +2,9 @@
 //! per-key scan used for the first few keys of a decision and the resolve-everything pass that
 //! takes over when a decision reads many keys — agree with the reference interpreter.
 
-use iamc_compiler::ast::{PolicyKind, PolicySet};
-use iamc_compiler::parse::parse_policy;
+use iamc_compiler::ast::PolicySet;
+use iamc_compiler::lower;
 use iamc_compiler::request::{Context, ContextValue, Request};
-use iamc_compiler::{lower, Limits};
 
 fn set_with_conditions(n: usize) -> PolicySet {
     let conds: Vec<String> = (0..n)
@@ -15,17 +14,7 @@ fn set_with_conditions(n: usize) -> PolicySet {
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{{"StringEquals":{{{}}}}}}}]}}"#,
         conds.join(",")
     );
-    let p = parse_policy(
-        "t.json",
-        doc.as_bytes(),
-        PolicyKind::Identity,
-        &Limits::default(),
-    )
-    .unwrap_or_else(|e| panic!("{}", e[0]));
-    PolicySet {
-        identity: vec![p.policy],
-        ..PolicySet::default()
-    }
+    iamc_tests::identity_set(&doc)
 }
 
 fn request(context: Vec<(String, String)>) -> Request {
@@ -84,17 +73,7 @@ fn c2_key_names_any_case_few_and_many_keys() {
 #[test]
 fn c2_unicode_key_names_fold_alike() {
     let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"aws:RequestTag/ΟΔΟΣ":"a","aws:RequestTag/kind":"b"}}}]}"#;
-    let p = parse_policy(
-        "t.json",
-        doc.as_bytes(),
-        PolicyKind::Identity,
-        &Limits::default(),
-    )
-    .unwrap_or_else(|e| panic!("{}", e[0]));
-    let set = PolicySet {
-        identity: vec![p.policy],
-        ..PolicySet::default()
-    };
+    let set = iamc_tests::identity_set(doc);
     for (sigma, kelvin) in [
         ("aws:requesttag/οδοσ", "aws:requesttag/kind"),
         ("AWS:REQUESTTAG/ΟΔΟΣ", "aws:RequestTag/\u{212A}ind"),
@@ -133,17 +112,7 @@ fn c2_key_names_of_every_length_compare_exactly() {
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{{"StringEquals":{{{}}}}}}}]}}"#,
         conds.join(",")
     );
-    let p = parse_policy(
-        "t.json",
-        doc.as_bytes(),
-        PolicyKind::Identity,
-        &Limits::default(),
-    )
-    .unwrap_or_else(|e| panic!("{}", e[0]));
-    let set = PolicySet {
-        identity: vec![p.policy],
-        ..PolicySet::default()
-    };
+    let set = iamc_tests::identity_set(&doc);
     let spell = |k: &str, upper: bool| -> String {
         if upper {
             k.to_ascii_uppercase()
@@ -188,17 +157,7 @@ fn c2_key_names_of_every_length_compare_exactly() {
 #[test]
 fn c2_spellings_of_one_unicode_key_intern_to_one_id() {
     let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"aws:RequestTag/ΟΔΟΣ":"a","aws:RequestTag/ΟΔΟσ":"a"}}}]}"#;
-    let p = parse_policy(
-        "t.json",
-        doc.as_bytes(),
-        PolicyKind::Identity,
-        &Limits::default(),
-    )
-    .unwrap_or_else(|e| panic!("{}", e[0]));
-    let set = PolicySet {
-        identity: vec![p.policy],
-        ..PolicySet::default()
-    };
+    let set = iamc_tests::identity_set(doc);
     let compiled = lower::compile(&set).unwrap();
     assert_eq!(
         compiled.key_id("aws:RequestTag/ΟΔΟΣ"),

@@ -16,7 +16,6 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use iamc_compiler::lower;
-use iamc_compiler::request::ContextValue;
 use iamc_runtime::{InternedRequest, Request, Value};
 
 struct Counting;
@@ -99,36 +98,12 @@ fn warm_evaluation_of_the_realistic_benchmark_allocates_nothing() {
     // Borrowed request data, built up front: list values, then context slices, then requests.
     let lists: Vec<Vec<Vec<&str>>> = requests
         .iter()
-        .map(|r| {
-            r.request
-                .context
-                .entries
-                .iter()
-                .map(|(_, v)| match v {
-                    ContextValue::Multi(l) => l.iter().map(String::as_str).collect(),
-                    ContextValue::Single(_) => Vec::new(),
-                })
-                .collect()
-        })
+        .map(|r| iamc_tests::list_values(&r.request))
         .collect();
     let contexts: Vec<Vec<(&str, Value<'_>)>> = requests
         .iter()
         .zip(&lists)
-        .map(|(r, ls)| {
-            r.request
-                .context
-                .entries
-                .iter()
-                .zip(ls)
-                .map(|((k, v), l)| {
-                    let v = match v {
-                        ContextValue::Single(s) => Value::Single(s.as_str()),
-                        ContextValue::Multi(_) => Value::Multi(l.as_slice()),
-                    };
-                    (k.as_str(), v)
-                })
-                .collect()
-        })
+        .map(|(r, ls)| iamc_tests::borrowed_context(&r.request, ls))
         .collect();
     let runtime_requests: Vec<Request<'_>> = requests
         .iter()
