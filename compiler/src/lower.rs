@@ -19,8 +19,9 @@ use iamc_runtime::{BuildError, PolicySet};
 
 use crate::ast::{self, BaseOp, Effect, PolicyKind, Template, TemplatePart};
 
-/// Interns condition keys case-insensitively (C-2), folded exactly as lookups fold them, so
-/// two spellings of one key (`…Σ` and `…σ`) get one id.
+/// Interns condition keys case-insensitively (C-2) with the runtime's own fold
+/// (`iamc_runtime::fold_key`, the one its lookups use), so two spellings of one key (`…Σ` and
+/// `…σ`) get one id.
 #[derive(Default)]
 struct Keys {
     ids: HashMap<String, u32>,
@@ -29,7 +30,7 @@ struct Keys {
 
 impl Keys {
     fn id(&mut self, name: &str) -> u32 {
-        let lower = crate::request::fold_key_name(name);
+        let lower = iamc_runtime::fold_key(name);
         if let Some(&id) = self.ids.get(&lower) {
             return id;
         }

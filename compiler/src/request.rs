@@ -38,27 +38,23 @@ impl Context {
     }
 }
 
-/// A key name folded for comparison (C-2): every character lower-cased with
-/// `char::to_lowercase` and the final sigma `ς` read as `σ`. Per character, not
+/// Key names match when they are equal after lower-casing every character with
+/// `char::to_lowercase` and reading the final sigma `ς` as `σ` (C-2). Per character, not
 /// `str::to_lowercase`, which writes a word-final `Σ` as `ς`: the same key must match however
-/// it is spelt. Interning (`lower`) and lookup by name both use this one fold.
-pub fn fold_key_name(s: &str) -> String {
-    if s.is_ascii() {
-        return s.to_ascii_lowercase();
-    }
-    s.chars()
-        .flat_map(char::to_lowercase)
-        .map(|c| if c == 'ς' { 'σ' } else { c })
-        .collect()
-}
-
-/// Non-ASCII key names that are equal after [`fold_key_name`] (ASCII names are compared by
-/// the caller).
+/// it is spelt. Only needed when either name is not ASCII. This is the reference
+/// interpreter's lookup, so it keeps its own fold rather than calling the runtime's
+/// (`iamc_runtime::fold_key`, which the compiled path interns with).
 fn unicode_eq_ignore_case(a: &str, b: &str) -> bool {
     if a.is_ascii() && b.is_ascii() {
         return false;
     }
-    fold_key_name(a) == fold_key_name(b)
+    let fold = |s: &str| {
+        s.chars()
+            .flat_map(char::to_lowercase)
+            .map(|c| if c == 'ς' { 'σ' } else { c })
+            .collect::<String>()
+    };
+    fold(a) == fold(b)
 }
 
 /// One request to decide.

@@ -44,6 +44,7 @@ pub use artifact::{BuildInfo, LoadError, LoadOptions};
 pub use decision::{Decision, Outcome, PolicyKind, StatementRef};
 pub use eval::Scratch;
 pub use policy_set::{
-    action_patterns, action_patterns_min, general_globs, BuildError, PolicyInfo, PolicySet, Stats,
+    action_patterns, action_patterns_min, fold_key, general_globs, BuildError, PolicyInfo,
+    PolicySet, Stats,
 };
 pub use request::{InternedRequest, Request, Value};

@@ -916,12 +916,12 @@ fn kind_rank(k: PolicyKind) -> u8 {
     }
 }
 
-/// A condition key name folded for case-insensitive lookup (C-2): `char::to_lowercase` of
-/// every character, and the final sigma `ς` read as `σ`. The compiler interns keys with
-/// `str::to_lowercase`, which writes a word-final `Σ` as `ς`, while a request's key is folded
-/// character by character (`Σ` → `σ`); without the second step a key such as
-/// `aws:RequestTag/ΟΔΟΣ` would never be found, however it is spelt.
-pub(crate) fn fold_key(s: &str) -> String {
+/// A condition key name folded for case-insensitive comparison (C-2): `char::to_lowercase`
+/// of every character, and the final sigma `ς` read as `σ` — per character, not
+/// `str::to_lowercase`, which writes a word-final `Σ` as `ς`, so that every spelling of a key
+/// such as `aws:RequestTag/ΟΔΟΣ` folds alike. The compiler interns keys with this function and
+/// its context lookup compares with it, so interning and lookup cannot drift apart.
+pub fn fold_key(s: &str) -> String {
     if s.is_ascii() {
         return s.to_ascii_lowercase();
     }
