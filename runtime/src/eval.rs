@@ -559,12 +559,21 @@ fn evaluate_with<'a>(
         _ => true,
     };
 
-    // Denies first, in canonical order: the first that applies decides (E-3).
-    for &id in cands {
+    // Denies first, in canonical order: the first that applies decides (E-3). Statement ids
+    // put every Deny before every Allow, so the sorted candidates are the Denies, then the
+    // Allows.
+    // Allows, into which the Deny loop stops.
+    let mut allows: &[u32] = &[];
+    for (i, &id) in cands.iter().enumerate() {
+        if id >= inner.first_allow {
+            allows = cands.get(i..).unwrap_or_default();
+            break;
+        }
         let Some(s) = inner.stmts.get(id as usize) else {
             continue;
         };
-        if s.allow || !in_scope(s) {
+        debug_assert!(!s.allow);
+        if !in_scope(s) {
             continue;
         }
         let principal_ok = match &s.principal {
@@ -588,13 +597,11 @@ fn evaluate_with<'a>(
     let mut grant = Strength::None;
     let mut grant_stmt: Option<&Stmt> = None;
     scratch.scp_ok.iter_mut().for_each(|x| *x = false);
-    for &id in cands {
+    for &id in allows {
         let Some(s) = inner.stmts.get(id as usize) else {
             continue;
         };
-        if !s.allow {
-            continue;
-        }
+        debug_assert!(s.allow);
         // Identity and resource statements come first (canonical order). Past them, with
         // neither granting, no guard can turn the result into an allow: stop here.
         if matches!(

@@ -602,7 +602,17 @@ mod tests {
             }
             Some(cuts)
         }
-        let pieces = [":", "a", ";", "9", "\u{ba}", "aws", "::", "123456789012", "/"];
+        let pieces = [
+            ":",
+            "a",
+            ";",
+            "9",
+            "\u{ba}",
+            "aws",
+            "::",
+            "123456789012",
+            "/",
+        ];
         let mut seed = 3u64;
         let mut next = |n: usize| {
             seed = seed
@@ -789,12 +799,14 @@ mod tests {
             (seed >> 33) % n
         };
         let pieces = [
-            "0", "1", "9", "25", "255", "256", "01", "199", "300", "ff", "FFFF", "10000", ".",
-            ":", "::", "G",
+            "0", "1", "9", "25", "255", "256", "01", "199", "300", "ff", "FFFF", "10000", ".", ":",
+            "::", "G",
         ];
         for _ in 0..300_000 {
             let k = 1 + next(9) as usize;
-            let s: String = (0..k).map(|_| pieces[next(pieces.len() as u64) as usize]).collect();
+            let s: String = (0..k)
+                .map(|_| pieces[next(pieces.len() as u64) as usize])
+                .collect();
             check(&s);
             let quad = (0..4)
                 .map(|_| pieces[next(7) as usize])
