@@ -25,6 +25,42 @@ fn dfa_matches(prefix: &[u8], suffix: &[u8], dfa: &crate::automaton::GlobDfa, te
         .is_some_and(|middle| dfa.matches(middle))
 }
 
+/// Whether `needle` occurs in `hay`: each place its first byte occurs, then the rest. (In
+/// UTF-8 text a literal's first byte only ever matches at a character boundary.)
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    let Some((&first, rest)) = needle.split_first() else {
+        return true;
+    };
+    let mut from = 0;
+    while let Some(p) = hay
+        .get(from..)
+        .and_then(|h| h.iter().position(|&b| b == first))
+    {
+        let at = from + p + 1;
+        if hay.get(at..).is_some_and(|t| t.starts_with(rest)) {
+            return true;
+        }
+        from = at;
+    }
+    false
+}
+
+/// [`Glob::General`]'s test: the literal prefix once, then the tokens after it on the rest
+/// (matching them from the start would compare the prefix a second time).
+#[inline(never)]
+fn general_matches(prefix: &[u8], buf: &TokenBuf, text: &[u8]) -> bool {
+    let Some(rest) = text.strip_prefix(prefix) else {
+        return false;
+    };
+    // `prefix` is the first token when it is not empty.
+    let toks = if prefix.is_empty() {
+        &buf.toks[..]
+    } else {
+        buf.toks.get(1..).unwrap_or_default()
+    };
+    match_tokens(toks, &buf.lits, rest)
+}
+
 /// One token of a compiled glob.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tok {
@@ -193,6 +229,11 @@ pub enum Glob {
     Suffix(Box<[u8]>),
     /// `literal*literal`: both, without overlapping.
     PrefixSuffix(Box<[u8]>, Box<[u8]>),
+    /// `literal*literal*` (the first literal may be empty): the text starts with the first
+    /// literal and the second occurs somewhere after it — the shape of most ARN patterns with
+    /// a wildcard region (`arn:aws:ec2:*:123456789012:instance/*`), one substring search
+    /// instead of the general matcher.
+    PrefixInfix(Box<[u8]>, Box<[u8]>),
     /// A general glob with a pre-compiled DFA ([`crate::automaton`]): the literal prefix and
     /// suffix are checked first, then the DFA walks the bytes between.
     Dfa {
@@ -230,6 +271,8 @@ impl Glob {
                 | [Tok::Lit(..), Tok::Star]
                 | [Tok::Star, Tok::Lit(..)]
                 | [Tok::Lit(..), Tok::Star, Tok::Lit(..)]
+                | [Tok::Lit(..), Tok::Star, Tok::Lit(..), Tok::Star]
+                | [Tok::Star, Tok::Lit(..), Tok::Star]
         )
     }
 
@@ -249,6 +292,12 @@ impl Glob {
             [Tok::Star, Tok::Lit(s, e)] => Glob::Suffix(lit(*s, *e)),
             [Tok::Lit(s1, e1), Tok::Star, Tok::Lit(s2, e2)] => {
                 Glob::PrefixSuffix(lit(*s1, *e1), lit(*s2, *e2))
+            }
+            [Tok::Lit(s1, e1), Tok::Star, Tok::Lit(s2, e2), Tok::Star] => {
+                Glob::PrefixInfix(lit(*s1, *e1), lit(*s2, *e2))
+            }
+            [Tok::Star, Tok::Lit(s, e), Tok::Star] => {
+                Glob::PrefixInfix(Box::from(&b""[..]), lit(*s, *e))
             }
             toks => {
                 let prefix = match toks.first() {
@@ -287,12 +336,15 @@ impl Glob {
             Glob::PrefixSuffix(p, x) => {
                 text.len() >= p.len() + x.len() && text.starts_with(p) && text.ends_with(x)
             }
+            Glob::PrefixInfix(p, lit) => text
+                .strip_prefix(&p[..])
+                .is_some_and(|rest| contains(rest, lit)),
             Glob::Dfa {
                 prefix,
                 suffix,
                 dfa,
             } => dfa_matches(prefix, suffix, dfa, text),
-            Glob::General { prefix, buf } => text.starts_with(prefix) && buf.matches(text),
+            Glob::General { prefix, buf } => general_matches(prefix, buf, text),
         }
     }
 
@@ -301,7 +353,7 @@ impl Glob {
         match self {
             Glob::Any => 0,
             Glob::Exact(b) | Glob::Prefix(b) | Glob::Suffix(b) => b.len(),
-            Glob::PrefixSuffix(p, x) => p.len() + x.len(),
+            Glob::PrefixSuffix(p, x) | Glob::PrefixInfix(p, x) => p.len() + x.len(),
             // The table is shared by every use of the glob and counted once, by the set.
             Glob::Dfa { prefix, suffix, .. } => prefix.len() + suffix.len() + 16,
             Glob::General { prefix, buf } => {
@@ -388,6 +440,50 @@ mod tests {
         assert!(matches!(Glob::new("ab*ba"), Glob::PrefixSuffix(..)));
         assert!(!Glob::new("ab*ba").matches(b"aba"));
         assert!(Glob::new("ab*ba").matches(b"abba"));
+    }
+
+    /// Every shape (`PrefixInfix` and the general matcher's prefix skip included) decides as
+    /// the token matcher over the whole pattern does, on random patterns and texts built from
+    /// pieces that make literals recur (so the infix search must look past a false start).
+    #[test]
+    fn random_shapes_agree_with_the_token_matcher() {
+        let pieces = ["a", "b", "ab", ":", "é", "*", "?", "*", "a:b"];
+        let mut seed = 11u64;
+        let mut next = |n: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize % n
+        };
+        let mut shapes = [0usize; 3];
+        for _ in 0..60_000 {
+            let p: String = (0..1 + next(6))
+                .map(|_| pieces[next(pieces.len())])
+                .collect();
+            let g = Glob::new(&p);
+            let mut buf = TokenBuf::default();
+            buf.push_glob(p.as_bytes());
+            match g {
+                Glob::PrefixInfix(..) => shapes[0] += 1,
+                Glob::General { .. } => shapes[1] += 1,
+                _ => shapes[2] += 1,
+            }
+            for _ in 0..8 {
+                let t: String = (0..next(9))
+                    .map(|_| pieces[next(pieces.len() - 4)])
+                    .collect();
+                assert_eq!(
+                    g.matches(t.as_bytes()),
+                    buf.matches(t.as_bytes()),
+                    "{p} vs {t}"
+                );
+            }
+        }
+        assert!(shapes.iter().all(|&n| n > 1000), "{shapes:?}");
+        assert!(matches!(Glob::new("a*:b*"), Glob::PrefixInfix(..)));
+        assert!(matches!(Glob::new("*:b*"), Glob::PrefixInfix(..)));
+        assert!(Glob::new("a*:b*").matches(b"a::b"));
+        assert!(!Glob::new("a*:b*").matches(b"a:a:"));
     }
 
     #[test]

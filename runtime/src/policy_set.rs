@@ -1593,9 +1593,12 @@ impl PolicySet {
                 let slot = match r {
                     Pattern::Static(Glob::Any) => 0,
                     Pattern::Static(Glob::Exact(_)) => 1,
-                    Pattern::Static(Glob::Prefix(_) | Glob::Suffix(_) | Glob::PrefixSuffix(..)) => {
-                        2
-                    }
+                    Pattern::Static(
+                        Glob::Prefix(_)
+                        | Glob::Suffix(_)
+                        | Glob::PrefixSuffix(..)
+                        | Glob::PrefixInfix(..),
+                    ) => 2,
                     Pattern::Static(Glob::General { .. } | Glob::Dfa { .. }) => 3,
                     Pattern::Template(_) => 4,
                 };
