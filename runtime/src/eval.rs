@@ -12,7 +12,6 @@ use core::cmp::Ordering;
 use crate::decision::{Decision, Outcome, PolicyKind, StatementRef};
 use crate::glob::TokenBuf;
 use crate::ir::{KeyId, OpKind, SetOp};
-use crate::key_hints::KeyHints;
 use crate::policy_set::{
     fold_chars, ArnVal, Cond, FxMap, Inner, Part, Pattern, PolicySet, Principal, Stmt, StrVal,
     Values,
@@ -28,7 +27,6 @@ pub struct Scratch {
     action: Vec<u8>,
     /// Lazy context resolution cache, one cell per key id (see `NamedCtx`).
     cache: Vec<Cell<u64>>,
-    /// Decision counter, 31 bits (bit 31 of a cell's high half marks a candidate).
     generation: u64,
     scp_ok: Vec<bool>,
     toks: TokenBuf,
@@ -245,30 +243,19 @@ trait Ctx<'a> {
 /// A request context by name, resolved lazily: a key is looked up (case-insensitively, C-2)
 /// only when a condition or variable needs it, and the answer is cached for the rest of the
 /// decision. Most decisions touch a few keys of a dozen, so this beats resolving them all.
-///
-/// The first lookup that misses the cache hashes every context name once with the set's
-/// [`KeyHints`] and records, per key, the first entry whose name lands on it as an unverified
-/// candidate; a lookup then verifies its candidate with one exact comparison. Keys without a
-/// slot of their own, and candidates that fail verification, are scanned as before.
 struct NamedCtx<'a, 'c> {
     entries: &'a [(&'a str, Value<'a>)],
     /// The set's folded key names → ids.
     keys: &'c FxMap<Box<str>, KeyId>,
-    /// Per key id: `generation << 32 | (index + 1)` once resolved in this decision (index + 1
-    /// = 0: absent), or `(generation | CANDIDATE) << 32 | (index + 1)` for an entry the hint
-    /// pass found and no lookup has verified yet.
+    /// Per key id: `generation << 32 | (index + 1)` once resolved in this decision.
     cache: &'c [Cell<u64>],
     generation: u64,
     /// Scans so far in this decision, or [`RESOLVED`] / [`SCAN_ONLY`].
     state: Cell<u32>,
-    /// Whether the hint pass has run in this decision.
-    hinted: Cell<bool>,
     /// Folded key names by id (for scans).
     names: &'c [Box<str>],
     /// Per key id: whether a non-ASCII name could fold to it.
     unicode: &'c [bool],
-    /// The hash of the key names (see [`KeyHints`]).
-    hints: &'c KeyHints,
 }
 
 struct InternedCtx<'a>(&'a [(KeyId, Value<'a>)]);
@@ -326,11 +313,6 @@ const SCANS_BEFORE_RESOLVE: u32 = 8;
 const RESOLVED: u32 = u32::MAX;
 /// `NamedCtx::state`: some name could not be resolved in bulk; keep scanning.
 const SCAN_ONLY: u32 = u32::MAX - 1;
-/// Bit of a cache cell's high half (the generation) that marks an unverified candidate;
-/// generations therefore count in 31 bits.
-const CANDIDATE: u64 = 1 << 31;
-/// Mask of the generation counter kept in [`Scratch`].
-const GENERATION_MASK: u64 = CANDIDATE - 1;
 
 impl<'a> Ctx<'a> for NamedCtx<'a, '_> {
     /// A cached key costs a load and a compare in the caller; everything else is out of line.
@@ -357,24 +339,6 @@ impl<'a> NamedCtx<'a, '_> {
         if state == RESOLVED {
             return None;
         }
-        if !self.hinted.get() && state == 0 && !self.hints.is_empty() {
-            self.hint_pass();
-        }
-        if self.hinted.get() {
-            let c = cell.get();
-            if c >> 32 == self.generation | CANDIDATE {
-                return self.verify(key, cell, c);
-            }
-            if self.hints.placed(key) {
-                // No name landed on the key: no ASCII-case-insensitive match (C-2). Only a
-                // non-ASCII name could still fold to it.
-                if self.unicode.get(key as usize).copied().unwrap_or(true) {
-                    return self.miss_slow(key, cell);
-                }
-                cell.set(self.generation << 32);
-                return None;
-            }
-        }
         if state < SCANS_BEFORE_RESOLVE {
             let name: &str = self.names.get(key as usize)?;
             let nb = name.as_bytes();
@@ -391,44 +355,6 @@ impl<'a> NamedCtx<'a, '_> {
                 self.state.set(state + 1);
                 cell.set(self.generation << 32);
                 return None;
-            }
-        }
-        self.miss_slow(key, cell)
-    }
-
-    /// Hash every context name once and record, per key a name lands on, the first such entry
-    /// as a candidate (see [`KeyHints`]). Runs on the first lookup that misses the cache, when
-    /// no key has an answer in this decision yet, so it may overwrite: it walks the names
-    /// backwards and the first one wins by being written last. A context too long to index in
-    /// 31 bits is left to the scans.
-    #[inline(never)]
-    fn hint_pass(&self) {
-        if self.entries.len() >= CANDIDATE as usize {
-            return;
-        }
-        self.hinted.set(true);
-        let tag = (self.generation | CANDIDATE) << 32;
-        let (find, cache) = (self.hints.finder(), self.cache);
-        let mut slot = self.entries.len() as u64;
-        for (k, _) in self.entries.iter().rev() {
-            if let Some(cell) = find(k.as_bytes()).and_then(|id| cache.get(id as usize)) {
-                cell.set(tag | slot);
-            }
-            slot -= 1;
-        }
-    }
-
-    /// Check a candidate from [`NamedCtx::hint_pass`] with the exact comparison: the first
-    /// name that lands on a key is its first ASCII-case-insensitive match if it matches at
-    /// all (every match lands there too). A false candidate (another name that shares the
-    /// slot) sends the key to the full scan, which keeps "first entry wins" (K-2).
-    fn verify(&self, key: KeyId, cell: &Cell<u64>, c: u64) -> Option<Value<'a>> {
-        let slot = (c & 0xFFFF_FFFF) as usize;
-        let name = self.names.get(key as usize)?;
-        if let Some((k, v)) = slot.checked_sub(1).and_then(|i| self.entries.get(i)) {
-            if value::eq_ascii_lower(k.as_bytes(), name.as_bytes()) {
-                cell.set(self.generation << 32 | slot as u64);
-                return Some(*v);
             }
         }
         self.miss_slow(key, cell)
@@ -497,7 +423,7 @@ impl PolicySet {
     pub fn evaluate(&self, scratch: &mut Scratch, req: &Request<'_>) -> Outcome {
         let inner = &*self.inner;
         let cache = core::mem::take(&mut scratch.cache);
-        scratch.generation = scratch.generation.wrapping_add(1) & GENERATION_MASK;
+        scratch.generation = scratch.generation.wrapping_add(1) & 0xFFFF_FFFF;
         if scratch.generation == 0 {
             // Wrapped: old entries could look current.
             cache.iter().for_each(|c| c.set(0));
@@ -509,10 +435,8 @@ impl PolicySet {
             cache: &cache,
             generation: scratch.generation,
             state: Cell::new(0),
-            hinted: Cell::new(false),
             names: &inner.key_names,
             unicode: &inner.unicode_keys,
-            hints: &inner.key_hints,
         };
         let out = evaluate_with(
             inner,

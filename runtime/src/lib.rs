@@ -36,7 +36,6 @@ pub mod decision;
 mod eval;
 pub mod glob;
 pub mod ir;
-mod key_hints;
 mod policy_set;
 pub mod request;
 pub mod value;

@@ -835,8 +835,6 @@ pub(crate) struct Inner {
     pub key_names: Vec<Box<str>>,
     /// Per key: a non-ASCII context name could fold to it (see `eval::NamedCtx::scan`).
     pub unicode_keys: Vec<bool>,
-    /// Hash of `key_names`, for finding context entries in one pass (see `key_hints`).
-    pub key_hints: crate::key_hints::KeyHints,
     pub multivalued: Vec<bool>,
     pub principal_arn_key: KeyId,
     pub scp_levels: u32,
@@ -1472,7 +1470,6 @@ impl PolicySet {
             .iter()
             .map(|k| !k.is_ascii() || k.contains('k'))
             .collect();
-        let key_hints = crate::key_hints::KeyHints::new(&key_names);
         let has_boundary = v.policies.iter().any(|p| p.kind == PolicyKind::Boundary);
         let has_session = v.policies.iter().any(|p| p.kind == PolicyKind::Session);
         Ok(PolicySet {
@@ -1482,7 +1479,6 @@ impl PolicySet {
                 keys,
                 key_names,
                 unicode_keys,
-                key_hints,
                 multivalued,
                 principal_arn_key,
                 scp_levels: v.scp_levels,
@@ -1581,7 +1577,6 @@ impl PolicySet {
             }
         }
         mem += i.key_names.iter().map(|k| k.len() * 2 + 24).sum::<usize>();
-        mem += i.key_hints.memory_bytes();
         let mut tables = std::collections::HashSet::new();
         let mut count = |g: &Glob| match g {
             Glob::Dfa { dfa, .. } => {
