@@ -256,3 +256,185 @@ fn k2_first_entry_wins_and_requests_do_not_leak_into_each_other() {
         }
     }
 }
+
+/// Key names for the property below: short and word-boundary lengths, pairs of one length
+/// (`…Tag/env` / `…Tag/team`-like), pairs equal in their first and last eight bytes (any hash
+/// of the ends collides on them), names that differ from a key only in bit 0x20 of a
+/// non-letter (`@` / `` ` ``), and names with a `k` (reachable through the Kelvin sign).
+const PROP_KEYS: [&str; 12] = [
+    "s3:x",
+    "ec2:ab",
+    "aws:username",
+    "aws:sourceip",
+    "aws:principaltag/env",
+    "aws:resourcetag/team",
+    "aws:principaltag/team",
+    "ec2:aaaa1aaa:tag/team",
+    "ec2:aaaa2aaa:tag/team",
+    "ec2:a@b`c",
+    "kms:viaservice",
+    "aws:multifactorauthpresent",
+];
+
+/// A context's names, drawn near [`PROP_KEYS`].
+#[derive(Clone, Debug)]
+struct Names(Vec<String>);
+
+use quickcheck::Arbitrary;
+
+impl Arbitrary for Names {
+    fn arbitrary(g: &mut quickcheck::Gen) -> Names {
+        let n = usize::arbitrary(g) % 15;
+        let names = (0..n)
+            .map(|_| {
+                let key = *g.choose(&PROP_KEYS).unwrap_or(&"s3:x");
+                let mut s: Vec<char> = key.chars().collect();
+                let pick = |g: &mut quickcheck::Gen, len: usize| usize::arbitrary(g) % len.max(1);
+                match u8::arbitrary(g) % 8 {
+                    // Random ASCII case.
+                    0..=2 => s.iter_mut().for_each(|c| {
+                        if bool::arbitrary(g) {
+                            *c = c.to_ascii_uppercase();
+                        }
+                    }),
+                    // One character off: a neighbour, or bit 0x20 flipped (`@` ↔ `` ` ``).
+                    3 => {
+                        let i = pick(g, s.len());
+                        if let Some(c) = s.get_mut(i) {
+                            let b = *c as u8 ^ if bool::arbitrary(g) { 0x20 } else { 1 };
+                            *c = b as char;
+                        }
+                    }
+                    // The Kelvin sign for a `k`.
+                    4 => {
+                        if let Some(c) = s.iter_mut().find(|c| **c == 'k') {
+                            *c = '\u{212A}';
+                        }
+                    }
+                    // Same length, other letters; or one character longer or shorter.
+                    5 => s.iter_mut().rev().take(2).for_each(|c| *c = 'q'),
+                    6 => {
+                        if bool::arbitrary(g) {
+                            s.push('s');
+                        } else {
+                            s.pop();
+                        }
+                    }
+                    _ => {}
+                }
+                s.into_iter().collect()
+            })
+            .collect();
+        Names(names)
+    }
+
+    fn shrink(&self) -> Box<dyn Iterator<Item = Names>> {
+        Box::new(self.0.shrink().map(Names))
+    }
+}
+
+/// The lookup rule the runtime implements (C-2, K-2): the first entry whose name equals the
+/// folded key ignoring ASCII case; failing that, the first non-ASCII name that folds to it.
+fn model_lookup(names: &[String], key: &str) -> Option<usize> {
+    names
+        .iter()
+        .position(|n| n.eq_ignore_ascii_case(key))
+        .or_else(|| {
+            names
+                .iter()
+                .position(|n| !n.is_ascii() && iamc_runtime::fold_key(n) == key)
+        })
+}
+
+/// C-2, K-2 as a property: for random contexts of near-miss, recased, repeated and
+/// Kelvin-sign names, every key of the set is found at the entry [`model_lookup`] names (its
+/// value decides), or found absent (`Null`), through one reused scratch; and, when no two
+/// names fold alike (a well-formed context, which is all the reference can express), the
+/// reference decides the same.
+/// The set of the property below, compiled once, and a scratch reused by every case.
+fn prop_set() -> &'static (PolicySet, iamc_runtime::PolicySet) {
+    static SET: std::sync::OnceLock<(PolicySet, iamc_runtime::PolicySet)> =
+        std::sync::OnceLock::new();
+    SET.get_or_init(|| {
+    // Per key i: `s3:Get{i}` is allowed when the key's value is "good", `s3:Nul{i}` when the
+    // key is absent.
+    let stmts: Vec<String> = PROP_KEYS
+        .iter()
+        .enumerate()
+        .flat_map(|(i, k)| {
+            [
+                format!(
+                    r#"{{"Effect":"Allow","Action":"s3:Get{i}","Resource":"*","Condition":{{"StringEquals":{{"{k}":"good"}}}}}}"#
+                ),
+                format!(
+                    r#"{{"Effect":"Allow","Action":"s3:Nul{i}","Resource":"*","Condition":{{"Null":{{"{k}":"true"}}}}}}"#
+                ),
+            ]
+        })
+        .collect();
+    let doc = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+        stmts.join(",")
+    );
+    let set = iamc_tests::identity_set(&doc);
+    let compiled = lower::compile(&set).unwrap();
+    (set, compiled)
+    })
+}
+
+thread_local! {
+    static PROP_SCRATCH: std::cell::RefCell<Option<iamc_runtime::Scratch>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+#[test]
+fn c2_k2_lookup_matches_the_model_for_random_contexts() {
+    fn prop(names: Names) -> quickcheck::TestResult {
+        let (set, compiled) = prop_set();
+        let names = names.0;
+        let folded: std::collections::HashSet<String> =
+            names.iter().map(|n| iamc_runtime::fold_key(n)).collect();
+        let well_formed = folded.len() == names.len();
+        for (i, key) in PROP_KEYS.iter().enumerate() {
+            let want = model_lookup(&names, key);
+            // The winning entry holds "good", every other one "bad".
+            let values: Vec<String> = (0..names.len())
+                .map(|j| if Some(j) == want { "good" } else { "bad" }.to_string())
+                .collect();
+            let ctx: Vec<(String, String)> = names.iter().cloned().zip(values).collect();
+            for (action, expect) in [
+                (format!("s3:Get{i}"), want.is_some()),
+                (format!("s3:Nul{i}"), want.is_none()),
+            ] {
+                let r = iamc_runtime::Request {
+                    principal: "arn:aws:iam::111122223333:user/alice",
+                    action: &action,
+                    resource: "arn:aws:s3:::b/k",
+                    resource_account: None,
+                    context: &view(&ctx),
+                };
+                let got = PROP_SCRATCH.with_borrow_mut(|s| {
+                    let s = s.get_or_insert_with(|| compiled.create_scratch());
+                    compiled.evaluate(s, &r).decision == iamc_runtime::Decision::Allow
+                });
+                if got != expect {
+                    eprintln!("key {key} {action}: runtime {got}, model {want:?}; {ctx:?}");
+                    return quickcheck::TestResult::failed();
+                }
+                if well_formed {
+                    let mut req = request(ctx.clone());
+                    req.action = action.clone();
+                    let reference = iamc_reference::evaluate(set, &req).decision.to_string();
+                    if (reference == "allow") != expect {
+                        eprintln!("key {key} {action}: reference {reference}; {ctx:?}");
+                        return quickcheck::TestResult::failed();
+                    }
+                }
+            }
+        }
+        quickcheck::TestResult::passed()
+    }
+    quickcheck::QuickCheck::new()
+        .tests(400)
+        .quickcheck(prop as fn(Names) -> quickcheck::TestResult);
+}
