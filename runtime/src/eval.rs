@@ -13,8 +13,8 @@ use crate::decision::{Decision, Outcome, PolicyKind, StatementRef};
 use crate::glob::TokenBuf;
 use crate::ir::{KeyId, OpKind, SetOp};
 use crate::policy_set::{
-    fold_chars, ArnVal, Cond, FxMap, Inner, Part, Pattern, PolicySet, Principal, Stmt, StrVal,
-    Values,
+    fold_chars, ArnVal, Cond, FxMap, Inner, Middle, Part, Pattern, Piece, PolicySet, Principal,
+    Split, Stmt, StrVal, Values,
 };
 use crate::request::{InternedRequest, Request, Value};
 use crate::value::{self, Decimal};
@@ -30,7 +30,6 @@ pub struct Scratch {
     generation: u64,
     scp_ok: Vec<bool>,
     toks: TokenBuf,
-    text: String,
     fields: [TokenBuf; 6],
 }
 
@@ -784,7 +783,9 @@ fn assemble<'a>(buf: &mut TokenBuf, parts: &[Part], glob: bool, ctx: &impl Ctx<'
     Some(())
 }
 
-/// Whether a pattern matches; an unresolved variable matches nothing (R-6, V-6).
+/// Whether a pattern matches; an unresolved variable matches nothing (R-6, V-6). Inlined so
+/// a static glob costs no call; templates are out of line ([`split_matches`]).
+#[inline]
 fn pattern_matches<'a>(
     scratch: &mut Scratch,
     p: &Pattern,
@@ -793,13 +794,102 @@ fn pattern_matches<'a>(
 ) -> bool {
     match p {
         Pattern::Static(g) => g.matches(text),
-        Pattern::Template(parts) => {
-            assemble(&mut scratch.toks, parts, true, ctx).is_some() && scratch.toks.matches(text)
-        }
+        Pattern::Template(t) => split_matches(&mut scratch.toks, t, text, ctx),
     }
 }
 
-/// Substitute a template into `scratch.text` as exact text. `false` when unresolved.
+/// The text of one piece: literal, or the variable's value (V-1); `None` when unresolved.
+#[inline]
+fn piece_text<'a, 'b>(p: &'b Piece, ctx: &impl Ctx<'a>) -> Option<&'b str>
+where
+    'a: 'b,
+{
+    match p {
+        Piece::Lit(t) => Some(t),
+        Piece::Var(k, d) => resolve(*k, d, ctx),
+    }
+}
+
+/// `text` after the pieces, which it must start with in order; `None` when it does not or a
+/// variable is unresolved.
+fn strip_pieces_prefix<'t, 'a>(
+    text: &'t [u8],
+    pieces: &[Piece],
+    ctx: &impl Ctx<'a>,
+) -> Option<&'t [u8]> {
+    pieces.iter().try_fold(text, |rest, p| {
+        rest.strip_prefix(piece_text(p, ctx)?.as_bytes())
+    })
+}
+
+/// `text` before the pieces, which it must end with in order (compared from the end).
+fn strip_pieces_suffix<'t, 'a>(
+    text: &'t [u8],
+    pieces: &[Piece],
+    ctx: &impl Ctx<'a>,
+) -> Option<&'t [u8]> {
+    pieces.iter().rev().try_fold(text, |rest, p| {
+        rest.strip_suffix(piece_text(p, ctx)?.as_bytes())
+    })
+}
+
+/// A [`Split`] template against `text`, without assembling it: the prefix is stripped from
+/// the front, the suffix from what remains (so the two never overlap), and the middle must
+/// match the rest. Prefix and suffix end on character boundaries (they are whole strings), so
+/// a `?` in the middle still consumes one UTF-8 character. Any unresolved variable
+/// makes the answer `false` whichever check fails first (R-6, V-6).
+#[inline(never)]
+fn split_matches<'a>(toks: &mut TokenBuf, t: &Split, text: &[u8], ctx: &impl Ctx<'a>) -> bool {
+    let Some(rest) = strip_pieces_prefix(text, &t.prefix, ctx) else {
+        return false;
+    };
+    let Some(mid) = strip_pieces_suffix(rest, &t.suffix, ctx) else {
+        return false;
+    };
+    match &t.middle {
+        Middle::None => mid.is_empty(),
+        Middle::Glob(g) => g.matches(mid),
+        Middle::Parts(parts) => assemble(toks, parts, true, ctx).is_some() && toks.matches(mid),
+    }
+}
+
+/// The text of one template part, as [`substitute`] writes it; `None` when unresolved.
+#[inline]
+fn part_text<'a, 'b>(p: &'b Part, ctx: &impl Ctx<'a>) -> Option<&'b str>
+where
+    'a: 'b,
+{
+    match p {
+        Part::Text(t, _) | Part::Lit(t) => Some(t),
+        Part::Var(k, d) => resolve(*k, d, ctx),
+    }
+}
+
+/// StringEquals with variables (C-6): `r` is the substituted template, compared part by part
+/// in place. `false` when a variable is unresolved (V-6).
+fn template_eq<'a>(r: &str, parts: &[Part], ctx: &impl Ctx<'a>) -> bool {
+    let rest = parts
+        .iter()
+        .try_fold(r, |rest, p| rest.strip_prefix(part_text(p, ctx)?));
+    rest.is_some_and(str::is_empty)
+}
+
+/// StringEqualsIgnoreCase with variables (C-7): both sides lower-cased character by
+/// character, the template's parts chained in place. `false` when a variable is unresolved.
+fn template_eq_ci<'a>(r: &str, parts: &[Part], ctx: &impl Ctx<'a>) -> bool {
+    if !parts.iter().all(|p| part_text(p, ctx).is_some()) {
+        return false;
+    }
+    let policy = parts
+        .iter()
+        .flat_map(|p| part_text(p, ctx).unwrap_or_default().chars())
+        .flat_map(char::to_lowercase);
+    r.chars().flat_map(char::to_lowercase).eq(policy)
+}
+
+/// Substitute a template into `out` as exact text. `false` when unresolved. (The evaluator
+/// compares in place, [`template_eq`]; this is the tests' oracle.)
+#[cfg(test)]
 fn substitute<'a>(out: &mut String, parts: &[Part], ctx: &impl Ctx<'a>) -> bool {
     out.clear();
     for p in parts {
@@ -897,26 +987,15 @@ fn positive<'a>(scratch: &mut Scratch, c: &Cond, r: &str, ctx: &impl Ctx<'a>) ->
     Some(match &c.values {
         Values::Str(vals) => vals.iter().any(|v| match v {
             StrVal::Static(s) => **s == *r,
-            StrVal::Template(parts) => {
-                substitute(&mut scratch.text, parts, ctx) && scratch.text == r
-            }
+            StrVal::Template(parts) => template_eq(r, parts, ctx),
         }),
         Values::StrCi(vals) => vals.iter().any(|v| match v {
             StrVal::Static(s) => chars_lower_eq(r, s),
-            StrVal::Template(parts) => {
-                substitute(&mut scratch.text, parts, ctx)
-                    && r.chars()
-                        .flat_map(char::to_lowercase)
-                        .eq(scratch.text.chars().flat_map(char::to_lowercase))
-            }
+            StrVal::Template(parts) => template_eq_ci(r, parts, ctx),
         }),
-        Values::Like(vals) => vals.iter().any(|p| match p {
-            Pattern::Static(g) => g.matches(r.as_bytes()),
-            Pattern::Template(parts) => {
-                assemble(&mut scratch.toks, parts, true, ctx).is_some()
-                    && scratch.toks.matches(r.as_bytes())
-            }
-        }),
+        Values::Like(vals) => vals
+            .iter()
+            .any(|p| pattern_matches(scratch, p, r.as_bytes(), ctx)),
         Values::Num(vals) => {
             let x = Decimal::parse(r)?;
             vals.iter()

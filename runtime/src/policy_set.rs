@@ -89,11 +89,142 @@ pub(crate) enum Part {
     Var(KeyId, Option<Box<str>>),
 }
 
-/// A glob pattern: static (pre-compiled) or with variables (assembled per request).
+/// A glob pattern: static (pre-compiled) or with variables (matched per request as a
+/// [`Split`] template).
 #[derive(Clone, Debug)]
 pub(crate) enum Pattern {
     Static(Glob),
-    Template(Box<[Part]>),
+    Template(Box<Split>),
+}
+
+/// A wildcard-free piece of a [`Split`] template: literal text or a variable (whose value is
+/// literal, V-1: a `*` in it matches only `*`).
+#[derive(Clone, Debug)]
+pub(crate) enum Piece {
+    Lit(Box<str>),
+    Var(KeyId, Option<Box<str>>),
+}
+
+/// What lies between a [`Split`] template's prefix and suffix.
+#[derive(Clone, Debug)]
+pub(crate) enum Middle {
+    /// No wildcard at all: the text must be exactly the prefix.
+    None,
+    /// From the first wildcard to the last, without variables: a static glob (its shape
+    /// class makes `*` or `*/*` a comparison or two).
+    Glob(Glob),
+    /// From the first wildcard to the last, with a variable between wildcards: assembled
+    /// per request as before the split.
+    Parts(Box<[Part]>),
+}
+
+/// A glob template (R-3, C-8 with variables) split at build time so a request matches it
+/// without assembling it: the text must start with the prefix pieces and end with the suffix
+/// pieces (compared in place, not overlapping), and what is between must match the middle.
+/// An unresolved variable matches nothing (R-6, V-6). Equal, by construction, to assembling
+/// every part into one token list and matching that.
+#[derive(Clone, Debug)]
+pub(crate) struct Split {
+    /// The leading pieces before the first wildcard, in order.
+    pub prefix: Box<[Piece]>,
+    /// From the first wildcard to the last.
+    pub middle: Middle,
+    /// The trailing pieces after the last wildcard, in order.
+    pub suffix: Box<[Piece]>,
+}
+
+/// A template part cut at its wildcards (for [`split`]).
+#[derive(Clone, Copy)]
+enum Atom<'a> {
+    Lit(&'a str),
+    Var(KeyId, &'a Option<Box<str>>),
+    /// `*` or `?`.
+    Wild(u8),
+}
+
+/// Cut template parts into literal runs, variables and single wildcards (`*`, `?` only in
+/// glob text, never in `Lit` parts or variable values, V-1).
+fn atoms(parts: &[Part]) -> Vec<Atom<'_>> {
+    let mut out = Vec::new();
+    for p in parts {
+        match p {
+            Part::Text(t, _) => {
+                let mut run = 0;
+                for (i, b) in t.bytes().enumerate() {
+                    if b == b'*' || b == b'?' {
+                        out.push(Atom::Lit(t.get(run..i).unwrap_or_default()));
+                        out.push(Atom::Wild(b));
+                        run = i + 1;
+                    }
+                }
+                out.push(Atom::Lit(t.get(run..).unwrap_or_default()));
+            }
+            Part::Lit(t) => out.push(Atom::Lit(t)),
+            Part::Var(k, d) => out.push(Atom::Var(*k, d)),
+        }
+    }
+    out
+}
+
+/// Wildcard-free atoms as pieces: adjacent literals merged, empty ones dropped.
+fn pieces(atoms: &[Atom<'_>]) -> Box<[Piece]> {
+    let mut out: Vec<Piece> = Vec::new();
+    for a in atoms {
+        match *a {
+            Atom::Lit("") | Atom::Wild(_) => {}
+            Atom::Lit(t) => match out.last_mut() {
+                Some(Piece::Lit(prev)) => *prev = format!("{prev}{t}").into(),
+                _ => out.push(Piece::Lit(t.into())),
+            },
+            Atom::Var(k, d) => out.push(Piece::Var(k, d.clone())),
+        }
+    }
+    out.into()
+}
+
+/// The middle of a split template: a static glob when no variable sits between wildcards,
+/// else parts for the assemble path.
+fn middle(atoms: &[Atom<'_>]) -> Middle {
+    if !atoms.iter().any(|a| matches!(a, Atom::Var(..))) {
+        let mut buf = TokenBuf::default();
+        for a in atoms {
+            match *a {
+                Atom::Lit(t) => buf.push_lit(t.as_bytes()),
+                Atom::Wild(w) => buf.push_glob(&[w]),
+                Atom::Var(..) => {}
+            }
+        }
+        return Middle::Glob(Glob::from_tokens(buf));
+    }
+    let parts = atoms.iter().map(|a| match *a {
+        Atom::Lit(t) => Part::Lit(t.into()),
+        Atom::Var(k, d) => Part::Var(k, d.clone()),
+        Atom::Wild(w) => {
+            let mut toks = TokenBuf::default();
+            toks.push_glob(&[w]);
+            Part::Text(if w == b'*' { "*" } else { "?" }.into(), toks)
+        }
+    });
+    Middle::Parts(parts.collect())
+}
+
+/// Split a glob template into prefix, middle and suffix ([`Split`]).
+pub(crate) fn split(parts: &[Part]) -> Split {
+    let atoms = atoms(parts);
+    let first = atoms.iter().position(|a| matches!(a, Atom::Wild(_)));
+    let last = atoms.iter().rposition(|a| matches!(a, Atom::Wild(_)));
+    match (first, last) {
+        (Some(i), Some(j)) => Split {
+            prefix: pieces(atoms.get(..i).unwrap_or_default()),
+            middle: middle(atoms.get(i..=j).unwrap_or_default()),
+            suffix: pieces(atoms.get(j + 1..).unwrap_or_default()),
+        },
+        _ => Split {
+            prefix: pieces(&atoms),
+            middle: Middle::None,
+            suffix: Box::default(),
+        },
+    }
 }
 
 /// An exact-compare string value: static or with variables.
@@ -1186,7 +1317,7 @@ fn static_text(t: &[PartView<'_>]) -> String {
 
 fn pattern(t: &[PartView<'_>], nkeys: usize, autos: &Automata) -> Result<Pattern, BuildError> {
     if has_var(t) {
-        Ok(Pattern::Template(parts(t, nkeys)?))
+        Ok(Pattern::Template(Box::new(split(&parts(t, nkeys)?))))
     } else {
         Ok(Pattern::Static(static_glob(t, autos)))
     }
