@@ -1099,6 +1099,279 @@ fn arn_template_matches<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy_set::split;
+    use quickcheck::{Arbitrary, Gen, QuickCheck, TestResult};
+
+    /// Characters templates, values and texts are drawn from: wildcards, a separator and a
+    /// two-byte character, so `?` and prefix/suffix cuts meet multi-byte text.
+    const CHARS: [char; 6] = ['a', 'b', 'é', '/', '*', '?'];
+
+    fn pick(g: &mut Gen, n: usize) -> usize {
+        usize::arbitrary(g) % n.max(1)
+    }
+
+    fn word(g: &mut Gen, max: usize) -> String {
+        let n = pick(g, max + 1);
+        (0..n).map(|_| CHARS[pick(g, CHARS.len())]).collect()
+    }
+
+    /// One template part: glob text, literal text (`*` `?` literal) or a variable of key
+    /// 0..3 with an optional default.
+    #[derive(Clone, Debug)]
+    enum TPart {
+        Text(String),
+        Lit(String),
+        Var(KeyId, Option<String>),
+    }
+
+    /// A template, the context (per key: absent, one value or a list, which does not
+    /// resolve, V-5) and a text built from the template so it often matches.
+    #[derive(Clone, Debug)]
+    struct Case {
+        parts: Vec<TPart>,
+        values: Vec<(KeyId, Option<String>, bool)>,
+        text: String,
+    }
+
+    impl Case {
+        fn resolved(&self, k: KeyId, d: &Option<String>) -> Option<String> {
+            match self.values.iter().find(|(key, ..)| *key == k) {
+                Some((_, Some(v), false)) => Some(v.clone()),
+                _ => d.clone(),
+            }
+        }
+    }
+
+    impl Arbitrary for Case {
+        fn arbitrary(g: &mut Gen) -> Case {
+            let parts: Vec<TPart> = (0..pick(g, 6))
+                .map(|_| match pick(g, 3) {
+                    0 => TPart::Text(word(g, 4)),
+                    1 => TPart::Lit(word(g, 2)),
+                    _ => {
+                        let d = bool::arbitrary(g).then(|| word(g, 2));
+                        TPart::Var(pick(g, 3) as KeyId, d)
+                    }
+                })
+                .collect();
+            let mut values = Vec::new();
+            for k in 0..3 {
+                if pick(g, 4) != 0 {
+                    values.push((k as KeyId, Some(word(g, 3)), pick(g, 5) == 0));
+                }
+            }
+            let mut case = Case {
+                parts,
+                values,
+                text: String::new(),
+            };
+            // The text: each part as it would match, wildcards replaced at random.
+            let mut text = String::new();
+            for p in case.parts.clone() {
+                match p {
+                    TPart::Text(t) => {
+                        for c in t.chars() {
+                            match c {
+                                '*' => text.push_str(&word(g, 3)),
+                                '?' => text.push_str(&word(g, 1)),
+                                c => text.push(c),
+                            }
+                        }
+                    }
+                    TPart::Lit(t) => text.push_str(&t),
+                    TPart::Var(k, d) => match case.resolved(k, &d) {
+                        Some(v) if pick(g, 6) != 0 => text.push_str(&v),
+                        _ => text.push_str(&word(g, 2)),
+                    },
+                }
+            }
+            // Near misses: a character dropped or added, or a run cut out of the middle (so
+            // prefix and suffix would overlap).
+            let mut cs: Vec<char> = text.chars().collect();
+            let i = pick(g, cs.len() + 1);
+            match pick(g, 6) {
+                0 if i < cs.len() => drop(cs.remove(i)),
+                1 => cs.insert(i, CHARS[pick(g, CHARS.len())]),
+                2 => drop(cs.drain(i..(i + 1 + pick(g, 3)).min(cs.len()))),
+                _ => {}
+            }
+            text = cs.into_iter().collect();
+            if pick(g, 8) == 0 {
+                text = text.to_uppercase();
+            }
+            case.text = text;
+            case
+        }
+    }
+
+    fn built_parts(case: &Case) -> Vec<Part> {
+        case.parts
+            .iter()
+            .map(|p| match p {
+                TPart::Text(t) => {
+                    let mut toks = TokenBuf::default();
+                    toks.push_glob(t.as_bytes());
+                    Part::Text(t.as_str().into(), toks)
+                }
+                TPart::Lit(t) => Part::Lit(t.as_str().into()),
+                TPart::Var(k, d) => Part::Var(*k, d.as_deref().map(Box::from)),
+            })
+            .collect()
+    }
+
+    /// The split matcher equals assembling the template and matching the tokens (R-3, R-6,
+    /// V-1, V-6), and in-place StringEquals(IgnoreCase) equal substituting first (C-6, C-7).
+    fn templates_agree(case: Case) -> TestResult {
+        let lists: Vec<[&str; 2]> = case
+            .values
+            .iter()
+            .map(|(_, v, _)| [v.as_deref().unwrap_or_default(), "x"])
+            .collect();
+        let ctx_vals: Vec<(KeyId, Value<'_>)> = case
+            .values
+            .iter()
+            .zip(&lists)
+            .map(|((k, v, multi), list)| match (v, multi) {
+                (Some(v), false) => (*k, Value::Single(v)),
+                _ => (*k, Value::Multi(list)),
+            })
+            .collect();
+        let ctx = InternedCtx(&ctx_vals);
+        let parts = built_parts(&case);
+        let text = case.text.as_bytes();
+        let mut buf = TokenBuf::default();
+        let want = assemble(&mut buf, &parts, true, &ctx).is_some() && buf.matches(text);
+        let got = split_matches(&mut buf, &split(&parts), text, &ctx);
+        if want != got {
+            eprintln!("glob: assembled {want}, split {got}: {case:?}");
+            return TestResult::failed();
+        }
+        let mut s = String::new();
+        let subst = substitute(&mut s, &parts, &ctx);
+        let eq = subst && s == case.text;
+        if eq != template_eq(&case.text, &parts, &ctx) {
+            eprintln!("StringEquals: substituted {eq}: {case:?}");
+            return TestResult::failed();
+        }
+        let ci = subst
+            && case
+                .text
+                .chars()
+                .flat_map(char::to_lowercase)
+                .eq(s.chars().flat_map(char::to_lowercase));
+        if ci != template_eq_ci(&case.text, &parts, &ctx) {
+            eprintln!("StringEqualsIgnoreCase: substituted {ci}: {case:?}");
+            return TestResult::failed();
+        }
+        TestResult::passed()
+    }
+
+    #[test]
+    fn split_templates_agree_with_assembling() {
+        QuickCheck::new()
+            .tests(20_000)
+            .max_tests(40_000)
+            .quickcheck(templates_agree as fn(Case) -> TestResult);
+    }
+
+    /// The shapes of the realistic set, and the edges: empty values, a `*` in a value, a
+    /// variable next to `*`, prefix and suffix that would overlap.
+    #[test]
+    fn split_template_examples() {
+        let user = |v: &str| Case {
+            parts: Vec::new(),
+            values: vec![(0, Some(v.to_string()), false)],
+            text: String::new(),
+        };
+        let cases: [(&[TPart], &str, &str, bool); 9] = [
+            (
+                &[
+                    TPart::Text("arn:aws:rds:*:1:db:".into()),
+                    TPart::Var(0, None),
+                    TPart::Text("*".into()),
+                ],
+                "bob",
+                "arn:aws:rds:us-east-1:1:db:bob-7",
+                true,
+            ),
+            (
+                &[TPart::Text("dbuser:*/".into()), TPart::Var(0, None)],
+                "bob",
+                "dbuser:x/bob",
+                true,
+            ),
+            (
+                &[TPart::Text("dbuser:*/".into()), TPart::Var(0, None)],
+                "bob",
+                "dbuser:x/bobby",
+                false,
+            ),
+            (
+                &[
+                    TPart::Text("home/".into()),
+                    TPart::Var(0, None),
+                    TPart::Text("/*".into()),
+                ],
+                "",
+                "home//x",
+                true,
+            ),
+            (
+                &[TPart::Text("a/".into()), TPart::Var(0, None)],
+                "*",
+                "a/b",
+                false,
+            ),
+            (
+                &[TPart::Text("a/".into()), TPart::Var(0, None)],
+                "*",
+                "a/*",
+                true,
+            ),
+            (
+                &[
+                    TPart::Var(0, None),
+                    TPart::Text("*".into()),
+                    TPart::Var(0, None),
+                ],
+                "a",
+                "a",
+                false,
+            ),
+            (
+                &[
+                    TPart::Var(0, None),
+                    TPart::Text("?".into()),
+                    TPart::Var(0, None),
+                ],
+                "a",
+                "aéa",
+                true,
+            ),
+            (
+                &[TPart::Var(1, None), TPart::Text("*".into())],
+                "a",
+                "a",
+                false,
+            ),
+        ];
+        for (parts, v, text, want) in cases {
+            let mut case = user(v);
+            case.parts = parts.to_vec();
+            case.text = text.to_string();
+            let r = templates_agree(case.clone());
+            assert!(!r.is_failure(), "{case:?}");
+            let ctx_vals = [(0, Value::Single(v))];
+            let built = built_parts(&case);
+            let got = split_matches(
+                &mut TokenBuf::default(),
+                &split(&built),
+                text.as_bytes(),
+                &InternedCtx(&ctx_vals),
+            );
+            assert_eq!(got, want, "{case:?}");
+        }
+    }
 
     /// E-19 as it was written before `kms_field` (a substring search, then the ARN split).
     fn resource_required_slow(action: &str, resource: &str) -> bool {
