@@ -80,9 +80,9 @@ impl std::error::Error for BuildError {}
 /// A string pattern part after build.
 #[derive(Clone, Debug)]
 pub(crate) enum Part {
-    /// Glob text (wildcards active in glob contexts), with its tokens pre-built so a
-    /// template is assembled per request by copying tokens, not re-scanning text.
-    Text(Box<str>, TokenBuf),
+    /// Glob text (wildcards active in glob contexts; glob templates are cut at them once,
+    /// [`split`]).
+    Text(Box<str>),
     /// Literal text.
     Lit(Box<str>),
     /// Variable with optional default.
@@ -113,9 +113,21 @@ pub(crate) enum Middle {
     /// From the first wildcard to the last, without variables: a static glob (its shape
     /// class makes `*` or `*/*` a comparison or two).
     Glob(Glob),
-    /// From the first wildcard to the last, with a variable between wildcards: assembled
-    /// per request as before the split.
-    Parts(Box<[Part]>),
+    /// From the first wildcard to the last, with a variable between wildcards: matched by
+    /// the evaluator's greedy matcher over pieces (`match_middle`), still without assembling.
+    Toks(Box<[MidTok]>),
+}
+
+/// A token of a [`Middle::Toks`]: a wildcard, or a wildcard-free run of pieces that must
+/// occur as their concatenation.
+#[derive(Clone, Debug)]
+pub(crate) enum MidTok {
+    /// `*` (consecutive stars merged).
+    Star,
+    /// `?`: one character.
+    Quest,
+    /// Literal text and variables, never empty at build time.
+    Lit(Box<[Piece]>),
 }
 
 /// A glob template (R-3, C-8 with variables) split at build time so a request matches it
@@ -148,7 +160,7 @@ fn atoms(parts: &[Part]) -> Vec<Atom<'_>> {
     let mut out = Vec::new();
     for p in parts {
         match p {
-            Part::Text(t, _) => {
+            Part::Text(t) => {
                 let mut run = 0;
                 for (i, b) in t.bytes().enumerate() {
                     if b == b'*' || b == b'?' {
@@ -183,7 +195,7 @@ fn pieces(atoms: &[Atom<'_>]) -> Box<[Piece]> {
 }
 
 /// The middle of a split template: a static glob when no variable sits between wildcards,
-/// else parts for the assemble path.
+/// else tokens over pieces.
 fn middle(atoms: &[Atom<'_>]) -> Middle {
     if !atoms.iter().any(|a| matches!(a, Atom::Var(..))) {
         let mut buf = TokenBuf::default();
@@ -196,16 +208,23 @@ fn middle(atoms: &[Atom<'_>]) -> Middle {
         }
         return Middle::Glob(Glob::from_tokens(buf));
     }
-    let parts = atoms.iter().map(|a| match *a {
-        Atom::Lit(t) => Part::Lit(t.into()),
-        Atom::Var(k, d) => Part::Var(k, d.clone()),
-        Atom::Wild(w) => {
-            let mut toks = TokenBuf::default();
-            toks.push_glob(&[w]);
-            Part::Text(if w == b'*' { "*" } else { "?" }.into(), toks)
+    let mut toks = Vec::new();
+    for run in atoms.split_inclusive(|a| matches!(a, Atom::Wild(_))) {
+        let (lits, wild) = match run.split_last() {
+            Some((Atom::Wild(w), lits)) => (lits, Some(*w)),
+            _ => (run, None),
+        };
+        let lit = pieces(lits);
+        if !lit.is_empty() {
+            toks.push(MidTok::Lit(lit));
         }
-    });
-    Middle::Parts(parts.collect())
+        match wild {
+            Some(b'*') if !matches!(toks.last(), Some(MidTok::Star)) => toks.push(MidTok::Star),
+            Some(b'?') => toks.push(MidTok::Quest),
+            _ => {}
+        }
+    }
+    Middle::Toks(toks.into())
 }
 
 /// Split a glob template into prefix, middle and suffix ([`Split`]).
@@ -1110,11 +1129,7 @@ fn text_glob(text: &str) -> Glob {
 fn parts(t: &[PartView<'_>], nkeys: usize) -> Result<Box<[Part]>, BuildError> {
     t.iter()
         .map(|p| match *p {
-            PartView::Text(s) => {
-                let mut toks = TokenBuf::default();
-                toks.push_glob(s.as_bytes());
-                Ok(Part::Text(s.into(), toks))
-            }
+            PartView::Text(s) => Ok(Part::Text(s.into())),
             PartView::Literal(s) => Ok(Part::Lit(s.into())),
             PartView::Variable(key, default) => {
                 if key as usize >= nkeys {
