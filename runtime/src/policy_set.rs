@@ -149,18 +149,22 @@ pub(crate) struct Split {
 #[derive(Clone, Copy)]
 enum Atom<'a> {
     Lit(&'a str),
-    Var(KeyId, &'a Option<Box<str>>),
+    Var(KeyId, Option<&'a str>),
     /// `*` or `?`.
     Wild(u8),
 }
 
 /// Cut template parts into literal runs, variables and single wildcards (`*`, `?` only in
-/// glob text, never in `Lit` parts or variable values, V-1).
-fn atoms(parts: &[Part]) -> Vec<Atom<'_>> {
-    let mut out = Vec::new();
+/// glob text, never in literal parts or variable values, V-1).
+fn atoms<'a>(parts: &[PartView<'a>]) -> Vec<Atom<'a>> {
+    let wild = |p: &PartView<'_>| match p {
+        PartView::Text(t) => t.bytes().filter(|b| matches!(b, b'*' | b'?')).count(),
+        _ => 0,
+    };
+    let mut out = Vec::with_capacity(parts.iter().map(|p| 1 + 2 * wild(p)).sum());
     for p in parts {
-        match p {
-            Part::Text(t) => {
+        match *p {
+            PartView::Text(t) => {
                 let mut run = 0;
                 for (i, b) in t.bytes().enumerate() {
                     if b == b'*' || b == b'?' {
@@ -171,8 +175,8 @@ fn atoms(parts: &[Part]) -> Vec<Atom<'_>> {
                 }
                 out.push(Atom::Lit(t.get(run..).unwrap_or_default()));
             }
-            Part::Lit(t) => out.push(Atom::Lit(t)),
-            Part::Var(k, d) => out.push(Atom::Var(*k, d)),
+            PartView::Literal(t) => out.push(Atom::Lit(t)),
+            PartView::Variable(k, d) => out.push(Atom::Var(k, d)),
         }
     }
     out
@@ -180,7 +184,7 @@ fn atoms(parts: &[Part]) -> Vec<Atom<'_>> {
 
 /// Wildcard-free atoms as pieces: adjacent literals merged, empty ones dropped.
 fn pieces(atoms: &[Atom<'_>]) -> Box<[Piece]> {
-    let mut out: Vec<Piece> = Vec::new();
+    let mut out: Vec<Piece> = Vec::with_capacity(atoms.len());
     for a in atoms {
         match *a {
             Atom::Lit("") | Atom::Wild(_) => {}
@@ -188,7 +192,7 @@ fn pieces(atoms: &[Atom<'_>]) -> Box<[Piece]> {
                 Some(Piece::Lit(prev)) => *prev = format!("{prev}{t}").into(),
                 _ => out.push(Piece::Lit(t.into())),
             },
-            Atom::Var(k, d) => out.push(Piece::Var(k, d.clone())),
+            Atom::Var(k, d) => out.push(Piece::Var(k, d.map(Box::from))),
         }
     }
     out.into()
@@ -228,11 +232,18 @@ fn middle(atoms: &[Atom<'_>]) -> Middle {
 }
 
 /// Split a glob template into prefix, middle and suffix ([`Split`]).
-pub(crate) fn split(parts: &[Part]) -> Split {
+pub(crate) fn split(parts: &[PartView<'_>], nkeys: usize) -> Result<Split, BuildError> {
+    for p in parts {
+        if let PartView::Variable(key, _) = *p {
+            if key as usize >= nkeys {
+                return Err(BuildError::KeyOutOfRange { key });
+            }
+        }
+    }
     let atoms = atoms(parts);
     let first = atoms.iter().position(|a| matches!(a, Atom::Wild(_)));
     let last = atoms.iter().rposition(|a| matches!(a, Atom::Wild(_)));
-    match (first, last) {
+    Ok(match (first, last) {
         (Some(i), Some(j)) => Split {
             prefix: pieces(atoms.get(..i).unwrap_or_default()),
             middle: middle(atoms.get(i..=j).unwrap_or_default()),
@@ -243,7 +254,7 @@ pub(crate) fn split(parts: &[Part]) -> Split {
             middle: Middle::None,
             suffix: Box::default(),
         },
-    }
+    })
 }
 
 /// An exact-compare string value: static or with variables.
@@ -1332,7 +1343,7 @@ fn static_text(t: &[PartView<'_>]) -> String {
 
 fn pattern(t: &[PartView<'_>], nkeys: usize, autos: &Automata) -> Result<Pattern, BuildError> {
     if has_var(t) {
-        Ok(Pattern::Template(Box::new(split(&parts(t, nkeys)?))))
+        Ok(Pattern::Template(Box::new(split(t, nkeys)?)))
     } else {
         Ok(Pattern::Static(static_glob(t, autos)))
     }
