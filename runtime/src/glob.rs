@@ -145,7 +145,8 @@ impl TokenBuf {
     }
 }
 
-fn char_len(b: u8) -> usize {
+/// The length of the UTF-8 encoded character that starts with byte `b`.
+pub(crate) fn char_len(b: u8) -> usize {
     match b {
         0xF0..=0xFF => 4,
         0xE0..=0xEF => 3,

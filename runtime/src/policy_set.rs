@@ -81,20 +81,181 @@ impl std::error::Error for BuildError {}
 /// A string pattern part after build.
 #[derive(Clone, Debug)]
 pub(crate) enum Part {
-    /// Glob text (wildcards active in glob contexts), with its tokens pre-built so a
-    /// template is assembled per request by copying tokens, not re-scanning text.
-    Text(Box<str>, TokenBuf),
+    /// Glob text (wildcards active in glob contexts; glob templates are cut at them once,
+    /// [`split`]).
+    Text(Box<str>),
     /// Literal text.
     Lit(Box<str>),
     /// Variable with optional default.
     Var(KeyId, Option<Box<str>>),
 }
 
-/// A glob pattern: static (pre-compiled) or with variables (assembled per request).
+/// A glob pattern: static (pre-compiled) or with variables (matched per request as a
+/// [`Split`] template).
 #[derive(Clone, Debug)]
 pub(crate) enum Pattern {
     Static(Glob),
-    Template(Box<[Part]>),
+    Template(Box<Split>),
+}
+
+/// A wildcard-free piece of a [`Split`] template: literal text or a variable (whose value is
+/// literal, V-1: a `*` in it matches only `*`).
+#[derive(Clone, Debug)]
+pub(crate) enum Piece {
+    Lit(Box<str>),
+    Var(KeyId, Option<Box<str>>),
+}
+
+/// What lies between a [`Split`] template's prefix and suffix.
+#[derive(Clone, Debug)]
+pub(crate) enum Middle {
+    /// No wildcard at all: the text must be exactly the prefix.
+    None,
+    /// From the first wildcard to the last, without variables: a static glob (its shape
+    /// class makes `*` or `*/*` a comparison or two).
+    Glob(Glob),
+    /// From the first wildcard to the last, with a variable between wildcards: matched by
+    /// the evaluator's greedy matcher over pieces (`match_middle`), still without assembling.
+    Toks(Box<[MidTok]>),
+}
+
+/// A token of a [`Middle::Toks`]: a wildcard, or a wildcard-free run of pieces that must
+/// occur as their concatenation.
+#[derive(Clone, Debug)]
+pub(crate) enum MidTok {
+    /// `*` (consecutive stars merged).
+    Star,
+    /// `?`: one character.
+    Quest,
+    /// Literal text and variables, never empty at build time.
+    Lit(Box<[Piece]>),
+}
+
+/// A glob template (R-3, C-8 with variables) split at build time so a request matches it
+/// without assembling it: the text must start with the prefix pieces and end with the suffix
+/// pieces (compared in place, not overlapping), and what is between must match the middle.
+/// An unresolved variable matches nothing (R-6, V-6). Equal, by construction, to assembling
+/// every part into one token list and matching that.
+#[derive(Clone, Debug)]
+pub(crate) struct Split {
+    /// The leading pieces before the first wildcard, in order.
+    pub prefix: Box<[Piece]>,
+    /// From the first wildcard to the last.
+    pub middle: Middle,
+    /// The trailing pieces after the last wildcard, in order.
+    pub suffix: Box<[Piece]>,
+}
+
+/// A template part cut at its wildcards (for [`split`]).
+#[derive(Clone, Copy)]
+enum Atom<'a> {
+    Lit(&'a str),
+    Var(KeyId, Option<&'a str>),
+    /// `*` or `?`.
+    Wild(u8),
+}
+
+/// Cut template parts into literal runs, variables and single wildcards (`*`, `?` only in
+/// glob text, never in literal parts or variable values, V-1).
+fn atoms<'a>(parts: &[PartView<'a>]) -> Vec<Atom<'a>> {
+    let wild = |p: &PartView<'_>| match p {
+        PartView::Text(t) => t.bytes().filter(|b| matches!(b, b'*' | b'?')).count(),
+        _ => 0,
+    };
+    let mut out = Vec::with_capacity(parts.iter().map(|p| 1 + 2 * wild(p)).sum());
+    for p in parts {
+        match *p {
+            PartView::Text(t) => {
+                let mut run = 0;
+                for (i, b) in t.bytes().enumerate() {
+                    if b == b'*' || b == b'?' {
+                        out.push(Atom::Lit(t.get(run..i).unwrap_or_default()));
+                        out.push(Atom::Wild(b));
+                        run = i + 1;
+                    }
+                }
+                out.push(Atom::Lit(t.get(run..).unwrap_or_default()));
+            }
+            PartView::Literal(t) => out.push(Atom::Lit(t)),
+            PartView::Variable(k, d) => out.push(Atom::Var(k, d)),
+        }
+    }
+    out
+}
+
+/// Wildcard-free atoms as pieces: adjacent literals merged, empty ones dropped.
+fn pieces(atoms: &[Atom<'_>]) -> Box<[Piece]> {
+    let mut out: Vec<Piece> = Vec::with_capacity(atoms.len());
+    for a in atoms {
+        match *a {
+            Atom::Lit("") | Atom::Wild(_) => {}
+            Atom::Lit(t) => match out.last_mut() {
+                Some(Piece::Lit(prev)) => *prev = format!("{prev}{t}").into(),
+                _ => out.push(Piece::Lit(t.into())),
+            },
+            Atom::Var(k, d) => out.push(Piece::Var(k, d.map(Box::from))),
+        }
+    }
+    out.into()
+}
+
+/// The middle of a split template: a static glob when no variable sits between wildcards,
+/// else tokens over pieces.
+fn middle(atoms: &[Atom<'_>]) -> Middle {
+    if !atoms.iter().any(|a| matches!(a, Atom::Var(..))) {
+        let mut buf = TokenBuf::default();
+        for a in atoms {
+            match *a {
+                Atom::Lit(t) => buf.push_lit(t.as_bytes()),
+                Atom::Wild(w) => buf.push_glob(&[w]),
+                Atom::Var(..) => {}
+            }
+        }
+        return Middle::Glob(Glob::from_tokens(buf));
+    }
+    let mut toks = Vec::new();
+    for run in atoms.split_inclusive(|a| matches!(a, Atom::Wild(_))) {
+        let (lits, wild) = match run.split_last() {
+            Some((Atom::Wild(w), lits)) => (lits, Some(*w)),
+            _ => (run, None),
+        };
+        let lit = pieces(lits);
+        if !lit.is_empty() {
+            toks.push(MidTok::Lit(lit));
+        }
+        match wild {
+            Some(b'*') if !matches!(toks.last(), Some(MidTok::Star)) => toks.push(MidTok::Star),
+            Some(b'?') => toks.push(MidTok::Quest),
+            _ => {}
+        }
+    }
+    Middle::Toks(toks.into())
+}
+
+/// Split a glob template into prefix, middle and suffix ([`Split`]).
+pub(crate) fn split(parts: &[PartView<'_>], nkeys: usize) -> Result<Split, BuildError> {
+    for p in parts {
+        if let PartView::Variable(key, _) = *p {
+            if key as usize >= nkeys {
+                return Err(BuildError::KeyOutOfRange { key });
+            }
+        }
+    }
+    let atoms = atoms(parts);
+    let first = atoms.iter().position(|a| matches!(a, Atom::Wild(_)));
+    let last = atoms.iter().rposition(|a| matches!(a, Atom::Wild(_)));
+    Ok(match (first, last) {
+        (Some(i), Some(j)) => Split {
+            prefix: pieces(atoms.get(..i).unwrap_or_default()),
+            middle: middle(atoms.get(i..=j).unwrap_or_default()),
+            suffix: pieces(atoms.get(j + 1..).unwrap_or_default()),
+        },
+        _ => Split {
+            prefix: pieces(&atoms),
+            middle: Middle::None,
+            suffix: Box::default(),
+        },
+    })
 }
 
 /// An exact-compare string value: static or with variables.
@@ -983,11 +1144,7 @@ fn text_glob(text: &str) -> Glob {
 fn parts(t: &[PartView<'_>], nkeys: usize) -> Result<Box<[Part]>, BuildError> {
     t.iter()
         .map(|p| match *p {
-            PartView::Text(s) => {
-                let mut toks = TokenBuf::default();
-                toks.push_glob(s.as_bytes());
-                Ok(Part::Text(s.into(), toks))
-            }
+            PartView::Text(s) => Ok(Part::Text(s.into())),
             PartView::Literal(s) => Ok(Part::Lit(s.into())),
             PartView::Variable(key, default) => {
                 if key as usize >= nkeys {
@@ -1190,7 +1347,7 @@ fn static_text(t: &[PartView<'_>]) -> String {
 
 fn pattern(t: &[PartView<'_>], nkeys: usize, autos: &Automata) -> Result<Pattern, BuildError> {
     if has_var(t) {
-        Ok(Pattern::Template(parts(t, nkeys)?))
+        Ok(Pattern::Template(Box::new(split(t, nkeys)?)))
     } else {
         Ok(Pattern::Static(static_glob(t, autos)))
     }
