@@ -318,7 +318,10 @@ fn fast_ipv4(b: &[u8]) -> Option<core::net::Ipv4Addr> {
 /// Colon-separated groups of 1–4 hex digits, in one pass: eight of them, or at most seven
 /// around one `::`; `None` means "ask the standard parser" (embedded IPv4, anything unusual).
 fn fast_ipv6(b: &[u8]) -> Option<core::net::Ipv6Addr> {
-    let mut g = [0u16; 8];
+    // The groups read so far, sixteen bits each (after the `::`, once there is one), and the
+    // groups before the `::`: the address is put together at the end by shifts, without an
+    // array of groups to move around the gap.
+    let (mut acc, mut head) = (0u128, 0u128);
     let mut n = 0;
     // Groups before the `::`, once there is one.
     let mut gap = None;
@@ -327,7 +330,10 @@ fn fast_ipv6(b: &[u8]) -> Option<core::net::Ipv6Addr> {
     while let Some(&c) = b.get(i) {
         if c == b':' {
             if digits > 0 {
-                *g.get_mut(n)? = v;
+                if n == 8 {
+                    return None;
+                }
+                acc = acc << 16 | u128::from(v);
                 n += 1;
                 (v, digits) = (0, 0);
             } else if i != 0 {
@@ -339,6 +345,7 @@ fn fast_ipv6(b: &[u8]) -> Option<core::net::Ipv6Addr> {
                     return None;
                 }
                 gap = Some(n);
+                (head, acc) = (acc, 0);
                 i += 2;
                 continue;
             }
@@ -363,20 +370,19 @@ fn fast_ipv6(b: &[u8]) -> Option<core::net::Ipv6Addr> {
         i += 1;
     }
     if digits > 0 {
-        *g.get_mut(n)? = v;
+        if n == 8 {
+            return None;
+        }
+        acc = acc << 16 | u128::from(v);
         n += 1;
     }
-    match gap {
-        None if n == 8 => {}
-        // `::` stands for at least one zero group.
-        Some(k) if n <= 7 => {
-            let tail = n - k;
-            g.copy_within(k..n, 8 - tail);
-            g.get_mut(k..8 - tail)?.fill(0);
-        }
+    let bits = match gap {
+        None if n == 8 => acc,
+        // `::` stands for at least one zero group: the `k` groups before it go to the top.
+        Some(k) if n <= 7 => head.checked_shl(16 * (8 - k) as u32).unwrap_or(0) | acc,
         _ => return None,
-    }
-    Some(core::net::Ipv6Addr::from(g))
+    };
+    Some(core::net::Ipv6Addr::from(bits))
 }
 
 fn b64_digit(c: u8) -> Option<u8> {
