@@ -28,7 +28,11 @@ pub struct Scratch {
     /// Lazy context resolution cache, one cell per key id (see `NamedCtx`).
     cache: Vec<Cell<u64>>,
     generation: u64,
-    scp_ok: Vec<bool>,
+    /// Per SCP level: the `decision` stamp of the last decision an Allow of it applied in
+    /// (no clearing per decision).
+    scp_ok: Vec<u64>,
+    /// Counts decisions (for `scp_ok`).
+    decision: u64,
     fields: [TokenBuf; 6],
 }
 
@@ -36,8 +40,33 @@ impl Scratch {
     pub(crate) fn new(nkeys: usize, scp_levels: usize) -> Scratch {
         Scratch {
             cache: vec![Cell::new(0); nkeys],
-            scp_ok: vec![false; scp_levels],
+            scp_ok: vec![0; scp_levels],
             ..Scratch::default()
+        }
+    }
+
+    /// Size the scratch for `inner` when it was made for another set (or is a
+    /// `Scratch::default()`): a cache shorter than the set's keys would read present keys
+    /// as absent, an SCP table of the wrong length would misjudge E-8. Allocates only then.
+    #[inline(always)]
+    fn fit(&mut self, inner: &Inner) {
+        if self.cache.len() < inner.key_names.len()
+            || self.scp_ok.len() != inner.scp_levels as usize
+        {
+            self.refit(inner);
+        }
+    }
+
+    /// [`Scratch::fit`] when it must change something.
+    #[cold]
+    #[inline(never)]
+    fn refit(&mut self, inner: &Inner) {
+        if self.cache.len() < inner.key_names.len() {
+            self.cache.resize(inner.key_names.len(), Cell::new(0));
+        }
+        if self.scp_ok.len() != inner.scp_levels as usize {
+            self.scp_ok = vec![0; inner.scp_levels as usize];
+            self.decision = 0;
         }
     }
 }
@@ -420,6 +449,7 @@ impl PolicySet {
     /// Decide a request whose context keys are given by name.
     pub fn evaluate(&self, scratch: &mut Scratch, req: &Request<'_>) -> Outcome {
         let inner = &*self.inner;
+        scratch.fit(inner);
         let cache = core::mem::take(&mut scratch.cache);
         scratch.generation = scratch.generation.wrapping_add(1) & 0xFFFF_FFFF;
         if scratch.generation == 0 {
@@ -451,6 +481,7 @@ impl PolicySet {
 
     /// Decide a request whose context keys were resolved with [`PolicySet::key_id`].
     pub fn evaluate_interned(&self, scratch: &mut Scratch, req: &InternedRequest<'_>) -> Outcome {
+        scratch.fit(&self.inner);
         evaluate_with(
             &self.inner,
             scratch,
@@ -594,7 +625,15 @@ fn evaluate_with<'a>(
     let mut session_ok = !inner.has_session;
     let mut grant = Strength::None;
     let mut grant_stmt: Option<&Stmt> = None;
-    scratch.scp_ok.iter_mut().for_each(|x| *x = false);
+    // SCP levels whose Allows applied in this decision: the levels stamped with it.
+    scratch.decision = scratch.decision.wrapping_add(1);
+    if scratch.decision == 0 {
+        // Wrapped: old stamps could look current.
+        scratch.scp_ok.iter_mut().for_each(|x| *x = 0);
+        scratch.decision = 1;
+    }
+    let stamp = scratch.decision;
+    let mut scp_levels_ok = 0usize;
     for &id in allows {
         let Some(s) = inner.stmts.get(id as usize) else {
             continue;
@@ -617,11 +656,10 @@ fn evaluate_with<'a>(
             PolicyKind::Resource => grant < Strength::Direct,
             PolicyKind::Scp => {
                 scp_applies()
-                    && !scratch
+                    && scratch
                         .scp_ok
                         .get(s.level as usize)
-                        .copied()
-                        .unwrap_or(true)
+                        .is_some_and(|&x| x != stamp)
             }
             // RCPFullAWSAccess is always attached: RCP Allows change nothing (E-10).
             PolicyKind::Rcp => false,
@@ -651,8 +689,10 @@ fn evaluate_with<'a>(
                 grant_stmt = Some(s);
             }
             PolicyKind::Scp => {
+                // `needed` saw this level not yet stamped.
                 if let Some(x) = scratch.scp_ok.get_mut(s.level as usize) {
-                    *x = true;
+                    *x = stamp;
+                    scp_levels_ok += 1;
                 }
             }
             PolicyKind::Rcp => {}
@@ -661,7 +701,7 @@ fn evaluate_with<'a>(
     restore(&mut scratch.cands, taken);
 
     let identity_side = identity_allow.is_some() && boundary_ok && session_ok;
-    let scp_ok = || scratch.scp_ok.iter().all(|x| *x) || !scp_applies();
+    let scp_ok = || scp_levels_ok == scratch.scp_ok.len() || !scp_applies();
     // Only a principal that is not an ARN is a non-account principal (DESIGN.md, "Request
     // facts"); an ARN without an account field is never in the resource's account.
     let facts = facts();
