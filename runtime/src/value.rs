@@ -272,11 +272,14 @@ pub fn parse_ip(s: &str) -> Option<IpAddr> {
     if let Some(a) = fast_ipv4(s.as_bytes()) {
         return Some(IpAddr::V4(a));
     }
+    // The IPv6 reader needs a colon, so trying it next gives what the family test below
+    // would, without a search for the colon first.
+    if let Some(a) = fast_ipv6(s.as_bytes()) {
+        return Some(IpAddr::V6(a));
+    }
     // Pick the family by the separator instead of letting `IpAddr` try both.
     if s.contains(':') {
-        fast_ipv6(s.as_bytes())
-            .or_else(|| s.parse::<core::net::Ipv6Addr>().ok())
-            .map(IpAddr::V6)
+        s.parse::<core::net::Ipv6Addr>().ok().map(IpAddr::V6)
     } else {
         s.parse::<core::net::Ipv4Addr>().ok().map(IpAddr::V4)
     }
@@ -318,68 +321,65 @@ fn fast_ipv4(b: &[u8]) -> Option<core::net::Ipv4Addr> {
 /// Colon-separated groups of 1–4 hex digits, in one pass: eight of them, or at most seven
 /// around one `::`; `None` means "ask the standard parser" (embedded IPv4, anything unusual).
 fn fast_ipv6(b: &[u8]) -> Option<core::net::Ipv6Addr> {
+    // A single colon may not open or close the address (`::` may).
+    match (
+        b.first(),
+        b.get(1),
+        b.len().checked_sub(2).and_then(|i| b.get(i)),
+        b.last(),
+    ) {
+        (Some(b':'), second, _, _) if second != Some(&b':') => return None,
+        (_, _, before, Some(b':')) if before != Some(&b':') => return None,
+        (None, ..) => return None,
+        _ => {}
+    }
+    if b.len() > 39 {
+        return None;
+    }
     // The groups read so far, sixteen bits each (after the `::`, once there is one), and the
-    // groups before the `::`: the address is put together at the end by shifts, without an
-    // array of groups to move around the gap.
+    // groups before the `::`: the address is put together at the end by shifts.
     let (mut acc, mut head) = (0u128, 0u128);
-    let mut n = 0;
-    // Groups before the `::`, once there is one.
-    let mut gap = None;
-    let (mut v, mut digits) = (0u16, 0);
-    let mut i = 0;
-    while let Some(&c) = b.get(i) {
-        if c == b':' {
-            if digits > 0 {
-                if n == 8 {
-                    return None;
-                }
-                acc = acc << 16 | u128::from(v);
-                n += 1;
-                (v, digits) = (0, 0);
-            } else if i != 0 {
-                // A colon right after `::`.
-                return None;
-            }
-            if b.get(i + 1) == Some(&b':') {
-                if gap.is_some() {
-                    return None;
-                }
-                gap = Some(n);
-                (head, acc) = (acc, 0);
-                i += 2;
-                continue;
-            }
-            // A single colon separates two groups: not first, not last.
-            if i == 0 || i + 1 == b.len() {
-                return None;
-            }
-            i += 1;
-            continue;
-        }
+    let (mut groups, mut gap) = (0u32, None);
+    let (mut value, mut digits, mut colons) = (0u32, 0u32, 0u32);
+    for &c in b {
         let x = match c {
             b'0'..=b'9' => c - b'0',
             b'a'..=b'f' => c - b'a' + 10,
             b'A'..=b'F' => c - b'A' + 10,
+            b':' => {
+                if digits > 0 {
+                    acc = acc << 16 | u128::from(value);
+                    groups += 1;
+                    (value, digits) = (0, 0);
+                }
+                colons += 1;
+                match colons {
+                    1 => {}
+                    2 if gap.is_none() => {
+                        gap = Some(groups);
+                        (head, acc) = (acc, 0);
+                    }
+                    _ => return None,
+                }
+                continue;
+            }
             _ => return None,
         };
         if digits == 4 {
             return None;
         }
-        v = v << 4 | u16::from(x);
+        value = value << 4 | u32::from(x);
         digits += 1;
-        i += 1;
+        colons = 0;
     }
     if digits > 0 {
-        if n == 8 {
-            return None;
-        }
-        acc = acc << 16 | u128::from(v);
-        n += 1;
+        acc = acc << 16 | u128::from(value);
+        groups += 1;
     }
     let bits = match gap {
-        None if n == 8 => acc,
+        None if groups == 8 => acc,
         // `::` stands for at least one zero group: the `k` groups before it go to the top.
-        Some(k) if n <= 7 => head.checked_shl(16 * (8 - k) as u32).unwrap_or(0) | acc,
+        Some(k) if groups <= 7 => head.checked_shl(16 * (8 - k)).unwrap_or(0) | acc,
         _ => return None,
     };
     Some(core::net::Ipv6Addr::from(bits))
