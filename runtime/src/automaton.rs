@@ -19,8 +19,8 @@
 //!   automaton, so they stay as they are.
 //! - Simple general globs (`arn:aws:ec2:*:*:instance/*`, `a?b*`): the linear matcher is a chain
 //!   of substring searches on them and measured faster than a byte-by-byte DFA walk.
-//! - Templates with policy variables: their text is known per request only; they are assembled
-//!   into a [`crate::glob::TokenBuf`] and run by the linear greedy matcher.
+//! - Templates with policy variables: their text is known per request only; they are matched
+//!   in place, prefix and suffix compared and the middle run by the linear greedy matcher.
 //! - Action globs one by one: they are matched against the short action name after a
 //!   per-service lookup, and a service with at least 8 distinct wildcard names has all of them
 //!   in one multi-pattern DFA instead ([`MultiDfa`], `MatchKind::All`: the match state after the

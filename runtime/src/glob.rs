@@ -7,8 +7,9 @@
 //! the worst case and allocation-free, so a hostile pattern (`*a*a*a*…`) costs bounded time and
 //! no memory, and no automaton can blow up. `?` consumes one UTF-8 encoded character.
 //!
-//! Patterns whose literal parts come from policy variables are assembled per request into a
-//! caller-owned [`TokenBuf`] (no allocation once it has grown) and matched by the same code.
+//! Patterns whose literal parts come from policy variables are matched in place by the
+//! evaluator (`eval::split_matches`): their literal prefix and suffix compared, the glob
+//! between them run by this module's shapes and matcher.
 //!
 //! A static general glob on which that matcher may retry — a `?` after a `*`, or at least four
 //! wildcards between its literal prefix and suffix — can instead carry a DFA the compiler built
