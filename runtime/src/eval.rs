@@ -1555,13 +1555,8 @@ mod tests {
             "arn", "aws", "kms", "KMS", "kms:", "", "key/", "key/1", "iam", "role/x", ":", "x",
             "s3",
         ];
-        let mut seed = 1u64;
-        let mut next = |n: usize| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) as usize % n
-        };
+        let mut rng = crate::test_rng::Lcg::new(1u64);
+        let mut next = |n: usize| rng.below(n);
         for _ in 0..200_000 {
             let k = next(8);
             let r: Vec<&str> = (0..k).map(|_| parts[next(parts.len())]).collect();

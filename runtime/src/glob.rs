@@ -458,13 +458,8 @@ mod tests {
     #[test]
     fn random_shapes_agree_with_the_token_matcher() {
         let pieces = ["a", "b", "ab", ":", "é", "*", "?", "*", "a:b"];
-        let mut seed = 11u64;
-        let mut next = |n: usize| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) as usize % n
-        };
+        let mut rng = crate::test_rng::Lcg::new(11u64);
+        let mut next = |n: usize| rng.below(n);
         let mut shapes = [0usize; 3];
         for _ in 0..60_000 {
             let p: String = (0..1 + next(6))

@@ -38,6 +38,8 @@ pub mod glob;
 pub mod ir;
 mod policy_set;
 pub mod request;
+#[cfg(test)]
+mod test_rng;
 pub mod value;
 
 pub use artifact::{BuildInfo, LoadError, LoadOptions};

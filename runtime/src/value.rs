@@ -619,13 +619,8 @@ mod tests {
             "123456789012",
             "/",
         ];
-        let mut seed = 3u64;
-        let mut next = |n: usize| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) as usize % n
-        };
+        let mut rng = crate::test_rng::Lcg::new(3u64);
+        let mut next = |n: usize| rng.below(n);
         for _ in 0..200_000 {
             let k = next(16);
             let mut s = String::from("arn:");
@@ -797,13 +792,8 @@ mod tests {
         }
         // Longer strings, dotted quads and hex groups with random near-misses (the exhaustive
         // walk above stops at seven characters).
-        let mut seed = 7u64;
-        let mut next = |n: u64| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) % n
-        };
+        let mut rng = crate::test_rng::Lcg::new(7);
+        let mut next = |n: u64| rng.below(n as usize) as u64;
         let pieces = [
             "0", "1", "9", "25", "255", "256", "01", "199", "300", "ff", "FFFF", "10000", ".", ":",
             "::", "G",

@@ -65,3 +65,36 @@ pub fn borrowed_context<'a>(
         })
         .collect()
 }
+
+/// The realistic benchmark's requests (all share one policy set), or `None` (with a note)
+/// when the shared data is not beside the repo.
+pub fn realistic_requests() -> Option<Vec<iamc_compiler::scenario::ScenarioRequest>> {
+    let path = shared_dir().join("bench/realistic.json");
+    if !path.exists() {
+        println!("note: {} not found; skipping", path.display());
+        return None;
+    }
+    let loaded = iamc_compiler::scenario::load_file(&path).expect("realistic.json loads");
+    Some(
+        loaded
+            .scenarios
+            .into_iter()
+            .flat_map(|s| s.requests)
+            .collect(),
+    )
+}
+
+/// A scenario request as the runtime takes it, its context borrowed from `context` (see
+/// [`borrowed_context`]).
+pub fn runtime_request<'a>(
+    r: &'a iamc_compiler::scenario::ScenarioRequest,
+    context: &'a [(&'a str, iamc_runtime::Value<'a>)],
+) -> iamc_runtime::Request<'a> {
+    iamc_runtime::Request {
+        principal: &r.request.principal,
+        action: &r.request.action,
+        resource: &r.request.resource,
+        resource_account: r.request.resource_account.as_deref(),
+        context,
+    }
+}

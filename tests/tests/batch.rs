@@ -2,30 +2,13 @@
 //! and (feature `rayon`) in parallel over several chunks.
 
 use iamc_compiler::lower;
-use iamc_compiler::scenario::ScenarioRequest;
 use iamc_runtime::{Decision, Outcome, Request};
-
-/// The realistic benchmark's requests (all share one policy set), or `None` when the shared
-/// data is not beside the repo.
-fn realistic() -> Option<Vec<ScenarioRequest>> {
-    let path = iamc_tests::shared_dir().join("bench/realistic.json");
-    if !path.exists() {
-        println!("note: {} not found; skipping", path.display());
-        return None;
-    }
-    let loaded = iamc_compiler::scenario::load_file(&path).expect("realistic.json loads");
-    Some(
-        loaded
-            .scenarios
-            .into_iter()
-            .flat_map(|s| s.requests)
-            .collect(),
-    )
-}
 
 #[test]
 fn serial_and_parallel_batches_decide_as_one_by_one() {
-    let Some(requests) = realistic() else { return };
+    let Some(requests) = iamc_tests::realistic_requests() else {
+        return;
+    };
     let set = lower::compile(&requests[0].policies).expect("compiles");
     let lists: Vec<_> = requests
         .iter()
@@ -43,13 +26,7 @@ fn serial_and_parallel_batches_decide_as_one_by_one() {
         let mut one: Vec<Request<'_>> = requests
             .iter()
             .zip(&contexts)
-            .map(|(r, c)| Request {
-                principal: &r.request.principal,
-                action: &r.request.action,
-                resource: &r.request.resource,
-                resource_account: r.request.resource_account.as_deref(),
-                context: c.as_slice(),
-            })
+            .map(|(r, c)| iamc_tests::runtime_request(r, c))
             .collect();
         if round % 2 == 1 {
             one.reverse();

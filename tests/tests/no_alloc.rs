@@ -108,13 +108,7 @@ fn warm_evaluation_of_the_realistic_benchmark_allocates_nothing() {
     let runtime_requests: Vec<Request<'_>> = requests
         .iter()
         .zip(&contexts)
-        .map(|(r, c)| Request {
-            principal: &r.request.principal,
-            action: &r.request.action,
-            resource: &r.request.resource,
-            resource_account: r.request.resource_account.as_deref(),
-            context: c.as_slice(),
-        })
+        .map(|(r, c)| iamc_tests::runtime_request(r, c))
         .collect();
     let interned_contexts: Vec<Vec<(iamc_runtime::ir::KeyId, Value<'_>)>> = contexts
         .iter()

@@ -24,17 +24,9 @@ fn scp_set(levels: usize) -> iamc_runtime::PolicySet {
 
 #[test]
 fn e8_c2_foreign_and_default_scratches_decide_as_the_sets_own() {
-    let path = iamc_tests::shared_dir().join("bench/realistic.json");
-    if !path.exists() {
-        println!("note: {} not found; skipping", path.display());
+    let Some(requests) = iamc_tests::realistic_requests() else {
         return;
-    }
-    let loaded = iamc_compiler::scenario::load_file(&path).expect("realistic.json loads");
-    let requests: Vec<_> = loaded
-        .scenarios
-        .into_iter()
-        .flat_map(|s| s.requests)
-        .collect();
+    };
     let set = lower::compile(&requests[0].policies).expect("compiles");
     let lists: Vec<_> = requests
         .iter()
@@ -48,13 +40,7 @@ fn e8_c2_foreign_and_default_scratches_decide_as_the_sets_own() {
     let reqs: Vec<Request<'_>> = requests
         .iter()
         .zip(&contexts)
-        .map(|(r, c)| Request {
-            principal: &r.request.principal,
-            action: &r.request.action,
-            resource: &r.request.resource,
-            resource_account: r.request.resource_account.as_deref(),
-            context: c.as_slice(),
-        })
+        .map(|(r, c)| iamc_tests::runtime_request(r, c))
         .collect();
     let mut own = set.create_scratch();
     let expected: Vec<Outcome> = reqs.iter().map(|r| set.evaluate(&mut own, r)).collect();
