@@ -221,13 +221,7 @@ fn measure(name: &str, file: &str, runs: usize, rows: &mut Vec<Row>) -> Vec<u8> 
         .requests
         .iter()
         .zip(&ctxs)
-        .map(|(r, ctx)| iamc_runtime::Request {
-            principal: &r.principal,
-            action: &r.action,
-            resource: &r.resource,
-            resource_account: r.resource_account.as_deref(),
-            context: ctx,
-        })
+        .map(|(r, ctx)| iamc_compiler::lower::runtime_request(r, ctx))
         .collect();
     let mut scratch = set.create_scratch();
     let iamc: Vec<u8> = reqs

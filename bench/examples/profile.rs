@@ -20,13 +20,7 @@ fn main() {
     let mut n = 0usize;
     for _ in 0..rounds {
         for (r, ctx) in w.requests.iter().zip(&ctxs) {
-            let req = iamc_runtime::Request {
-                principal: &r.principal,
-                action: &r.action,
-                resource: &r.resource,
-                resource_account: r.resource_account.as_deref(),
-                context: ctx,
-            };
+            let req = iamc_compiler::lower::runtime_request(r, ctx);
             if set.evaluate(&mut scratch, black_box(&req)).decision == iamc_runtime::Decision::Allow
             {
                 n += 1;

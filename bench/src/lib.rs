@@ -43,37 +43,13 @@ pub struct RuntimeRequests<'a> {
 impl<'a> RuntimeRequests<'a> {
     /// Prepare borrowed list values for every request.
     pub fn new(owned: &'a [Request]) -> RuntimeRequests<'a> {
-        let lists = owned
-            .iter()
-            .map(|r| {
-                r.context
-                    .entries
-                    .iter()
-                    .map(|(_, v)| match v {
-                        ContextValue::Multi(l) => l.iter().map(String::as_str).collect(),
-                        ContextValue::Single(_) => Vec::new(),
-                    })
-                    .collect()
-            })
-            .collect();
+        let lists = owned.iter().map(lower::list_values).collect();
         RuntimeRequests { lists, owned }
     }
 
     /// Context entries of request `i`, borrowed.
     pub fn context(&self, i: usize) -> Vec<(&str, iamc_runtime::Value<'_>)> {
-        self.owned[i]
-            .context
-            .entries
-            .iter()
-            .zip(&self.lists[i])
-            .map(|((k, v), l)| {
-                let v = match v {
-                    ContextValue::Single(s) => iamc_runtime::Value::Single(s.as_str()),
-                    ContextValue::Multi(_) => iamc_runtime::Value::Multi(l),
-                };
-                (k.as_str(), v)
-            })
-            .collect()
+        lower::borrowed_context(&self.owned[i], &self.lists[i])
     }
 }
 
@@ -109,13 +85,7 @@ pub fn compiled_counts(set: &iamc_runtime::PolicySet, w: &Workload) -> Counts {
     let mut c = [0; 3];
     for (i, r) in w.requests.iter().enumerate() {
         let ctx = rr.context(i);
-        let req = iamc_runtime::Request {
-            principal: &r.principal,
-            action: &r.action,
-            resource: &r.resource,
-            resource_account: r.resource_account.as_deref(),
-            context: &ctx,
-        };
+        let req = lower::runtime_request(r, &ctx);
         c[slot(set.evaluate(&mut scratch, &req).decision)] += 1;
     }
     c
@@ -517,13 +487,7 @@ fn prepare_compiled(w: Workload, set: iamc_runtime::PolicySet) -> Prepared {
         .map(|(i, r)| {
             let ctx: &'static [(&'static str, iamc_runtime::Value<'static>)] =
                 Box::leak(rr.context(i).into_boxed_slice());
-            iamc_runtime::Request {
-                principal: &r.principal,
-                action: &r.action,
-                resource: &r.resource,
-                resource_account: r.resource_account.as_deref(),
-                context: ctx,
-            }
+            lower::runtime_request(r, ctx)
         })
         .collect::<Vec<_>>();
     let mut scratch = set.create_scratch();

@@ -195,27 +195,31 @@ pub fn compile(set: &ast::PolicySet) -> Result<PolicySet, BuildError> {
     PolicySet::new(&to_ir(set))
 }
 
-/// Run `f` on a runtime request borrowing from an owned [`crate::request::Request`] (the
-/// harness shape). Allocates the borrowed context; authorizers build runtime requests directly.
-pub fn with_runtime_request<R>(
-    req: &crate::request::Request,
-    f: impl FnOnce(&iamc_runtime::Request<'_>) -> R,
-) -> R {
+/// The list values of an owned request's context, borrowed (empty for single values): the
+/// storage [`borrowed_context`] points into.
+pub fn list_values(req: &crate::request::Request) -> Vec<Vec<&str>> {
     use crate::request::ContextValue;
-    let lists: Vec<Vec<&str>> = req
-        .context
+    req.context
         .entries
         .iter()
         .map(|(_, v)| match v {
             ContextValue::Multi(l) => l.iter().map(String::as_str).collect(),
             ContextValue::Single(_) => Vec::new(),
         })
-        .collect();
-    let entries: Vec<(&str, iamc_runtime::Value<'_>)> = req
-        .context
+        .collect()
+}
+
+/// An owned request's context as the runtime takes it: borrowed names and values, the lists
+/// from [`list_values`] of the same request.
+pub fn borrowed_context<'a>(
+    req: &'a crate::request::Request,
+    lists: &'a [Vec<&'a str>],
+) -> Vec<(&'a str, iamc_runtime::Value<'a>)> {
+    use crate::request::ContextValue;
+    req.context
         .entries
         .iter()
-        .zip(&lists)
+        .zip(lists)
         .map(|((k, v), l)| {
             let v = match v {
                 ContextValue::Single(s) => iamc_runtime::Value::Single(s),
@@ -223,14 +227,53 @@ pub fn with_runtime_request<R>(
             };
             (k.as_str(), v)
         })
-        .collect();
-    f(&iamc_runtime::Request {
+        .collect()
+}
+
+/// An owned request as the runtime takes it, its context from [`borrowed_context`].
+pub fn runtime_request<'a>(
+    req: &'a crate::request::Request,
+    context: &'a [(&'a str, iamc_runtime::Value<'a>)],
+) -> iamc_runtime::Request<'a> {
+    iamc_runtime::Request {
         principal: &req.principal,
         action: &req.action,
         resource: &req.resource,
         resource_account: req.resource_account.as_deref(),
-        context: &entries,
-    })
+        context,
+    }
+}
+
+/// Run `f` on a runtime request borrowing from an owned [`crate::request::Request`] (the
+/// harness shape). Allocates the borrowed context; authorizers build runtime requests directly.
+pub fn with_runtime_request<R>(
+    req: &crate::request::Request,
+    f: impl FnOnce(&iamc_runtime::Request<'_>) -> R,
+) -> R {
+    let lists = list_values(req);
+    let context = borrowed_context(req, &lists);
+    f(&runtime_request(req, &context))
+}
+
+/// [`with_runtime_request`] for many requests at once, in their order (for batch calls and
+/// measured loops: everything is borrowed before `f` runs).
+pub fn with_runtime_requests<'r, R>(
+    reqs: impl IntoIterator<Item = &'r crate::request::Request>,
+    f: impl FnOnce(&[iamc_runtime::Request<'_>]) -> R,
+) -> R {
+    let reqs: Vec<&crate::request::Request> = reqs.into_iter().collect();
+    let lists: Vec<_> = reqs.iter().map(|r| list_values(r)).collect();
+    let contexts: Vec<_> = reqs
+        .iter()
+        .zip(&lists)
+        .map(|(r, l)| borrowed_context(r, l))
+        .collect();
+    let runtime: Vec<_> = reqs
+        .iter()
+        .zip(&contexts)
+        .map(|(r, c)| runtime_request(r, c))
+        .collect();
+    f(&runtime)
 }
 
 /// The runtime's outcome in the compiler's (AST) terms.

@@ -32,40 +32,6 @@ pub fn identity_set(doc: &str) -> iamc_compiler::ast::PolicySet {
     }
 }
 
-/// The list values of an owned request's context, borrowed (empty for single values): the
-/// storage [`borrowed_context`] points into.
-pub fn list_values(r: &iamc_compiler::request::Request) -> Vec<Vec<&str>> {
-    use iamc_compiler::request::ContextValue;
-    r.context
-        .entries
-        .iter()
-        .map(|(_, v)| match v {
-            ContextValue::Multi(l) => l.iter().map(String::as_str).collect(),
-            ContextValue::Single(_) => Vec::new(),
-        })
-        .collect()
-}
-
-/// An owned request's context as the runtime takes it: borrowed names and values.
-pub fn borrowed_context<'a>(
-    r: &'a iamc_compiler::request::Request,
-    lists: &'a [Vec<&'a str>],
-) -> Vec<(&'a str, iamc_runtime::Value<'a>)> {
-    use iamc_compiler::request::ContextValue;
-    r.context
-        .entries
-        .iter()
-        .zip(lists)
-        .map(|((k, v), l)| {
-            let v = match v {
-                ContextValue::Single(s) => iamc_runtime::Value::Single(s.as_str()),
-                ContextValue::Multi(_) => iamc_runtime::Value::Multi(l.as_slice()),
-            };
-            (k.as_str(), v)
-        })
-        .collect()
-}
-
 /// The realistic benchmark's requests (all share one policy set), or `None` (with a note)
 /// when the shared data is not beside the repo.
 pub fn realistic_requests() -> Option<Vec<iamc_compiler::scenario::ScenarioRequest>> {
@@ -84,17 +50,32 @@ pub fn realistic_requests() -> Option<Vec<iamc_compiler::scenario::ScenarioReque
     )
 }
 
-/// A scenario request as the runtime takes it, its context borrowed from `context` (see
-/// [`borrowed_context`]).
-pub fn runtime_request<'a>(
-    r: &'a iamc_compiler::scenario::ScenarioRequest,
-    context: &'a [(&'a str, iamc_runtime::Value<'a>)],
-) -> iamc_runtime::Request<'a> {
-    iamc_runtime::Request {
-        principal: &r.request.principal,
-        action: &r.request.action,
-        resource: &r.request.resource,
-        resource_account: r.request.resource_account.as_deref(),
-        context,
-    }
+/// `requests` with their context keys interned by `set` (keys it does not use dropped, as
+/// [`iamc_runtime::PolicySet::key_id`] gives them), handed to `f`.
+pub fn with_interned<R>(
+    set: &iamc_runtime::PolicySet,
+    requests: &[iamc_runtime::Request<'_>],
+    f: impl FnOnce(&[iamc_runtime::InternedRequest<'_>]) -> R,
+) -> R {
+    let contexts: Vec<Vec<_>> = requests
+        .iter()
+        .map(|r| {
+            r.context
+                .iter()
+                .filter_map(|(k, v)| set.key_id(k).map(|id| (id, *v)))
+                .collect()
+        })
+        .collect();
+    let interned: Vec<_> = requests
+        .iter()
+        .zip(&contexts)
+        .map(|(r, c)| iamc_runtime::InternedRequest {
+            principal: r.principal,
+            action: r.action,
+            resource: r.resource,
+            resource_account: r.resource_account,
+            context: c,
+        })
+        .collect();
+    f(&interned)
 }

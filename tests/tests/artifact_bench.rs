@@ -139,51 +139,36 @@ fn realistic_and_managed_load_and_decide_times() {
     let fresh = lower::compile(&set).expect("compiles");
 
     // Decisions: equal, then timed (median of 31 passes over the 1,000 requests).
-    let lists: Vec<_> = requests.iter().map(iamc_tests::list_values).collect();
-    let ctxs: Vec<Vec<(&str, iamc_runtime::Value<'_>)>> = requests
-        .iter()
-        .zip(&lists)
-        .map(|(r, l)| iamc_tests::borrowed_context(r, l))
-        .collect();
-    let reqs: Vec<iamc_runtime::Request<'_>> = requests
-        .iter()
-        .zip(&ctxs)
-        .map(|(r, c)| iamc_runtime::Request {
-            principal: &r.principal,
-            action: &r.action,
-            resource: &r.resource,
-            resource_account: r.resource_account.as_deref(),
-            context: c,
-        })
-        .collect();
-    let (mut s1, mut s2) = (fresh.create_scratch(), from_bytes.create_scratch());
-    for q in &reqs {
-        assert_eq!(fresh.evaluate(&mut s1, q), from_bytes.evaluate(&mut s2, q));
-    }
-    let per = |set: &iamc_runtime::PolicySet, s: &mut iamc_runtime::Scratch| {
-        time(31, || {
-            for q in &reqs {
-                black_box(set.evaluate(s, q));
-            }
-        })
-        .as_secs_f64()
-            * 1e9
-            / reqs.len() as f64
-    };
-    // Alternate so neither set is favoured by warm-up or frequency scaling.
-    let (mut a, mut b) = (Vec::new(), Vec::new());
-    for _ in 0..5 {
-        a.push(per(&fresh, &mut s1));
-        b.push(per(&from_bytes, &mut s2));
-    }
-    a.sort_by(f64::total_cmp);
-    b.sort_by(f64::total_cmp);
-    println!(
-        "realistic decide ({} requests, same decisions): fresh {:.0} ns/decision, loaded {:.0} ns/decision",
-        reqs.len(),
-        a[2],
-        b[2]
-    );
+    lower::with_runtime_requests(&requests, |reqs| {
+        let (mut s1, mut s2) = (fresh.create_scratch(), from_bytes.create_scratch());
+        for q in reqs {
+            assert_eq!(fresh.evaluate(&mut s1, q), from_bytes.evaluate(&mut s2, q));
+        }
+        let per = |set: &iamc_runtime::PolicySet, s: &mut iamc_runtime::Scratch| {
+            time(31, || {
+                for q in reqs {
+                    black_box(set.evaluate(s, q));
+                }
+            })
+            .as_secs_f64()
+                * 1e9
+                / reqs.len() as f64
+        };
+        // Alternate so neither set is favoured by warm-up or frequency scaling.
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for _ in 0..5 {
+            a.push(per(&fresh, &mut s1));
+            b.push(per(&from_bytes, &mut s2));
+        }
+        a.sort_by(f64::total_cmp);
+        b.sort_by(f64::total_cmp);
+        println!(
+            "realistic decide ({} requests, same decisions): fresh {:.0} ns/decision, loaded {:.0} ns/decision",
+            reqs.len(),
+            a[2],
+            b[2]
+        );
+    });
 
     // All managed policies as one identity set.
     let mpath = iamc_tests::shared_dir().join("corpus/managed-policies/aws-managed-policies.jsonl");

@@ -10,79 +10,50 @@ fn serial_and_parallel_batches_decide_as_one_by_one() {
         return;
     };
     let set = lower::compile(&requests[0].policies).expect("compiles");
-    let lists: Vec<_> = requests
-        .iter()
-        .map(|r| iamc_tests::list_values(&r.request))
-        .collect();
-    let contexts: Vec<_> = requests
-        .iter()
-        .zip(&lists)
-        .map(|(r, l)| iamc_tests::borrowed_context(&r.request, l))
-        .collect();
     // Five copies, reversed every other time, so the parallel batch spans several chunks and a
     // result written to the wrong slot would show.
-    let mut batch: Vec<Request<'_>> = Vec::new();
+    let mut owned = Vec::new();
     for round in 0..5 {
-        let mut one: Vec<Request<'_>> = requests
-            .iter()
-            .zip(&contexts)
-            .map(|(r, c)| iamc_tests::runtime_request(r, c))
-            .collect();
+        let mut one: Vec<_> = requests.iter().map(|r| &r.request).collect();
         if round % 2 == 1 {
             one.reverse();
         }
-        batch.extend(one);
+        owned.extend(one);
     }
-    let mut scratch = set.create_scratch();
-    let expected: Vec<Outcome> = batch
-        .iter()
-        .map(|r| set.evaluate(&mut scratch, r))
-        .collect();
-    let blank = Outcome {
-        decision: Decision::ImplicitDeny,
-        deciding: None,
-    };
+    lower::with_runtime_requests(owned, |batch| {
+        let mut scratch = set.create_scratch();
+        let expected: Vec<Outcome> = batch
+            .iter()
+            .map(|r| set.evaluate(&mut scratch, r))
+            .collect();
+        let blank = Outcome {
+            decision: Decision::ImplicitDeny,
+            deciding: None,
+        };
 
-    let mut serial = vec![blank; batch.len()];
-    set.evaluate_batch(&mut set.create_scratch(), &batch, &mut serial);
-    assert_eq!(serial, expected);
+        let mut serial = vec![blank; batch.len()];
+        set.evaluate_batch(&mut set.create_scratch(), batch, &mut serial);
+        assert_eq!(serial, expected);
 
-    let mut parallel = vec![blank; batch.len()];
-    set.par_evaluate_batch(&batch, &mut parallel);
-    assert_eq!(parallel, expected);
+        let mut parallel = vec![blank; batch.len()];
+        set.par_evaluate_batch(batch, &mut parallel);
+        assert_eq!(parallel, expected);
 
-    let interned_contexts: Vec<Vec<_>> = batch
-        .iter()
-        .map(|r| {
-            r.context
-                .iter()
-                .filter_map(|(k, v)| set.key_id(k).map(|id| (id, *v)))
-                .collect()
-        })
-        .collect();
-    let interned: Vec<_> = batch
-        .iter()
-        .zip(&interned_contexts)
-        .map(|(r, c)| iamc_runtime::InternedRequest {
-            principal: r.principal,
-            action: r.action,
-            resource: r.resource,
-            resource_account: r.resource_account,
-            context: c.as_slice(),
-        })
-        .collect();
-    let mut from_ids = vec![blank; batch.len()];
-    set.evaluate_interned_batch(&mut scratch, &interned, &mut from_ids);
-    assert_eq!(from_ids, expected);
+        let mut from_ids = vec![blank; batch.len()];
+        iamc_tests::with_interned(&set, batch, |interned| {
+            set.evaluate_interned_batch(&mut scratch, interned, &mut from_ids)
+        });
+        assert_eq!(from_ids, expected);
 
-    // Not vacuous: the batch holds every decision.
-    for d in [
-        Decision::Allow,
-        Decision::ExplicitDeny,
-        Decision::ImplicitDeny,
-    ] {
-        assert!(expected.iter().any(|o| o.decision == d), "no {d}");
-    }
+        // Not vacuous: the batch holds every decision.
+        for d in [
+            Decision::Allow,
+            Decision::ExplicitDeny,
+            Decision::ImplicitDeny,
+        ] {
+            assert!(expected.iter().any(|o| o.decision == d), "no {d}");
+        }
+    });
 }
 
 #[test]

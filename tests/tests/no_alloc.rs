@@ -74,17 +74,9 @@ fn count_allocations<R>(f: impl FnOnce() -> R) -> (R, u64) {
 
 #[test]
 fn warm_evaluation_of_the_realistic_benchmark_allocates_nothing() {
-    let path = iamc_tests::shared_dir().join("bench/realistic.json");
-    if !path.exists() {
-        println!("note: {} not found; skipping", path.display());
+    let Some(requests) = iamc_tests::realistic_requests() else {
         return;
-    }
-    let loaded = iamc_compiler::scenario::load_file(&path).expect("realistic.json loads");
-    let requests: Vec<_> = loaded
-        .scenarios
-        .iter()
-        .flat_map(|s| s.requests.iter())
-        .collect();
+    };
     assert_eq!(requests.len(), 1000);
     let policies = &requests[0].policies;
     assert!(
@@ -95,60 +87,43 @@ fn warm_evaluation_of_the_realistic_benchmark_allocates_nothing() {
     );
     let set = lower::compile(policies).expect("compiles");
 
-    // Borrowed request data, built up front: list values, then context slices, then requests.
-    let lists: Vec<Vec<Vec<&str>>> = requests
-        .iter()
-        .map(|r| iamc_tests::list_values(&r.request))
-        .collect();
-    let contexts: Vec<Vec<(&str, Value<'_>)>> = requests
-        .iter()
-        .zip(&lists)
-        .map(|(r, ls)| iamc_tests::borrowed_context(&r.request, ls))
-        .collect();
-    let runtime_requests: Vec<Request<'_>> = requests
-        .iter()
-        .zip(&contexts)
-        .map(|(r, c)| iamc_tests::runtime_request(r, c))
-        .collect();
-    let interned_contexts: Vec<Vec<(iamc_runtime::ir::KeyId, Value<'_>)>> = contexts
-        .iter()
-        .map(|c| {
-            c.iter()
-                .filter_map(|(k, v)| set.key_id(k).map(|id| (id, *v)))
-                .collect()
+    // Borrowed request data, built up front (list values, context slices, requests; then the
+    // same with interned keys), so only the evaluations run while allocations are counted.
+    lower::with_runtime_requests(requests.iter().map(|r| &r.request), |runtime_requests| {
+        iamc_tests::with_interned(&set, runtime_requests, |interned_requests| {
+            warm_decisions_allocate_nothing(&set, runtime_requests, interned_requests)
         })
-        .collect();
-    let interned_requests: Vec<InternedRequest<'_>> = runtime_requests
-        .iter()
-        .zip(&interned_contexts)
-        .map(|(r, c)| InternedRequest {
-            principal: r.principal,
-            action: r.action,
-            resource: r.resource,
-            resource_account: r.resource_account,
-            context: c.as_slice(),
-        })
-        .collect();
+    });
+    dfa_globs_allocate_nothing();
+}
+
+/// Warm up a scratch on every request, then count the allocations of the same decisions,
+/// one by one and as batches, by name and by key id.
+fn warm_decisions_allocate_nothing(
+    set: &iamc_runtime::PolicySet,
+    runtime_requests: &[Request<'_>],
+    interned_requests: &[InternedRequest<'_>],
+) {
     let mut outcomes = Vec::with_capacity(2 * runtime_requests.len());
 
     let mut scratch = set.create_scratch();
     // Warm-up: the scratch buffers grow to their working size.
-    for r in &runtime_requests {
+    for r in runtime_requests {
         outcomes.push(set.evaluate(&mut scratch, r));
     }
-    for r in &interned_requests {
+    for r in interned_requests {
         outcomes.push(set.evaluate_interned(&mut scratch, r));
     }
     let warm = outcomes.clone();
     outcomes.clear();
 
     let ((), named_allocs) = count_allocations(|| {
-        for r in &runtime_requests {
+        for r in runtime_requests {
             outcomes.push(set.evaluate(&mut scratch, r));
         }
     });
     let ((), interned_allocs) = count_allocations(|| {
-        for r in &interned_requests {
+        for r in interned_requests {
             outcomes.push(set.evaluate_interned(&mut scratch, r));
         }
     });
@@ -179,13 +154,11 @@ fn warm_evaluation_of_the_realistic_benchmark_allocates_nothing() {
     // nothing either, and decides as one-by-one did.
     let mut batch = vec![warm[0]; n];
     let ((), batch_allocs) = count_allocations(|| {
-        set.evaluate_batch(&mut scratch, &runtime_requests, &mut batch);
-        set.evaluate_interned_batch(&mut scratch, &interned_requests, &mut batch);
+        set.evaluate_batch(&mut scratch, runtime_requests, &mut batch);
+        set.evaluate_interned_batch(&mut scratch, interned_requests, &mut batch);
     });
     assert_eq!(batch_allocs, 0, "a warm batch allocated");
     assert_eq!(batch[..], warm[n..]);
-
-    dfa_globs_allocate_nothing();
 }
 
 /// The realistic set has no glob DFA (its general globs are simple), so the DFA walk is

@@ -28,20 +28,13 @@ fn e8_c2_foreign_and_default_scratches_decide_as_the_sets_own() {
         return;
     };
     let set = lower::compile(&requests[0].policies).expect("compiles");
-    let lists: Vec<_> = requests
-        .iter()
-        .map(|r| iamc_tests::list_values(&r.request))
-        .collect();
-    let contexts: Vec<_> = requests
-        .iter()
-        .zip(&lists)
-        .map(|(r, l)| iamc_tests::borrowed_context(&r.request, l))
-        .collect();
-    let reqs: Vec<Request<'_>> = requests
-        .iter()
-        .zip(&contexts)
-        .map(|(r, c)| iamc_tests::runtime_request(r, c))
-        .collect();
+    let owned = requests.iter().map(|r| &r.request);
+    lower::with_runtime_requests(owned, |reqs| decide_alike(&set, reqs));
+}
+
+/// Every scratch below decides `reqs` as `set`'s own, and afterwards still decides for a
+/// set of another shape as that set's own.
+fn decide_alike(set: &iamc_runtime::PolicySet, reqs: &[Request<'_>]) {
     let mut own = set.create_scratch();
     let expected: Vec<Outcome> = reqs.iter().map(|r| set.evaluate(&mut own, r)).collect();
     let allowed = expected
@@ -55,14 +48,14 @@ fn e8_c2_foreign_and_default_scratches_decide_as_the_sets_own() {
         ("one SCP level", scp_set(1).create_scratch()),
         ("five SCP levels", scp_set(5).create_scratch()),
     ];
+    let other = scp_set(5);
     for (name, mut scratch) in scratches {
         for (r, want) in reqs.iter().zip(&expected) {
             assert_eq!(&set.evaluate(&mut scratch, r), want, "{name}: {r:?}");
         }
-        // And back: the reused scratch still decides for a set of its first shape.
-        let other = scp_set(5);
+        // And back: the reused scratch still decides for a set of another shape.
         let mut fresh = other.create_scratch();
-        for r in &reqs {
+        for r in reqs {
             assert_eq!(
                 other.evaluate(&mut scratch, r),
                 other.evaluate(&mut fresh, r),
