@@ -27,12 +27,12 @@ pub struct Scratch {
     action: Vec<u8>,
     /// Lazy context resolution cache, one cell per key id (see `NamedCtx`).
     cache: Vec<Cell<u64>>,
+    /// Counts decisions, in 32 bits (see [`Scratch::begin`]): the stamp of `cache` and
+    /// `scp_ok` entries that belong to the current decision.
     generation: u64,
-    /// Per SCP level: the `decision` stamp of the last decision an Allow of it applied in
-    /// (no clearing per decision).
+    /// Per SCP level: the generation of the last decision an Allow of it applied in (no
+    /// clearing per decision).
     scp_ok: Vec<u64>,
-    /// Counts decisions (for `scp_ok`).
-    decision: u64,
     fields: [TokenBuf; 6],
 }
 
@@ -45,19 +45,29 @@ impl Scratch {
         }
     }
 
-    /// Size the scratch for `inner` when it was made for another set (or is a
-    /// `Scratch::default()`): a cache shorter than the set's keys would read present keys
-    /// as absent, an SCP table of the wrong length would misjudge E-8. Allocates only then.
+    /// Start a decision for `inner`: size the scratch when it was made for another set (or
+    /// is a `Scratch::default()`: a cache shorter than the set's keys would read present keys
+    /// as absent, an SCP table of the wrong length would misjudge E-8; allocates only then),
+    /// and move to the next generation, whose entries no earlier decision wrote.
     #[inline(always)]
-    fn fit(&mut self, inner: &Inner) {
+    fn begin(&mut self, inner: &Inner) -> u64 {
         if self.cache.len() < inner.key_names.len()
             || self.scp_ok.len() != inner.scp_levels as usize
         {
             self.refit(inner);
         }
+        self.generation = self.generation.wrapping_add(1) & 0xFFFF_FFFF;
+        if self.generation == 0 {
+            // Wrapped: old entries could look current.
+            self.cache.iter().for_each(|c| c.set(0));
+            self.scp_ok.iter_mut().for_each(|x| *x = 0);
+            self.generation = 1;
+        }
+        self.generation
     }
 
-    /// [`Scratch::fit`] when it must change something.
+    /// [`Scratch::begin`]'s sizing, when it must change something. Zeroed entries never
+    /// look current: generations start at 1.
     #[cold]
     #[inline(never)]
     fn refit(&mut self, inner: &Inner) {
@@ -66,7 +76,6 @@ impl Scratch {
         }
         if self.scp_ok.len() != inner.scp_levels as usize {
             self.scp_ok = vec![0; inner.scp_levels as usize];
-            self.decision = 0;
         }
     }
 }
@@ -449,19 +458,13 @@ impl PolicySet {
     /// Decide a request whose context keys are given by name.
     pub fn evaluate(&self, scratch: &mut Scratch, req: &Request<'_>) -> Outcome {
         let inner = &*self.inner;
-        scratch.fit(inner);
+        let generation = scratch.begin(inner);
         let cache = core::mem::take(&mut scratch.cache);
-        scratch.generation = scratch.generation.wrapping_add(1) & 0xFFFF_FFFF;
-        if scratch.generation == 0 {
-            // Wrapped: old entries could look current.
-            cache.iter().for_each(|c| c.set(0));
-            scratch.generation = 1;
-        }
         let ctx = NamedCtx {
             entries: req.context,
             keys: &inner.keys,
             cache: &cache,
-            generation: scratch.generation,
+            generation,
             state: Cell::new(0),
             names: &inner.key_names,
             unicode: &inner.unicode_keys,
@@ -481,7 +484,7 @@ impl PolicySet {
 
     /// Decide a request whose context keys were resolved with [`PolicySet::key_id`].
     pub fn evaluate_interned(&self, scratch: &mut Scratch, req: &InternedRequest<'_>) -> Outcome {
-        scratch.fit(&self.inner);
+        scratch.begin(&self.inner);
         evaluate_with(
             &self.inner,
             scratch,
@@ -625,14 +628,9 @@ fn evaluate_with<'a>(
     let mut session_ok = !inner.has_session;
     let mut grant = Strength::None;
     let mut grant_stmt: Option<&Stmt> = None;
-    // SCP levels whose Allows applied in this decision: the levels stamped with it.
-    scratch.decision = scratch.decision.wrapping_add(1);
-    if scratch.decision == 0 {
-        // Wrapped: old stamps could look current.
-        scratch.scp_ok.iter_mut().for_each(|x| *x = 0);
-        scratch.decision = 1;
-    }
-    let stamp = scratch.decision;
+    // SCP levels whose Allows applied in this decision: the levels stamped with its
+    // generation (`Scratch::begin`).
+    let stamp = scratch.generation;
     let mut scp_levels_ok = 0usize;
     for &id in allows {
         let Some(s) = inner.stmts.get(id as usize) else {
