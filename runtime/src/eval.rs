@@ -376,13 +376,7 @@ impl<'a> NamedCtx<'a, '_> {
             return None;
         }
         if state < SCANS_BEFORE_RESOLVE {
-            let name: &str = self.names.get(key as usize)?;
-            let nb = name.as_bytes();
-            if let Some(i) = self
-                .entries
-                .iter()
-                .position(|(k, _)| k.len() == nb.len() && value::eq_ascii_lower(k.as_bytes(), nb))
-            {
+            if let Some(i) = self.position_ascii(self.names.get(key as usize)?) {
                 self.state.set(state + 1);
                 cell.set(self.generation << 32 | (i as u64 + 1));
                 return self.entries.get(i).map(|(_, v)| *v);
@@ -422,6 +416,16 @@ impl<'a> NamedCtx<'a, '_> {
         self.entries.get(slot.checked_sub(1)?).map(|(_, v)| *v)
     }
 
+    /// The first entry whose name is the folded key name `folded` up to ASCII case: lengths
+    /// first, then the comparison, eight bytes at a time.
+    #[inline(always)]
+    fn position_ascii(&self, folded: &str) -> Option<usize> {
+        let nb = folded.as_bytes();
+        self.entries
+            .iter()
+            .position(|(k, _)| k.len() == nb.len() && value::eq_ascii_lower(k.as_bytes(), nb))
+    }
+
     /// Find one key by scanning the names: lengths first, then an ASCII case-insensitive
     /// comparison with the folded name, eight bytes at a time; non-ASCII names are folded
     /// only when that finds nothing and the key could be reached that way. Returns the entry
@@ -429,11 +433,8 @@ impl<'a> NamedCtx<'a, '_> {
     #[inline]
     fn scan(&self, key: KeyId) -> Option<usize> {
         let name = self.names.get(key as usize)?;
-        let nb = name.as_bytes();
         let slot = self
-            .entries
-            .iter()
-            .position(|(k, _)| k.len() == nb.len() && value::eq_ascii_lower(k.as_bytes(), nb))
+            .position_ascii(name)
             .or_else(|| {
                 if !self.unicode.get(key as usize).copied().unwrap_or(true) {
                     return None;
