@@ -13,7 +13,7 @@ use crate::decision::{Decision, Outcome, PolicyKind, StatementRef};
 use crate::glob::{char_len, TokenBuf};
 use crate::ir::{KeyId, OpKind, SetOp};
 use crate::policy_set::{
-    fold_chars, ArnVal, Cond, FxMap, Inner, MidTok, Middle, Part, Pattern, Piece, PolicySet,
+    fold_chars, ArnVal, Cond, FxMap, Inner, LengthRange, MidTok, Middle, Part, Pattern, Piece, PolicySet,
     Principal, Split, Stmt, StrVal, Values,
 };
 use crate::request::{InternedRequest, Request, Value};
@@ -290,8 +290,8 @@ struct NamedCtx<'a, 'c> {
     state: Cell<u32>,
     /// Folded key names by id (for scans).
     names: &'c [Box<str>],
-    /// Per key id: whether a non-ASCII name could fold to it.
-    unicode: &'c [bool],
+    /// Per key id: the byte lengths of non-ASCII names that could fold to it.
+    unicode: &'c [LengthRange],
 }
 
 struct InternedCtx<'a>(&'a [(KeyId, Value<'a>)]);
@@ -376,34 +376,24 @@ impl<'a> NamedCtx<'a, '_> {
             return None;
         }
         if state < SCANS_BEFORE_RESOLVE {
-            if let Some(i) = self.position_ascii(self.names.get(key as usize)?) {
-                self.state.set(state + 1);
-                cell.set(self.generation << 32 | (i as u64 + 1));
-                return self.entries.get(i).map(|(_, v)| *v);
-            }
-            if !self.unicode.get(key as usize).copied().unwrap_or(true) {
-                self.state.set(state + 1);
-                cell.set(self.generation << 32);
-                return None;
-            }
+            self.state.set(state + 1);
+            let i = match self.position_ascii(self.names.get(key as usize)?) {
+                Some(i) => Some(i),
+                None if !self.reachable(key) => None,
+                None => self.position_non_ascii(key),
+            };
+            cell.set(self.generation << 32 | i.map_or(0, |i| i as u64 + 1));
+            return self.entries.get(i?).map(|(_, v)| *v);
         }
         self.miss_slow(key, cell)
     }
 
-    /// [`NamedCtx::miss`] in full.
+    /// [`NamedCtx::miss`] after the first scans: resolve every name at once, or keep scanning.
     #[cold]
     #[inline(never)]
     fn miss_slow(&self, key: KeyId, cell: &Cell<u64>) -> Option<Value<'a>> {
-        let state = self.state.get();
-        if state == RESOLVED {
-            return None;
-        }
-        if state < SCANS_BEFORE_RESOLVE || state == SCAN_ONLY || !self.resolve_all() {
-            if state < SCANS_BEFORE_RESOLVE {
-                self.state.set(state + 1);
-            } else {
-                self.state.set(SCAN_ONLY);
-            }
+        if self.state.get() == SCAN_ONLY || !self.resolve_all() {
+            self.state.set(SCAN_ONLY);
             let slot = self.scan(key)?;
             cell.set(self.generation << 32 | slot as u64);
         } else {
@@ -426,22 +416,40 @@ impl<'a> NamedCtx<'a, '_> {
             .position(|(k, _)| k.len() == nb.len() && value::eq_ascii_lower(k.as_bytes(), nb))
     }
 
-    /// Find one key by scanning the names: lengths first, then an ASCII case-insensitive
-    /// comparison with the folded name, eight bytes at a time; non-ASCII names are folded
-    /// only when that finds nothing and the key could be reached that way. Returns the entry
-    /// index + 1, or 0 when absent.
-    #[inline]
+    /// Whether some non-ASCII name could fold to the key.
+    #[inline(always)]
+    fn reachable(&self, key: KeyId) -> bool {
+        self.unicode
+            .get(key as usize)
+            .is_none_or(|&(lo, hi)| lo <= hi)
+    }
+
+    /// The first non-ASCII entry whose name folds to the key (C-2). Only names of a length
+    /// that could fold to it are read ([`crate::policy_set::non_ascii_lengths`]): an ASCII
+    /// key's `k` spelt as a Kelvin sign makes its name two bytes longer, so the common miss of
+    /// such a key (`kms:ViaService` absent) reads no name at all.
+    #[cold]
+    #[inline(never)]
+    fn position_non_ascii(&self, key: KeyId) -> Option<usize> {
+        let name = self.names.get(key as usize)?;
+        let &(lo, hi) = self.unicode.get(key as usize)?;
+        self.entries.iter().position(|(k, _)| {
+            (lo..=hi).contains(&k.len()) && !k.is_ascii() && fold_chars(k).eq(name.chars())
+        })
+    }
+
+    /// Find one key by scanning the names: its first ASCII spelling
+    /// ([`NamedCtx::position_ascii`]), else its first non-ASCII one where one could reach it.
+    /// Returns the entry index + 1, or 0 when absent.
     fn scan(&self, key: KeyId) -> Option<usize> {
         let name = self.names.get(key as usize)?;
         let slot = self
             .position_ascii(name)
             .or_else(|| {
-                if !self.unicode.get(key as usize).copied().unwrap_or(true) {
+                if !self.reachable(key) {
                     return None;
                 }
-                self.entries
-                    .iter()
-                    .position(|(k, _)| !k.is_ascii() && fold_chars(k).eq(name.chars()))
+                self.position_non_ascii(key)
             })
             .map_or(0, |i| i + 1);
         Some(slot)

@@ -998,8 +998,9 @@ pub(crate) struct Inner {
     pub actions: ActionIndex,
     pub keys: FxMap<Box<str>, KeyId>,
     pub key_names: Vec<Box<str>>,
-    /// Per key: a non-ASCII context name could fold to it (see `eval::NamedCtx::scan`).
-    pub unicode_keys: Vec<bool>,
+    /// Per key: the byte lengths a non-ASCII context name that folds to it can have, an
+    /// empty range when none can (see [`non_ascii_lengths`] and `eval::NamedCtx::scan`).
+    pub unicode_keys: Vec<LengthRange>,
     pub multivalued: Vec<bool>,
     pub principal_arn_key: KeyId,
     pub scp_levels: u32,
@@ -1091,6 +1092,29 @@ pub fn fold_key(s: &str) -> String {
         return s.to_ascii_lowercase();
     }
     fold_chars(s).collect()
+}
+
+/// An inclusive range of byte lengths; empty when `lo > hi`.
+pub(crate) type LengthRange = (usize, usize);
+
+/// The byte lengths of the non-ASCII names that fold ([`fold_chars`]) to the folded key name
+/// `key`, so that a lookup compares only names of those lengths (the lengths sit in the
+/// request's entry table; the names themselves are elsewhere in memory).
+///
+/// Among non-ASCII characters only U+212A KELVIN SIGN lower-cases to an ASCII character
+/// (`k`; U+0130 gives `i` followed by a combining dot, which is not ASCII), so a non-ASCII
+/// name folds to an ASCII key only by spelling some of its `k`s as that three-byte sign: its
+/// length is the key's plus two per sign. Nothing reaches an ASCII key without a `k`. A
+/// non-ASCII key may be reached by names of any length (lower-casing can change a
+/// character's byte length either way).
+pub(crate) fn non_ascii_lengths(key: &str) -> LengthRange {
+    if !key.is_ascii() {
+        return (0, usize::MAX);
+    }
+    match key.bytes().filter(|&b| b == b'k').count() {
+        0 => (1, 0),
+        ks => (key.len() + 2, key.len() + 2 * ks),
+    }
 }
 
 /// The characters of a key name folded as [`fold_key`] folds them: the one definition of the
@@ -1649,12 +1673,7 @@ impl PolicySet {
         }
         let first_allow = stmts.iter().position(|s| s.allow).unwrap_or(stmts.len()) as u32;
         let actions = actions.finish(PRECOMPUTED_LIMIT, &v.action_automata, &v.strs)?;
-        // Among non-ASCII characters only U+212A KELVIN SIGN lower-cases to an ASCII letter
-        // (`k`), so only non-ASCII keys and keys with a `k` can be reached by Unicode folding.
-        let unicode_keys = key_names
-            .iter()
-            .map(|k| !k.is_ascii() || k.contains('k'))
-            .collect();
+        let unicode_keys = key_names.iter().map(|k| non_ascii_lengths(k)).collect();
         let has_boundary = v.policies.iter().any(|p| p.kind == PolicyKind::Boundary);
         let has_session = v.policies.iter().any(|p| p.kind == PolicyKind::Session);
         Ok(PolicySet {
@@ -2019,5 +2038,29 @@ mod tests {
             }
         }
         assert_eq!(ActionTable::default().get(b"s3:getobject"), None);
+    }
+
+    /// The premise of [`non_ascii_lengths`], checked over every `char`: the only non-ASCII
+    /// character that folds to ASCII text is U+212A KELVIN SIGN, which folds to `k` (U+0130
+    /// folds to `i` and a combining dot: not ASCII, so no part of an ASCII key's fold).
+    #[test]
+    fn c2_only_the_kelvin_sign_folds_to_ascii() {
+        let mut buf = [0u8; 4];
+        for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+            if c.is_ascii() {
+                continue;
+            }
+            let folded: String = fold_chars(c.encode_utf8(&mut buf)).collect();
+            if c == '\u{212A}' {
+                assert_eq!(folded, "k");
+            } else {
+                assert!(!folded.is_ascii(), "{c:?} folds to {folded:?}");
+            }
+        }
+        assert_eq!(non_ascii_lengths("aws:username"), (1, 0));
+        assert_eq!(non_ascii_lengths("kms:viaservice"), (16, 16));
+        assert_eq!(non_ascii_lengths("dynamodb:leadingkeys"), (22, 22));
+        assert_eq!(non_ascii_lengths("aws:tagkeys/kk"), (16, 20));
+        assert_eq!(non_ascii_lengths("aws:principaltag/é"), (0, usize::MAX));
     }
 }
