@@ -13,11 +13,11 @@ use crate::decision::{Decision, Outcome, PolicyKind, StatementRef};
 use crate::glob::{char_len, TokenBuf};
 use crate::ir::{KeyId, OpKind, SetOp};
 use crate::policy_set::{
-    fold_chars, ArnVal, Cond, FxMap, Inner, LengthRange, MidTok, Middle, Part, Pattern, Piece, PolicySet,
-    Principal, Split, Stmt, StrVal, Values,
+    fold_chars, ArnVal, Cond, FxMap, Inner, LengthRange, MidTok, Middle, Part, Pattern, Piece,
+    PolicySet, Principal, Split, Stmt, StrVal, Values,
 };
 use crate::request::{InternedRequest, Request, Value};
-use crate::value::{self, Decimal};
+use crate::value::{self, Decimal, LowerName};
 
 /// Reusable per-thread buffers for [`PolicySet::evaluate`].
 #[derive(Clone, Debug, Default)]
@@ -289,7 +289,7 @@ struct NamedCtx<'a, 'c> {
     /// Scans so far in this decision, or [`RESOLVED`] / [`SCAN_ONLY`].
     state: Cell<u32>,
     /// Folded key names by id (for scans).
-    names: &'c [Box<str>],
+    names: &'c [LowerName],
     /// Per key id: the byte lengths of non-ASCII names that could fold to it.
     unicode: &'c [LengthRange],
 }
@@ -407,13 +407,16 @@ impl<'a> NamedCtx<'a, '_> {
     }
 
     /// The first entry whose name is the folded key name `folded` up to ASCII case: lengths
-    /// first, then the comparison, eight bytes at a time.
+    /// first, then the comparison, eight bytes at a time ([`LowerName::eq_ascii`]).
     #[inline(always)]
-    fn position_ascii(&self, folded: &str) -> Option<usize> {
-        let nb = folded.as_bytes();
-        self.entries
-            .iter()
-            .position(|(k, _)| k.len() == nb.len() && value::eq_ascii_lower(k.as_bytes(), nb))
+    fn position_ascii(&self, folded: &LowerName) -> Option<usize> {
+        let n = folded.len();
+        for (i, (k, _)) in self.entries.iter().enumerate() {
+            if k.len() == n && folded.eq_ascii(k.as_bytes()) {
+                return Some(i);
+            }
+        }
+        None
     }
 
     /// Whether some non-ASCII name could fold to the key.
@@ -434,7 +437,7 @@ impl<'a> NamedCtx<'a, '_> {
         let name = self.names.get(key as usize)?;
         let &(lo, hi) = self.unicode.get(key as usize)?;
         self.entries.iter().position(|(k, _)| {
-            (lo..=hi).contains(&k.len()) && !k.is_ascii() && fold_chars(k).eq(name.chars())
+            (lo..=hi).contains(&k.len()) && !k.is_ascii() && fold_chars(k).eq(name.as_str().chars())
         })
     }
 

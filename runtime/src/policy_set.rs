@@ -28,7 +28,7 @@ use crate::ir::{
     IrView, KeyId, OpKind, PartView, PolicySetIr, PolicyView, SetOp, Span, StatementView,
     TemplateIr,
 };
-use crate::value::{self, Cidr, Decimal};
+use crate::value::{self, Cidr, Decimal, LowerName};
 
 pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
@@ -997,7 +997,8 @@ pub(crate) struct Inner {
     pub first_allow: u32,
     pub actions: ActionIndex,
     pub keys: FxMap<Box<str>, KeyId>,
-    pub key_names: Vec<Box<str>>,
+    /// Folded key names by id, prepared for comparing request names (`eval::NamedCtx`).
+    pub key_names: Vec<LowerName>,
     /// Per key: the byte lengths a non-ASCII context name that folds to it can have, an
     /// empty range when none can (see [`non_ascii_lengths`] and `eval::NamedCtx::scan`).
     pub unicode_keys: Vec<LengthRange>,
@@ -1605,13 +1606,13 @@ impl PolicySet {
         let autos = Automata::load(&v.automata)?;
         let mut keys: FxMap<Box<str>, KeyId> = FxMap::default();
         keys.reserve(nkeys + 1);
-        let mut key_names: Vec<Box<str>> = Vec::with_capacity(nkeys + 1);
+        let mut key_names: Vec<LowerName> = Vec::with_capacity(nkeys + 1);
         let mut multivalued = Vec::with_capacity(nkeys + 1);
         for (i, &(name, mv)) in v.keys.iter().enumerate() {
             let name = fold_key(name);
             keys.entry(name.clone().into_boxed_str())
                 .or_insert(i as KeyId);
-            key_names.push(name.into_boxed_str());
+            key_names.push(LowerName::new(&name));
             multivalued.push(mv);
         }
         // E-12 needs aws:PrincipalArn from the context even when no condition uses it.
@@ -1620,7 +1621,7 @@ impl PolicySet {
             None => {
                 let id = key_names.len() as KeyId;
                 keys.insert("aws:principalarn".into(), id);
-                key_names.push("aws:principalarn".into());
+                key_names.push(LowerName::new("aws:principalarn"));
                 multivalued.push(false);
                 id
             }
@@ -1673,7 +1674,10 @@ impl PolicySet {
         }
         let first_allow = stmts.iter().position(|s| s.allow).unwrap_or(stmts.len()) as u32;
         let actions = actions.finish(PRECOMPUTED_LIMIT, &v.action_automata, &v.strs)?;
-        let unicode_keys = key_names.iter().map(|k| non_ascii_lengths(k)).collect();
+        let unicode_keys = key_names
+            .iter()
+            .map(|k| non_ascii_lengths(k.as_str()))
+            .collect();
         let has_boundary = v.policies.iter().any(|p| p.kind == PolicyKind::Boundary);
         let has_session = v.policies.iter().any(|p| p.kind == PolicyKind::Session);
         Ok(PolicySet {
@@ -1784,7 +1788,11 @@ impl PolicySet {
                 st.resource_patterns[slot] += 1;
             }
         }
-        mem += i.key_names.iter().map(|k| k.len() * 2 + 24).sum::<usize>();
+        mem += i
+            .key_names
+            .iter()
+            .map(|k| k.len() * 2 + 40 + (k.len() / 8 + 1) * 16)
+            .sum::<usize>();
         let mut tables = std::collections::HashSet::new();
         let mut count = |g: &Glob| match g {
             Glob::Dfa { dfa, .. } => {
