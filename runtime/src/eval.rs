@@ -625,7 +625,7 @@ fn evaluate_with<'a>(
             Some(p) if p.negated => !facts().exempt(p, inner.has_boundary),
             Some(p) => facts().strength(p) >= Strength::Account,
         };
-        if principal_ok && applies(inner, scratch, s, resource, ctx) {
+        if principal_ok && (s.always || applies(inner, scratch, s, resource, ctx)) {
             restore(&mut scratch.cands, taken);
             return Outcome {
                 decision: Decision::ExplicitDeny,
@@ -687,7 +687,7 @@ fn evaluate_with<'a>(
             }
             _ => Strength::None,
         };
-        if !applies(inner, scratch, s, resource, ctx) {
+        if !s.always && !applies(inner, scratch, s, resource, ctx) {
             continue;
         }
         match s.kind {

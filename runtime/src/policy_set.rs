@@ -320,6 +320,9 @@ pub(crate) struct Stmt {
     pub not_resource: bool,
     pub resources: Box<[Pattern]>,
     pub conds: Box<[Cond]>,
+    /// `Resource: "*"` and no conditions: applies to every request its action selects
+    /// (`Allow * on *` SCPs, blanket boundaries, unconditional Denies), decided without a call.
+    pub always: bool,
 }
 
 /// Wildcard action patterns of one service, each distinct pattern once with the (tagged)
@@ -1463,7 +1466,7 @@ fn statement(
             })
         })
         .try_boxed()?;
-    Ok(Stmt {
+    let mut st = Stmt {
         allow: s.allow,
         kind: p.kind,
         level: p.level,
@@ -1482,7 +1485,12 @@ fn statement(
             .map(|t| pattern(v.template(t), nkeys, autos))
             .try_boxed()?,
         conds,
-    })
+        always: false,
+    };
+    st.always = !st.not_resource
+        && st.conds.is_empty()
+        && matches!(&*st.resources, [Pattern::Static(Glob::Any)]);
+    Ok(st)
 }
 
 fn values(
