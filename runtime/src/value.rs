@@ -610,6 +610,15 @@ pub(crate) fn arn_cuts(s: &str) -> Option<[usize; 5]> {
     // three or four words instead of a compare and branch per byte (it runs on every decision
     // that reads the principal).
     let mut at = 4;
+    // Most principals start `arn:aws:iam::` or `arn:aws:sts::`: their first four colons are
+    // those of the prefix, and the search starts after it.
+    if b.get(4..13)
+        .is_some_and(|p| p == b"aws:iam::" || p == b"aws:sts::")
+    {
+        cuts = [3, 7, 11, 12, 12];
+        n = 4;
+        at = 13;
+    }
     while let Some(w) = b.get(at..at + 8).and_then(|w| w.first_chunk::<8>()) {
         let mut m = colon_mask(u64::from_le_bytes(*w));
         while m != 0 {
@@ -687,9 +696,19 @@ mod tests {
         ];
         let mut rng = crate::test_rng::Lcg::new(3u64);
         let mut next = |n: usize| rng.below(n);
+        // Starts of the common principals (the fast path) and near misses of them.
+        let starts = [
+            "arn:",
+            "arn:aws:iam::",
+            "arn:aws:sts::",
+            "arn:aws:iam:",
+            "arn:aws:sts:x:",
+            "arn:aws:iam;:",
+            "arn:aws-cn:iam::",
+        ];
         for _ in 0..200_000 {
             let k = next(16);
-            let mut s = String::from("arn:");
+            let mut s = String::from(starts[next(starts.len())]);
             for _ in 0..k {
                 s.push_str(pieces[next(pieces.len())]);
             }
