@@ -617,15 +617,18 @@ fn evaluate_with<'a>(
             continue;
         };
         debug_assert!(!s.allow);
-        if !in_scope(s) {
-            continue;
-        }
-        let principal_ok = match &s.principal {
+        let principal_ok = || match &s.principal {
             None => true,
             Some(p) if p.negated => !facts().exempt(p, inner.has_boundary),
             Some(p) => facts().strength(p) >= Strength::Account,
         };
-        if principal_ok && (s.always || applies(inner, scratch, s, resource, ctx)) {
+        // All three tests are pure, so their order is free: whether an SCP or RCP applies to
+        // the request at all (the principal's facts, E-12's context lookup) is asked last, as
+        // a deny "unless ..." that does not apply (the root-user SCP on a user's request,
+        // say) then never needs it, and a decision that no Allow grants never reads the
+        // principal at all.
+        if principal_ok() && (s.always || applies(inner, scratch, s, resource, ctx)) && in_scope(s)
+        {
             restore(&mut scratch.cands, taken);
             return Outcome {
                 decision: Decision::ExplicitDeny,
@@ -710,6 +713,13 @@ fn evaluate_with<'a>(
     }
     restore(&mut scratch.cands, taken);
 
+    // Nothing granted: an implicit deny, whatever the principal's facts would say below.
+    if identity_allow.is_none() && grant == Strength::None {
+        return Outcome {
+            decision: Decision::ImplicitDeny,
+            deciding: None,
+        };
+    }
     let identity_side = identity_allow.is_some() && boundary_ok && session_ok;
     let scp_ok = || scp_levels_ok == scratch.scp_ok.len() || !scp_applies();
     // Only a principal that is not an ARN is a non-account principal (DESIGN.md, "Request
