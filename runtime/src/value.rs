@@ -73,6 +73,38 @@ impl<'a> Decimal<'a> {
     }
 }
 
+/// A [`Decimal`] that owns its normalised digits: a policy value parsed once when the set is
+/// built (G-18), so that evaluation compares without reading the text again. Comparing through
+/// [`DecimalBuf::get`] is exactly comparing the [`Decimal`] of the text it was parsed from.
+#[derive(Clone, Debug)]
+pub struct DecimalBuf {
+    negative: bool,
+    int: Box<str>,
+    frac: Box<str>,
+}
+
+impl DecimalBuf {
+    /// [`Decimal::parse`], kept.
+    pub fn parse(s: &str) -> Option<DecimalBuf> {
+        let d = Decimal::parse(s)?;
+        Some(DecimalBuf {
+            negative: d.negative,
+            int: d.int.into(),
+            frac: d.frac.into(),
+        })
+    }
+
+    /// The number, borrowing the kept digits (no parse, no copy).
+    #[inline]
+    pub fn get(&self) -> Decimal<'_> {
+        Decimal {
+            negative: self.negative,
+            int: &self.int,
+            frac: &self.frac,
+        }
+    }
+}
+
 /// `true`/`false` in any case (C-11, C-15).
 pub fn parse_bool(s: &str) -> Option<bool> {
     // Four bytes at a time with `| 0x20` per byte: every byte of `true` and `false` is a
@@ -758,6 +790,30 @@ mod tests {
             "", "-", "1e1", "+1", " 1", "1.", ".5", "0x10", "NaN", "Infinity", "1,0",
         ] {
             assert!(Decimal::parse(bad).is_none(), "{bad}");
+        }
+    }
+
+    /// A number parsed once at build time ([`DecimalBuf`]) compares as the text parsed on
+    /// every use did, and parses exactly the same texts: random signs, zeros, digits, dots and
+    /// near misses, each against each.
+    #[test]
+    fn c9_decimal_buf_compares_as_parsed_text() {
+        let pieces = ["-", "0", "00", "1", "9", "10", ".", "5", "e", "+", " "];
+        let mut rng = crate::test_rng::Lcg::new(11);
+        let mut next = |n: usize| rng.below(n);
+        let texts: Vec<String> = (0..600)
+            .map(|_| (0..next(7)).map(|_| pieces[next(pieces.len())]).collect())
+            .collect();
+        for a in &texts {
+            let kept = DecimalBuf::parse(a);
+            assert_eq!(kept.is_some(), Decimal::parse(a).is_some(), "{a:?}");
+            let Some(kept) = kept else { continue };
+            for (b, d) in texts
+                .iter()
+                .filter_map(|b| Decimal::parse(b).map(|d| (b, d)))
+            {
+                assert_eq!(d.compare(&kept.get()), num_cmp(b, a), "{b:?} vs {a:?}");
+            }
         }
     }
 
