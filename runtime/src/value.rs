@@ -304,6 +304,14 @@ pub fn parse_ip(s: &str) -> Option<IpAddr> {
     if let Some(a) = fast_ipv4(s.as_bytes()) {
         return Some(IpAddr::V4(a));
     }
+    parse_ip_not_quad(s)
+}
+
+/// [`parse_ip`] after the dotted-quad reader said "ask someone else". Kept out of line: the
+/// IPv6 reader needs many registers, and inlined here it made every call, the common dotted
+/// quad included, save and restore them.
+#[inline(never)]
+fn parse_ip_not_quad(s: &str) -> Option<IpAddr> {
     // The IPv6 reader needs a colon, so trying it next gives what the family test below
     // would, without a search for the colon first.
     if let Some(a) = fast_ipv6(s.as_bytes()) {
