@@ -382,30 +382,26 @@ fn fast_ipv6(b: &[u8]) -> Option<core::net::Ipv6Addr> {
     let (mut groups, mut gap) = (0u32, None);
     let (mut value, mut digits, mut colons) = (0u32, 0u32, 0u32);
     for &c in b {
-        let x = match c {
-            b'0'..=b'9' => c - b'0',
-            b'a'..=b'f' => c - b'a' + 10,
-            b'A'..=b'F' => c - b'A' + 10,
-            b':' => {
-                if digits > 0 {
-                    acc = acc << 16 | u128::from(value);
-                    groups += 1;
-                    (value, digits) = (0, 0);
-                }
-                colons += 1;
-                match colons {
-                    1 => {}
-                    2 if gap.is_none() => {
-                        gap = Some(groups);
-                        (head, acc) = (acc, 0);
-                    }
-                    _ => return None,
-                }
-                continue;
+        // One table load classifies the byte (three range tests did, per byte).
+        let x = HEX_CLASS[usize::from(c)];
+        if x == COLON {
+            if digits > 0 {
+                acc = acc << 16 | u128::from(value);
+                groups += 1;
+                (value, digits) = (0, 0);
             }
-            _ => return None,
-        };
-        if digits == 4 {
+            colons += 1;
+            match colons {
+                1 => {}
+                2 if gap.is_none() => {
+                    gap = Some(groups);
+                    (head, acc) = (acc, 0);
+                }
+                _ => return None,
+            }
+            continue;
+        }
+        if x > 15 || digits == 4 {
             return None;
         }
         value = value << 4 | u32::from(x);
@@ -424,6 +420,27 @@ fn fast_ipv6(b: &[u8]) -> Option<core::net::Ipv6Addr> {
     };
     Some(core::net::Ipv6Addr::from(bits))
 }
+
+/// [`HEX_CLASS`] of `:`.
+const COLON: u8 = 16;
+
+/// Per byte: its value as a hex digit (any case), [`COLON`] for `:`, 255 for anything else.
+const HEX_CLASS: [u8; 256] = {
+    let mut t = [255u8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t[b':' as usize] = COLON;
+    t
+};
 
 fn b64_digit(c: u8) -> Option<u8> {
     match c {
@@ -989,6 +1006,19 @@ mod tests {
             "999.1.1.1",
         ] {
             check(s);
+        }
+    }
+
+    /// The IPv6 reader's byte table classifies every byte as `char::to_digit(16)` and `:` do.
+    #[test]
+    fn c13_hex_class_table() {
+        for c in 0..=255u8 {
+            let want = match char::from(c).to_digit(16) {
+                Some(d) if c.is_ascii() => d as u8,
+                _ if c == b':' => COLON,
+                _ => 255,
+            };
+            assert_eq!(HEX_CLASS[usize::from(c)], want, "{c}");
         }
     }
 
