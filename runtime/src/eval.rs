@@ -1161,8 +1161,7 @@ fn positive<'a>(scratch: &mut Scratch, c: &Cond, r: &str, ctx: &impl Ctx<'a>) ->
         Values::Like(vals) => vals.iter().any(|p| pattern_matches(p, r.as_bytes(), ctx)),
         Values::Num(vals) => {
             let x = Decimal::parse(r)?;
-            vals.iter()
-                .any(|v| Decimal::parse(v).is_some_and(|v| cmp_ok(c.op, x.compare(&v))))
+            vals.iter().any(|v| cmp_ok(c.op, x.compare(&v.get())))
         }
         Values::Date(vals) => {
             let x = value::parse_date(r)?;

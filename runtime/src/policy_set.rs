@@ -28,7 +28,7 @@ use crate::ir::{
     IrView, KeyId, OpKind, PartView, PolicySetIr, PolicyView, SetOp, Span, StatementView,
     TemplateIr,
 };
-use crate::value::{self, Cidr, Decimal, LowerName};
+use crate::value::{self, Cidr, DecimalBuf, LowerName};
 
 pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
@@ -279,8 +279,8 @@ pub(crate) enum Values {
     /// IgnoreCase: static values are stored lower-cased.
     StrCi(Box<[StrVal]>),
     Like(Box<[Pattern]>),
-    /// Numbers kept as written; [`Decimal::parse`] borrows them, so comparing costs no copy.
-    Num(Box<[Box<str>]>),
+    /// Numbers parsed at build time (C-9), so evaluation parses only the request's value.
+    Num(Box<[DecimalBuf]>),
     Date(Box<[i128]>),
     Bool(Box<[bool]>),
     Binary(Box<[Box<[u8]>]>),
@@ -1531,13 +1531,7 @@ fn values(
         | OpKind::NumericGreaterThan
         | OpKind::NumericGreaterThanEquals => Values::Num(
             vals()
-                .map(|t| {
-                    let s = static_text(t);
-                    match Decimal::parse(&s) {
-                        Some(_) => Ok(s.into_boxed_str()),
-                        None => Err(invalid(t)),
-                    }
-                })
+                .map(|t| DecimalBuf::parse(&static_text(t)).ok_or_else(|| invalid(t)))
                 .try_boxed()?,
         ),
         OpKind::DateEquals
