@@ -528,6 +528,18 @@ pub fn base64_eq(s: &str, bytes: &[u8]) -> Option<bool> {
     Some(ok && i == bytes.len())
 }
 
+/// 0x80 in every byte of `x` that is an ASCII lower-case letter, eight bytes at once (as
+/// [`lower_word`] finds upper-case ones).
+#[inline]
+fn lower_letters(x: u64) -> u64 {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let low7 = x & !HIGH;
+    // Per byte, bit 7 of `low7 + c` is set when `low7 >= 0x80 - c`; no byte carries over.
+    let ge_a = low7 + 0x1F1F_1F1F_1F1F_1F1F; // >= b'a'
+    let gt_z = low7 + 0x0505_0505_0505_0505; // > b'z'
+    ge_a & !gt_z & !x & HIGH
+}
+
 /// ASCII lower-case of eight bytes at once: each byte in `A`..=`Z` gets bit 0x20, every other
 /// byte (non-ASCII ones included) is left alone.
 #[inline]
@@ -590,16 +602,19 @@ pub(crate) struct LowerName {
 impl LowerName {
     pub(crate) fn new(text: &str) -> LowerName {
         let pair = |w: &[u8; 8]| {
-            let mask = w.iter().rev().fold(0u64, |m, b| {
-                m << 8 | if b.is_ascii_lowercase() { 0x20 } else { 0 }
-            });
-            (u64::from_le_bytes(*w), mask)
+            let w = u64::from_le_bytes(*w);
+            (w, lower_letters(w) >> 2)
         };
         let b = text.as_bytes();
-        let mut words = Vec::new();
+        let chunks = match b.len() {
+            0..8 => 0,
+            8..=16 => 1,
+            n => n / 8,
+        };
+        // Sized once: sets are loaded on the authorizer's start-up path, one name per key.
+        let mut words = Vec::with_capacity(chunks + 1);
         if let Some(last) = b.last_chunk::<8>() {
             words.push(pair(last));
-            let chunks = if b.len() <= 16 { 1 } else { b.len() / 8 };
             words.extend(
                 b.chunks_exact(8)
                     .take(chunks)
@@ -608,7 +623,7 @@ impl LowerName {
         }
         LowerName {
             text: text.into(),
-            words: words.into(),
+            words: words.into_boxed_slice(),
         }
     }
 
@@ -1141,6 +1156,27 @@ mod tests {
         ));
         assert!(!eq_ascii_lower(b"AWS:@", b"aws:`"));
         assert!(eq_ascii_lower(b"", b""));
+    }
+
+    /// [`lower_letters`] marks exactly the bytes `b'a'..=b'z'`, each byte value in each
+    /// position.
+    #[test]
+    fn lower_letters_marks_lower_case_letters() {
+        for pos in 0..8 {
+            for b in 0..=255u8 {
+                let mut w = [b'A'; 8];
+                w[pos] = b;
+                let got = lower_letters(u64::from_le_bytes(w)).to_le_bytes();
+                for (i, g) in got.iter().enumerate() {
+                    let letter = if i == pos {
+                        b.is_ascii_lowercase()
+                    } else {
+                        false
+                    };
+                    assert_eq!(*g, if letter { 0x80 } else { 0 }, "{pos} {b}");
+                }
+            }
+        }
     }
 
     /// [`LowerName::eq_ascii`] answers as [`eq_ascii_lower`]: every byte against every byte,
