@@ -622,11 +622,12 @@ fn evaluate_with<'a>(
             Some(p) if p.negated => !facts().exempt(p, inner.has_boundary),
             Some(p) => facts().strength(p) >= Strength::Account,
         };
-        // All three tests are pure, so their order is free: whether an SCP or RCP applies to
-        // the request at all (the principal's facts, E-12's context lookup) is asked last, as
-        // a deny "unless ..." that does not apply (the root-user SCP on a user's request,
-        // say) then never needs it, and a decision that no Allow grants never reads the
-        // principal at all.
+        // None of the three tests changes what the others answer (they only fill caches), so
+        // their order is free: whether an SCP or RCP applies to the request at all (the
+        // principal's facts, E-12's context lookup) is asked last, as a deny "unless ..." that
+        // does not apply (the root-user SCP on a user's request, say) then never needs it.
+        // With the early return after the Allows, a decision that nothing grants and no
+        // `Principal` element names may never read the principal.
         if principal_ok() && (s.always || applies(inner, scratch, s, resource, ctx)) && in_scope(s)
         {
             restore(&mut scratch.cands, taken);
