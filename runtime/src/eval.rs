@@ -367,8 +367,8 @@ impl<'a> Ctx<'a> for NamedCtx<'a, '_> {
 
 impl<'a> NamedCtx<'a, '_> {
     /// A key not cached in this decision: scan for it, or resolve every name at once. The
-    /// common case (one of the first scans, an ASCII name) is kept lean here; everything else
-    /// is in [`NamedCtx::miss_slow`].
+    /// common case (one of the first scans) is kept lean here; everything else is in
+    /// [`NamedCtx::miss_slow`].
     #[inline(never)]
     fn miss(&self, key: KeyId, cell: &Cell<u64>) -> Option<Value<'a>> {
         let state = self.state.get();
@@ -377,13 +377,7 @@ impl<'a> NamedCtx<'a, '_> {
         }
         if state < SCANS_BEFORE_RESOLVE {
             self.state.set(state + 1);
-            let i = match self.position_ascii(self.names.get(key as usize)?) {
-                Some(i) => Some(i),
-                None if !self.reachable(key) => None,
-                None => self.position_non_ascii(key),
-            };
-            cell.set(self.generation << 32 | i.map_or(0, |i| i as u64 + 1));
-            return self.entries.get(i?).map(|(_, v)| *v);
+            return self.scan_into(key, cell);
         }
         self.miss_slow(key, cell)
     }
@@ -394,16 +388,33 @@ impl<'a> NamedCtx<'a, '_> {
     fn miss_slow(&self, key: KeyId, cell: &Cell<u64>) -> Option<Value<'a>> {
         if self.state.get() == SCAN_ONLY || !self.resolve_all() {
             self.state.set(SCAN_ONLY);
-            let slot = self.scan(key)?;
-            cell.set(self.generation << 32 | slot as u64);
-        } else {
-            self.state.set(RESOLVED);
-            if cell.get() >> 32 != self.generation {
-                return None;
-            }
+            return self.scan_into(key, cell);
         }
-        let slot = (cell.get() & 0xFFFF_FFFF) as usize;
-        self.entries.get(slot.checked_sub(1)?).map(|(_, v)| *v)
+        self.state.set(RESOLVED);
+        let c = cell.get();
+        if c >> 32 != self.generation {
+            return None;
+        }
+        self.entries
+            .get(((c & 0xFFFF_FFFF) as usize).checked_sub(1)?)
+            .map(|(_, v)| *v)
+    }
+
+    /// Scan for one key ([`NamedCtx::scan`]) and cache the answer for the decision.
+    #[inline(always)]
+    fn scan_into(&self, key: KeyId, cell: &Cell<u64>) -> Option<Value<'a>> {
+        let i = self.scan(key);
+        cell.set(self.generation << 32 | i.map_or(0, |i| i as u64 + 1));
+        self.entries.get(i?).map(|(_, v)| *v)
+    }
+
+    /// The entry of one key, by scanning the names: its first ASCII spelling
+    /// ([`NamedCtx::position_ascii`]), else its first non-ASCII one where one could reach it
+    /// ([`NamedCtx::position_non_ascii`]); `None` when absent.
+    #[inline(always)]
+    fn scan(&self, key: KeyId) -> Option<usize> {
+        self.position_ascii(self.names.get(key as usize)?)
+            .or_else(|| self.position_non_ascii(key))
     }
 
     /// The first entry whose name is the folded key name `folded` up to ASCII case: lengths
@@ -419,43 +430,28 @@ impl<'a> NamedCtx<'a, '_> {
         None
     }
 
-    /// Whether some non-ASCII name could fold to the key.
-    #[inline(always)]
-    fn reachable(&self, key: KeyId) -> bool {
-        self.unicode
-            .get(key as usize)
-            .is_none_or(|&(lo, hi)| lo <= hi)
-    }
-
     /// The first non-ASCII entry whose name folds to the key (C-2). Only names of a length
     /// that could fold to it are read ([`crate::policy_set::non_ascii_lengths`]): an ASCII
     /// key's `k` spelt as a Kelvin sign makes its name two bytes longer, so the common miss of
-    /// such a key (`kms:ViaService` absent) reads no name at all.
+    /// such a key (`kms:ViaService` absent) reads no name at all, and a key no non-ASCII name
+    /// can reach is not scanned again.
+    #[inline(always)]
+    fn position_non_ascii(&self, key: KeyId) -> Option<usize> {
+        let &(lo, hi) = self.unicode.get(key as usize)?;
+        if lo > hi {
+            return None;
+        }
+        self.fold_scan(key, lo, hi)
+    }
+
+    /// [`NamedCtx::position_non_ascii`]'s scan, out of line.
     #[cold]
     #[inline(never)]
-    fn position_non_ascii(&self, key: KeyId) -> Option<usize> {
+    fn fold_scan(&self, key: KeyId, lo: usize, hi: usize) -> Option<usize> {
         let name = self.names.get(key as usize)?;
-        let &(lo, hi) = self.unicode.get(key as usize)?;
         self.entries.iter().position(|(k, _)| {
             (lo..=hi).contains(&k.len()) && !k.is_ascii() && fold_chars(k).eq(name.as_str().chars())
         })
-    }
-
-    /// Find one key by scanning the names: its first ASCII spelling
-    /// ([`NamedCtx::position_ascii`]), else its first non-ASCII one where one could reach it.
-    /// Returns the entry index + 1, or 0 when absent.
-    fn scan(&self, key: KeyId) -> Option<usize> {
-        let name = self.names.get(key as usize)?;
-        let slot = self
-            .position_ascii(name)
-            .or_else(|| {
-                if !self.reachable(key) {
-                    return None;
-                }
-                self.position_non_ascii(key)
-            })
-            .map_or(0, |i| i + 1);
-        Some(slot)
     }
 }
 
