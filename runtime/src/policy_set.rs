@@ -1466,7 +1466,15 @@ fn statement(
             })
         })
         .try_boxed()?;
-    let mut st = Stmt {
+    let resources = s
+        .resources
+        .of(&v.templates)
+        .iter()
+        .map(|t| pattern(v.template(t), nkeys, autos))
+        .try_boxed()?;
+    let always =
+        !s.not_resource && conds.is_empty() && matches!(&*resources, [Pattern::Static(Glob::Any)]);
+    Ok(Stmt {
         allow: s.allow,
         kind: p.kind,
         level: p.level,
@@ -1478,19 +1486,10 @@ fn statement(
             entries: entries.of(&v.strs).iter().map(|&e| e.into()).collect(),
         }),
         not_resource: s.not_resource,
-        resources: s
-            .resources
-            .of(&v.templates)
-            .iter()
-            .map(|t| pattern(v.template(t), nkeys, autos))
-            .try_boxed()?,
+        resources,
         conds,
-        always: false,
-    };
-    st.always = !st.not_resource
-        && st.conds.is_empty()
-        && matches!(&*st.resources, [Pattern::Static(Glob::Any)]);
-    Ok(st)
+        always,
+    })
 }
 
 fn values(
