@@ -528,29 +528,29 @@ pub fn base64_eq(s: &str, bytes: &[u8]) -> Option<bool> {
     Some(ok && i == bytes.len())
 }
 
-/// 0x80 in every byte of `x` that is an ASCII lower-case letter, eight bytes at once (as
-/// [`lower_word`] finds upper-case ones).
-#[inline]
-fn lower_letters(x: u64) -> u64 {
+/// 0x80 in every byte of `x` in `lo..=hi` (ASCII bounds), eight bytes at once.
+#[inline(always)]
+const fn bytes_in(x: u64, lo: u8, hi: u8) -> u64 {
     const HIGH: u64 = 0x8080_8080_8080_8080;
+    const ONES: u64 = 0x0101_0101_0101_0101;
     let low7 = x & !HIGH;
     // Per byte, bit 7 of `low7 + c` is set when `low7 >= 0x80 - c`; no byte carries over.
-    let ge_a = low7 + 0x1F1F_1F1F_1F1F_1F1F; // >= b'a'
-    let gt_z = low7 + 0x0505_0505_0505_0505; // > b'z'
-    ge_a & !gt_z & !x & HIGH
+    let ge_lo = low7 + (0x80 - lo as u64) * ONES;
+    let gt_hi = low7 + (0x7F - hi as u64) * ONES;
+    ge_lo & !gt_hi & !x & HIGH
+}
+
+/// 0x80 in every byte of `x` that is an ASCII lower-case letter.
+#[inline]
+fn lower_letters(x: u64) -> u64 {
+    bytes_in(x, b'a', b'z')
 }
 
 /// ASCII lower-case of eight bytes at once: each byte in `A`..=`Z` gets bit 0x20, every other
 /// byte (non-ASCII ones included) is left alone.
 #[inline]
 pub(crate) fn lower_word(x: u64) -> u64 {
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let low7 = x & !HIGH;
-    // Per byte, bit 7 of `low7 + c` is set when `low7 >= 0x80 - c`; no byte carries over.
-    let ge_a = low7 + 0x3F3F_3F3F_3F3F_3F3F; // >= b'A'
-    let gt_z = low7 + 0x2525_2525_2525_2525; // > b'Z'
-    let upper = ge_a & !gt_z & !x & HIGH;
-    x | (upper >> 2)
+    x | (bytes_in(x, b'A', b'Z') >> 2)
 }
 
 /// `a.eq_ignore_ascii_case(lower)` for a `lower` with no ASCII upper-case letter (a folded key
