@@ -49,6 +49,9 @@ pub struct AuditArgs {
     /// Worker threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// No progress bar (it is drawn on stderr only when stderr is a terminal).
+    #[arg(long)]
+    pub no_progress: bool,
 }
 
 /// Run `iamc audit`; `Ok(false)` when records were unreadable or files damaged.
@@ -74,7 +77,7 @@ pub fn audit(args: AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::
         summary_only: args.summary_only,
         parse_only: args.parse_only,
         threads: args.threads,
-        progress: true,
+        progress: !args.no_progress,
     };
     match iamc_audit::run(&opts, out, err) {
         Ok(s) => Ok(s.unreadable == 0 && s.file_errors.is_empty()),

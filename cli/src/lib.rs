@@ -188,8 +188,10 @@ where
         Err(e) => e.exit(),
     };
     let stdout = std::io::stdout();
-    let stderr = std::io::stderr();
-    run(cli, &mut stdout.lock(), &mut stderr.lock())
+    // stderr is not locked for the whole run: `iamc audit` draws its progress bar on stderr
+    // from a worker thread, and a lock held here would block that thread for ever while the
+    // main thread waits on its results (the terminal deadlock). `Stderr` locks per write.
+    run(cli, &mut stdout.lock(), &mut std::io::stderr())
 }
 
 /// Run a parsed command line.

@@ -374,3 +374,54 @@ fn bulk_eval_with_both_engines_agrees() {
     }
     assert!(stderr.contains("0 disagree"), "{stderr}");
 }
+
+/// The audit run in a pseudo-terminal (stderr is a terminal, so the progress bar draws from a
+/// worker thread): it must finish. It used to deadlock for ever because the main thread held
+/// the stderr lock for the whole run. `script` (util-linux) gives the pty; the child is killed
+/// after 120 s so a regression fails instead of hanging the suite.
+#[test]
+fn audit_in_a_terminal_finishes() {
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let shared = std::env::var_os("IAMC_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo.join("../shared"));
+    let logs = shared.join("corpus/cloudtrail");
+    assert!(logs.exists(), "shared corpus missing: {}", logs.display());
+    let audit = repo.join("corpus/audit");
+    for extra in ["", " --no-progress"] {
+        let cmd = format!(
+            "{} audit --account-details {} --logs {} --proposed {} --attach-to all --summary-only{extra}",
+            env!("CARGO_BIN_EXE_iamc"),
+            audit.join("account-details.json").display(),
+            logs.display(),
+            audit.join("RDSDenyDelete.json").display(),
+        );
+        let mut child = Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run script(1) for a pty: {e}"));
+        let start = std::time::Instant::now();
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            if start.elapsed() > std::time::Duration::from_secs(120) {
+                let _ = child.kill();
+                panic!("iamc audit in a terminal{extra} did not finish in 120 s (deadlock)");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        };
+        let mut transcript = String::new();
+        if let Some(mut o) = child.stdout.take() {
+            use std::io::Read;
+            let _ = o.read_to_string(&mut transcript);
+        }
+        assert!(status.success(), "exit {status}:\n{transcript}");
+        assert!(
+            transcript.contains("26801") || transcript.contains("26,801"),
+            "{transcript}"
+        );
+    }
+}
