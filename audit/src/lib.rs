@@ -372,7 +372,14 @@ impl<'a> Worker<'a> {
 /// The deciding statement, named: (policy name, statement index, sid).
 pub type Deciding = (String, u32, Option<String>);
 
-fn deciding(set: &PolicySet, d: &iamc_runtime::StatementRef) -> Deciding {
+fn deciding(set: &PolicySet, d: &iamc_runtime::Deciding) -> Deciding {
+    let d = match d {
+        iamc_runtime::Deciding::Statement(d) => d,
+        // E-20: no statement decided; the rule is named in place of the policy.
+        iamc_runtime::Deciding::Rule(rule) => {
+            return (format!("built-in rule {}", rule.id()), 0, None);
+        }
+    };
     let name = set
         .policies()
         .iter()

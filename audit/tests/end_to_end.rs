@@ -83,15 +83,13 @@ fn corpus_replay_counts_add_up_and_known_events_change() {
         .as_str()
         .unwrap()
         .ends_with("RDSDenyDelete.json"));
-    // The same user's GetCallerIdentity: newly denied by the MFA policy (no session context,
-    // so aws:MultiFactorAuthPresent is absent and BoolIfExists holds, K-4).
+    // The same user's GetCallerIdentity: the MFA policy's Deny would apply (no session
+    // context, so aws:MultiFactorAuthPresent is absent and BoolIfExists holds, K-4), but the
+    // call needs no permission (E-20): still allowed, by the built-in rule.
     let gci = find("c51ec284-c59d-4e86-8dc2-a81867b807be");
     assert_eq!(gci["before"], "allow");
-    assert_eq!(gci["after"], "explicit_deny");
-    assert_eq!(
-        gci["after_by"]["sid"],
-        "BlockMostAccessUnlessSignedInWithMFA"
-    );
+    assert_eq!(gci["after"], "allow");
+    assert_eq!(gci["after_by"]["policy"], "built-in rule E-20");
     // pedro signed in with MFA (console session): nothing of his changes.
     let pedro: Vec<_> = events
         .iter()

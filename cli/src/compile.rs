@@ -167,7 +167,7 @@ pub fn set_of(kind: PolicyKind, policies: Vec<Policy>) -> PolicySet {
 }
 
 /// Options of `iamc compile`.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct CompileOptions<'a> {
     /// The kind every positional file is parsed as.
     pub kind: PolicyKind,
@@ -177,6 +177,8 @@ pub struct CompileOptions<'a> {
     pub manifest: Option<&'a Path>,
     /// Write the compiled set as an artifact (`iamc_runtime::artifact`) to this file.
     pub output: Option<&'a Path>,
+    /// The services RCPs apply to (E-10); `None`: the default list.
+    pub rcp_services: Option<Vec<String>>,
 }
 
 /// One policy file of a compile: its kind and level (SCP/RCP level, else 0).
@@ -366,6 +368,9 @@ pub fn compile(
         management_account,
         ..PolicySet::default()
     };
+    if let Some(list) = &opts.rcp_services {
+        set.rcp_services = list.clone();
+    }
     let mut errors = 0usize;
     for e in &entries {
         match load_policies(&e.path, e.kind) {
@@ -438,6 +443,9 @@ pub fn compile(
             "compile_micros": micros.round(),
         });
         merge(&mut obj, stats_json(&st));
+        if let (false, Some(o)) = (set.rcps.is_empty(), obj.as_object_mut()) {
+            o.insert("rcp_services".into(), json!(set.rcp_services));
+        }
         if let (Some((path, bytes)), Some(o)) = (artifact, obj.as_object_mut()) {
             o.insert(
                 "artifact".into(),
@@ -448,6 +456,13 @@ pub fn compile(
     } else {
         writeln!(out, "iamc compile: {} file(s), kind {kind}", entries.len(),)?;
         print_stats(out, &st)?;
+        if !set.rcps.is_empty() {
+            writeln!(
+                out,
+                "  {}",
+                crate::eval::rcp_services_line(&set.rcp_services)
+            )?;
+        }
         if micros >= 10_000.0 {
             writeln!(out, "  compile time:       {:.1} ms", micros / 1000.0)?;
         } else {

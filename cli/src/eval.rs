@@ -22,8 +22,8 @@ use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use iamc_compiler::ast::{JsonPath, Policy, PolicyKind, PolicyRef, PolicySet, StatementRef};
-use iamc_compiler::decision::{Decision, Outcome};
+use iamc_compiler::ast::{JsonPath, Policy, PolicyKind, PolicyRef, PolicySet};
+use iamc_compiler::decision::{Deciding, Decision, Outcome};
 use iamc_compiler::json;
 use iamc_compiler::scenario::{self, Loaded, ScenarioRequest};
 use serde_json::{json, Value};
@@ -139,6 +139,11 @@ pub struct EvalSummary {
     pub disagreements: Vec<Disagreement>,
     /// Bulk mode: request lines that could not be read (each reported with `file:line`).
     pub bad_lines: usize,
+    /// E-10: every distinct list of RCP services used by a set that had RCPs (printed in
+    /// the summary, so a reader knows which services the RCPs covered).
+    pub rcp_services: std::collections::BTreeSet<Vec<String>>,
+    /// Decisions made by the built-in rule E-20 rather than by a statement.
+    pub by_builtin_rule: usize,
 }
 
 impl EvalSummary {
@@ -168,6 +173,8 @@ impl EvalSummary {
             "agree": self.agreed,
             "disagree": self.disagreements.len(),
             "bad_lines": self.bad_lines,
+            "rcp_services": self.rcp_services,
+            "by_builtin_rule": self.by_builtin_rule,
             "ok": self.ok(),
         }})
     }
@@ -194,10 +201,20 @@ pub fn policy_at(set: &PolicySet, r: PolicyRef) -> Option<&Policy> {
 }
 
 /// The `deciding` field as JSON text, fields in a fixed order: where the deciding statement
-/// is and its Sid from the AST; `null` when nothing decided (implicit deny).
-pub fn deciding_json(set: &PolicySet, deciding: Option<StatementRef>) -> String {
-    let Some(s) = deciding else {
-        return "null".to_string();
+/// is and its Sid from the AST; `{"kind":"builtin","rule":"E-20",...}` for a built-in rule;
+/// `null` when nothing decided (implicit deny).
+pub fn deciding_json(set: &PolicySet, deciding: Option<Deciding>) -> String {
+    let s = match deciding {
+        None => return "null".to_string(),
+        Some(Deciding::Rule(rule)) => {
+            let mut obj = String::new();
+            field(&mut obj, "kind", &json!("builtin"));
+            field(&mut obj, "rule", &json!(rule.id()));
+            field(&mut obj, "reason", &json!(rule.describe()));
+            obj.push('}');
+            return obj;
+        }
+        Some(Deciding::Statement(s)) => s,
     };
     let sid = policy_at(set, s.policy)
         .and_then(|p| p.statements.iter().find(|st| st.index == s.statement))
@@ -311,6 +328,10 @@ pub struct BulkPolicies {
     pub boundaries: Vec<PathBuf>,
     /// SCP files, one level each, root first (`--scp`).
     pub scps: Vec<PathBuf>,
+    /// RCP files, one level each, root first (`--rcp`).
+    pub rcps: Vec<PathBuf>,
+    /// The services RCPs apply to (`--rcp-services`, E-10); `None`: the default list.
+    pub rcp_services: Option<Vec<String>>,
     /// The resource-policy file (`--resource-policy`).
     pub resource: Option<PathBuf>,
     /// The session-policy file (`--session-policy`).
@@ -322,6 +343,7 @@ impl BulkPolicies {
         self.identity.len()
             + self.boundaries.len()
             + self.scps.len()
+            + self.rcps.len()
             + usize::from(self.resource.is_some())
             + usize::from(self.session.is_some())
     }
@@ -350,6 +372,12 @@ impl BulkPolicies {
         }
         for p in &self.scps {
             set.scps.push(load(p, PolicyKind::Scp, &mut errors));
+        }
+        for p in &self.rcps {
+            set.rcps.push(load(p, PolicyKind::Rcp, &mut errors));
+        }
+        if let Some(list) = &self.rcp_services {
+            set.rcp_services = list.clone();
         }
         let mut single = |path: &Option<PathBuf>, kind: PolicyKind, errors: &mut Vec<_>| {
             let path = path.as_ref()?;
@@ -501,6 +529,9 @@ fn decide_request(
     err: &mut dyn Write,
 ) -> io::Result<()> {
     sum.requests += 1;
+    if !req.policies.rcps.is_empty() && !sum.rcp_services.contains(&req.policies.rcp_services) {
+        sum.rcp_services.insert(req.policies.rcp_services.clone());
+    }
     let mut first: Option<Decision> = None;
     for (ei, engine) in engines.iter().enumerate() {
         let result = match cache.get(ei, engine.as_ref(), &req.policies) {
@@ -525,6 +556,9 @@ fn decide_request(
             }
         };
         sum.decisions[decision_slot(outcome.decision)] += 1;
+        if matches!(outcome.deciding, Some(Deciding::Rule(_))) {
+            sum.by_builtin_rule += 1;
+        }
         let mut disagree = |expected: Decision| {
             sum.disagreements.push(Disagreement {
                 file: file.to_string(),
@@ -599,6 +633,21 @@ fn request_line(
     line
 }
 
+/// The summary line naming the services RCPs applied to (E-10).
+pub fn rcp_services_line(list: &[String]) -> String {
+    let default = iamc_compiler::ast::default_rcp_services();
+    let which = if list == default.as_slice() {
+        " (the default list)"
+    } else {
+        ""
+    };
+    if list.is_empty() {
+        "RCP services (E-10): none, so RCPs applied to no request".to_string()
+    } else {
+        format!("RCP services (E-10): {}{which}", list.join(", "))
+    }
+}
+
 fn write_human_summary(
     sum: &EvalSummary,
     engines: &[Box<dyn Engine>],
@@ -647,6 +696,17 @@ fn write_human_summary(
             "  malformed request lines: {} (listed above)",
             sum.bad_lines
         )?;
+    }
+    if sum.by_builtin_rule > 0 {
+        writeln!(
+            err,
+            "  decided by the built-in rule E-20 (sts:GetCallerIdentity needs no permission, \
+             whatever the policies say): {}",
+            sum.by_builtin_rule
+        )?;
+    }
+    for list in &sum.rcp_services {
+        writeln!(err, "  {}", rcp_services_line(list))?;
     }
     if !sum.disagreements.is_empty() {
         writeln!(err, "  disagreements:")?;

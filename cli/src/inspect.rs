@@ -15,7 +15,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use iamc_runtime::artifact;
-use iamc_runtime::PolicySet;
+use iamc_runtime::{PolicyKind, PolicySet};
 use serde_json::json;
 
 use crate::compile::{merge, print_stats, stats_json};
@@ -107,6 +107,10 @@ pub fn inspect(
         merge(&mut obj, stats_json(&st));
         if let Some(o) = obj.as_object_mut() {
             o.insert("policy_list".into(), json!(policies));
+            o.insert(
+                "rcp_services".into(),
+                json!(set.rcp_services().collect::<Vec<_>>()),
+            );
         }
         writeln!(out, "{obj}")?;
         return Ok(true);
@@ -147,6 +151,10 @@ pub fn inspect(
     }
     print_stats(out, &st)?;
     writeln!(out, "  encoded IR:         {} bytes", set.encoded_ir_len())?;
+    if set.policies().iter().any(|p| p.kind == PolicyKind::Rcp) {
+        let list: Vec<String> = set.rcp_services().map(str::to_string).collect();
+        writeln!(out, "  {}", crate::eval::rcp_services_line(&list))?;
+    }
     writeln!(out, "  policy list (kind level index: name, statements):")?;
     for p in set.policies() {
         writeln!(

@@ -26,6 +26,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use iamc_compiler::ast::PolicyKind;
 use iamc_compiler::check::Catalog;
+use iamc_compiler::rcp_services::read_rcp_services;
 
 use crate::engine::EngineChoice;
 use crate::eval::{BulkPolicies, EvalOptions, Input};
@@ -67,6 +68,14 @@ pub enum Command {
         /// Bulk mode: an SCP file; each occurrence is one level, root first.
         #[arg(long, value_name = "FILE", requires = "requests")]
         scp: Vec<PathBuf>,
+        /// Bulk mode: an RCP file; each occurrence is one level, root first.
+        #[arg(long, value_name = "FILE", requires = "requests")]
+        rcp: Vec<PathBuf>,
+        /// Bulk mode: the services RCPs apply to (E-10), a JSON array or prefixes separated
+        /// by commas, spaces or lines; default s3, sts, kms, sqs, secretsmanager, ecr, aoss.
+        /// (Scenario files name theirs in `rcp_services`.)
+        #[arg(long, value_name = "FILE", requires = "requests")]
+        rcp_services: Option<PathBuf>,
         /// Bulk mode: the resource-policy file.
         #[arg(long, value_name = "FILE", requires = "requests")]
         resource_policy: Option<PathBuf>,
@@ -129,6 +138,10 @@ pub enum Command {
         /// `PolicySet::from_bytes`, show it with `iamc inspect`).
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
+        /// The services RCPs apply to (E-10), a JSON array or prefixes separated by commas,
+        /// spaces or lines; default s3, sts, kms, sqs, secretsmanager, ecr, aoss.
+        #[arg(long, value_name = "FILE")]
+        rcp_services: Option<PathBuf>,
     },
     /// Show what a compiled artifact holds: format, build info, policies, sizes.
     ///
@@ -203,6 +216,8 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
             policies,
             boundary,
             scp,
+            rcp,
+            rcp_services,
             resource_policy,
             session_policy,
             engine,
@@ -214,10 +229,19 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
                 show_warnings: warnings,
             };
             if let Some(requests) = requests {
+                let rcp_services = match rcp_services.map(|p| read_rcp_services(&p)).transpose() {
+                    Ok(list) => list,
+                    Err(e) => {
+                        let _ = writeln!(err, "iamc eval: {e}");
+                        return ExitCode::from(EXIT_FAILED);
+                    }
+                };
                 let bulk = BulkPolicies {
                     identity: policies,
                     boundaries: boundary,
                     scps: scp,
+                    rcps: rcp,
+                    rcp_services,
                     resource: resource_policy,
                     session: session_policy,
                 };
@@ -238,12 +262,21 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
             json,
             manifest,
             output,
+            rcp_services,
         } => {
+            let rcp_services = match rcp_services.map(|p| read_rcp_services(&p)).transpose() {
+                Ok(list) => list,
+                Err(e) => {
+                    let _ = writeln!(err, "iamc compile: {e}");
+                    return ExitCode::from(EXIT_FAILED);
+                }
+            };
             let opts = compile::CompileOptions {
                 kind: kind.into(),
                 json,
                 manifest: manifest.as_deref(),
                 output: output.as_deref(),
+                rcp_services,
             };
             compile::compile(&files, opts, out, err)
         }

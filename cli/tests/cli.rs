@@ -425,3 +425,91 @@ fn audit_in_a_terminal_finishes() {
         );
     }
 }
+
+/// E-10 on the command line: `--rcp` levels in bulk mode, the default service list (sns is
+/// not covered), `--rcp-services` (sns only), and the list printed in the summary. E-20: the
+/// built-in rule is named in the JSON `deciding` and counted in the summary.
+#[test]
+fn e10_rcp_services_and_e20_builtin_on_the_command_line() {
+    let allow = temp_file(
+        "e10-allow.json",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+    );
+    let rcp = temp_file(
+        "e10-rcp.json",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":["s3:*","sns:*","sts:*"],"Resource":"*"}]}"#,
+    );
+    let requests = temp_file(
+        "e10-requests.jsonl",
+        concat!(
+            r#"{"id":"sns","principal":"arn:aws:iam::111122223333:user/a","action":"sns:Publish","resource":"arn:aws:sns:us-east-1:111122223333:t"}"#,
+            "\n",
+            r#"{"id":"s3","principal":"arn:aws:iam::111122223333:user/a","action":"s3:GetObject","resource":"arn:aws:s3:::b/k"}"#,
+            "\n",
+            r#"{"id":"gci","principal":"arn:aws:iam::111122223333:user/a","action":"sts:GetCallerIdentity"}"#,
+            "\n",
+        ),
+    );
+    let services = temp_file("e10-services.txt", "# only sns\nsns\n");
+    let base = [
+        "eval",
+        "--policies",
+        allow.to_str().unwrap(),
+        "--rcp",
+        rcp.to_str().unwrap(),
+        "--requests",
+        requests.to_str().unwrap(),
+    ];
+    let decisions = |out: &Output| -> Vec<String> {
+        bulk_lines(&text(&out.stdout))
+            .iter()
+            .map(|l| l["decision"].as_str().unwrap_or("?").to_string())
+            .collect()
+    };
+    let out = iamc(&base);
+    assert_no_panic(&out);
+    assert_eq!(decisions(&out), ["allow", "explicit_deny", "allow"]);
+    let lines = bulk_lines(&text(&out.stdout));
+    assert_eq!(lines[2]["deciding"]["kind"], "builtin");
+    assert_eq!(lines[2]["deciding"]["rule"], "E-20");
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("RCP services (E-10): s3, sts, kms, sqs, secretsmanager, ecr, aoss"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("built-in rule E-20"), "{stderr}");
+    let mut with_list = base.to_vec();
+    with_list.extend(["--rcp-services", services.to_str().unwrap()]);
+    let out = iamc(&with_list);
+    assert_eq!(decisions(&out), ["explicit_deny", "allow", "allow"]);
+    assert!(text(&out.stderr).contains("RCP services (E-10): sns\n"));
+    // A bad list is refused, naming the file.
+    let bad = temp_file("e10-bad.txt", "s3:GetObject\n");
+    let mut with_bad = base.to_vec();
+    with_bad.extend(["--rcp-services", bad.to_str().unwrap()]);
+    let out = iamc(&with_bad);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("not a service prefix"));
+}
+
+/// V-3 on the command line: every AWS managed policy compiles (1,594, among them one with a
+/// variable in a KMS key ARN's account field), and `check` warns about that variable.
+#[test]
+fn v3_managed_policies_compile_and_check_warns() {
+    let shared = std::env::var_os("IAMC_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"));
+    let managed = shared.join("corpus/managed-policies/aws-managed-policies.jsonl");
+    let out = iamc(&["compile", "--json", managed.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+    assert_eq!(v["policies"], 1594);
+    let policy = temp_file(
+        "v3.json",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"arn:*:kms:*:${aws:PrincipalAccount}:key/*"}]}"#,
+    );
+    let out = iamc(&["check", policy.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(all.contains("region or account field"), "{all}");
+}

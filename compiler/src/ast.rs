@@ -566,7 +566,7 @@ pub struct ConditionValue {
 }
 
 /// The policies that decide one request, grouped by kind (group E).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct PolicySet {
     /// Identity-based policies (E-5).
     pub identity: Vec<Policy>,
@@ -584,6 +584,32 @@ pub struct PolicySet {
     /// resources RCPs do not restrict (E-10, E-12). Not part of the oracle's scenario format;
     /// an iamc extension (`management_account`).
     pub management_account: Option<String>,
+    /// The service prefixes RCPs apply to (E-10); RCPs are skipped for every other service's
+    /// actions. Default: [`iamc_runtime::ir::DEFAULT_RCP_SERVICES`].
+    pub rcp_services: Vec<String>,
+}
+
+impl Default for PolicySet {
+    fn default() -> PolicySet {
+        PolicySet {
+            identity: Vec::new(),
+            resource: None,
+            boundaries: Vec::new(),
+            session: None,
+            scps: Vec::new(),
+            rcps: Vec::new(),
+            management_account: None,
+            rcp_services: default_rcp_services(),
+        }
+    }
+}
+
+/// The default list of services RCPs apply to (E-10), owned.
+pub fn default_rcp_services() -> Vec<String> {
+    iamc_runtime::ir::DEFAULT_RCP_SERVICES
+        .iter()
+        .map(|s| (*s).to_string())
+        .collect()
 }
 
 impl PolicySet {

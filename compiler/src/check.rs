@@ -53,6 +53,9 @@ pub enum WarningKind {
     MultipleBoolValues,
     /// V-6: a variable in `NotResource` excludes nothing when unresolved.
     VariableInNotResource,
+    /// V-3: a variable in the region or account field of a resource ARN. AWS evaluates it
+    /// (one of its managed policies does this), but documents variables in the resource part.
+    VariableOutsideResourcePart(String),
     /// C-24: an operator without `ForAnyValue:`/`ForAllValues:` on a multivalued key is false
     /// whenever the key is present.
     PlainOperatorOnMultivaluedKey {
@@ -120,6 +123,11 @@ impl fmt::Display for WarningKind {
             VariableInNotResource => write!(
                 f,
                 "a variable in NotResource excludes nothing when its key is missing"
+            ),
+            VariableOutsideResourcePart(r) => write!(
+                f,
+                "a policy variable in the region or account field of {r:?}: AWS documents \
+                 variables in the resource part only (V-3)"
             ),
             PlainOperatorOnMultivaluedKey { operator, key } => {
                 write!(

@@ -4,6 +4,8 @@ use std::fmt;
 
 use crate::ast::StatementRef;
 
+pub use iamc_runtime::BuiltinRule;
+
 /// The three outcomes of evaluation (E-1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Decision {
@@ -42,12 +44,38 @@ impl fmt::Display for Decision {
     }
 }
 
-/// A decision and the statement that decided it (see DESIGN.md, "The deciding statement").
+/// What decided: a statement of the set, or a built-in rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Deciding {
+    /// A statement of the set.
+    Statement(StatementRef),
+    /// A rule of the evaluation logic itself (E-20).
+    Rule(BuiltinRule),
+}
+
+impl Deciding {
+    /// The statement, when a statement decided.
+    pub fn statement(self) -> Option<StatementRef> {
+        match self {
+            Deciding::Statement(s) => Some(s),
+            Deciding::Rule(_) => None,
+        }
+    }
+}
+
+/// A decision and what decided it (see DESIGN.md, "The deciding statement").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Outcome {
     /// The decision.
     pub decision: Decision,
     /// The deciding statement: the first applicable Deny for `ExplicitDeny`, the granting
-    /// Allow for `Allow`, `None` for `ImplicitDeny`.
-    pub deciding: Option<StatementRef>,
+    /// Allow for `Allow` (or the built-in rule E-20), `None` for `ImplicitDeny`.
+    pub deciding: Option<Deciding>,
+}
+
+impl Outcome {
+    /// The deciding statement, when a statement decided.
+    pub fn statement(&self) -> Option<StatementRef> {
+        self.deciding.and_then(Deciding::statement)
+    }
 }

@@ -124,8 +124,8 @@ pub enum ErrorKind {
         /// Why.
         reason: &'static str,
     },
-    /// V-3: a variable in a field of the ARN other than the resource.
-    VariableOutsideResourceField(String),
+    /// V-3: a variable in the partition or service field of an ARN.
+    VariableInArnPrefix(String),
     /// G-11: `Principal`/`NotPrincipal` in a policy kind that does not take one.
     PrincipalNotAllowed(&'static str),
     /// G-11: a resource-based policy statement without `Principal`/`NotPrincipal`.
@@ -212,9 +212,9 @@ impl fmt::Display for ErrorKind {
             InvalidResource { resource, reason } => {
                 write!(f, "invalid resource {resource:?}: {reason}")
             }
-            VariableOutsideResourceField(r) => write!(
+            VariableInArnPrefix(r) => write!(
                 f,
-                "policy variables are only allowed in the resource part of an ARN: {r:?}"
+                "policy variables are not allowed in the partition or service field of an ARN: {r:?}"
             ),
             PrincipalNotAllowed(kind) => {
                 write!(

@@ -23,6 +23,7 @@ pub mod keys_multivalued;
 pub mod limits;
 pub mod lower;
 pub mod parse;
+pub mod rcp_services;
 pub mod request;
 pub mod scenario;
 

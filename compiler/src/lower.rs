@@ -183,6 +183,11 @@ pub fn to_ir(set: &ast::PolicySet) -> PolicySetIr {
         scp_levels: set.scps.len() as u32,
         rcp_levels: set.rcps.len() as u32,
         management_account: set.management_account.clone(),
+        rcp_services: set
+            .rcp_services
+            .iter()
+            .map(|s| s.to_ascii_lowercase())
+            .collect(),
         automata: Vec::new(),
         action_automata: Vec::new(),
     };
@@ -285,9 +290,18 @@ pub fn outcome(o: iamc_runtime::Outcome) -> crate::decision::Outcome {
             iamc_runtime::Decision::ExplicitDeny => Decision::ExplicitDeny,
             iamc_runtime::Decision::ImplicitDeny => Decision::ImplicitDeny,
         },
-        deciding: o.deciding.map(|d| ast::StatementRef {
-            policy: ast::PolicyRef::new(ast_kind(d.kind), d.level as usize, d.policy as usize),
-            statement: d.statement as usize,
+        deciding: o.deciding.map(|d| match d {
+            iamc_runtime::Deciding::Statement(d) => {
+                crate::decision::Deciding::Statement(ast::StatementRef {
+                    policy: ast::PolicyRef::new(
+                        ast_kind(d.kind),
+                        d.level as usize,
+                        d.policy as usize,
+                    ),
+                    statement: d.statement as usize,
+                })
+            }
+            iamc_runtime::Deciding::Rule(r) => crate::decision::Deciding::Rule(r),
         }),
     }
 }

@@ -571,21 +571,24 @@ impl PolicyParser<'_> {
         })
     }
 
-    /// G-10, V-3: `*` or an ARN of six fields, variables only in the resource field.
+    /// G-10, V-3: `*` or an ARN of six fields. Variables may stand in the region, account and
+    /// resource fields (AWS ships `arn:*:kms:*:${aws:PrincipalAccount}:key/*` in a managed
+    /// policy), not in the partition or service field. The whole text is one template: it is
+    /// substituted before it is matched as one glob over the request ARN (R-3), so a variable's
+    /// value is never split into fields.
     fn resource_pattern(&mut self, path: &JsonPath, text: &str) -> Option<Template> {
         if text == "*" {
             return Some(Template::text("*"));
         }
         let subst = self.version.substitutes_variables();
-        // Find the fifth colon outside `${...}`.
+        // Count the colons outside `${...}`; note in which field the first variable opens.
         let bytes = text.as_bytes();
         let mut colons = 0;
         let mut i = 0;
-        let mut var_before_resource = false;
-        let mut resource_start = None;
+        let mut first_var_field = None;
         while i < bytes.len() {
             if subst && bytes[i] == b'$' && bytes.get(i + 1) == Some(&b'{') {
-                var_before_resource = true;
+                first_var_field.get_or_insert(colons);
                 match text[i..].find('}') {
                     Some(close) => i += close + 1,
                     None => break,
@@ -594,10 +597,6 @@ impl PolicyParser<'_> {
             }
             if bytes[i] == b':' {
                 colons += 1;
-                if colons == 5 {
-                    resource_start = Some(i + 1);
-                    break;
-                }
             }
             i += 1;
         }
@@ -611,7 +610,7 @@ impl PolicyParser<'_> {
             );
             return None;
         }
-        let Some(resource_start) = resource_start else {
+        if colons < 5 {
             self.err(
                 path,
                 ErrorKind::InvalidResource {
@@ -620,28 +619,24 @@ impl PolicyParser<'_> {
                 },
             );
             return None;
-        };
-        if var_before_resource {
-            self.err(
-                path,
-                ErrorKind::VariableOutsideResourceField(text.to_string()),
-            );
-            return None;
+        }
+        // Fields: 0 `arn`, 1 partition, 2 service, 3 region, 4 account, 5 resource.
+        match first_var_field {
+            Some(field) if field < 3 => {
+                self.err(path, ErrorKind::VariableInArnPrefix(text.to_string()));
+                return None;
+            }
+            Some(field) if field < 5 => self.warnings.push(Warning {
+                source: Arc::clone(&self.source),
+                path: path.clone(),
+                kind: WarningKind::VariableOutsideResourcePart(text.to_string()),
+            }),
+            _ => {}
         }
         if !subst {
             return Some(Template::text(text));
         }
-        let head = &text[..resource_start];
-        let mut template = self.template(path, &text[resource_start..])?;
-        if !head.is_empty() {
-            match template.parts.first_mut() {
-                Some(TemplatePart::Text(t)) => t.insert_str(0, head),
-                _ => template
-                    .parts
-                    .insert(0, TemplatePart::Text(head.to_string())),
-            }
-        }
-        Some(template)
+        self.template(path, text)
     }
 
     /// Split text into literal text and variables (V-1, V-4, V-5), reporting G-20 errors.
@@ -1187,11 +1182,48 @@ mod tests {
 
     #[test]
     fn v3_variables_only_where_allowed() {
-        let e = err_text(
+        // Partition and service: rejected.
+        for arn in [
+            "arn:${aws:Partition}:s3:::b",
+            "arn:aws:${a:svc}:us-east-1:1:x",
+        ] {
+            let e = err_text(
+                PolicyKind::Identity,
+                &format!(
+                    r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"*","Resource":"{arn}"}}]}}"#
+                ),
+            );
+            assert!(e.contains("partition or service field"), "{e}");
+        }
+        // Region and account: accepted with a warning (AWS's own managed policy does it).
+        for arn in [
+            "arn:aws:iam::${aws:PrincipalAccount}:user/x",
+            "arn:*:kms:*:${aws:PrincipalAccount}:key/*",
+            "arn:aws:ec2:${aws:RequestedRegion}:1:instance/*",
+        ] {
+            let p = parse(
+                PolicyKind::Identity,
+                &format!(r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"*","Resource":"{arn}"}}]}}"#),
+            )
+            .unwrap_or_else(|e| panic!("{arn}: {e:?}"));
+            assert!(p.policy.statements[0].resource.patterns[0]
+                .template
+                .has_variables());
+            assert!(
+                p.warnings
+                    .iter()
+                    .any(|w| matches!(w.kind, WarningKind::VariableOutsideResourcePart(_))),
+                "{arn}: {:?}",
+                p.warnings
+            );
+        }
+        // The resource part: no warning.
+        let p = parse(
             PolicyKind::Identity,
-            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"arn:aws:iam::${aws:PrincipalAccount}:user/x"}]}"#,
-        );
-        assert!(e.contains("only allowed in the resource part"), "{e}");
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::b/${aws:username}/*"}]}"#,
+        )
+        .unwrap();
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
         let e = err_text(
             PolicyKind::Identity,
             r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:${aws:username}","Resource":"*"}]}"#,

@@ -15,7 +15,7 @@
 //!  "identity_policies": [<doc>...], "resource_policy": <doc>,
 //!  "permission_boundaries": [<doc>...], "session_policy": <doc>,
 //!  "scps": [[<doc>...], ...], "rcps": [[<doc>...], ...],
-//!  "management_account": "111122223333",
+//!  "management_account": "111122223333", "rcp_services": ["s3", "kms"],
 //!  "requests": [{"id": "r1", "principal": "arn:...", "action": "svc:Action",
 //!                "resource": "arn:...", "resource_account": "111122223333",
 //!                "context": {"key": "value" | ["v1", "v2"]},
@@ -26,7 +26,9 @@
 //!   (a request-level `null` removes it). Requests that override nothing share the scenario's
 //!   parsed [`PolicySet`] through one `Arc`.
 //! - `permission_boundary` (a single document) is accepted in place of `permission_boundaries`.
-//! - `management_account` is an iamc extension (E-10, E-12); the oracle ignores it.
+//! - `management_account` is an iamc extension (E-10, E-12); the oracle ignores it. So is
+//!   `rcp_services` (E-10: the services RCPs apply to; default
+//!   [`crate::ast::default_rcp_services`]).
 //! - A policy document may be an object, a `PolicyVersion` wrapper, or a string holding the
 //!   document as JSON text or URL-encoded, as [`crate::parse::parse_policy`] accepts them.
 //! - `resource` defaults to `*`; `id` defaults to the request's index.
@@ -263,7 +265,7 @@ pub fn parse_request(
     }
 }
 
-const SCENARIO_FIELDS: [&str; 12] = [
+const SCENARIO_FIELDS: [&str; 13] = [
     "name",
     "rule",
     "note",
@@ -276,9 +278,10 @@ const SCENARIO_FIELDS: [&str; 12] = [
     "scps",
     "rcps",
     "management_account",
+    "rcp_services",
 ];
 
-const REQUEST_FIELDS: [&str; 17] = [
+const REQUEST_FIELDS: [&str; 18] = [
     "id",
     "principal",
     "action",
@@ -296,6 +299,7 @@ const REQUEST_FIELDS: [&str; 17] = [
     "scps",
     "rcps",
     "management_account",
+    "rcp_services",
 ];
 
 /// Policy fields given at one level (scenario or request); `Some` means "given here".
@@ -308,6 +312,7 @@ struct PolicyFields {
     scps: Option<Vec<Vec<Policy>>>,
     rcps: Option<Vec<Vec<Policy>>>,
     management_account: Option<Option<String>>,
+    rcp_services: Option<Vec<String>>,
 }
 
 impl PolicyFields {
@@ -319,6 +324,7 @@ impl PolicyFields {
             && self.scps.is_none()
             && self.rcps.is_none()
             && self.management_account.is_none()
+            && self.rcp_services.is_none()
     }
 
     /// `base` with the fields given here replacing its own.
@@ -333,6 +339,9 @@ impl PolicyFields {
             management_account: self
                 .management_account
                 .unwrap_or_else(|| base.management_account.clone()),
+            rcp_services: self
+                .rcp_services
+                .unwrap_or_else(|| base.rcp_services.clone()),
         }
     }
 }
@@ -465,6 +474,21 @@ impl Loader<'_> {
             other => {
                 self.wrong_type(file, path, "a string", other);
                 None
+            }
+        }
+    }
+
+    /// An array of strings (E-10's service list); an element that is not a string is an error.
+    fn string_list(&mut self, file: &Arc<str>, v: &Json, path: &JsonPath) -> Vec<String> {
+        match v {
+            Json::Array(items) => items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, item)| self.string(file, item, &path.index(i)))
+                .collect(),
+            other => {
+                self.wrong_type(file, path, "an array of strings", other);
+                Vec::new()
             }
         }
     }
@@ -735,6 +759,9 @@ impl Loader<'_> {
                 "rcps" => f.rcps = Some(self.levels(file, v, &p, PolicyKind::Rcp)),
                 "management_account" => {
                     f.management_account = Some(self.opt_string(file, v, &p));
+                }
+                "rcp_services" => {
+                    f.rcp_services = Some(self.string_list(file, v, &p));
                 }
                 _ => {}
             }

@@ -23,7 +23,7 @@ use iamc_compiler::ast::{
     ActionPart, Effect, Policy, PolicyKind, PolicyRef, PolicySet, ResourcePart, Statement,
     StatementRef,
 };
-use iamc_compiler::decision::{Decision, Outcome};
+use iamc_compiler::decision::{BuiltinRule, Deciding, Decision, Outcome};
 use iamc_compiler::request::Request;
 
 use crate::condition::all_conditions_hold;
@@ -98,8 +98,24 @@ pub fn resource_policy_required(req: &Request) -> bool {
     kms_key || (assume_role && principal::is_role_arn(&req.resource))
 }
 
+/// spec: E-10 — whether RCPs apply to the action's service (the set's list; service prefixes
+/// compare without regard to ASCII case, A-2).
+pub fn rcp_covers(set: &PolicySet, action: &str) -> bool {
+    let service = action.split(':').next().unwrap_or(action);
+    set.rcp_services
+        .iter()
+        .any(|s| s.eq_ignore_ascii_case(service))
+}
+
 /// Decide `req` against `set` (DESIGN.md "Combining (E)" and "The deciding statement").
 pub fn evaluate(set: &PolicySet, req: &Request) -> Outcome {
+    // spec: E-20 — `sts:GetCallerIdentity` needs no permission: allowed whatever the policies.
+    if req.action.eq_ignore_ascii_case("sts:GetCallerIdentity") {
+        return Outcome {
+            decision: Decision::Allow,
+            deciding: Some(Deciding::Rule(BuiltinRule::GetCallerIdentity)),
+        };
+    }
     let facts = Facts::of(req);
     let boundaries_given = !set.boundaries.is_empty();
     let applies = |stmt: &Statement| applies(stmt, req, &facts, boundaries_given);
@@ -110,9 +126,10 @@ pub fn evaluate(set: &PolicySet, req: &Request) -> Outcome {
         && !facts.service_linked_role
         && facts.principal_account != set.management_account;
     // spec: E-10 — RCPs restrict resources outside the management account, except for
-    // service-linked roles.
+    // service-linked roles, and only for the services that support them.
     let rcp_applies = !facts.service_linked_role
-        && (set.management_account.is_none() || facts.resource_account != set.management_account);
+        && (set.management_account.is_none() || facts.resource_account != set.management_account)
+        && rcp_covers(set, &req.action);
 
     // spec: E-3 — explicit deny: the first applicable in-scope Deny in canonical order.
     for (pref, policy) in set.iter() {
@@ -131,7 +148,7 @@ pub fn evaluate(set: &PolicySet, req: &Request) -> Outcome {
         {
             return Outcome {
                 decision: Decision::ExplicitDeny,
-                deciding: Some(statement_ref(pref, stmt)),
+                deciding: Some(Deciding::Statement(statement_ref(pref, stmt))),
             };
         }
     }
@@ -215,7 +232,7 @@ pub fn evaluate(set: &PolicySet, req: &Request) -> Outcome {
         };
         Outcome {
             decision: Decision::Allow,
-            deciding,
+            deciding: deciding.map(Deciding::Statement),
         }
     } else {
         Outcome {

@@ -137,7 +137,8 @@ pub enum Strength {
     None,
     /// Names the principal's account (`arn:P:iam::A:root`): delegation only (E-7).
     Account,
-    /// Names the role of a role-session principal (E-7, E-13).
+    /// Names the role of a role-session principal, or the role ARN that is itself the
+    /// principal (E-7, E-13): limited by the role's boundary and session policy.
     Role,
     /// `*`, or names the principal string exactly (E-7).
     Direct,
@@ -172,7 +173,11 @@ pub fn grant_strength(part: &PrincipalPart, req: &Request, facts: &Facts) -> Str
     part.entries
         .iter()
         .map(|e| {
-            if e.value == req.principal {
+            if e.value == req.principal && facts.kind == PrincipalKind::Role {
+                // spec: E-13 — a grant to the role ARN is limited by the role's boundary
+                // whoever the caller is, the role ARN itself included.
+                Strength::Role
+            } else if e.value == req.principal {
                 Strength::Direct
             } else if entry_is_role_of_session(&e.value, facts) {
                 Strength::Role

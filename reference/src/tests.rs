@@ -923,7 +923,7 @@ fn e3_explicit_deny_wins_and_names_the_first_deny() {
     let out = evaluate(&set, &req(ALICE, "s3:GetObject", OBJECT));
     assert_eq!(out.decision, ExplicitDeny);
     assert_eq!(
-        out.deciding,
+        out.statement(),
         Some(StatementRef {
             policy: PolicyRef::new(PolicyKind::Identity, 0, 1),
             statement: 1
@@ -932,7 +932,7 @@ fn e3_explicit_deny_wins_and_names_the_first_deny() {
     let out = evaluate(&set, &req(ALICE, "ec2:RunInstances", "*"));
     assert_eq!(out.decision, Allow);
     assert_eq!(
-        out.deciding,
+        out.statement(),
         Some(StatementRef {
             policy: PolicyRef::new(PolicyKind::Identity, 0, 0),
             statement: 0
@@ -1029,7 +1029,7 @@ fn e7_same_account_grant_strengths() {
     let out = evaluate(&set, &r(ALICE));
     assert_eq!(out.decision, Allow);
     assert_eq!(
-        out.deciding.map(|d| d.policy.kind),
+        out.statement().map(|d| d.policy.kind),
         Some(PolicyKind::Identity)
     );
 }
@@ -1184,7 +1184,7 @@ fn e11_scp_deny_is_explicit_and_names_the_level() {
     let out = evaluate(&set, &req(ALICE, "s3:GetObject", OBJECT));
     assert_eq!(out.decision, ExplicitDeny);
     assert_eq!(
-        out.deciding,
+        out.statement(),
         Some(StatementRef {
             policy: PolicyRef::new(PolicyKind::Scp, 1, 1),
             statement: 0
@@ -1435,7 +1435,7 @@ fn e19_assume_role_requires_the_trust_policy() {
     let out = evaluate(&set, &req(ALICE, "sts:AssumeRole", target));
     assert_eq!(out.decision, Allow);
     assert_eq!(
-        out.deciding,
+        out.statement(),
         Some(StatementRef {
             policy: PolicyRef::new(PolicyKind::Resource, 0, 0),
             statement: 0
@@ -1458,7 +1458,7 @@ fn deciding_allow_names_the_strongest_resource_grant() {
     let out = evaluate(&set, &req(sess, "s3:GetObject", OBJECT));
     assert_eq!(out.decision, Allow);
     assert_eq!(
-        out.deciding,
+        out.statement(),
         Some(StatementRef {
             policy: PolicyRef::new(PolicyKind::Resource, 0, 0),
             statement: 2

@@ -110,6 +110,13 @@ fn build(src: &str, scenario: &Json, request: &Json) -> Result<(PolicySet, Reque
         scps: levels(&format!("{src}.scps"), f("scps"), PolicyKind::Scp)?,
         rcps: levels(&format!("{src}.rcps"), f("rcps"), PolicyKind::Rcp)?,
         management_account: text(f("management_account")),
+        rcp_services: match f("rcp_services") {
+            Some(Json::Array(list)) => list
+                .iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect(),
+            _ => iamc_compiler::ast::default_rcp_services(),
+        },
     };
     let req = Request {
         principal: text(request.get("principal")).unwrap_or_default(),

@@ -25,11 +25,11 @@
 //! it was loaded with, so
 //! [`PolicySet::to_bytes`] can write it again and [`PolicySet::ir`] can give the IR back.
 //!
-//! # Format (version 2; every integer little-endian)
+//! # Format (version 3; every integer little-endian)
 //! ```text
 //! offset size  field
 //!      0    4  magic b"IAMC"
-//!      4    2  format version (u16) = 2
+//!      4    2  format version (u16) = 3 (2 had no RCP service list)
 //!      6    2  byte-order mark (u16) 0xFEFF — bytes FF FE; FE FF means a big-endian writer
 //!      8    8  body length (u64): bytes after this 20-byte header; the file is exactly that
 //!     16    4  CRC32C (Castagnoli) of bytes 0..16 followed by the body
@@ -39,6 +39,7 @@
 //!                str producer, u32 count + str inputs
 //!              the IR section (the rest of the body):
 //!                u32 scp levels, u32 rcp levels, opt-str management account,
+//!                u32 count + str RCP services (E-10),
 //!                u32 count + keys      (str name, u8 multivalued)
 //!                u32 count + policies  (u8 kind, u32 level, u32 index, str name,
 //!                                       u32 count + statements)
@@ -101,7 +102,7 @@ use crate::policy_set::{BuildError, PolicySet};
 /// The first four bytes of every artifact.
 pub const MAGIC: [u8; 4] = *b"IAMC";
 /// The format version this runtime writes and reads.
-pub const FORMAT_VERSION: u16 = 2;
+pub const FORMAT_VERSION: u16 = 3;
 /// The byte-order mark, written little-endian (bytes `FF FE`).
 pub const BYTE_ORDER_MARK: u16 = 0xFEFF;
 /// Length of the fixed header (magic, version, byte-order mark, body length, checksum).
@@ -358,6 +359,7 @@ impl Writer {
         self.u32(ir.scp_levels);
         self.u32(ir.rcp_levels);
         self.opt_str(ir.management_account.as_deref());
+        self.strs(&ir.rcp_services);
         for k in self.list(&ir.keys) {
             self.str(&k.name);
             self.u8(u8::from(k.multivalued));
@@ -738,6 +740,11 @@ impl<'a> Reader<'a> {
             return self.err("more SCP or RCP levels than the loader accepts");
         }
         let management_account = self.opt_str()?;
+        let nservices = self.count(MIN_STR)?;
+        let mut rcp_services = Vec::with_capacity(nservices);
+        for _ in 0..nservices {
+            rcp_services.push(self.str()?);
+        }
         let nkeys = self.count(MIN_KEY)?;
         let mut keys = Vec::with_capacity(nkeys);
         for _ in 0..nkeys {
@@ -752,6 +759,7 @@ impl<'a> Reader<'a> {
             scp_levels,
             rcp_levels,
             management_account,
+            rcp_services,
             keys,
             policies: Vec::with_capacity(npolicies),
             statements: Vec::with_capacity(n / 256),
@@ -1173,6 +1181,7 @@ mod tests {
             scp_levels: 2,
             rcp_levels: 0,
             management_account: Some("111122223333".into()),
+            rcp_services: vec!["s3".into(), "kms".into()],
             automata: vec![],
             action_automata: vec![],
         }

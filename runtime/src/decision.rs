@@ -74,11 +74,62 @@ pub struct StatementRef {
     pub statement: u32,
 }
 
-/// A decision with its deciding statement (DESIGN.md, "The deciding statement").
+/// A rule of the evaluation logic that decides a request without any statement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BuiltinRule {
+    /// E-20: `sts:GetCallerIdentity` needs no permission; it is allowed whatever the policies
+    /// say.
+    GetCallerIdentity,
+}
+
+impl BuiltinRule {
+    /// The spec rule id (`E-20`).
+    pub fn id(self) -> &'static str {
+        match self {
+            BuiltinRule::GetCallerIdentity => "E-20",
+        }
+    }
+
+    /// A short description for people.
+    pub fn describe(self) -> &'static str {
+        match self {
+            BuiltinRule::GetCallerIdentity => "sts:GetCallerIdentity needs no permission",
+        }
+    }
+}
+
+/// What decided: a statement of the set, or a built-in rule (DESIGN.md, "The deciding
+/// statement").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Deciding {
+    /// A statement of the compiled set.
+    Statement(StatementRef),
+    /// A rule of the evaluation logic itself.
+    Rule(BuiltinRule),
+}
+
+impl Deciding {
+    /// The statement, when a statement decided.
+    pub fn statement(self) -> Option<StatementRef> {
+        match self {
+            Deciding::Statement(s) => Some(s),
+            Deciding::Rule(_) => None,
+        }
+    }
+}
+
+/// A decision with what decided it (DESIGN.md, "The deciding statement").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Outcome {
     /// The decision.
     pub decision: Decision,
-    /// The deciding statement; `None` for an implicit deny.
-    pub deciding: Option<StatementRef>,
+    /// The deciding statement or rule; `None` for an implicit deny.
+    pub deciding: Option<Deciding>,
+}
+
+impl Outcome {
+    /// The deciding statement, when a statement decided.
+    pub fn statement(&self) -> Option<StatementRef> {
+        self.deciding.and_then(Deciding::statement)
+    }
 }

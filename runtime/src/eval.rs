@@ -9,7 +9,7 @@
 use core::cell::{Cell, OnceCell};
 use core::cmp::Ordering;
 
-use crate::decision::{Decision, Outcome, PolicyKind, StatementRef};
+use crate::decision::{BuiltinRule, Deciding, Decision, Outcome, PolicyKind, StatementRef};
 use crate::glob::{char_len, TokenBuf};
 use crate::ir::{KeyId, OpKind, SetOp};
 use crate::policy_set::{
@@ -199,7 +199,13 @@ impl<'a> PrincipalFacts<'a> {
         let mut best = Strength::None;
         for e in p.entries.iter() {
             let s = if **e == *self.arn {
-                Strength::Direct
+                // E-13: a grant naming the role ARN is limited by the role's boundary and
+                // session policy whoever calls, the role ARN itself included.
+                if self.kind == PKind::Role {
+                    Strength::Role
+                } else {
+                    Strength::Direct
+                }
             } else if self.is_role_entry(e) {
                 Strength::Role
             } else if self.is_root_entry(e) {
@@ -533,6 +539,13 @@ fn evaluate_with<'a>(
     resource_account: Option<&str>,
     ctx: &impl Ctx<'a>,
 ) -> Outcome {
+    // E-20: no policy decides `sts:GetCallerIdentity`. One length test on every other action.
+    if is_get_caller_identity(action) {
+        return Outcome {
+            decision: Decision::Allow,
+            deciding: Some(Deciding::Rule(BuiltinRule::GetCallerIdentity)),
+        };
+    }
     // `Vec::new()` does not allocate; `taken` holds the scratch list only on the slow path.
     let mut taken: Vec<u32> = Vec::new();
     // The action is looked up as it is: the table folds ASCII case and compares every other
@@ -595,7 +608,7 @@ fn evaluate_with<'a>(
 
     let in_scope = |s: &Stmt| match s.kind {
         PolicyKind::Scp => scp_applies(),
-        PolicyKind::Rcp => rcp_applies(),
+        PolicyKind::Rcp => rcp_applies() && rcp_covers(&inner.rcp_services, action),
         _ => true,
     };
 
@@ -629,7 +642,7 @@ fn evaluate_with<'a>(
             restore(&mut scratch.cands, taken);
             return Outcome {
                 decision: Decision::ExplicitDeny,
-                deciding: Some(stmt_ref(s)),
+                deciding: Some(Deciding::Statement(stmt_ref(s))),
             };
         }
     }
@@ -743,7 +756,7 @@ fn evaluate_with<'a>(
         };
         Outcome {
             decision: Decision::Allow,
-            deciding: deciding.map(stmt_ref),
+            deciding: deciding.map(|s| Deciding::Statement(stmt_ref(s))),
         }
     } else {
         Outcome {
@@ -751,6 +764,19 @@ fn evaluate_with<'a>(
             deciding: None,
         }
     }
+}
+
+/// E-20: the one action that needs no permission (ASCII case folded, A-2).
+fn is_get_caller_identity(action: &str) -> bool {
+    const GCI: &str = "sts:GetCallerIdentity";
+    action.len() == GCI.len() && action.eq_ignore_ascii_case(GCI)
+}
+
+/// E-10: whether RCPs apply to `action`'s service (`services` lower-case; the prefix is
+/// compared without regard to ASCII case, A-2).
+fn rcp_covers(services: &[Box<str>], action: &str) -> bool {
+    let prefix = action.split_once(':').map_or(action, |(p, _)| p);
+    services.iter().any(|s| s.eq_ignore_ascii_case(prefix))
 }
 
 fn stmt_ref(s: &Stmt) -> StatementRef {

@@ -10,6 +10,11 @@ use crate::decision::PolicyKind;
 /// An interned condition-key id: an index into [`PolicySetIr::keys`].
 pub type KeyId = u32;
 
+/// The services whose actions RCPs apply to by default (E-10): AWS's documented list (S3, STS,
+/// KMS, SQS and Secrets Manager since RCPs launched; ECR and OpenSearch Serverless since 2025).
+pub const DEFAULT_RCP_SERVICES: &[&str] =
+    &["s3", "sts", "kms", "sqs", "secretsmanager", "ecr", "aoss"];
+
 /// A whole policy set, in any order; the runtime sorts statements into canonical order.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PolicySetIr {
@@ -23,6 +28,9 @@ pub struct PolicySetIr {
     pub rcp_levels: u32,
     /// The organization's management account, if stated (E-10, E-12).
     pub management_account: Option<String>,
+    /// The service prefixes RCPs apply to (E-10), lower-case; RCPs are skipped for actions of
+    /// any other service. [`DEFAULT_RCP_SERVICES`] unless the compile input says otherwise.
+    pub rcp_services: Vec<String>,
     /// Pre-compiled DFAs of general-shape static globs, by glob (see [`crate::automaton`]).
     /// Optional: a general glob without an entry is matched by the linear matcher.
     pub automata: Vec<AutomatonIr>,
@@ -283,6 +291,7 @@ pub(crate) struct IrView<'a> {
     pub scp_levels: u32,
     pub rcp_levels: u32,
     pub management_account: Option<&'a str>,
+    pub rcp_services: Vec<&'a str>,
     /// `(name, multivalued)` by id.
     pub keys: Vec<(&'a str, bool)>,
     pub policies: Vec<PolicyView<'a>>,
@@ -323,6 +332,7 @@ impl<'a> IrView<'a> {
             scp_levels: ir.scp_levels,
             rcp_levels: ir.rcp_levels,
             management_account: ir.management_account.as_deref(),
+            rcp_services: ir.rcp_services.iter().map(String::as_str).collect(),
             keys: ir
                 .keys
                 .iter()
@@ -485,6 +495,7 @@ impl<'a> IrView<'a> {
             scp_levels: self.scp_levels,
             rcp_levels: self.rcp_levels,
             management_account: self.management_account.map(String::from),
+            rcp_services: self.rcp_services.iter().map(|s| String::from(*s)).collect(),
             automata: self
                 .automata
                 .iter()

@@ -1012,6 +1012,8 @@ pub(crate) struct Inner {
     pub has_boundary: bool,
     pub has_session: bool,
     pub management_account: Option<Box<str>>,
+    /// E-10: the lower-case service prefixes RCPs apply to.
+    pub rcp_services: Box<[Box<str>]>,
     pub policies: Vec<PolicyInfo>,
     /// The encoded IR and build info, for writing the set as an artifact (`artifact.rs`).
     pub source: crate::artifact::Source,
@@ -1696,6 +1698,11 @@ impl PolicySet {
                 has_boundary,
                 has_session,
                 management_account: v.management_account.map(Box::from),
+                rcp_services: v
+                    .rcp_services
+                    .iter()
+                    .map(|s| Box::from(s.to_ascii_lowercase().as_str()))
+                    .collect(),
                 policies,
                 source,
             }),
@@ -1714,6 +1721,11 @@ impl PolicySet {
     /// Metadata of every policy, in canonical order.
     pub fn policies(&self) -> &[PolicyInfo] {
         &self.inner.policies
+    }
+
+    /// The services RCPs apply to (E-10), lower-case, as the set was compiled with them.
+    pub fn rcp_services(&self) -> impl Iterator<Item = &str> + '_ {
+        self.inner.rcp_services.iter().map(|s| &**s)
     }
 
     /// The Sid of a statement, if it has one.

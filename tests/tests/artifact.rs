@@ -293,6 +293,7 @@ fn small_set() -> iamc_runtime::PolicySet {
         scps: vec![vec![scp.clone()], vec![scp.clone()]],
         rcps: vec![vec![scp]],
         management_account: Some("999999999999".into()),
+        rcp_services: vec!["s3".into(), "sns".into()],
     };
     lower::compile(&set).expect("compiles")
 }
@@ -467,7 +468,7 @@ fn wrong_magic_version_and_byte_order() {
     let mut b = bytes.clone();
     b[..4].copy_from_slice(b"ELF\x7f");
     assert!(matches!(load(&b), Err(LoadError::BadMagic { .. })));
-    for v in [0u16, 1, 3, 0x0100, u16::MAX] {
+    for v in [0u16, 1, 2, 4, 0x0100, u16::MAX] {
         let mut b = bytes.clone();
         b[4..6].copy_from_slice(&v.to_le_bytes());
         assert_eq!(

@@ -33,6 +33,7 @@ fn run(args: &[&str]) -> (ExitCode, String, String) {
             json: flag("--json"),
             manifest: value("--manifest"),
             output: value("-o"),
+            rcp_services: None,
         },
         "inspect" => Command::Inspect {
             file: positional.into_iter().next().unwrap_or_default(),
@@ -127,7 +128,7 @@ fn manifest_compiles_to_an_artifact_that_inspect_shows_and_the_runtime_loads() {
     let (code, stdout, stderr) = run(&["inspect", out.to_str().unwrap_or_default()]);
     assert_eq!(code, ExitCode::SUCCESS, "{stderr}");
     for want in [
-        "format:             version 2",
+        "format:             version 3",
         "compiler:           iamc ",
         "inputs:             4",
         "scp 1 0: ",
@@ -140,7 +141,7 @@ fn manifest_compiles_to_an_artifact_that_inspect_shows_and_the_runtime_loads() {
     let (code, stdout, _) = run(&["inspect", "--json", out.to_str().unwrap_or_default()]);
     assert_eq!(code, ExitCode::SUCCESS);
     let v: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON object");
-    assert_eq!(v["format_version"], 2);
+    assert_eq!(v["format_version"], 3);
     assert_eq!(v["automata"]["general_globs_dfa"], 0);
     assert_eq!(v["statements"], 5);
     assert_eq!(v["policy_list"].as_array().map(Vec::len), Some(4));

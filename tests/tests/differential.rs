@@ -31,7 +31,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use iamc_compiler::ast::{PolicyKind, PolicySet};
-use iamc_compiler::decision::Outcome;
+use iamc_compiler::decision::{Deciding, Outcome};
 use iamc_compiler::request::{Context, ContextValue, Request};
 use iamc_compiler::{lower, parse_policy, Limits};
 use quickcheck::{Arbitrary, Gen, QuickCheck, TestResult};
@@ -95,6 +95,11 @@ const ACTIONS: &[&str] = &[
     "dynamodb:GetItem",
     "sqs:SendMessage",
     "lambda:InvokeFunction",
+    // E-20, and E-10's services with and without RCP support.
+    "sts:GetCallerIdentity",
+    "sns:Publish",
+    "ecr:BatchGetImage",
+    "secretsmanager:GetSecretValue",
 ];
 
 const ACTION_PATTERNS: &[&str] = &[
@@ -112,6 +117,9 @@ const ACTION_PATTERNS: &[&str] = &[
     "sts:assumerole",
     "dynamodb:Get*",
     "s3:**",
+    "sts:Get*",
+    "sns:*",
+    "secretsmanager:*",
 ];
 
 fn principal_pool() -> Vec<String> {
@@ -195,6 +203,8 @@ fn resource_pool() -> Vec<String> {
         format!("arn:aws:iam::{A}:user/alice"),
         format!("arn:aws:iam:us-east-1:{A}:role/app"),
         "arn:aws:kms:us-east-1::key/noaccount".to_string(),
+        format!("arn:aws:sns:us-east-1:{A}:topic"),
+        format!("arn:aws:secretsmanager:eu-west-1:{A}:secret:app-1"),
     ]
 }
 
@@ -222,6 +232,12 @@ fn resource_patterns() -> Vec<String> {
         "arn:aws:*:*:*:*".to_string(),
         "arn:aws:s3:::bucket/ü/*".to_string(),
         format!("arn:aws:dynamodb:us-east-1:{A}:table/T"),
+        // V-3: variables in the region and account fields.
+        "arn:*:kms:*:${aws:PrincipalAccount}:key/*".to_string(),
+        "arn:aws:dynamodb:${aws:RequestedRegion}:${aws:PrincipalAccount}:table/*".to_string(),
+        "arn:aws:secretsmanager:*:${aws:PrincipalAccount}:secret:app-*".to_string(),
+        "arn:aws:iam::${aws:PrincipalAccount}:role/*".to_string(),
+        "arn:aws:sns:${aws:RequestedRegion, 'us-east-1'}:*:topic".to_string(),
     ]
 }
 
@@ -265,6 +281,7 @@ const VAR_KEYS: &[&str] = &[
     "aws:PrincipalTag/team",
     "aws:userid",
     "aws:PrincipalAccount",
+    "aws:RequestedRegion",
     "s3:prefix",
     "aws:TagKeys",
 ];
@@ -629,6 +646,8 @@ struct Case {
     scps: Vec<Vec<Doc>>,
     rcps: Vec<Vec<Doc>>,
     management_account: Option<String>,
+    /// E-10: the services RCPs apply to; `None` is the default list.
+    rcp_services: Option<Vec<String>>,
     requests: Vec<Req>,
 }
 
@@ -1176,6 +1195,18 @@ fn gen_principal(rng: &mut Rng, lits: &Lits) -> String {
 }
 
 fn gen_value(rng: &mut Rng, key: &str, ty: Ty, lits: &Lits) -> String {
+    // V-3: the keys that stand in an ARN's account and region fields mostly get values that
+    // can match the resources of the pool.
+    if rng.pct(70) {
+        if key.eq_ignore_ascii_case("aws:PrincipalAccount") {
+            return rng.pick(&[A, B, M]).to_string();
+        }
+        if key.eq_ignore_ascii_case("aws:RequestedRegion") {
+            return rng
+                .pick(&["us-east-1", "eu-west-1", "US-EAST-1"])
+                .to_string();
+        }
+    }
     let own = lits.values.get(&key.to_lowercase());
     match rng.below(10) {
         0..=3 if own.is_some() => {
@@ -1354,6 +1385,16 @@ fn gen_case(rng: &mut Rng) -> Case {
     }
     if rng.pct(30) {
         c.management_account = Some(if rng.pct(70) { M } else { A }.to_string());
+    }
+    if !c.rcps.is_empty() && rng.pct(30) {
+        const SERVICES: &[&str] = &["s3", "STS", "kms", "sqs", "sns", "iam", "ec2", "dynamodb"];
+        c.rcp_services = Some(
+            SERVICES
+                .iter()
+                .filter(|_| rng.pct(40))
+                .map(|s| s.to_string())
+                .collect(),
+        );
     }
     let lits = c.lits();
     let n = rng.range(100, 140);
@@ -1548,6 +1589,12 @@ fn shrink_case(c: &Case) -> Vec<Case> {
             ..c.clone()
         });
     }
+    if c.rcp_services.is_some() {
+        out.push(Case {
+            rcp_services: None,
+            ..c.clone()
+        });
+    }
     if let Some(r) = c.requests.first() {
         for i in 0..r.context.len() {
             let mut r2 = r.clone();
@@ -1625,6 +1672,7 @@ fn parse_doc(d: &Doc, kind: PolicyKind, count: bool) -> Option<iamc_compiler::as
 fn accepted(c: &Case, count: bool) -> (Case, PolicySet) {
     let mut out = Case {
         management_account: c.management_account.clone(),
+        rcp_services: c.rcp_services.clone(),
         requests: c.requests.clone(),
         ..Case::default()
     };
@@ -1632,6 +1680,9 @@ fn accepted(c: &Case, count: bool) -> (Case, PolicySet) {
         management_account: c.management_account.clone(),
         ..PolicySet::default()
     };
+    if let Some(list) = &c.rcp_services {
+        set.rcp_services = list.clone();
+    }
     for d in &c.identity {
         if let Some(p) = parse_doc(d, PolicyKind::Identity, count) {
             out.identity.push(d.clone());
@@ -1694,10 +1745,11 @@ fn compiled_outcome(
 
 fn describe(o: &Outcome) -> String {
     match &o.deciding {
-        Some(d) => format!(
+        Some(Deciding::Statement(d)) => format!(
             "{} by {}[{}][{}] statement {}",
             o.decision, d.policy.kind, d.policy.level, d.policy.index, d.statement
         ),
+        Some(Deciding::Rule(r)) => format!("{} by built-in rule {}", o.decision, r.id()),
         None => o.decision.to_string(),
     }
 }
@@ -1812,6 +1864,12 @@ fn scenario_json(c: &Case, name: &str, note: &str) -> J {
     }
     if let Some(a) = &c.management_account {
         m.insert("management_account".into(), J::String(a.clone()));
+    }
+    if let Some(list) = &c.rcp_services {
+        m.insert(
+            "rcp_services".into(),
+            J::Array(list.iter().map(|s| J::String(s.clone())).collect()),
+        );
     }
     m.insert(
         "requests".into(),

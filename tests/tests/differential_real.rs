@@ -26,7 +26,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use iamc_compiler::ast::{Policy, PolicyKind, PolicySet, TemplatePart};
-use iamc_compiler::decision::Outcome;
+use iamc_compiler::decision::{Deciding, Outcome};
 use iamc_compiler::json::{self, Json};
 use iamc_compiler::request::{Context, ContextValue, Request};
 use iamc_compiler::{lower, parse_policy_json, Limits};
@@ -366,10 +366,11 @@ fn request_for(
 
 fn describe(o: &Outcome) -> String {
     match &o.deciding {
-        Some(d) => format!(
+        Some(Deciding::Statement(d)) => format!(
             "{} by {}[{}] statement {}",
             o.decision, d.policy.kind, d.policy.index, d.statement
         ),
+        Some(Deciding::Rule(r)) => format!("{} by built-in rule {}", o.decision, r.id()),
         None => o.decision.to_string(),
     }
 }

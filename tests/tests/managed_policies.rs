@@ -62,19 +62,9 @@ fn parse_all(policies: &[(String, String)]) -> (Vec<(String, Policy)>, Vec<Strin
     (ok, failures)
 }
 
-/// Managed policies AWS accepts but the spec rejects on purpose, with the rule and the exact
-/// error expected. The test fails if one of them starts to parse (the list must stay true) or
-/// fails differently.
-const SPEC_REJECTS: &[(&str, &str, &str)] = &[(
-    "AmazonTimestreamInfluxDBServiceRolePolicy",
-    // V-3: "a `${` in the partition, service, region or account field is rejected too".
-    "V-3",
-    "AmazonTimestreamInfluxDBServiceRolePolicy: $.Statement[8].Resource: policy variables are \
-     only allowed in the resource part of an ARN: \"arn:*:kms:*:${aws:PrincipalAccount}:key/*\"",
-)];
-
-// G-1 … G-20: AWS accepted every one of these documents, so the parser must too, except the
-// documented SPEC_REJECTS. Every failure is reported, with the policy name and the error.
+// G-1 … G-20, V-3: AWS accepted every one of these documents, so the parser must too (all
+// 1,594, AmazonTimestreamInfluxDBServiceRolePolicy's `${aws:PrincipalAccount}` in a KMS key
+// ARN's account field included). Every failure is reported, with the policy name and the error.
 #[test]
 fn g_every_managed_policy_parses_as_identity_policy() {
     let Some(policies) = managed_policies() else {
@@ -82,28 +72,14 @@ fn g_every_managed_policy_parses_as_identity_policy() {
     };
     assert!(policies.len() > 1500, "{} policies", policies.len());
     let (ok, failures) = parse_all(&policies);
-    let unexpected: Vec<&String> = failures
-        .iter()
-        .filter(|f| !SPEC_REJECTS.iter().any(|(_, _, e)| *f == e))
-        .collect();
     assert!(
-        unexpected.is_empty(),
+        failures.is_empty(),
         "{} of {} managed policies failed to parse:\n{}",
         policies.len() - ok.len(),
         policies.len(),
-        unexpected
-            .iter()
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join("\n")
+        failures.join("\n")
     );
-    for (name, rule, error) in SPEC_REJECTS {
-        assert!(
-            failures.iter().any(|f| f == error),
-            "{name} no longer fails with the {rule} error; update SPEC_REJECTS"
-        );
-    }
-    assert_eq!(ok.len() + SPEC_REJECTS.len(), policies.len());
+    assert_eq!(ok.len(), policies.len());
 }
 
 fn load_catalog() -> Option<Catalog> {

@@ -152,7 +152,10 @@ pub fn run(set: &PolicySet, input: impl BufRead, mut out: impl Write) -> io::Res
             Decision::ImplicitDeny => 2,
         }] += 1;
         match o.deciding {
-            Some(d) => writeln!(
+            Some(iamc_runtime::Deciding::Rule(rule)) => {
+                writeln!(out, "{}\tbuiltin:{}\t-", o.decision, rule.id())?
+            }
+            Some(iamc_runtime::Deciding::Statement(d)) => writeln!(
                 out,
                 "{}\t{}:{}:{}:{}\t{}",
                 o.decision,
