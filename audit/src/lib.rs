@@ -205,11 +205,15 @@ fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
     v.into_iter().filter_map(|_| None).collect()
 }
 
+/// How strongly a decision refuses, to combine the decisions of one event's requests: any
+/// deny refuses the event; an indeterminate one (E-21) is weaker than a certain deny but
+/// stronger than an allow (the event is not known to be allowed).
 fn rank(d: Decision) -> u8 {
     match d {
         Decision::Allow => 0,
-        Decision::ImplicitDeny => 1,
-        Decision::ExplicitDeny => 2,
+        Decision::Indeterminate(_) => 1,
+        Decision::ImplicitDeny => 2,
+        Decision::ExplicitDeny => 3,
     }
 }
 

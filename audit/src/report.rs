@@ -55,10 +55,11 @@ pub struct Stats {
     pub approximate: u64,
     /// Approximations by reason ([`Approx::ALL`] order).
     pub approx_by: [u64; 4],
-    /// Decisions before the change: allow, explicit deny, implicit deny.
-    pub before: [u64; 3],
+    /// Decisions before the change: allow, explicit deny, implicit deny, indeterminate (E-21:
+    /// its own column, never counted as allowed or denied).
+    pub before: [u64; 4],
     /// Decisions after the change.
-    pub after: [u64; 3],
+    pub after: [u64; 4],
     /// Events whose decision changed.
     pub changed: u64,
     /// Newly denied, by (principal, action).
@@ -91,6 +92,7 @@ fn idx(d: Decision) -> usize {
         Decision::Allow => 0,
         Decision::ExplicitDeny => 1,
         Decision::ImplicitDeny => 2,
+        Decision::Indeterminate(_) => 3,
     }
 }
 
@@ -378,14 +380,14 @@ pub fn human(s: &Stats, w: &mut dyn Write) -> std::io::Result<()> {
     }
     writeln!(
         w,
-        "  decisions now:         allow {}, explicit_deny {}, implicit_deny {}",
-        s.before[0], s.before[1], s.before[2]
+        "  decisions now:         allow {}, explicit_deny {}, implicit_deny {}, indeterminate {}",
+        s.before[0], s.before[1], s.before[2], s.before[3]
     )?;
     if s.change {
         writeln!(
             w,
-            "  decisions with change: allow {}, explicit_deny {}, implicit_deny {}",
-            s.after[0], s.after[1], s.after[2]
+            "  decisions with change: allow {}, explicit_deny {}, implicit_deny {}, indeterminate {}",
+            s.after[0], s.after[1], s.after[2], s.after[3]
         )?;
         writeln!(w, "  changed {}", s.changed)?;
         for (title, groups) in [
@@ -457,9 +459,9 @@ pub fn json_summary(s: &Stats, w: &mut dyn Write) -> std::io::Result<()> {
             .map(|((p, a), g)| json!({"principal": p, "action": a, "count": g.count, "example": g.example}))
             .collect()
     };
-    let names = ["allow", "explicit_deny", "implicit_deny"];
-    let dec = |d: &[u64; 3]| -> serde_json::Value {
-        json!({names[0]: d[0], names[1]: d[1], names[2]: d[2]})
+    let names = ["allow", "explicit_deny", "implicit_deny", "indeterminate"];
+    let dec = |d: &[u64; 4]| -> serde_json::Value {
+        json!({names[0]: d[0], names[1]: d[1], names[2]: d[2], names[3]: d[3]})
     };
     let approx: serde_json::Map<String, serde_json::Value> = Approx::ALL
         .iter()

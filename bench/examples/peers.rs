@@ -43,6 +43,7 @@ fn slot(d: iamc_runtime::Decision) -> u8 {
         iamc_runtime::Decision::Allow => 0,
         iamc_runtime::Decision::ExplicitDeny => 1,
         iamc_runtime::Decision::ImplicitDeny => 2,
+        iamc_runtime::Decision::Indeterminate(_) => 3,
     }
 }
 
@@ -231,11 +232,7 @@ fn measure(name: &str, file: &str, runs: usize, rows: &mut Vec<Row>) -> Vec<u8> 
     let reference: Vec<u8> = w
         .requests
         .iter()
-        .map(|r| match iamc_reference::evaluate(&w.set, r).decision {
-            iamc_compiler::decision::Decision::Allow => 0,
-            iamc_compiler::decision::Decision::ExplicitDeny => 1,
-            iamc_compiler::decision::Decision::ImplicitDeny => 2,
-        })
+        .map(|r| slot(iamc_reference::evaluate(&w.set, r).decision))
         .collect();
     let compiled_ns = median_ns(runs, n, || {
         for r in &reqs {

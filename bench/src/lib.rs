@@ -53,27 +53,23 @@ impl<'a> RuntimeRequests<'a> {
     }
 }
 
-/// Decision counts `[allow, explicit_deny, implicit_deny]`.
-pub type Counts = [usize; 3];
+/// Decision counts `[allow, explicit_deny, implicit_deny, indeterminate]`.
+pub type Counts = [usize; 4];
 
 fn slot(d: iamc_runtime::Decision) -> usize {
     match d {
         iamc_runtime::Decision::Allow => 0,
         iamc_runtime::Decision::ExplicitDeny => 1,
         iamc_runtime::Decision::ImplicitDeny => 2,
+        iamc_runtime::Decision::Indeterminate(_) => 3,
     }
 }
 
 /// Decision counts from the reference interpreter.
 pub fn reference_counts(w: &Workload) -> Counts {
-    let mut c = [0; 3];
+    let mut c = [0; 4];
     for r in &w.requests {
-        let d = iamc_reference::evaluate(&w.set, r).decision;
-        c[match d {
-            iamc_compiler::decision::Decision::Allow => 0,
-            iamc_compiler::decision::Decision::ExplicitDeny => 1,
-            iamc_compiler::decision::Decision::ImplicitDeny => 2,
-        }] += 1;
+        c[slot(iamc_reference::evaluate(&w.set, r).decision)] += 1;
     }
     c
 }
@@ -82,7 +78,7 @@ pub fn reference_counts(w: &Workload) -> Counts {
 pub fn compiled_counts(set: &iamc_runtime::PolicySet, w: &Workload) -> Counts {
     let mut scratch = set.create_scratch();
     let rr = RuntimeRequests::new(&w.requests);
-    let mut c = [0; 3];
+    let mut c = [0; 4];
     for (i, r) in w.requests.iter().enumerate() {
         let ctx = rr.context(i);
         let req = lower::runtime_request(r, &ctx);
@@ -197,6 +193,7 @@ fn request(principal: &str, action: &str, resource: &str) -> Request {
         resource: resource.into(),
         resource_account: None,
         context,
+        unknown: Default::default(),
     }
 }
 

@@ -128,7 +128,7 @@ pub struct EvalSummary {
     /// Requests loaded.
     pub requests: usize,
     /// Decisions made (one per request per engine), by kind: allow, explicit, implicit.
-    pub decisions: [usize; 3],
+    pub decisions: [usize; 4],
     /// Requests an engine could not decide (or sets it could not prepare).
     pub engine_errors: usize,
     /// Decisions compared with an expectation.
@@ -167,6 +167,7 @@ impl EvalSummary {
                 "allow": self.decisions[0],
                 "explicit_deny": self.decisions[1],
                 "implicit_deny": self.decisions[2],
+                "indeterminate": self.decisions[3],
             },
             "engine_errors": self.engine_errors,
             "checked": self.checked,
@@ -185,6 +186,7 @@ fn decision_slot(d: Decision) -> usize {
         Decision::Allow => 0,
         Decision::ExplicitDeny => 1,
         Decision::ImplicitDeny => 2,
+        Decision::Indeterminate(_) => 3,
     }
 }
 
@@ -610,6 +612,9 @@ fn request_line(
     match result {
         Ok(outcome) => {
             field(&mut line, "decision", &json!(outcome.decision.as_str()));
+            if let Decision::Indeterminate(p) = outcome.decision {
+                field(&mut line, "possible", &json!(p.names().collect::<Vec<_>>()));
+            }
             field_raw(
                 &mut line,
                 "deciding",
@@ -617,6 +622,13 @@ fn request_line(
             );
             if let Some(expected) = req.expect {
                 field(&mut line, "expect", &json!(expected.as_str()));
+                if let Decision::Indeterminate(p) = expected {
+                    field(
+                        &mut line,
+                        "expect_possible",
+                        &json!(p.names().collect::<Vec<_>>()),
+                    );
+                }
                 field(&mut line, "agrees", &json!(expected == outcome.decision));
             }
         }
@@ -663,8 +675,8 @@ fn write_human_summary(
     )?;
     writeln!(
         err,
-        "  decisions: allow {}, explicit_deny {}, implicit_deny {}",
-        sum.decisions[0], sum.decisions[1], sum.decisions[2]
+        "  decisions: allow {}, explicit_deny {}, implicit_deny {}, indeterminate {}",
+        sum.decisions[0], sum.decisions[1], sum.decisions[2], sum.decisions[3]
     )?;
     writeln!(
         err,
@@ -751,7 +763,7 @@ mod tests {
         assert!(sum.ok(), "{err}");
         assert!(sum.requests >= 8);
         assert_eq!(sum.checked, sum.requests);
-        assert!(sum.decisions.iter().all(|&n| n > 0), "{sum:?}");
+        assert!(sum.decisions[..3].iter().all(|&n| n > 0), "{sum:?}");
         let lines: Vec<Value> = out
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())

@@ -172,6 +172,39 @@ pub struct Statement {
     /// The condition block flattened to one entry per (operator, key), in document order
     /// (C-1: all of them must hold). Empty when there is no `Condition` or it is `{}` (G-14).
     pub conditions: Vec<Condition>,
+    /// Set when the statement breaks a G rule and was read leniently (G-21): an opaque
+    /// statement. Its parts that parsed are above; those that did not are replaced by parts
+    /// that match everything (`*`), and its applicability is at most *unknown* (E-21).
+    pub opaque: Option<Box<Opaque>>,
+}
+
+/// Why a statement is opaque (G-21), and what of it is not known.
+#[derive(Clone, Debug)]
+pub struct Opaque {
+    /// Every G violation in the statement, as a strict read reports them (path and rule).
+    pub errors: Vec<crate::Error>,
+    /// The `Effect` could not be read: the statement may be an Allow or a Deny. Its `effect`
+    /// field is then `Deny`, and the engines take it as both.
+    pub effect_unknown: bool,
+}
+
+impl Opaque {
+    /// The rule of the first violation (for reports: "policy, statement, rule").
+    pub fn rule(&self) -> &'static str {
+        self.errors.first().map_or("G-21", |e| e.kind.rule())
+    }
+}
+
+impl Statement {
+    /// Whether the statement may be a Deny: its effect is Deny, or unknown (G-21).
+    pub fn may_deny(&self) -> bool {
+        self.effect == Effect::Deny || self.opaque.as_ref().is_some_and(|o| o.effect_unknown)
+    }
+
+    /// Whether the statement may be an Allow: its effect is Allow, or unknown (G-21).
+    pub fn may_allow(&self) -> bool {
+        self.effect == Effect::Allow || self.opaque.as_ref().is_some_and(|o| o.effect_unknown)
+    }
 }
 
 /// `Action` (`negated == false`) or `NotAction` (`negated == true`).
@@ -183,6 +216,20 @@ pub struct ActionPart {
     pub patterns: Vec<ActionPattern>,
     /// JSON path of the element.
     pub path: JsonPath,
+}
+
+impl ActionPart {
+    /// `"Action": "*"`: what an opaque statement's unreadable action part becomes (G-21).
+    pub fn any() -> ActionPart {
+        ActionPart {
+            negated: false,
+            patterns: vec![ActionPattern {
+                text: "*".into(),
+                path: JsonPath::root(),
+            }],
+            path: JsonPath::root(),
+        }
+    }
 }
 
 /// One action pattern: `*` or `prefix:name` where `name` may contain `*`/`?`.
@@ -203,6 +250,21 @@ pub struct ResourcePart {
     pub patterns: Vec<ResourcePattern>,
     /// JSON path of the element.
     pub path: JsonPath,
+}
+
+impl ResourcePart {
+    /// `"Resource": "*"`: what an opaque statement's unreadable resource part becomes (G-21).
+    pub fn any() -> ResourcePart {
+        ResourcePart {
+            negated: false,
+            patterns: vec![ResourcePattern {
+                text: "*".into(),
+                template: Template::text("*"),
+                path: JsonPath::root(),
+            }],
+            path: JsonPath::root(),
+        }
+    }
 }
 
 /// One resource pattern: `*` or an ARN glob, possibly with variables.
@@ -275,6 +337,18 @@ pub struct PrincipalPart {
     pub entries: Vec<PrincipalEntry>,
     /// JSON path of the element.
     pub path: JsonPath,
+}
+
+impl PrincipalPart {
+    /// `"Principal": "*"`: what an opaque statement's unreadable principal becomes (G-21).
+    pub fn anyone() -> PrincipalPart {
+        PrincipalPart {
+            negated: false,
+            wildcard: true,
+            entries: Vec::new(),
+            path: JsonPath::root(),
+        }
+    }
 }
 
 /// Which key of a principal object an entry was listed under (G-12).

@@ -53,6 +53,9 @@ pub enum WarningKind {
     MultipleBoolValues,
     /// V-6: a variable in `NotResource` excludes nothing when unresolved.
     VariableInNotResource,
+    /// G-21: a statement that breaks a G rule, read leniently as an opaque statement (its
+    /// decisions may come out indeterminate). The text lists the violations.
+    OpaqueStatement(String),
     /// V-3: a variable in the region or account field of a resource ARN. AWS evaluates it
     /// (one of its managed policies does this), but documents variables in the resource part.
     VariableOutsideResourcePart(String),
@@ -123,6 +126,11 @@ impl fmt::Display for WarningKind {
             VariableInNotResource => write!(
                 f,
                 "a variable in NotResource excludes nothing when its key is missing"
+            ),
+            OpaqueStatement(why) => write!(
+                f,
+                "opaque statement (read leniently, G-21; decisions it could change are \
+                 indeterminate): {why}"
             ),
             VariableOutsideResourcePart(r) => write!(
                 f,

@@ -19,6 +19,36 @@ pub struct Error {
     pub kind: ErrorKind,
 }
 
+impl ErrorKind {
+    /// The spec rule the error enforces (the rule an opaque statement breaks, G-21).
+    pub fn rule(&self) -> &'static str {
+        use ErrorKind::*;
+        match self {
+            Io(_) | Json(_) | BadUrlEncoding | TooLarge { .. } | TooMany { .. } => "G-21",
+            PatternTooLong { .. } => "G-21",
+            WrongType { .. } | UnknownElement { .. } => "G-1",
+            MissingElement(_) | BothElements(..) | NeitherElement(..) => "G-9",
+            DuplicateKey(_) | DuplicateConditionKey(_) => "G-19",
+            EmptyArray => "G-4",
+            InvalidVersion(_) => "G-2",
+            InvalidEffect(_) => "G-8",
+            InvalidAction { .. } => "G-9",
+            VariableInAction(_) => "A-8",
+            InvalidResource { .. } => "G-10",
+            VariableInArnPrefix(_) | VariableNotAllowed { .. } => "V-3",
+            PrincipalNotAllowed(_) | MissingPrincipal | RcpPrincipal => "G-11",
+            NotPrincipalWithAllow => "G-13",
+            InvalidPrincipal(_) => "G-12",
+            UnknownOperator { .. } => "G-17",
+            EmptyConditionKey => "G-14",
+            InvalidValue { .. } => "G-18",
+            MalformedVariable { .. } => "G-20",
+            DuplicateContextKey(_) => "K-2",
+            Scenario(_) => "scenario",
+        }
+    }
+}
+
 impl Error {
     /// An error from its parts.
     pub fn new(source: &Arc<str>, path: &JsonPath, kind: ErrorKind) -> Error {

@@ -283,13 +283,8 @@ pub fn with_runtime_requests<'r, R>(
 
 /// The runtime's outcome in the compiler's (AST) terms.
 pub fn outcome(o: iamc_runtime::Outcome) -> crate::decision::Outcome {
-    use crate::decision::Decision;
     crate::decision::Outcome {
-        decision: match o.decision {
-            iamc_runtime::Decision::Allow => Decision::Allow,
-            iamc_runtime::Decision::ExplicitDeny => Decision::ExplicitDeny,
-            iamc_runtime::Decision::ImplicitDeny => Decision::ImplicitDeny,
-        },
+        decision: o.decision,
         deciding: o.deciding.map(|d| match d {
             iamc_runtime::Deciding::Statement(d) => {
                 crate::decision::Deciding::Statement(ast::StatementRef {

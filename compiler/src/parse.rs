@@ -27,6 +27,149 @@ pub struct Parsed {
     pub policy: Policy,
     /// Warnings: AWS accepts the policy, but parts of it may not do what they seem.
     pub warnings: Vec<Warning>,
+    /// Lenient reads only (G-21): the G violations that made statements opaque, or that made
+    /// the document unreadable (then the policy is one opaque statement that may be an Allow
+    /// or a Deny of anything). Empty for a strict read. Each must be reported.
+    pub lenient_errors: Vec<Error>,
+}
+
+/// How a policy is read (G-21).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ReadMode {
+    /// Every G violation is an error and nothing is compiled from the document (`iamc check`,
+    /// the conformance cases, the compile API's default).
+    #[default]
+    Strict,
+    /// A policy AWS already holds: a statement that breaks a G rule becomes an opaque
+    /// statement, a document that cannot be read becomes one opaque statement; never an error.
+    Lenient,
+}
+
+/// Parse a policy as `mode` says. A lenient read never fails: see [`ReadMode::Lenient`].
+pub fn parse_policy_with(
+    source: &str,
+    bytes: &[u8],
+    kind: PolicyKind,
+    limits: &Limits,
+    mode: ReadMode,
+) -> Result<Parsed, Vec<Error>> {
+    match (parse_policy(source, bytes, kind, limits), mode) {
+        (Ok(p), _) => Ok(p),
+        (Err(e), ReadMode::Strict) => Err(e),
+        (Err(errors), ReadMode::Lenient) => {
+            let src: Arc<str> = Arc::from(source);
+            let doc = (bytes.len() <= limits.max_policy_bytes)
+                .then(|| read_document(&src, bytes, limits).ok())
+                .flatten();
+            match doc {
+                Some(doc) => Ok(parse_lenient_json(src, &doc, kind, limits)),
+                None => Ok(unreadable(src, kind, errors)),
+            }
+        }
+    }
+}
+
+/// Parse an already-read JSON value leniently (G-21); never fails.
+pub fn parse_lenient_json(
+    source: Arc<str>,
+    doc: &Json,
+    kind: PolicyKind,
+    limits: &Limits,
+) -> Parsed {
+    let mut p = PolicyParser {
+        source: Arc::clone(&source),
+        kind,
+        limits,
+        errors: Vec::new(),
+        warnings: Vec::new(),
+        version: Version::V2008_10_17,
+        lenient: true,
+        opaque_errors: Vec::new(),
+    };
+    match p.policy(doc) {
+        Some(mut policy) => {
+            // Errors outside any statement (an unknown top-level element, a bad Version)
+            // leave the statements as read, plus one opaque statement that may be anything:
+            // iamc cannot say how AWS reads such a document.
+            if !p.errors.is_empty() {
+                let errors = std::mem::take(&mut p.errors);
+                let index = policy.statements.len();
+                policy.statements.push(Statement::unknown(
+                    index,
+                    JsonPath::root(),
+                    kind,
+                    errors.clone(),
+                ));
+                p.opaque_errors.extend(errors);
+            }
+            Parsed {
+                policy,
+                warnings: p.warnings,
+                lenient_errors: p.opaque_errors,
+            }
+        }
+        None => {
+            let mut errors = p.opaque_errors;
+            errors.append(&mut p.errors);
+            unreadable(source, kind, errors)
+        }
+    }
+}
+
+/// A document that cannot be read at all, read leniently: one opaque statement that may be an
+/// Allow or a Deny of every action on every resource (G-21), so every decision it could
+/// influence is indeterminate rather than made without it.
+fn unreadable(source: Arc<str>, kind: PolicyKind, errors: Vec<Error>) -> Parsed {
+    let warning = Warning {
+        source: Arc::clone(&source),
+        path: JsonPath::root(),
+        kind: WarningKind::OpaqueStatement(format!(
+            "the document cannot be read, so it may allow or deny anything: {}",
+            describe_errors(&errors)
+        )),
+    };
+    Parsed {
+        policy: Policy {
+            source,
+            kind,
+            version: Version::V2012_10_17,
+            version_written: false,
+            id: None,
+            statements: vec![Statement::unknown(
+                0,
+                JsonPath::root(),
+                kind,
+                errors.clone(),
+            )],
+        },
+        warnings: vec![warning],
+        lenient_errors: errors,
+    }
+}
+
+impl Statement {
+    /// An opaque statement of which nothing but its position is known (G-21).
+    pub fn unknown(
+        index: usize,
+        path: JsonPath,
+        kind: PolicyKind,
+        errors: Vec<Error>,
+    ) -> Statement {
+        Statement {
+            index,
+            path,
+            sid: None,
+            effect: Effect::Deny,
+            principal: kind.has_principal().then(PrincipalPart::anyone),
+            action: ActionPart::any(),
+            resource: ResourcePart::any(),
+            conditions: Vec::new(),
+            opaque: Some(Box::new(Opaque {
+                errors,
+                effect_unknown: true,
+            })),
+        }
+    }
 }
 
 /// Parse a policy document from its bytes (bare JSON, a `PolicyVersion` wrapper, or
@@ -141,6 +284,8 @@ pub fn parse_policy_json(
         errors: Vec::new(),
         warnings: Vec::new(),
         version: Version::V2008_10_17,
+        lenient: false,
+        opaque_errors: Vec::new(),
     };
     let policy = p.policy(doc);
     if p.errors.is_empty() {
@@ -148,6 +293,7 @@ pub fn parse_policy_json(
             return Ok(Parsed {
                 policy,
                 warnings: p.warnings,
+                lenient_errors: Vec::new(),
             });
         }
     }
@@ -161,6 +307,10 @@ struct PolicyParser<'a> {
     errors: Vec<Error>,
     warnings: Vec<Warning>,
     version: Version,
+    /// G-21: a statement's errors make it opaque instead of failing the document.
+    lenient: bool,
+    /// Lenient reads: the errors moved into opaque statements.
+    opaque_errors: Vec<Error>,
 }
 
 const TOP_ELEMENTS: [&str; 3] = ["Version", "Id", "Statement"];
@@ -320,7 +470,9 @@ impl PolicyParser<'_> {
 
     fn statement(&mut self, index: usize, path: &JsonPath, st: &Json) -> Option<Statement> {
         let errors_before = self.errors.len();
-        let members = self.members(st, path, Some(&STATEMENT_ELEMENTS))?;
+        let Some(members) = self.members(st, path, Some(&STATEMENT_ELEMENTS)) else {
+            return self.opaque_unknown(index, path, errors_before);
+        };
         let get = |name: &str| members.iter().find(|(k, _)| k == name).map(|(_, v)| v);
 
         let sid = match get("Sid") {
@@ -372,7 +524,32 @@ impl PolicyParser<'_> {
             Some(c) => self.conditions(&path.key("Condition"), c),
         };
         if self.errors.len() != errors_before {
-            return None;
+            if !self.lenient {
+                return None;
+            }
+            // G-21: keep every part that parsed; a part that did not matches everything,
+            // and the statement applies at most "unknown" (E-21). A condition entry that did
+            // not parse is left out: with the statement capped at unknown, that is the same
+            // as an entry whose truth is unknown.
+            let errors = self.take_errors(errors_before);
+            self.warn(path, WarningKind::OpaqueStatement(describe_errors(&errors)));
+            return Some(Statement {
+                index,
+                path: path.clone(),
+                sid,
+                effect: effect.unwrap_or(Effect::Deny),
+                principal: match principal {
+                    Some(p) => p,
+                    None => self.kind.has_principal().then(PrincipalPart::anyone),
+                },
+                action: action.unwrap_or_else(ActionPart::any),
+                resource: resource.unwrap_or_else(ResourcePart::any),
+                conditions,
+                opaque: Some(Box::new(Opaque {
+                    errors,
+                    effect_unknown: effect.is_none(),
+                })),
+            });
         }
         Some(Statement {
             index,
@@ -383,7 +560,27 @@ impl PolicyParser<'_> {
             action: action?,
             resource: resource?,
             conditions,
+            opaque: None,
         })
+    }
+
+    /// Lenient reads: the errors since `from`, moved out of the error list (they now belong to
+    /// an opaque statement and are reported as its reasons).
+    fn take_errors(&mut self, from: usize) -> Vec<Error> {
+        let errors: Vec<Error> = self.errors.drain(from..).collect();
+        self.opaque_errors.extend(errors.iter().cloned());
+        errors
+    }
+
+    /// A statement that is not even an object: strict reads fail; lenient reads keep an
+    /// opaque statement of which nothing is known (G-21).
+    fn opaque_unknown(&mut self, index: usize, path: &JsonPath, from: usize) -> Option<Statement> {
+        if !self.lenient {
+            return None;
+        }
+        let errors = self.take_errors(from);
+        self.warn(path, WarningKind::OpaqueStatement(describe_errors(&errors)));
+        Some(Statement::unknown(index, path.clone(), self.kind, errors))
     }
 
     /// Exactly one of a pair of elements (G-9, G-10).
@@ -994,6 +1191,15 @@ fn lit_flush(parts: &mut Vec<TemplatePart>, lit: &mut String) {
     if !lit.is_empty() {
         parts.push(TemplatePart::Text(std::mem::take(lit)));
     }
+}
+
+/// The errors of an opaque statement in one line (for its warning).
+fn describe_errors(errors: &[Error]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("{}: {} ({})", e.path, e.kind, e.kind.rule()))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 #[cfg(test)]

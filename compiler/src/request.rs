@@ -71,4 +71,31 @@ pub struct Request {
     pub resource_account: Option<String>,
     /// The request context (K-1).
     pub context: Context,
+    /// The facts the caller declares unknown (K-13): neither absent nor present.
+    pub unknown: Unknowns,
+}
+
+/// What a request declares unknown (K-13, E-21): context keys the caller cannot see (an
+/// audit replaying CloudTrail cannot see resource tags), and the resource itself.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Unknowns {
+    /// Unknown context keys, as written (compared case-insensitively, C-2). A key may not
+    /// also have a value in the context (the loaders reject that).
+    pub context: Vec<String>,
+    /// The resource is unknown (the request's `resource` is then not used).
+    pub resource: bool,
+}
+
+impl Unknowns {
+    /// Whether nothing is unknown.
+    pub fn is_empty(&self) -> bool {
+        self.context.is_empty() && !self.resource
+    }
+
+    /// Whether `key` is declared unknown (case-insensitive, C-2).
+    pub fn has_key(&self, key: &str) -> bool {
+        self.context
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(key) || unicode_eq_ignore_case(k, key))
+    }
 }

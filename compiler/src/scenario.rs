@@ -45,12 +45,12 @@ use std::sync::Arc;
 
 use crate::ast::{JsonPath, Policy, PolicyKind, PolicySet};
 use crate::check::Warning;
-use crate::decision::Decision;
+use crate::decision::{Decision, Possible};
 use crate::error::{suggest, Error, ErrorKind};
 use crate::json::{self, Json};
 use crate::limits::Limits;
-use crate::parse::{parse_policy, parse_policy_json};
-use crate::request::{Context, ContextValue, Request};
+use crate::parse::{parse_lenient_json, parse_policy_json, parse_policy_with, ReadMode};
+use crate::request::{Context, ContextValue, Request, Unknowns};
 
 /// Largest scenario file read (256 MiB). Each policy inside is still bounded by
 /// [`Limits::max_policy_bytes`] and the other limits.
@@ -181,6 +181,7 @@ pub fn load_bytes_as(
         limits,
         errors: Vec::new(),
         warnings: Vec::new(),
+        lenient: false,
     };
     let file: Arc<str> = Arc::from(source_name);
     let depth = limits.max_json_depth.saturating_add(WRAPPER_DEPTH);
@@ -242,6 +243,7 @@ pub fn parse_request(
         limits: &limits,
         errors: Vec::new(),
         warnings: Vec::new(),
+        lenient: false,
     };
     let file: Arc<str> = Arc::from(source);
     let base = Arc::new(PolicySet::default());
@@ -265,7 +267,7 @@ pub fn parse_request(
     }
 }
 
-const SCENARIO_FIELDS: [&str; 13] = [
+const SCENARIO_FIELDS: [&str; 14] = [
     "name",
     "rule",
     "note",
@@ -279,9 +281,10 @@ const SCENARIO_FIELDS: [&str; 13] = [
     "rcps",
     "management_account",
     "rcp_services",
+    "lenient",
 ];
 
-const REQUEST_FIELDS: [&str; 18] = [
+const REQUEST_FIELDS: [&str; 20] = [
     "id",
     "principal",
     "action",
@@ -289,6 +292,8 @@ const REQUEST_FIELDS: [&str; 18] = [
     "resource_account",
     "context",
     "expect",
+    "possible",
+    "unknown",
     "rule",
     "note",
     "identity_policies",
@@ -350,6 +355,8 @@ struct Loader<'a> {
     limits: &'a Limits,
     errors: Vec<Error>,
     warnings: Vec<Warning>,
+    /// The scenario being read has `"lenient": true` (G-21).
+    lenient: bool,
 }
 
 /// `$.scenarios[3].identity_policies[0]` → `scenarios[3].identity_policies[0]`, for naming a
@@ -511,6 +518,14 @@ impl Loader<'_> {
     ) -> Option<Scenario> {
         let errors_before = self.errors.len();
         let members = self.members(file, value, path, &SCENARIO_FIELDS)?;
+        // G-21: read before the policies, whatever the member order.
+        self.lenient = false;
+        if let Some((k, v)) = members.iter().find(|(k, _)| k == "lenient") {
+            match v {
+                Json::Bool(b) => self.lenient = *b,
+                other => self.wrong_type(file, &path.key(k), "true or false", other),
+            }
+        }
         let mut name = None;
         let mut rule = None;
         let mut note = None;
@@ -572,6 +587,8 @@ impl Loader<'_> {
         let mut resource_account = None;
         let mut context = Context::default();
         let mut expect = None;
+        let mut possible = None;
+        let mut unknown = Unknowns::default();
         for (k, v) in members {
             let p = path.key(k);
             match k.as_str() {
@@ -592,6 +609,8 @@ impl Loader<'_> {
                 "resource_account" => resource_account = self.opt_string(file, v, &p),
                 "context" => context = self.context(file, v, &p),
                 "expect" => expect = self.expect(file, v, &p),
+                "possible" => possible = self.possible(file, v, &p),
+                "unknown" => unknown = self.unknown(file, v, &p),
                 _ => {}
             }
         }
@@ -602,6 +621,47 @@ impl Loader<'_> {
             if !given && !members.iter().any(|(k, _)| k == field) {
                 self.err(file, path, ErrorKind::MissingElement(field));
             }
+        }
+        // E-21: `indeterminate` is expected with its possible outcomes, and only then.
+        match (expect, possible) {
+            (Some(Decision::Indeterminate(_)), Some(p)) => {
+                expect = Some(Decision::Indeterminate(p));
+            }
+            (Some(Decision::Indeterminate(_)), None) => self.err(
+                file,
+                &path.key("expect"),
+                ErrorKind::Scenario(
+                    "\"indeterminate\" needs \"possible\": the outcomes that may result".into(),
+                ),
+            ),
+            (_, Some(_)) => self.err(
+                file,
+                &path.key("possible"),
+                ErrorKind::Scenario("\"possible\" goes with \"expect\": \"indeterminate\"".into()),
+            ),
+            _ => {}
+        }
+        // K-13: a key is given a value or declared unknown, not both; an unknown resource
+        // has no `resource` member.
+        for k in &unknown.context {
+            if context.get(k).is_some() {
+                self.err(
+                    file,
+                    &path.key("unknown").key("context"),
+                    ErrorKind::Scenario(format!(
+                        "{k:?} is both in the context and declared unknown (K-13)"
+                    )),
+                );
+            }
+        }
+        if unknown.resource && resource.is_some() {
+            self.err(
+                file,
+                &path.key("unknown").key("resource"),
+                ErrorKind::Scenario(
+                    "the resource is declared unknown but also given (K-13)".into(),
+                ),
+            );
         }
         let fields = self.policy_fields(file, members, path);
         if self.errors.len() > errors_before {
@@ -624,14 +684,83 @@ impl Loader<'_> {
                 resource: resource.unwrap_or_else(|| "*".to_string()),
                 resource_account,
                 context,
+                unknown,
             },
             expect,
         })
     }
 
+    /// E-21: the sorted list of possible outcomes of an indeterminate decision (≥ 2).
+    fn possible(&mut self, file: &Arc<str>, v: &Json, path: &JsonPath) -> Option<Possible> {
+        let Json::Array(items) = v else {
+            self.wrong_type(file, path, "an array of outcomes", v);
+            return None;
+        };
+        let mut set = Possible::default();
+        for (i, item) in items.iter().enumerate() {
+            match item.as_str().and_then(Possible::from_name) {
+                Some(p) if !set.contains(p) => set = set.union(p),
+                _ => {
+                    self.err(
+                        file,
+                        &path.index(i),
+                        ErrorKind::Scenario(
+                            "expected a distinct outcome: \"allow\", \"explicit_deny\" or \
+                             \"implicit_deny\""
+                                .into(),
+                        ),
+                    );
+                    return None;
+                }
+            }
+        }
+        if set.len() < 2 {
+            self.err(
+                file,
+                path,
+                ErrorKind::Scenario("an indeterminate decision has two or more outcomes".into()),
+            );
+            return None;
+        }
+        Some(set)
+    }
+
+    /// K-13: `{"context": [keys...], "resource": true}`, both optional.
+    fn unknown(&mut self, file: &Arc<str>, v: &Json, path: &JsonPath) -> Unknowns {
+        let mut u = Unknowns::default();
+        let Some(members) = self.members(file, v, path, &["context", "resource"]) else {
+            return u;
+        };
+        for (k, v) in members {
+            let p = path.key(k);
+            match (k.as_str(), v) {
+                ("context", Json::Array(items)) => {
+                    for (i, item) in items.iter().enumerate() {
+                        if let Some(s) = self.string(file, item, &p.index(i)) {
+                            if u.has_key(&s) {
+                                self.err(file, &p.index(i), ErrorKind::DuplicateContextKey(s));
+                            } else {
+                                u.context.push(s);
+                            }
+                        }
+                    }
+                }
+                ("context", other) => self.wrong_type(file, &p, "an array of keys", other),
+                ("resource", Json::Bool(b)) => u.resource = *b,
+                ("resource", other) => self.wrong_type(file, &p, "true or false", other),
+                _ => {}
+            }
+        }
+        u
+    }
+
     fn expect(&mut self, file: &Arc<str>, v: &Json, path: &JsonPath) -> Option<Decision> {
         match v {
             Json::Null => None,
+            Json::String(s) if s == "indeterminate" => {
+                // The possible outcomes come from the `possible` member (see `request`).
+                Some(Decision::Indeterminate(Possible::default()))
+            }
             Json::String(s) => {
                 let d = Decision::from_name(s);
                 if d.is_none() {
@@ -852,16 +981,30 @@ impl Loader<'_> {
         kind: PolicyKind,
     ) -> Option<Policy> {
         let source = format!("{file}: {}", relative(path));
+        let mode = if self.lenient {
+            ReadMode::Lenient
+        } else {
+            ReadMode::Strict
+        };
         let parsed = match doc {
+            Json::Object(_) if doc.get("PolicyVersion").is_none() && self.lenient => Ok(
+                parse_lenient_json(Arc::from(source.as_str()), doc, kind, self.limits),
+            ),
             Json::Object(_) if doc.get("PolicyVersion").is_none() => {
                 parse_policy_json(Arc::from(source.as_str()), doc, kind, self.limits)
             }
             // The CLI's `PolicyVersion` wrapper, or a document given as JSON text or
             // URL-encoded: the same readers as for a policy file.
-            Json::Object(_) => {
-                parse_policy(&source, doc.to_json_string().as_bytes(), kind, self.limits)
+            Json::Object(_) => parse_policy_with(
+                &source,
+                doc.to_json_string().as_bytes(),
+                kind,
+                self.limits,
+                mode,
+            ),
+            Json::String(text) => {
+                parse_policy_with(&source, text.as_bytes(), kind, self.limits, mode)
             }
-            Json::String(text) => parse_policy(&source, text.as_bytes(), kind, self.limits),
             other => {
                 self.wrong_type(file, path, "a policy document", other);
                 return None;

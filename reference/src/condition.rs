@@ -4,10 +4,11 @@ use std::cmp::Ordering;
 
 use iamc_compiler::ast::{BaseOp, Condition, ConditionValue, SetOp, ValueType};
 use iamc_compiler::keys::is_multivalued;
-use iamc_compiler::request::{Context, ContextValue};
+use iamc_compiler::request::{Context, ContextValue, Request, Unknowns};
 
 use crate::glob::{matches, Tok};
-use crate::template::{to_glob, to_text};
+use crate::template::{refers_to_unknown, to_glob, to_text};
+use crate::tri::Tri;
 use crate::values::{
     cidr_contains, compare_numbers, decode_base64, parse_bool, parse_date, parse_ip, parse_number,
     split_arn,
@@ -38,30 +39,39 @@ pub fn request_value<'a>(context: &'a Context, key: &str) -> RequestValue<'a> {
     }
 }
 
-/// spec: C-1 — a statement's conditions hold when every (operator, key) entry holds.
-pub fn all_conditions_hold(conditions: &[Condition], context: &Context) -> bool {
-    conditions.iter().all(|c| condition_holds(c, context))
+/// spec: C-1 — a statement's conditions hold when every (operator, key) entry holds (E-21:
+/// Kleene AND).
+pub fn all_conditions_hold(conditions: &[Condition], req: &Request) -> Tri {
+    Tri::all(conditions.iter().map(|c| condition_holds(c, req)))
 }
 
 /// One (operator, key, values) entry, following the rules of DESIGN.md in order.
-pub fn condition_holds(condition: &Condition, context: &Context) -> bool {
+///
+/// spec: E-21, K-13 — an entry whose key is unknown is unknown, whatever its operator
+/// (`...IfExists`, `Null` and the set operators included).
+pub fn condition_holds(condition: &Condition, req: &Request) -> Tri {
+    if req.unknown.has_key(&condition.key) {
+        return Tri::Unknown;
+    }
+    let context = &req.context;
+    let unknown = &req.unknown;
     let op = &condition.op;
     let value = request_value(context, &condition.key);
 
     // Rule 1, spec: C-15 — `Null`.
     if op.base == BaseOp::Null {
         let absent = value == RequestValue::Absent;
-        return condition.values.iter().any(|v| match parse_bool(&v.text) {
+        return Tri::from_bool(condition.values.iter().any(|v| match parse_bool(&v.text) {
             Some(true) => absent,
             Some(false) => !absent,
             None => false,
-        });
+        }));
     }
 
     match value {
         // Rule 2: absent key.
         RequestValue::Absent => {
-            if op.if_exists {
+            Tri::from_bool(if op.if_exists {
                 // spec: C-5, C-22 — IfExists wins, with or without a set operator.
                 true
             } else {
@@ -73,37 +83,37 @@ pub fn condition_holds(condition: &Condition, context: &Context) -> bool {
                     // spec: C-3 — negated true, positive false.
                     None => op.base.is_negated(),
                 }
-            }
+            })
         }
         RequestValue::Single(r) => match op.set {
             // Rule 4, no set operator: match the one value.
-            None => value_matches(op.base, r, &condition.values, context),
+            None => value_matches(op.base, r, &condition.values, context, unknown),
             // spec: C-23 — a single string is a set of one.
-            Some(set) => set_matches(set, op.base, &[r], &condition.values, context),
+            Some(set) => set_matches(set, op.base, &[r], &condition.values, context, unknown),
         },
         RequestValue::Multi(list) => match op.set {
             // Rule 3, spec: C-24 — a plain operator on a multivalued value is false.
-            None => false,
-            Some(set) => set_matches(set, op.base, &list, &condition.values, context),
+            None => Tri::No,
+            Some(set) => set_matches(set, op.base, &list, &condition.values, context, unknown),
         },
     }
 }
 
-/// Rule 4 with a set operator (C-20, C-21).
+/// Rule 4 with a set operator (C-20, C-21), in Kleene logic (E-21).
 fn set_matches(
     set: SetOp,
     base: BaseOp,
     request: &[&str],
     policy: &[ConditionValue],
     context: &Context,
-) -> bool {
+    unknown: &Unknowns,
+) -> Tri {
+    let each = request
+        .iter()
+        .map(|r| value_matches(base, r, policy, context, unknown));
     match set {
-        SetOp::ForAnyValue => request
-            .iter()
-            .any(|r| value_matches(base, r, policy, context)),
-        SetOp::ForAllValues => request
-            .iter()
-            .all(|r| value_matches(base, r, policy, context)),
+        SetOp::ForAnyValue => Tri::any(each),
+        SetOp::ForAllValues => Tri::all(each),
     }
 }
 
@@ -139,15 +149,26 @@ fn read_request_value(base: BaseOp, r: &str) -> Option<Typed<'_>> {
 /// positive and negated operators alike.
 /// spec: C-1, C-4 — a positive operator holds when some policy value hits; a negated one when
 /// none does.
-pub fn value_matches(base: BaseOp, r: &str, policy: &[ConditionValue], context: &Context) -> bool {
+/// spec: E-21 — a policy value whose variable refers to an unknown key is an unknown hit.
+pub fn value_matches(
+    base: BaseOp,
+    r: &str,
+    policy: &[ConditionValue],
+    context: &Context,
+    unknown: &Unknowns,
+) -> Tri {
     let Some(typed) = read_request_value(base, r) else {
-        return false;
+        return Tri::No;
     };
-    let hit = policy
-        .iter()
-        .any(|v| positive(base, &typed, v, context).unwrap_or(false));
+    let hit = Tri::any(policy.iter().map(|v| {
+        if refers_to_unknown(&v.template, unknown) {
+            Tri::Unknown
+        } else {
+            Tri::from_bool(positive(base, &typed, v, context).unwrap_or(false))
+        }
+    }));
     if base.is_negated() {
-        !hit
+        hit.negate()
     } else {
         hit
     }

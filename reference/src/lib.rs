@@ -17,19 +17,21 @@ pub mod condition;
 pub mod glob;
 pub mod principal;
 pub mod template;
+pub mod tri;
 pub mod values;
 
 use iamc_compiler::ast::{
     ActionPart, Effect, Policy, PolicyKind, PolicyRef, PolicySet, ResourcePart, Statement,
     StatementRef,
 };
-use iamc_compiler::decision::{BuiltinRule, Deciding, Decision, Outcome};
+use iamc_compiler::decision::{BuiltinRule, Deciding, Decision, Outcome, Possible};
 use iamc_compiler::request::Request;
 
 use crate::condition::all_conditions_hold;
 use crate::glob::{matches, wildcard_pattern};
 use crate::principal::{grant_strength, principal_part_matches, Facts, PrincipalKind, Strength};
-use crate::template::to_glob;
+use crate::template::{refers_to_unknown, to_glob};
+use crate::tri::Tri;
 use crate::values::arn_fields;
 
 /// spec: — the action part: ASCII-case-insensitive glob of the whole
@@ -46,34 +48,55 @@ pub fn action_matches(part: &ActionPart, action: &str) -> bool {
 /// spec: R-2 … R-8, V-6 — the resource part: case-sensitive glob after variable substitution;
 /// a pattern with an unresolved variable matches nothing; `NotResource` matches when no
 /// pattern matches.
-pub fn resource_matches(part: &ResourcePart, req: &Request) -> bool {
-    let any = part
-        .patterns
-        .iter()
-        .any(|p| match to_glob(&p.template, &req.context) {
-            Some(glob) => matches(&glob, &req.resource),
-            None => false, // spec: V-6
-        });
-    any != part.negated
+/// spec: E-21 — against an unknown resource a pattern is unknown, except `*` (yes); a pattern
+/// whose variable refers to an unknown key is unknown; `NotResource` is the Kleene NOT.
+pub fn resource_matches(part: &ResourcePart, req: &Request) -> Tri {
+    let any = Tri::any(part.patterns.iter().map(|p| {
+        if req.unknown.resource {
+            return if p.text == "*" {
+                Tri::Yes
+            } else {
+                Tri::Unknown
+            };
+        }
+        if refers_to_unknown(&p.template, &req.unknown) {
+            return Tri::Unknown;
+        }
+        match to_glob(&p.template, &req.context) {
+            Some(glob) => Tri::from_bool(matches(&glob, &req.resource)),
+            None => Tri::No, // spec: V-6
+        }
+    }));
+    if part.negated {
+        any.negate()
+    } else {
+        any
+    }
 }
 
 /// spec: E-2 — a statement applies when its principal part (resource policies and RCPs only),
 /// action part, resource part and every condition match. `boundaries_given` is needed for
-/// E-16.
-pub fn statement_applies(stmt: &Statement, req: &Request, boundaries_given: bool) -> bool {
+/// E-16. spec: E-21, G-21 — Kleene AND of the parts; an opaque statement applies at most
+/// "unknown".
+pub fn statement_applies(stmt: &Statement, req: &Request, boundaries_given: bool) -> Tri {
     let facts = Facts::of(req);
     applies(stmt, req, &facts, boundaries_given)
 }
 
-fn applies(stmt: &Statement, req: &Request, facts: &Facts, boundaries_given: bool) -> bool {
+fn applies(stmt: &Statement, req: &Request, facts: &Facts, boundaries_given: bool) -> Tri {
     let principal_ok = match &stmt.principal {
         Some(part) => principal_part_matches(part, req, facts, boundaries_given),
         None => true,
     };
-    principal_ok
-        && action_matches(&stmt.action, &req.action)
-        && resource_matches(&stmt.resource, req)
-        && all_conditions_hold(&stmt.conditions, &req.context)
+    let known = Tri::from_bool(principal_ok && action_matches(&stmt.action, &req.action));
+    let parts = known
+        .and(resource_matches(&stmt.resource, req))
+        .and(all_conditions_hold(&stmt.conditions, req));
+    if stmt.opaque.is_some() {
+        parts.and(Tri::Unknown)
+    } else {
+        parts
+    }
 }
 
 /// The reference of statement `stmt` of the policy `policy`.
@@ -88,14 +111,25 @@ fn statement_ref(policy: PolicyRef, stmt: &Statement) -> StatementRef {
 pub fn resource_policy_required(req: &Request) -> bool {
     let kms_key =
         arn_fields(&req.resource).is_some_and(|f| f[2] == "kms" && f[5].starts_with("key/"));
-    let assume_role = [
+    kms_key || (is_assume_role(&req.action) && principal::is_role_arn(&req.resource))
+}
+
+/// `sts:AssumeRole`, `sts:AssumeRoleWithSAML` or `sts:AssumeRoleWithWebIdentity` (A-2 case).
+fn is_assume_role(action: &str) -> bool {
+    [
         "sts:AssumeRole",
         "sts:AssumeRoleWithSAML",
         "sts:AssumeRoleWithWebIdentity",
     ]
     .iter()
-    .any(|a| a.eq_ignore_ascii_case(&req.action));
-    kms_key || (assume_role && principal::is_role_arn(&req.resource))
+    .any(|a| a.eq_ignore_ascii_case(action))
+}
+
+/// spec: E-19, E-21 — with an unknown resource, whether E-19 may require the resource policy:
+/// the resource may be a KMS key (a `kms:` action) or a role (a role-assumption action).
+fn resource_policy_may_be_required(req: &Request) -> bool {
+    let service = req.action.split(':').next().unwrap_or_default();
+    service.eq_ignore_ascii_case("kms") || is_assume_role(&req.action)
 }
 
 /// spec: E-10 — whether RCPs apply to the action's service (the set's list; service prefixes
@@ -107,7 +141,44 @@ pub fn rcp_covers(set: &PolicySet, action: &str) -> bool {
         .any(|s| s.eq_ignore_ascii_case(service))
 }
 
+/// Which policies' statements are in scope for this request (E-10 … E-12).
+struct Scope {
+    scp: bool,
+    rcp: bool,
+}
+
+impl Scope {
+    fn of(set: &PolicySet, req: &Request, facts: &Facts) -> Scope {
+        // spec: E-11, E-12 — SCPs restrict principals of member accounts, except
+        // service-linked roles and the management account.
+        let scp = facts.principal_account.is_some()
+            && !facts.service_linked_role
+            && facts.principal_account != set.management_account;
+        // spec: E-10 — RCPs restrict resources outside the management account, except for
+        // service-linked roles, and only for the services that support them.
+        let rcp = !facts.service_linked_role
+            && (set.management_account.is_none()
+                || facts.resource_account != set.management_account)
+            && rcp_covers(set, &req.action);
+        Scope { scp, rcp }
+    }
+
+    fn includes(&self, kind: PolicyKind) -> bool {
+        match kind {
+            PolicyKind::Scp => self.scp,
+            PolicyKind::Rcp => self.rcp,
+            _ => true,
+        }
+    }
+}
+
 /// Decide `req` against `set` (DESIGN.md "Combining (E)" and "The deciding statement").
+///
+/// spec: E-21 — with unknown facts or opaque statements, each statement's applicability is
+/// yes, no or unknown, and the possible outcomes are computed directly: `explicit_deny` iff
+/// some Deny is yes or unknown (a yes decides at once); `allow` iff granted with every unknown
+/// Allow taken as applying; `implicit_deny` iff not granted with every unknown Allow taken as
+/// not applying. One possible outcome is the decision; several make it `indeterminate`.
 pub fn evaluate(set: &PolicySet, req: &Request) -> Outcome {
     // spec: E-20 — `sts:GetCallerIdentity` needs no permission: allowed whatever the policies.
     if req.action.eq_ignore_ascii_case("sts:GetCallerIdentity") {
@@ -119,47 +190,97 @@ pub fn evaluate(set: &PolicySet, req: &Request) -> Outcome {
     let facts = Facts::of(req);
     let boundaries_given = !set.boundaries.is_empty();
     let applies = |stmt: &Statement| applies(stmt, req, &facts, boundaries_given);
+    let scope = Scope::of(set, req, &facts);
 
-    // spec: E-11, E-12 — SCPs restrict principals of member accounts, except service-linked
-    // roles and the management account.
-    let scp_applies = facts.principal_account.is_some()
-        && !facts.service_linked_role
-        && facts.principal_account != set.management_account;
-    // spec: E-10 — RCPs restrict resources outside the management account, except for
-    // service-linked roles, and only for the services that support them.
-    let rcp_applies = !facts.service_linked_role
-        && (set.management_account.is_none() || facts.resource_account != set.management_account)
-        && rcp_covers(set, &req.action);
-
-    // spec: E-3 — explicit deny: the first applicable in-scope Deny in canonical order.
+    // spec: E-3 — explicit deny: the first in-scope Deny that applies for sure, in canonical
+    // order; E-21: a Deny that may apply makes `explicit_deny` possible.
+    let mut deny_possible = false;
     for (pref, policy) in set.iter() {
-        let in_scope = match pref.kind {
-            PolicyKind::Scp => scp_applies,
-            PolicyKind::Rcp => rcp_applies,
-            _ => true,
-        };
-        if !in_scope {
+        if !scope.includes(pref.kind) {
             continue;
         }
-        if let Some(stmt) = policy
-            .statements
-            .iter()
-            .find(|s| s.effect == Effect::Deny && applies(s))
-        {
-            return Outcome {
-                decision: Decision::ExplicitDeny,
-                deciding: Some(Deciding::Statement(statement_ref(pref, stmt))),
-            };
+        for stmt in policy.statements.iter().filter(|s| s.may_deny()) {
+            match applies(stmt) {
+                Tri::Yes if stmt.effect == Effect::Deny => {
+                    return Outcome {
+                        decision: Decision::ExplicitDeny,
+                        deciding: Some(Deciding::Statement(statement_ref(pref, stmt))),
+                    };
+                }
+                // An opaque statement of unknown effect is never a certain Deny.
+                Tri::Yes | Tri::Unknown => deny_possible = true,
+                Tri::No => {}
+            }
         }
     }
 
+    // The grant, with every Allow whose applicability is unknown taken as applying
+    // (`assume`) or not; with nothing unknown both are the two-valued grant of E-5 … E-19.
+    let required = resource_policy_required(req);
+    let may_be_required = req.unknown.resource && resource_policy_may_be_required(req);
+    let optimistic = grant(
+        set,
+        req,
+        &facts,
+        &scope,
+        &applies,
+        true,
+        required && !may_be_required,
+    );
+    let pessimistic = grant(
+        set,
+        req,
+        &facts,
+        &scope,
+        &applies,
+        false,
+        required || may_be_required,
+    );
+
+    let mut possible = Possible::default();
+    if deny_possible {
+        possible = possible.union(Possible::EXPLICIT_DENY);
+    }
+    if optimistic.is_some() {
+        possible = possible.union(Possible::ALLOW);
+    }
+    if pessimistic.is_none() {
+        possible = possible.union(Possible::IMPLICIT_DENY);
+    }
+    let decision = possible.decision();
+    let deciding = match decision {
+        Decision::Allow => pessimistic.flatten().map(Deciding::Statement),
+        _ => None,
+    };
+    Outcome { decision, deciding }
+}
+
+/// spec: E-5 … E-19 — whether the request is granted, taking each Allow whose applicability
+/// is unknown as applying iff `assume` (E-21); `Some(deciding statement)` when granted.
+fn grant(
+    set: &PolicySet,
+    req: &Request,
+    facts: &Facts,
+    scope: &Scope,
+    applies: &dyn Fn(&Statement) -> Tri,
+    assume: bool,
+    required: bool,
+) -> Option<Option<StatementRef>> {
+    let allows = |s: &Statement| {
+        s.may_allow()
+            && match applies(s) {
+                Tri::Yes => s.effect == Effect::Allow || assume,
+                Tri::Unknown => assume,
+                Tri::No => false,
+            }
+    };
     // The first applicable Allow among `policies` (of one kind, level 0), with its reference.
     let first_allow = |kind: PolicyKind, policies: &[&Policy]| -> Option<StatementRef> {
         policies.iter().enumerate().find_map(|(i, policy)| {
             policy
                 .statements
                 .iter()
-                .find(|s| s.effect == Effect::Allow && applies(s))
+                .find(|s| allows(s))
                 .map(|s| statement_ref(PolicyRef::new(kind, 0, i), s))
         })
     };
@@ -176,14 +297,8 @@ pub fn evaluate(set: &PolicySet, req: &Request) -> Outcome {
     let identity_side = identity_allow.is_some() && boundary_ok && session_ok;
 
     // spec: E-11 — when SCPs apply, every SCP level needs an applicable Allow.
-    let level_allows = |level: &Vec<Policy>| {
-        level.iter().any(|p| {
-            p.statements
-                .iter()
-                .any(|s| s.effect == Effect::Allow && applies(s))
-        })
-    };
-    let scp_ok = !scp_applies || set.scps.iter().all(level_allows);
+    let level_allows = |level: &Vec<Policy>| level.iter().any(|p| p.statements.iter().any(allows));
+    let scp_ok = !scope.scp || set.scps.iter().all(level_allows);
 
     // spec: E-7, E-14 — the strongest grant among the applicable resource-policy Allows, and
     // the first statement giving it.
@@ -192,11 +307,11 @@ pub fn evaluate(set: &PolicySet, req: &Request) -> Outcome {
     if let Some(policy) = &set.resource {
         let pref = PolicyRef::new(PolicyKind::Resource, 0, 0);
         for stmt in &policy.statements {
-            if stmt.effect != Effect::Allow || !applies(stmt) {
+            if !allows(stmt) {
                 continue;
             }
             let strength = match &stmt.principal {
-                Some(part) if !part.negated => grant_strength(part, req, &facts),
+                Some(part) if !part.negated => grant_strength(part, req, facts),
                 _ => Strength::None,
             };
             if strength > grant {
@@ -207,7 +322,6 @@ pub fn evaluate(set: &PolicySet, req: &Request) -> Outcome {
     }
 
     // spec: E-6 … E-8, E-19
-    let required = resource_policy_required(req);
     let limited_role_grant = grant == Strength::Role && boundary_ok && session_ok;
     let granted = if facts.kind == PrincipalKind::NonAccount {
         grant == Strength::Direct
@@ -224,22 +338,94 @@ pub fn evaluate(set: &PolicySet, req: &Request) -> Outcome {
         identity_side && grant != Strength::None
     };
 
-    if granted && scp_ok {
-        let deciding = if identity_side {
-            identity_allow
-        } else {
-            grant_ref
-        };
-        Outcome {
-            decision: Decision::Allow,
-            deciding: deciding.map(Deciding::Statement),
-        }
+    (granted && scp_ok).then_some(if identity_side {
+        identity_allow
     } else {
-        Outcome {
-            decision: Decision::ImplicitDeny,
-            deciding: None,
+        grant_ref
+    })
+}
+
+/// What an indeterminate decision depends on (E-21): the unknown context keys (as the request
+/// spells them) and the resource that some statement of unknown applicability reads, and the
+/// opaque statements among those, with the rule each breaks.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DependsOn {
+    /// Unknown context keys, sorted, in the request's spelling.
+    pub keys: Vec<String>,
+    /// The unknown resource is read.
+    pub resource: bool,
+    /// Opaque statements, in canonical order, with the rule of their first violation.
+    pub opaque: Vec<(StatementRef, &'static str)>,
+}
+
+/// spec: E-21 — the unknowns `req`'s decision depends on: every in-scope statement whose
+/// applicability is unknown contributes the unknown keys it names (condition keys and
+/// variables in its resource patterns and condition values), "resource" when the resource is
+/// unknown and its resource part is not `"*"`, and itself when it is opaque. Empty for a
+/// request whose decision is determinate or decided by E-20.
+pub fn depends_on(set: &PolicySet, req: &Request) -> DependsOn {
+    let mut out = DependsOn::default();
+    if !matches!(evaluate(set, req).decision, Decision::Indeterminate(_)) {
+        return out;
+    }
+    let facts = Facts::of(req);
+    let boundaries_given = !set.boundaries.is_empty();
+    let scope = Scope::of(set, req, &facts);
+    let mut keys: Vec<String> = Vec::new();
+    for (pref, policy) in set.iter() {
+        if !scope.includes(pref.kind) {
+            continue;
+        }
+        for stmt in &policy.statements {
+            if applies(stmt, req, &facts, boundaries_given) != Tri::Unknown {
+                continue;
+            }
+            for k in &req.unknown.context {
+                let named = stmt.conditions.iter().any(|c| {
+                    same_key(&c.key, k) || c.values.iter().any(|v| template_names(&v.template, k))
+                }) || stmt
+                    .resource
+                    .patterns
+                    .iter()
+                    .any(|p| template_names(&p.template, k));
+                if named && !keys.contains(k) {
+                    keys.push(k.clone());
+                }
+            }
+            if req.unknown.resource && !resource_is_star(&stmt.resource) {
+                out.resource = true;
+            }
+            if let Some(o) = &stmt.opaque {
+                out.opaque.push((statement_ref(pref, stmt), o.rule()));
+            }
         }
     }
+    keys.sort();
+    out.keys = keys;
+    out
+}
+
+/// Whether two key names are the same key (C-2: case-insensitively).
+fn same_key(a: &str, b: &str) -> bool {
+    iamc_compiler::request::Unknowns {
+        context: vec![a.to_string()],
+        resource: false,
+    }
+    .has_key(b)
+}
+
+/// Whether a template has a variable naming `key` (C-2: case-insensitively).
+fn template_names(t: &iamc_compiler::ast::Template, key: &str) -> bool {
+    let one = iamc_compiler::request::Unknowns {
+        context: vec![key.to_string()],
+        resource: false,
+    };
+    refers_to_unknown(t, &one)
+}
+
+/// `"Resource": "*"` (or a list of only `*`): matches an unknown resource for sure.
+fn resource_is_star(part: &ResourcePart) -> bool {
+    !part.negated && part.patterns.iter().all(|p| p.text == "*")
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! `Text` part, so nothing is substituted here.
 
 use iamc_compiler::ast::{Template, TemplatePart};
-use iamc_compiler::request::{Context, ContextValue};
+use iamc_compiler::request::{Context, ContextValue, Unknowns};
 
 use crate::glob::{literal_pattern, wildcard_pattern, Tok};
 
@@ -20,6 +20,16 @@ pub fn resolve_variable(context: &Context, key: &str, default: Option<&str>) -> 
         Some(ContextValue::Single(s)) => Some(s.clone()),
         Some(ContextValue::Multi(_)) | None => default.map(str::to_string),
     }
+}
+
+/// spec: E-21 — whether a variable of the template refers to a key the request declares
+/// unknown (K-13); the template's text is then unknown.
+pub fn refers_to_unknown(template: &Template, unknown: &Unknowns) -> bool {
+    !unknown.context.is_empty()
+        && template.parts.iter().any(|p| match p {
+            TemplatePart::Variable { key, .. } => unknown.has_key(key),
+            _ => false,
+        })
 }
 
 /// The template as exact text (for `StringEquals`, `...IgnoreCase`): every part literal.

@@ -42,6 +42,7 @@ fn req(principal: &str, action: &str, resource: &str) -> Request {
         resource: resource.into(),
         resource_account: None,
         context: Context::default(),
+        unknown: Default::default(),
     }
 }
 

@@ -33,7 +33,75 @@ impl PolicyKind {
     }
 }
 
-/// The three outcomes (E-1). `Copy`, so returning it costs nothing.
+/// The set of outcomes an indeterminate decision may have (E-21): a bit set over `allow`,
+/// `explicit_deny`, `implicit_deny`, always with at least two members.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Possible(u8);
+
+impl Possible {
+    /// `allow` is possible.
+    pub const ALLOW: Possible = Possible(1);
+    /// `explicit_deny` is possible.
+    pub const EXPLICIT_DENY: Possible = Possible(2);
+    /// `implicit_deny` is possible.
+    pub const IMPLICIT_DENY: Possible = Possible(4);
+
+    /// The union of two sets.
+    pub const fn union(self, other: Possible) -> Possible {
+        Possible(self.0 | other.0)
+    }
+
+    /// Whether every member of `other` is in `self`.
+    pub const fn contains(self, other: Possible) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// The number of outcomes in the set.
+    pub const fn len(self) -> u32 {
+        self.0.count_ones()
+    }
+
+    /// Whether the set is empty.
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The outcome names in sorted order (`allow`, `explicit_deny`, `implicit_deny`).
+    pub fn names(self) -> impl Iterator<Item = &'static str> {
+        [
+            (Possible::ALLOW, "allow"),
+            (Possible::EXPLICIT_DENY, "explicit_deny"),
+            (Possible::IMPLICIT_DENY, "implicit_deny"),
+        ]
+        .into_iter()
+        .filter(move |(p, _)| self.contains(*p))
+        .map(|(_, n)| n)
+    }
+
+    /// The set named by one outcome name; `None` for another word.
+    pub fn from_name(name: &str) -> Option<Possible> {
+        match name {
+            "allow" => Some(Possible::ALLOW),
+            "explicit_deny" => Some(Possible::EXPLICIT_DENY),
+            "implicit_deny" => Some(Possible::IMPLICIT_DENY),
+            _ => None,
+        }
+    }
+
+    /// The decision of this set: the one outcome it holds, or `Indeterminate` for several
+    /// (E-21). An empty set is a bug of the caller and decides `explicit_deny`, failing closed.
+    pub fn decision(self) -> Decision {
+        match self {
+            Possible::ALLOW => Decision::Allow,
+            Possible::IMPLICIT_DENY => Decision::ImplicitDeny,
+            p if p.len() >= 2 => Decision::Indeterminate(p),
+            _ => Decision::ExplicitDeny,
+        }
+    }
+}
+
+/// The outcomes of a decision (E-1), and `Indeterminate` when it depends on facts iamc does
+/// not have (E-21). `Copy`, so returning it costs nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Decision {
     /// Allowed.
@@ -42,15 +110,40 @@ pub enum Decision {
     ExplicitDeny,
     /// No applicable Deny, but a required Allow is missing (E-4).
     ImplicitDeny,
+    /// Several outcomes are possible, depending on unknown facts (E-21). Never counted as
+    /// allowed or denied.
+    Indeterminate(Possible),
 }
 
 impl Decision {
-    /// `allow`, `explicit_deny` or `implicit_deny`.
+    /// `allow`, `explicit_deny`, `implicit_deny` or `indeterminate`.
     pub fn as_str(self) -> &'static str {
         match self {
             Decision::Allow => "allow",
             Decision::ExplicitDeny => "explicit_deny",
             Decision::ImplicitDeny => "implicit_deny",
+            Decision::Indeterminate(_) => "indeterminate",
+        }
+    }
+
+    /// Parse a determinate decision's name (scenario files, JSON lines); `indeterminate` needs
+    /// its possible set and is read by the caller.
+    pub fn from_name(s: &str) -> Option<Decision> {
+        match s {
+            "allow" => Some(Decision::Allow),
+            "explicit_deny" => Some(Decision::ExplicitDeny),
+            "implicit_deny" => Some(Decision::ImplicitDeny),
+            _ => None,
+        }
+    }
+
+    /// The outcomes this decision may have: one for a determinate decision.
+    pub fn possible(self) -> Possible {
+        match self {
+            Decision::Allow => Possible::ALLOW,
+            Decision::ExplicitDeny => Possible::EXPLICIT_DENY,
+            Decision::ImplicitDeny => Possible::IMPLICIT_DENY,
+            Decision::Indeterminate(p) => p,
         }
     }
 }

@@ -43,7 +43,7 @@ mod test_rng;
 pub mod value;
 
 pub use artifact::{BuildInfo, LoadError, LoadOptions};
-pub use decision::{BuiltinRule, Deciding, Decision, Outcome, PolicyKind, StatementRef};
+pub use decision::{BuiltinRule, Deciding, Decision, Outcome, PolicyKind, Possible, StatementRef};
 pub use eval::Scratch;
 pub use policy_set::{
     action_patterns, action_patterns_min, fold_key, general_globs, BuildError, PolicyInfo,

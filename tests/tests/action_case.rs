@@ -61,6 +61,7 @@ fn a2_action_spellings_agree_with_the_reference() {
                 resource: "arn:aws:s3:::b/k".into(),
                 resource_account: None,
                 context: Context::default(),
+                unknown: Default::default(),
             };
             let got = lower::with_runtime_request(&req, |r| {
                 lower::outcome(compiled.evaluate(&mut scratch, r))

@@ -209,6 +209,7 @@ fn sample_requests(ir: &PolicySetIr, n: usize, seed: u64) -> Vec<Request> {
                 resource,
                 resource_account: None,
                 context: Context { entries },
+                unknown: Default::default(),
             }
         })
         .collect()
@@ -240,12 +241,17 @@ fn all_managed_policies_decide_the_same_after_a_round_trip() {
         let loaded = iamc_runtime::PolicySet::from_bytes(&bytes).expect("loads");
         assert_eq!(loaded.stats(), fresh.stats(), "{label}");
         let requests = sample_requests(&ir, 5000, 0x5EED);
-        let mut counts = [0usize; 3];
+        let mut counts = [0usize; 4];
         for r in &requests {
             let want = decide(&fresh, r);
             let got = decide(&loaded, r);
             assert_eq!(got, want, "{label}: {r:?}");
-            counts[want.decision as usize] += 1;
+            counts[match want.decision {
+                iamc_runtime::Decision::Allow => 0,
+                iamc_runtime::Decision::ExplicitDeny => 1,
+                iamc_runtime::Decision::ImplicitDeny => 2,
+                iamc_runtime::Decision::Indeterminate(_) => 3,
+            }] += 1;
         }
         println!("{label}: {} bytes, decisions {counts:?}", bytes.len());
         if label == "allow-only" {

@@ -374,6 +374,7 @@ fn decide(doc: &str, key: &str, value: &str) -> Decision {
         resource: "arn:aws:s3:::b/k".into(),
         resource_account: None,
         context,
+        unknown: Default::default(),
     };
     iamc_reference::evaluate(&set, &req).decision
 }

@@ -28,6 +28,7 @@ fn request(context: Vec<(String, String)>) -> Request {
         resource: "arn:aws:s3:::b/k".into(),
         resource_account: None,
         context: ctx,
+        unknown: Default::default(),
     }
 }
 

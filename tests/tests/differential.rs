@@ -787,6 +787,7 @@ impl Req {
             resource: self.resource.clone(),
             resource_account: self.resource_account.clone(),
             context,
+            unknown: Default::default(),
         }
     }
 
@@ -1637,7 +1638,12 @@ static COMPARISONS: AtomicU64 = AtomicU64::new(0);
 static DOCS_ACCEPTED: AtomicU64 = AtomicU64::new(0);
 static DOCS_REJECTED: AtomicU64 = AtomicU64::new(0);
 static SETS: AtomicU64 = AtomicU64::new(0);
-static DECISIONS: [AtomicU64; 3] = [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)];
+static DECISIONS: [AtomicU64; 4] = [
+    AtomicU64::new(0),
+    AtomicU64::new(0),
+    AtomicU64::new(0),
+    AtomicU64::new(0),
+];
 
 thread_local! {
     /// The latest failing case of this thread (after shrinking: the smallest) with a note.
@@ -1792,6 +1798,7 @@ fn check_case(c: &Case, count: bool) -> Result<(), Box<(Case, String)>> {
                 iamc_compiler::decision::Decision::Allow => 0,
                 iamc_compiler::decision::Decision::ExplicitDeny => 1,
                 iamc_compiler::decision::Decision::ImplicitDeny => 2,
+                iamc_compiler::decision::Decision::Indeterminate(_) => 3,
             };
             DECISIONS[slot].fetch_add(1, Ordering::Relaxed);
         }
@@ -1988,7 +1995,8 @@ fn generated_policy_sets_agree_with_reference() {
         comparisons >= total * 100,
         "{comparisons} comparisons for {total} sets"
     );
-    for (i, n) in d.iter().enumerate() {
+    // allow, explicit_deny and implicit_deny each at least 5% of the decisions.
+    for (i, n) in d.iter().enumerate().take(3) {
         assert!(*n * 20 >= comparisons, "decision {i} occurs only {n} times");
     }
 }

@@ -232,6 +232,7 @@ fn cloudtrail_requests() -> Vec<Request> {
             resource,
             resource_account: e["recipientAccountId"].as_str().map(str::to_string),
             context,
+            unknown: Default::default(),
         };
         // Dedup on everything but the time (which changes on every event).
         let key = format!(
@@ -361,6 +362,7 @@ fn request_for(
         resource: resource.to_string(),
         resource_account: None,
         context,
+        unknown: Default::default(),
     }
 }
 
@@ -376,11 +378,11 @@ fn describe(o: &Outcome) -> String {
 }
 
 /// Decide `requests` with both engines; mismatches as text.
-fn compare(set: &PolicySet, label: &str, requests: &[Request]) -> (usize, Vec<String>, [usize; 3]) {
+fn compare(set: &PolicySet, label: &str, requests: &[Request]) -> (usize, Vec<String>, [usize; 4]) {
     let compiled = lower::compile(set).expect("compiles");
     let mut scratch = compiled.create_scratch();
     let mut problems = Vec::new();
-    let mut decisions = [0; 3];
+    let mut decisions = [0; 4];
     for r in requests {
         let want = iamc_reference::evaluate(set, r);
         let got =
@@ -389,6 +391,7 @@ fn compare(set: &PolicySet, label: &str, requests: &[Request]) -> (usize, Vec<St
             iamc_compiler::decision::Decision::Allow => 0,
             iamc_compiler::decision::Decision::ExplicitDeny => 1,
             iamc_compiler::decision::Decision::ImplicitDeny => 2,
+            iamc_compiler::decision::Decision::Indeterminate(_) => 3,
         }] += 1;
         if want != got {
             problems.push(format!(
@@ -422,7 +425,7 @@ fn every_managed_policy_alone_agrees_with_reference() {
     let start = Instant::now();
     let n = threads();
     let chunk = policies.len().div_ceil(n);
-    let results: Vec<(usize, Vec<String>, [usize; 3])> = std::thread::scope(|s| {
+    let results: Vec<(usize, Vec<String>, [usize; 4])> = std::thread::scope(|s| {
         let handles: Vec<_> = policies
             .chunks(chunk)
             .enumerate()
@@ -433,7 +436,7 @@ fn every_managed_policy_alone_agrees_with_reference() {
                 s.spawn(move || {
                     let mut total = 0;
                     let mut problems = Vec::new();
-                    let mut decisions = [0; 3];
+                    let mut decisions = [0; 4];
                     for (pi, (name, policy)) in part.iter().enumerate() {
                         let index = ci * chunk + pi;
                         let mut rng = Rng(index as u64);
@@ -564,7 +567,7 @@ fn together(label: &str, identity: Vec<Policy>, services: &Services, trail: &[Re
     let n = threads();
     let chunk = requests.len().div_ceil(n);
     let set = &set;
-    let results: Vec<(usize, Vec<String>, [usize; 3])> = std::thread::scope(|s| {
+    let results: Vec<(usize, Vec<String>, [usize; 4])> = std::thread::scope(|s| {
         let handles: Vec<_> = requests
             .chunks(chunk)
             .map(|part| s.spawn(move || compare(set, label, part)))

@@ -70,6 +70,7 @@ fn request(resource: &str, context: &[(&str, &str)]) -> Request {
         resource: resource.into(),
         resource_account: None,
         context: ctx,
+        unknown: Default::default(),
     }
 }
 

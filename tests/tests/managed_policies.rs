@@ -258,6 +258,7 @@ fn requests_for(policy: &Policy, cat: &Catalog, seed: usize, all: &[String]) -> 
                 } else {
                     context.clone()
                 },
+                unknown: Default::default(),
             });
         }
     }

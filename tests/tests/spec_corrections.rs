@@ -32,6 +32,7 @@ fn req(principal: &str, action: &str, resource: &str, ctx: &[(&str, &str)]) -> R
                 .map(|(k, v)| (k.to_string(), ContextValue::Single(v.to_string())))
                 .collect(),
         },
+        unknown: Default::default(),
     }
 }
 

@@ -118,11 +118,13 @@ pub fn decide(
     )
 }
 
-/// Counts of a run: `[allow, explicit_deny, implicit_deny]` and malformed lines.
+/// Counts of a run: `[allow, explicit_deny, implicit_deny, indeterminate]` and malformed
+/// lines. An indeterminate decision (E-21: the set holds opaque statements) is its own count,
+/// never an allow or a deny.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
     /// Decisions by kind.
-    pub decisions: [usize; 3],
+    pub decisions: [usize; 4],
     /// Malformed lines.
     pub errors: usize,
 }
@@ -150,6 +152,7 @@ pub fn run(set: &PolicySet, input: impl BufRead, mut out: impl Write) -> io::Res
             Decision::Allow => 0,
             Decision::ExplicitDeny => 1,
             Decision::ImplicitDeny => 2,
+            Decision::Indeterminate(_) => 3,
         }] += 1;
         match o.deciding {
             Some(iamc_runtime::Deciding::Rule(rule)) => {
@@ -273,7 +276,7 @@ mod tests {
         assert_eq!(
             counts,
             Counts {
-                decisions: [1, 1, 1],
+                decisions: [1, 1, 1, 0],
                 errors: 1
             }
         );
