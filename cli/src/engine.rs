@@ -14,7 +14,7 @@
 use std::sync::Arc;
 
 use iamc_compiler::ast::PolicySet;
-use iamc_compiler::decision::Outcome;
+use iamc_compiler::decision::{DependsOn, Outcome};
 use iamc_compiler::request::Request;
 
 /// A way of deciding requests (DESIGN.md, "Evaluation, exactly").
@@ -32,6 +32,10 @@ pub trait Prepared {
     /// Decide one request (E-1). An `Err` means the engine could not decide it (for example a
     /// request over a runtime limit); it is reported, never turned into a decision.
     fn decide(&self, request: &Request) -> Result<Outcome, String>;
+
+    /// What an indeterminate decision of `request` depends on (E-21); computed on request,
+    /// so plain decisions never pay for it.
+    fn depends_on(&self, request: &Request) -> Result<DependsOn, String>;
 }
 
 /// The reference interpreter (`iamc_reference::evaluate`): the plain rule-by-rule engine every
@@ -58,6 +62,10 @@ impl Engine for ReferenceEngine {
 impl Prepared for ReferencePrepared {
     fn decide(&self, request: &Request) -> Result<Outcome, String> {
         Ok(iamc_reference::evaluate(&self.set, request))
+    }
+
+    fn depends_on(&self, request: &Request) -> Result<DependsOn, String> {
+        Ok(iamc_reference::depends_on(&self.set, request))
     }
 }
 
@@ -96,6 +104,11 @@ impl Prepared for CompiledPrepared {
         Ok(iamc_compiler::lower::with_runtime_request(request, |req| {
             iamc_compiler::lower::outcome(self.set.evaluate(&mut scratch, req))
         }))
+    }
+
+    fn depends_on(&self, _request: &Request) -> Result<DependsOn, String> {
+        // Nothing is unknown to this engine yet: its decisions are never indeterminate.
+        Ok(DependsOn::default())
     }
 }
 

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use iamc_compiler::ast::{JsonPath, Policy, PolicyKind, PolicyRef, PolicySet};
-use iamc_compiler::decision::{Deciding, Decision, Outcome};
+use iamc_compiler::decision::{Deciding, Decision, DependsOn, Outcome};
 use iamc_compiler::json;
 use iamc_compiler::scenario::{self, Loaded, ScenarioRequest};
 use serde_json::{json, Value};
@@ -537,10 +537,21 @@ fn decide_request(
     let mut first: Option<Decision> = None;
     for (ei, engine) in engines.iter().enumerate() {
         let result = match cache.get(ei, engine.as_ref(), &req.policies) {
-            Ok(prepared) => prepared.decide(&req.request),
+            Ok(prepared) => {
+                let r = prepared.decide(&req.request);
+                // E-21: what an indeterminate decision depends on, computed only for those.
+                let depends = match &r {
+                    Ok(o) if matches!(o.decision, Decision::Indeterminate(_)) => {
+                        prepared.depends_on(&req.request)
+                    }
+                    _ => Ok(DependsOn::default()),
+                };
+                r.and_then(|o| depends.map(|d| (o, d)))
+            }
             Err(e) => Err(format!("cannot prepare the policy set: {e}")),
         };
         let line = request_line(file, scenario, req, rule, engine.name(), &result);
+        let result = result.map(|(o, _)| o);
         writeln!(out, "{line}")?;
         let outcome = match result {
             Ok(o) => o,
@@ -598,7 +609,7 @@ fn request_line(
     req: &ScenarioRequest,
     rule: Option<&str>,
     engine: &str,
-    result: &Result<Outcome, String>,
+    result: &Result<(Outcome, DependsOn), String>,
 ) -> String {
     let mut line = String::new();
     field(&mut line, "file", &json!(file));
@@ -610,10 +621,15 @@ fn request_line(
     }
     field(&mut line, "engine", &json!(engine));
     match result {
-        Ok(outcome) => {
+        Ok((outcome, depends)) => {
             field(&mut line, "decision", &json!(outcome.decision.as_str()));
             if let Decision::Indeterminate(p) = outcome.decision {
                 field(&mut line, "possible", &json!(p.names().collect::<Vec<_>>()));
+                field(
+                    &mut line,
+                    "depends_on",
+                    &depends_on_json(&req.policies, depends),
+                );
             }
             field_raw(
                 &mut line,
@@ -643,6 +659,26 @@ fn request_line(
     }
     line.push('}');
     line
+}
+
+/// E-21: `{"keys": [...], "resource": bool, "opaque": [{kind, level, policy, statement,
+/// name, rule}]}`.
+pub fn depends_on_json(set: &PolicySet, d: &DependsOn) -> Value {
+    let opaque: Vec<Value> = d
+        .opaque
+        .iter()
+        .map(|(s, rule)| {
+            json!({
+                "kind": s.policy.kind.as_str(),
+                "level": s.policy.level,
+                "policy": s.policy.index,
+                "statement": s.statement,
+                "name": policy_at(set, s.policy).map(|p| p.source.to_string()),
+                "rule": rule,
+            })
+        })
+        .collect();
+    json!({"keys": d.keys, "resource": d.resource, "opaque": opaque})
 }
 
 /// The summary line naming the services RCPs applied to (E-10).

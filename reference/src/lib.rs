@@ -24,7 +24,7 @@ use iamc_compiler::ast::{
     ActionPart, Effect, Policy, PolicyKind, PolicyRef, PolicySet, ResourcePart, Statement,
     StatementRef,
 };
-use iamc_compiler::decision::{BuiltinRule, Deciding, Decision, Outcome, Possible};
+use iamc_compiler::decision::{BuiltinRule, Deciding, Decision, DependsOn, Outcome, Possible};
 use iamc_compiler::request::Request;
 
 use crate::condition::all_conditions_hold;
@@ -343,19 +343,6 @@ fn grant(
     } else {
         grant_ref
     })
-}
-
-/// What an indeterminate decision depends on (E-21): the unknown context keys (as the request
-/// spells them) and the resource that some statement of unknown applicability reads, and the
-/// opaque statements among those, with the rule each breaks.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct DependsOn {
-    /// Unknown context keys, sorted, in the request's spelling.
-    pub keys: Vec<String>,
-    /// The unknown resource is read.
-    pub resource: bool,
-    /// Opaque statements, in canonical order, with the rule of their first violation.
-    pub opaque: Vec<(StatementRef, &'static str)>,
 }
 
 /// spec: E-21 — the unknowns `req`'s decision depends on: every in-scope statement whose

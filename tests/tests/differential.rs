@@ -33,7 +33,8 @@ use std::time::Instant;
 use iamc_compiler::ast::{PolicyKind, PolicySet};
 use iamc_compiler::decision::{Deciding, Outcome};
 use iamc_compiler::request::{Context, ContextValue, Request};
-use iamc_compiler::{lower, parse_policy, Limits};
+use iamc_compiler::parse::{parse_policy_with, ReadMode};
+use iamc_compiler::{lower, Limits};
 use quickcheck::{Arbitrary, Gen, QuickCheck, TestResult};
 use serde_json::{json, Map, Value as J};
 
@@ -72,6 +73,10 @@ impl Rng {
 
 // ---------------------------------------------------------------------------------------------
 // Pools of values. Accounts: A (member), B (other member), M (management).
+
+/// Whether the generator makes unknown facts (K-13) and lenient sets with opaque statements
+/// (G-21), compared by decision, possible outcomes and depends_on (E-21).
+const UNKNOWNS: bool = true;
 
 const A: &str = "111122223333";
 const B: &str = "444455556666";
@@ -635,6 +640,10 @@ struct Req {
     resource: String,
     resource_account: Option<String>,
     context: Vec<(String, CtxV)>,
+    /// K-13: context keys declared unknown (none of them is in `context`).
+    unknown_keys: Vec<String>,
+    /// K-13: the resource is unknown (`resource` is then not used).
+    unknown_resource: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -648,6 +657,8 @@ struct Case {
     management_account: Option<String>,
     /// E-10: the services RCPs apply to; `None` is the default list.
     rcp_services: Option<Vec<String>>,
+    /// G-21: the documents are read leniently (a bad statement is opaque, never rejected).
+    lenient: bool,
     requests: Vec<Req>,
 }
 
@@ -787,7 +798,10 @@ impl Req {
             resource: self.resource.clone(),
             resource_account: self.resource_account.clone(),
             context,
-            unknown: Default::default(),
+            unknown: iamc_compiler::request::Unknowns {
+                context: self.unknown_keys.clone(),
+                resource: self.unknown_resource,
+            },
         }
     }
 
@@ -796,7 +810,18 @@ impl Req {
         m.insert("id".into(), J::String(format!("r{id}")));
         m.insert("principal".into(), J::String(self.principal.clone()));
         m.insert("action".into(), J::String(self.action.clone()));
-        m.insert("resource".into(), J::String(self.resource.clone()));
+        if !self.unknown_resource {
+            m.insert("resource".into(), J::String(self.resource.clone()));
+        }
+        if !self.unknown_keys.is_empty() || self.unknown_resource {
+            let mut u = Map::new();
+            u.insert(
+                "context".into(),
+                J::Array(self.unknown_keys.iter().map(|k| J::String(k.clone())).collect()),
+            );
+            u.insert("resource".into(), J::Bool(self.unknown_resource));
+            m.insert("unknown".into(), J::Object(u));
+        }
         if let Some(a) = &self.resource_account {
             m.insert("resource_account".into(), J::String(a.clone()));
         }
@@ -1341,12 +1366,38 @@ fn gen_request(rng: &mut Rng, lits: &Lits) -> Req {
         let i = rng.below(context.len());
         context.swap(0, i);
     }
+    // K-13, E-21: some requests declare keys the policies read (or others) unknown; such a
+    // key is taken out of the context. Some declare the resource unknown.
+    let mut unknown_keys: Vec<String> = Vec::new();
+    if UNKNOWNS && rng.pct(20) {
+        for _ in 0..rng.range(1, 2) {
+            let k = if !lits.keys.is_empty() && rng.pct(80) {
+                rng.pick(&lits.keys).0.clone()
+            } else {
+                rng.pick(VAR_KEYS).to_string()
+            };
+            let k = if rng.pct(20) { k.to_uppercase() } else { k };
+            let lower = k.to_lowercase();
+            if unknown_keys.iter().any(|u| u.to_lowercase() == lower) {
+                continue;
+            }
+            context.retain(|(name, _)| name.to_lowercase() != lower);
+            unknown_keys.push(k);
+        }
+    }
+    let unknown_resource = UNKNOWNS && rng.pct(8);
     Req {
         principal,
         action,
-        resource,
+        resource: if unknown_resource {
+            "*".to_string()
+        } else {
+            resource
+        },
         resource_account,
         context,
+        unknown_keys,
+        unknown_resource,
     }
 }
 
@@ -1397,6 +1448,7 @@ fn gen_case(rng: &mut Rng) -> Case {
                 .collect(),
         );
     }
+    c.lenient = UNKNOWNS && rng.pct(25);
     let lits = c.lits();
     let n = rng.range(100, 140);
     c.requests = (0..n).map(|_| gen_request(rng, &lits)).collect();
@@ -1635,6 +1687,7 @@ fn shrink_case(c: &Case) -> Vec<Case> {
 // Running a case through both engines.
 
 static COMPARISONS: AtomicU64 = AtomicU64::new(0);
+static FILLED_IN: AtomicU64 = AtomicU64::new(0);
 static DOCS_ACCEPTED: AtomicU64 = AtomicU64::new(0);
 static DOCS_REJECTED: AtomicU64 = AtomicU64::new(0);
 static SETS: AtomicU64 = AtomicU64::new(0);
@@ -1651,9 +1704,19 @@ thread_local! {
 }
 
 /// Parse one document; `None` (counted) when the parser rejects it.
-fn parse_doc(d: &Doc, kind: PolicyKind, count: bool) -> Option<iamc_compiler::ast::Policy> {
+fn parse_doc(
+    d: &Doc,
+    kind: PolicyKind,
+    count: bool,
+    lenient: bool,
+) -> Option<iamc_compiler::ast::Policy> {
     let text = d.to_json().to_string();
-    match parse_policy("generated", text.as_bytes(), kind, &Limits::default()) {
+    let mode = if lenient {
+        ReadMode::Lenient
+    } else {
+        ReadMode::Strict
+    };
+    match parse_policy_with("generated", text.as_bytes(), kind, &Limits::default(), mode) {
         Ok(p) => {
             if count {
                 DOCS_ACCEPTED.fetch_add(1, Ordering::Relaxed);
@@ -1679,6 +1742,7 @@ fn accepted(c: &Case, count: bool) -> (Case, PolicySet) {
     let mut out = Case {
         management_account: c.management_account.clone(),
         rcp_services: c.rcp_services.clone(),
+        lenient: c.lenient,
         requests: c.requests.clone(),
         ..Case::default()
     };
@@ -1690,25 +1754,25 @@ fn accepted(c: &Case, count: bool) -> (Case, PolicySet) {
         set.rcp_services = list.clone();
     }
     for d in &c.identity {
-        if let Some(p) = parse_doc(d, PolicyKind::Identity, count) {
+        if let Some(p) = parse_doc(d, PolicyKind::Identity, count, c.lenient) {
             out.identity.push(d.clone());
             set.identity.push(p);
         }
     }
     if let Some(d) = &c.resource {
-        if let Some(p) = parse_doc(d, PolicyKind::Resource, count) {
+        if let Some(p) = parse_doc(d, PolicyKind::Resource, count, c.lenient) {
             out.resource = Some(d.clone());
             set.resource = Some(p);
         }
     }
     for d in &c.boundaries {
-        if let Some(p) = parse_doc(d, PolicyKind::Boundary, count) {
+        if let Some(p) = parse_doc(d, PolicyKind::Boundary, count, c.lenient) {
             out.boundaries.push(d.clone());
             set.boundaries.push(p);
         }
     }
     if let Some(d) = &c.session {
-        if let Some(p) = parse_doc(d, PolicyKind::Session, count) {
+        if let Some(p) = parse_doc(d, PolicyKind::Session, count, c.lenient) {
             out.session = Some(d.clone());
             set.session = Some(p);
         }
@@ -1726,7 +1790,7 @@ fn accepted(c: &Case, count: bool) -> (Case, PolicySet) {
             let mut docs = Vec::new();
             let mut pols = Vec::new();
             for d in level {
-                if let Some(p) = parse_doc(d, kind, count) {
+                if let Some(p) = parse_doc(d, kind, count, c.lenient) {
                     docs.push(d.clone());
                     pols.push(p);
                 }
@@ -1739,6 +1803,29 @@ fn accepted(c: &Case, count: bool) -> (Case, PolicySet) {
         }
     }
     (out, set)
+}
+
+/// `r` with its unknowns replaced by facts: each unknown key absent or given a value the
+/// policies use (or any), the unknown resource one of the policies' resources (or the pool's).
+fn fill_in(rng: &mut Rng, r: &Req, lits: &Lits) -> Req {
+    let mut out = r.clone();
+    for k in std::mem::take(&mut out.unknown_keys) {
+        if rng.pct(30) {
+            continue; // absent
+        }
+        let v = gen_value(rng, &k, key_type(&k), lits);
+        out.context.push((k, CtxV::One(v)));
+    }
+    if out.unknown_resource {
+        out.unknown_resource = false;
+        out.resource = if !lits.resources.is_empty() && rng.pct(70) {
+            let p = rng.pick(&lits.resources).clone();
+            instantiate(rng, &p)
+        } else {
+            rng.pick(&resource_pool()).clone()
+        };
+    }
+    out
 }
 
 fn compiled_outcome(
@@ -1788,9 +1875,32 @@ fn check_case(c: &Case, count: bool) -> Result<(), Box<(Case, String)>> {
     if count {
         SETS.fetch_add(1, Ordering::Relaxed);
     }
+    let lits = acc.lits();
     for (i, r) in acc.requests.iter().enumerate() {
         let req = r.to_request();
         let want = iamc_reference::evaluate(&set, &req);
+        // E-21 property: every way of filling in the unknowns (keys absent or given values,
+        // the resource named) decides an outcome the indeterminate decision lists.
+        if !req.unknown.is_empty() {
+            let possible = want.decision.possible();
+            let mut rng = Rng(i as u64 ^ 0x5EED);
+            for _ in 0..3 {
+                let concrete = fill_in(&mut rng, r, &lits);
+                let got = iamc_reference::evaluate(&set, &concrete.to_request()).decision;
+                if !possible.contains(got.possible()) {
+                    let note = format!(
+                        "request {i}: {} with unknowns, but {} once they are filled in as {:?}",
+                        describe(&want),
+                        got,
+                        concrete
+                    );
+                    return Err(Box::new((acc, note)));
+                }
+                if count {
+                    FILLED_IN.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
         let got = compiled_outcome(&compiled, &mut scratch, &req);
         if count {
             COMPARISONS.fetch_add(1, Ordering::Relaxed);
@@ -1871,6 +1981,9 @@ fn scenario_json(c: &Case, name: &str, note: &str) -> J {
     }
     if let Some(a) = &c.management_account {
         m.insert("management_account".into(), J::String(a.clone()));
+    }
+    if c.lenient {
+        m.insert("lenient".into(), J::Bool(true));
     }
     if let Some(list) = &c.rcp_services {
         m.insert(
@@ -1978,12 +2091,15 @@ fn generated_policy_sets_agree_with_reference() {
     println!(
         "differential: {comparisons} comparisons over {} policy sets in {:.1?} on {threads} \
          threads; documents accepted {accepted}, rejected {rejected}; reference decisions: \
-         allow {}, explicit_deny {}, implicit_deny {}",
+         allow {}, explicit_deny {}, implicit_deny {}, indeterminate {}; unknowns filled in \
+         {} times (E-21 property)",
         SETS.load(Ordering::Relaxed),
         start.elapsed(),
         d[0],
         d[1],
         d[2],
+        d[3],
+        FILLED_IN.load(Ordering::Relaxed),
     );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
     // Not vacuous: most documents parse, and every decision occurs often.
@@ -1995,9 +2111,14 @@ fn generated_policy_sets_agree_with_reference() {
         comparisons >= total * 100,
         "{comparisons} comparisons for {total} sets"
     );
-    // allow, explicit_deny and implicit_deny each at least 5% of the decisions.
+    // allow, explicit_deny and implicit_deny each at least 5% of the decisions, and
+    // indeterminate at least 1% (E-21).
     for (i, n) in d.iter().enumerate().take(3) {
         assert!(*n * 20 >= comparisons, "decision {i} occurs only {n} times");
+    }
+    if UNKNOWNS {
+        assert!(d[3] * 100 >= comparisons, "indeterminate occurs only {} times", d[3]);
+        assert!(FILLED_IN.load(Ordering::Relaxed) * 100 >= comparisons);
     }
 }
 
