@@ -217,6 +217,10 @@ impl ActionIndex {
     /// `excluded` as scratch. With [`select`], the one definition of which statements an
     /// action selects (A-2 … A-7): used at run time for actions the precomputed table does
     /// not hold, and at build time (through [`select`]) to fill that table.
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "`colon` is a position found in `lower`, so both cuts are in range"
+    )]
     pub(crate) fn candidates_into(
         &self,
         lower: &[u8],
@@ -245,6 +249,10 @@ impl ActionIndex {
 /// the tags of the statements naming it exactly, `globs` the service's wildcard patterns,
 /// `always` the `*` and `NotAction` statements (sorted). A tag with [`EXCLUDE`] removes its
 /// statement from `always`. `excluded` is scratch.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "`w <= j` while merging (the comment above the loop) and `j < out.len()`, so every write is in range; `a <= out.len()`"
+)]
 #[inline]
 pub(crate) fn select(
     exact: &[u32],

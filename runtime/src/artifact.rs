@@ -317,6 +317,10 @@ impl Writer {
     fn u64(&mut self, v: u64) {
         self.buf.extend_from_slice(&v.to_le_bytes());
     }
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "`cap(n) <= n`: the cut is at most the length"
+    )]
     fn str(&mut self, s: &str) {
         let n = cap(s.len());
         self.u32(n);
@@ -332,6 +336,10 @@ impl Writer {
         }
     }
     /// Write a count and return the elements to write (at most `u32::MAX`).
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "`cap(n) <= n`: the cut is at most the length"
+    )]
     fn list<'a, T>(&mut self, items: &'a [T]) -> &'a [T] {
         let n = cap(items.len());
         self.u32(n);
@@ -342,6 +350,10 @@ impl Writer {
             self.str(s);
         }
     }
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "`cap(n) <= n`: the cut is at most the length"
+    )]
     fn bytes(&mut self, b: &[u8]) {
         let n = cap(b.len());
         self.u32(n);
@@ -379,6 +391,10 @@ impl Writer {
     /// The automata section: tag, u32 byte length of the rest, u32 count + (str glob,
     /// u32 length + DFA bytes), u32 count + (str service, u32 count + str patterns,
     /// u32 length + DFA bytes).
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "`len_at + 4 <= buf.len()`: the four placeholder bytes were pushed at `len_at`"
+    )]
     fn automata(&mut self, automata: &[AutomatonIr], actions: &[ActionAutomatonIr]) {
         self.buf.extend_from_slice(&AUTOMATA_TAG);
         let len_at = self.buf.len();
@@ -529,6 +545,10 @@ fn checksum(head: &[u8], body: &[u8]) -> u32 {
 }
 
 /// Assemble a whole artifact from build info and an encoded IR section.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "`out` holds the whole header (`HEADER_LEN` = 20 bytes) before these cuts"
+)]
 fn assemble(build: &BuildInfo, ir_section: &[u8]) -> Vec<u8> {
     let mut meta = Writer::default();
     meta.build_info(build);
@@ -601,6 +621,10 @@ impl<'a> Reader<'a> {
         self.bytes.len() - self.pos
     }
 
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "`n <= remaining()` was checked just above, so `pos + n <= bytes.len()`"
+    )]
     fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], LoadError> {
         if n > self.remaining() {
             return self.err(what);
@@ -1009,6 +1033,10 @@ pub fn read_header(bytes: &[u8]) -> Result<Header, LoadError> {
 
 /// The header, the metadata section and the IR section, after the header and checksum
 /// checks; `usize` is the IR section's offset in the file.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "`r.pos <= body.len()`: the reader only advances within its bytes"
+)]
 fn split(bytes: &[u8], opts: LoadOptions) -> Result<(Header, BuildInfo, &[u8], usize), LoadError> {
     let header = read_header(bytes)?;
     // read_header checked the length, so these slices exist; `get` keeps it panic-free.
@@ -1091,7 +1119,7 @@ impl Source {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
     use super::*;
     use crate::ir::{ConditionIr, KeyIr, PolicyIr, PrincipalIr};

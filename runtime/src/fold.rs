@@ -78,6 +78,8 @@ pub(crate) fn chars_lower_eq(a: &str, lowered: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::indexing_slicing)]
+
     use super::*;
 
     /// The premise of [`non_ascii_lengths`], checked over every `char`: the only non-ASCII

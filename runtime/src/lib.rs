@@ -64,6 +64,7 @@ mod policy_set;
 mod request;
 #[cfg(test)]
 mod test_rng;
+mod tokens;
 mod value;
 
 pub use artifact::{BuildInfo, LoadError, LoadOptions};
@@ -84,12 +85,13 @@ pub use request::{InternedRequest, Request, Value};
 #[doc(hidden)]
 pub mod compiler_support {
     pub use crate::build::actions::{action_patterns, action_patterns_min};
-    pub use crate::build::automata::general_globs;
+    pub use crate::build::template::general_globs;
     pub use crate::fold::fold_key;
 
     /// Globs (A-3, R-3, C-8) as the runtime matches them.
     pub mod glob {
-        pub use crate::glob::{match_tokens, Glob, Tok, TokenBuf};
+        pub use crate::glob::Glob;
+        pub use crate::tokens::{match_tokens, Tok, TokenBuf};
     }
 
     /// Pre-compiled glob and action DFAs as the runtime loads them.

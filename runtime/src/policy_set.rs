@@ -26,10 +26,11 @@
 use std::sync::Arc;
 
 use crate::artifact::{self, BuildInfo, LoadError, LoadOptions, Source};
+use crate::build;
 use crate::build::stats::{self, Stats};
-use crate::build::{self, BuildError};
 use crate::compiled::{Inner, PolicyInfo};
 use crate::decision::{Outcome, StatementRef};
+use crate::error::BuildError;
 use crate::eval::{self, Scratch};
 use crate::fold::fold_key;
 use crate::ir::{IrView, KeyId, PolicySetIr};

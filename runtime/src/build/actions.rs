@@ -11,7 +11,7 @@ use rustc_hash::FxHashMap as FxMap;
 use crate::action_index::{select, ActionDfa, ActionIndex, ActionTable, ServiceActions, EXCLUDE};
 use crate::automaton::MultiDfa;
 use crate::build::template::text_glob;
-use crate::build::BuildError;
+use crate::error::BuildError;
 use crate::glob::Glob;
 use crate::ir::{PolicySetIr, Span};
 
@@ -342,6 +342,10 @@ pub(crate) fn multi_dfas(
 
 /// Group (slot, tag) pairs by slot (a counting sort, keeping each slot's tags in order):
 /// returns the offsets (`slots + 1` of them) and the tags.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "`i` runs over `1..off.len()`, so `i` and `i - 1` are in range"
+)]
 pub(crate) fn group(slots: usize, pairs: &[(u32, u32)]) -> (Vec<u32>, Vec<u32>) {
     let mut off = vec![0u32; slots + 1];
     for &(slot, _) in pairs {
@@ -384,7 +388,7 @@ pub(crate) fn slot_tags<'t>(off: &[u32], tags: &'t [u32], slot: usize) -> &'t [u
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
     use super::*;
     use crate::test_rng::Xorshift as Rng;

@@ -21,32 +21,15 @@ use rustc_hash::FxHashMap as FxMap;
 use crate::artifact::Source;
 use crate::build::actions::{IndexBuilder, PRECOMPUTED_LIMIT};
 use crate::build::automata::Automata;
-use crate::build::template::pattern;
+use crate::build::template::{pattern, TryBoxed};
 use crate::build::values::values;
 use crate::compiled::{Cond, Inner, Pattern, PolicyInfo, Principal, Stmt};
 use crate::decision::PolicyKind;
-pub(crate) use crate::error::BuildError;
+use crate::error::BuildError;
 use crate::fold::{fold_key, non_ascii_lengths};
 use crate::glob::Glob;
 use crate::ir::{IrView, KeyId, PolicyView, StatementView};
 use crate::value::LowerName;
-
-/// Collecting results of known number into a boxed slice allocates once: `collect` into
-/// `Result<Box<[T]>, E>` cannot see the length through the `Result` adapter, so it grows a
-/// vector step by step and then shrinks it (reallocating each time).
-pub(crate) trait TryBoxed<T, E> {
-    fn try_boxed(self) -> Result<Box<[T]>, E>;
-}
-
-impl<T, E, I: ExactSizeIterator<Item = Result<T, E>>> TryBoxed<T, E> for I {
-    fn try_boxed(self) -> Result<Box<[T]>, E> {
-        let mut v = Vec::with_capacity(self.len());
-        for x in self {
-            v.push(x?);
-        }
-        Ok(v.into_boxed_slice())
-    }
-}
 
 pub(crate) fn kind_rank(k: PolicyKind) -> u8 {
     match k {

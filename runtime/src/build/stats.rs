@@ -47,6 +47,10 @@ pub struct Stats {
 }
 
 /// What `inner` holds, with sizes.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "`slot` is one of 0..=4, the five strategies of `resource_patterns: [usize; 5]`"
+)]
 pub(crate) fn stats(i: &Inner) -> Stats {
     let mut st = Stats {
         policies: i.policies.len(),

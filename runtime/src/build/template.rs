@@ -6,13 +6,21 @@
 //! - a glob template with variables is cut at its wildcards into prefix, middle and suffix
 //!   ([`split`], R-3, C-8), so a request matches it in place (`eval::template`);
 //! - exact-compare and ARN values keep their parts ([`parts`]) or six field globs
-//!   ([`arn_fields`], C-14).
+//!   ([`arn_fields`], C-14);
+//! - [`general_globs`] tells the compiler which static globs are general (worth a DFA), by the
+//!   same tokenising the build uses.
 
+use std::hash::BuildHasherDefault;
+
+use rustc_hash::FxHasher;
+
+use crate::automaton::automaton_key;
 use crate::build::automata::Automata;
-use crate::build::{BuildError, TryBoxed};
 use crate::compiled::{MidTok, Middle, Part, Pattern, Piece, Split};
-use crate::glob::{Glob, TokenBuf};
-use crate::ir::{KeyId, PartView};
+use crate::error::BuildError;
+use crate::glob::Glob;
+use crate::ir::{KeyId, OpKind, PartView, PolicySetIr, TemplateIr};
+use crate::tokens::TokenBuf;
 
 /// A template part cut at its wildcards (for [`split`]).
 #[derive(Clone, Copy)]
@@ -128,6 +136,10 @@ pub(crate) fn split(parts: &[PartView<'_>], nkeys: usize) -> Result<Split, Build
 
 /// A static glob from glob text: [`Glob::new`], without its token buffer for the shapes
 /// that need none (exact text, one `*`), which are nearly all.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "`i` is the position of a `*` found in `b`, so `..i`, `i + 1..` and `1..` (b nonempty: it holds the `*`) are in range"
+)]
 pub(crate) fn text_glob(text: &str) -> Glob {
     let b = text.as_bytes();
     let (mut wild, mut star) = (0, None);
@@ -275,9 +287,106 @@ pub(crate) fn arn_field_tokens(t: &[PartView<'_>]) -> Option<Vec<TokenBuf>> {
     Some(fields)
 }
 
+/// Collecting results of known number into a boxed slice allocates once: `collect` into
+/// `Result<Box<[T]>, E>` cannot see the length through the `Result` adapter, so it grows a
+/// vector step by step and then shrinks it (reallocating each time).
+pub(crate) trait TryBoxed<T, E> {
+    fn try_boxed(self) -> Result<Box<[T]>, E>;
+}
+
+impl<T, E, I: ExactSizeIterator<Item = Result<T, E>>> TryBoxed<T, E> for I {
+    fn try_boxed(self) -> Result<Box<[T]>, E> {
+        let mut v = Vec::with_capacity(self.len());
+        for x in self {
+            v.push(x?);
+        }
+        Ok(v.into_boxed_slice())
+    }
+}
+
+/// The token lists of the general-shape static globs of a set (resources, `StringLike`
+/// values, ARN-operator fields) that `keep` accepts (it is given the tokens), deduplicated by
+/// [`automaton_key`], in first-seen order: what the compiler builds DFAs for. Cheap on sets
+/// without such globs: it runs on every compile.
+pub fn general_globs(
+    ir: &PolicySetIr,
+    min_wildcards: usize,
+    mut keep: impl FnMut(&TokenBuf) -> bool,
+) -> Vec<(String, TokenBuf)> {
+    // Skip, without tokenising, every template that cannot hold a general glob (that needs a
+    // `?` or two `*`) or cannot pass a `keep` that wants a `?` after a `*` or at least
+    // `min_wildcards` wildcards (counted in the text, where `**` counts twice: never fewer
+    // than in the tokens).
+    pub(crate) fn may_be_general(t: &TemplateIr, min_wildcards: usize) -> bool {
+        let (mut stars, mut quests, mut star_then_quest) = (0, 0, false);
+        for p in &t.parts {
+            match p {
+                crate::ir::TemplatePartIr::Text(s) => {
+                    if let Some(q) = s.rfind('?') {
+                        star_then_quest |= stars > 0 || s[..q].contains('*');
+                    }
+                    stars += s.bytes().filter(|&b| b == b'*').count();
+                    quests += s.bytes().filter(|&b| b == b'?').count();
+                }
+                crate::ir::TemplatePartIr::Variable { .. } => return false,
+                crate::ir::TemplatePartIr::Literal(_) => {}
+            }
+        }
+        (quests > 0 || stars >= 2) && (star_then_quest || stars + quests >= min_wildcards)
+    }
+    pub(crate) fn view(t: &TemplateIr) -> Vec<PartView<'_>> {
+        t.parts
+            .iter()
+            .map(|p| match p {
+                crate::ir::TemplatePartIr::Text(s) => PartView::Text(s),
+                crate::ir::TemplatePartIr::Literal(s) => PartView::Literal(s),
+                crate::ir::TemplatePartIr::Variable { key, default } => {
+                    PartView::Variable(*key, default.as_deref())
+                }
+            })
+            .collect()
+    }
+    let mut seen: std::collections::HashSet<String, BuildHasherDefault<FxHasher>> =
+        Default::default();
+    let mut out = Vec::new();
+    let mut add = |buf: TokenBuf| {
+        if Glob::is_general(&buf) && keep(&buf) {
+            let key = automaton_key(&buf);
+            if !seen.contains(&key) {
+                seen.insert(key.clone());
+                out.push((key, buf));
+            }
+        }
+    };
+    for p in &ir.policies {
+        for s in &p.statements {
+            for t in s
+                .resources
+                .iter()
+                .filter(|t| may_be_general(t, min_wildcards))
+            {
+                add(static_tokens(&view(t)));
+            }
+            for c in &s.conditions {
+                if !matches!(c.op, OpKind::StringLike | OpKind::Arn) {
+                    continue;
+                }
+                for t in c.values.iter().filter(|t| may_be_general(t, min_wildcards)) {
+                    if c.op == OpKind::StringLike {
+                        add(static_tokens(&view(t)));
+                    } else if let Some(fields) = arn_field_tokens(&view(t)) {
+                        fields.into_iter().for_each(&mut add);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
     use super::*;
     use crate::test_rng::Xorshift as Rng;

@@ -2,9 +2,10 @@
 //! operator's type once, so evaluation parses only the request's side.
 
 use crate::build::automata::Automata;
+use crate::build::template::TryBoxed;
 use crate::build::template::{arn_fields, has_var, parts, pattern, static_text};
-use crate::build::{BuildError, TryBoxed};
 use crate::compiled::{ArnVal, StrVal, Values};
+use crate::error::BuildError;
 use crate::fold::lower_str;
 use crate::ir::{IrView, OpKind, PartView, Span};
 use crate::value::{self, Cidr, DecimalBuf};

@@ -73,6 +73,8 @@ pub(super) fn kms_field(s: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::indexing_slicing)]
+
     use super::*;
 
     /// E-19 as it was written before `kms_field` (a substring search, then the ARN split).

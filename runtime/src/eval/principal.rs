@@ -194,6 +194,10 @@ pub(super) fn is_role_arn(s: &str) -> bool {
 
 /// Whether `:role/aws-service-role/` occurs in `s`, checked only at its few `/` bytes (cheaper
 /// than a substring search on every decision).
+#[expect(
+    clippy::indexing_slicing,
+    reason = "`i` is an index of `b` from `enumerate`, so `..i` and `i + 1..` are in range"
+)]
 #[inline]
 pub(super) fn has_slr_marker(s: &str) -> bool {
     let b = s.as_bytes();

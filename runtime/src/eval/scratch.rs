@@ -5,7 +5,7 @@
 use core::cell::Cell;
 
 use crate::compiled::Inner;
-use crate::glob::TokenBuf;
+use crate::tokens::TokenBuf;
 
 /// Reusable per-thread buffers for [`PolicySet::evaluate`].
 #[derive(Clone, Debug, Default)]

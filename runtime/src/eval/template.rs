@@ -6,9 +6,9 @@
 
 use crate::compiled::{MidTok, Middle, Part, Pattern, Piece, Split};
 use crate::eval::context::Ctx;
-use crate::glob::{char_len, TokenBuf};
 use crate::ir::KeyId;
 use crate::request::Value;
+use crate::tokens::{char_len, TokenBuf};
 
 /// Resolve one variable (V-1, V-5, V-9): a single string, else the default, else unresolved.
 pub(super) fn resolve<'a, 'b>(
@@ -144,7 +144,7 @@ pub(super) fn first_byte<'a>(pieces: &[Piece], ctx: &impl Ctx<'a>) -> Option<Opt
     Some(None)
 }
 
-/// [`crate::glob::match_tokens`] over a middle whose literals are pieces (variables between
+/// [`crate::tokens::match_tokens`] over a middle whose literals are pieces (variables between
 /// wildcards), reading variable values in place instead of assembling them: the same greedy
 /// matcher that remembers only the last `*` (O(text × pattern), no allocation), `?` consuming
 /// one UTF-8 character. A variable that does not resolve makes it `false` (R-6, V-6); a
@@ -319,6 +319,8 @@ pub(super) fn arn_template_matches<'a>(
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::indexing_slicing)]
+
     use super::*;
     use crate::build::template::split;
     use crate::eval::context::InternedCtx;
