@@ -23,6 +23,12 @@ pub enum BuildError {
         /// The value.
         value: String,
     },
+    /// The builder's own tables disagree (a bug in the builder, not in the IR): the build
+    /// fails rather than produce a set that could leave a statement out.
+    Inconsistent {
+        /// Which tables.
+        what: &'static str,
+    },
     /// More statements than ids can hold.
     TooManyStatements,
     /// A glob automaton that does not deserialise, or is listed twice.
@@ -41,6 +47,7 @@ impl core::fmt::Display for BuildError {
             BuildError::LevelOutOfRange { level } => write!(f, "level {level} out of range"),
             BuildError::InvalidValue { value } => write!(f, "invalid policy value {value:?}"),
             BuildError::TooManyStatements => write!(f, "too many statements"),
+            BuildError::Inconsistent { what } => write!(f, "internal inconsistency in the {what}"),
             BuildError::InvalidAutomaton { glob, reason } => {
                 write!(f, "automaton for glob {glob:?}: {reason}")
             }

@@ -190,10 +190,9 @@ impl IndexBuilder {
         // Per pattern slot: its service and its index in that service's list.
         let mut place: Vec<(u32, u32)> = Vec::with_capacity(self.patterns.len());
         for (slot, (svc, glob)) in self.patterns.into_iter().enumerate() {
-            if let Some(list) = globs_of.get_mut(svc as usize) {
-                place.push((svc, list.len() as u32));
-                list.push((glob, tags_of(&goff, &gtags, slot)));
-            }
+            let list = globs_of.get_mut(svc as usize).ok_or(INCONSISTENT)?;
+            place.push((svc, list.len() as u32));
+            list.push((glob, tags_of(&goff, &gtags, slot)?));
         }
         let mut multi = if autos.is_empty() {
             Vec::new()
@@ -211,19 +210,15 @@ impl IndexBuilder {
         let (mut out, mut excluded) = (Vec::new(), Vec::new());
         let mut total = 0;
         for (full, &slot) in &self.names {
-            let colon = full.iter().position(|&b| b == b':').unwrap_or(0);
-            let name = full.get(colon + 1..).unwrap_or_default();
-            let svc = self.name_service.get(slot as usize).copied().unwrap_or(0);
-            let globs = globs_of.get(svc as usize).map_or(&[][..], Vec::as_slice);
-            let exact = slot_tags(&noff, &ntags, slot as usize);
+            let (name, svc) = name_of(full, slot, &self.name_service)?;
+            let globs = globs_of.get(svc as usize).ok_or(INCONSISTENT)?.as_slice();
+            let exact = slot_tags(&noff, &ntags, slot as usize)?;
             select(exact, globs, name, &always, &mut out, &mut excluded);
             total += out.len();
             if total > limit {
                 break;
             }
-            if let Some(l) = lists.get_mut(slot as usize) {
-                *l = out.as_slice().into();
-            }
+            *lists.get_mut(slot as usize).ok_or(INCONSISTENT)? = out.as_slice().into();
         }
         let mut services: Vec<ServiceActions> = globs_of
             .into_iter()
@@ -239,13 +234,10 @@ impl IndexBuilder {
         if total > limit {
             // Too big to precompute: exact names take the general path.
             for (full, slot) in self.names {
-                let colon = full.iter().position(|&b| b == b':').unwrap_or(0);
-                let name = full.get(colon + 1..).unwrap_or_default();
-                let svc = self.name_service.get(slot as usize).copied().unwrap_or(0);
-                if let Some(s) = services.get_mut(svc as usize) {
-                    s.exact
-                        .insert(name.into(), tags_of(&noff, &ntags, slot as usize).into());
-                }
+                let (name, svc) = name_of(&full, slot, &self.name_service)?;
+                let s = services.get_mut(svc as usize).ok_or(INCONSISTENT)?;
+                s.exact
+                    .insert(name.into(), tags_of(&noff, &ntags, slot as usize)?.into());
             }
         } else {
             let mut entries = Vec::with_capacity(self.names.len());
@@ -253,7 +245,7 @@ impl IndexBuilder {
                 let list = lists
                     .get_mut(slot as usize)
                     .map(core::mem::take)
-                    .unwrap_or_default();
+                    .ok_or(INCONSISTENT)?;
                 entries.push((full, list));
             }
             precomputed = ActionTable::new(entries);
@@ -306,14 +298,11 @@ pub(crate) fn multi_dfas(
     // Each wanted service's pattern names with their index in its list.
     let mut names: Vec<Vec<(&[u8], u32)>> = vec![Vec::new(); autos.len()];
     for (full, &slot) in globs {
-        let Some(&(svc, at)) = place.get(slot as usize) else {
-            continue;
-        };
+        let &(svc, at) = place.get(slot as usize).ok_or(INCONSISTENT)?;
         if let Some(&Some(k)) = want.get(svc as usize) {
-            let colon = full.iter().position(|&b| b == b':').unwrap_or(0);
-            if let Some(list) = names.get_mut(k) {
-                list.push((full.get(colon + 1..).unwrap_or_default(), at));
-            }
+            let colon = full.iter().position(|&b| b == b':').ok_or(INCONSISTENT)?;
+            let name = full.get(colon + 1..).ok_or(INCONSISTENT)?;
+            names.get_mut(k).ok_or(INCONSISTENT)?.push((name, at));
         }
     }
     let mut out: Vec<Option<Box<ActionDfa>>> = Vec::new();
@@ -371,19 +360,41 @@ pub(crate) fn group(slots: usize, pairs: &[(u32, u32)]) -> (Vec<u32>, Vec<u32>) 
 
 /// The tags of `slot` from [`group`], without repeats (a statement naming the same action
 /// twice; its tags are adjacent, in statement order).
-pub(crate) fn tags_of(off: &[u32], tags: &[u32], slot: usize) -> Box<[u32]> {
-    let mut v = slot_tags(off, tags, slot).to_vec();
+pub(crate) fn tags_of(off: &[u32], tags: &[u32], slot: usize) -> Result<Box<[u32]>, BuildError> {
+    let mut v = slot_tags(off, tags, slot)?.to_vec();
     v.dedup();
-    v.into_boxed_slice()
+    Ok(v.into_boxed_slice())
 }
 
-/// The tags of `slot` from [`group`].
-pub(crate) fn slot_tags<'t>(off: &[u32], tags: &'t [u32], slot: usize) -> &'t [u32] {
-    let (a, z) = (
-        off.get(slot).copied().unwrap_or(0) as usize,
-        off.get(slot + 1).copied().unwrap_or(0) as usize,
-    );
-    tags.get(a..z).unwrap_or_default()
+/// The tags of `slot` from [`group`]. A slot [`group`] did not count is an internal error,
+/// not an empty list (which would leave its statements, Denies included, out of the index).
+pub(crate) fn slot_tags<'t>(
+    off: &[u32],
+    tags: &'t [u32],
+    slot: usize,
+) -> Result<&'t [u32], BuildError> {
+    let (Some(&a), Some(&z)) = (off.get(slot), off.get(slot + 1)) else {
+        return Err(INCONSISTENT);
+    };
+    tags.get(a as usize..z as usize).ok_or(INCONSISTENT)
+}
+
+/// The builder's tables disagree with each other (a bug here, never the IR's fault): the
+/// build fails rather than leave a statement out of the index.
+const INCONSISTENT: BuildError = BuildError::Inconsistent {
+    what: "action index builder tables",
+};
+
+/// An exact name's `name` part (after `service:`) and its service slot.
+fn name_of<'n>(
+    full: &'n [u8],
+    slot: u32,
+    name_service: &[u32],
+) -> Result<(&'n [u8], u32), BuildError> {
+    let colon = full.iter().position(|&b| b == b':').ok_or(INCONSISTENT)?;
+    let name = full.get(colon + 1..).ok_or(INCONSISTENT)?;
+    let svc = name_service.get(slot as usize).ok_or(INCONSISTENT)?;
+    Ok((name, *svc))
 }
 
 #[cfg(test)]
