@@ -862,7 +862,7 @@ fn build_resources<'a>(
 fn context<'a>(ev: &Event<'a>, m: &mut Mapped<'a>) {
     let c = &mut m.context;
     let time = ev.event_time.as_ref().or(ev.timestamp.as_ref());
-    let now = time.and_then(|t| iamc_runtime::value::parse_date(t));
+    let now = time.and_then(|t| iamc_runtime::compiler_support::value::parse_date(t));
     if let (Some(t), Some(ns)) = (time, now) {
         c.push(("aws:CurrentTime", t.clone()));
         c.push((
@@ -953,7 +953,7 @@ fn context<'a>(ev: &Event<'a>, m: &mut Mapped<'a>) {
             let created = attrs
                 .creation_date
                 .as_deref()
-                .and_then(iamc_runtime::value::parse_date);
+                .and_then(iamc_runtime::compiler_support::value::parse_date);
             if let (true, Some(created), Some(now)) = (used, created, now) {
                 let age = (now - created).div_euclid(1_000_000_000).max(0);
                 c.push(("aws:MultiFactorAuthAge", Cow::Owned(age.to_string())));

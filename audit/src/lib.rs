@@ -27,6 +27,8 @@
 //! - Never lose an event: `read = decided + unreadable` always; every unreadable record is
 //!   reported with file, position and reason.
 
+#![forbid(unsafe_code)]
+
 pub mod catalog;
 pub mod event;
 pub mod input;

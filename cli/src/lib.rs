@@ -11,6 +11,8 @@
 //! [`run`] is the whole program behind `main`, with its output streams passed in so tests can
 //! drive it in-process.
 
+#![forbid(unsafe_code)]
+
 pub mod audit;
 pub mod check;
 pub mod compile;

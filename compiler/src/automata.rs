@@ -27,7 +27,7 @@
 //!   tried, so a hostile policy of thousands of exponential globs costs at most that many
 //!   bounded attempts.
 
-use iamc_runtime::glob::{Tok, TokenBuf};
+use iamc_runtime::compiler_support::glob::{Tok, TokenBuf};
 use iamc_runtime::ir::{ActionAutomatonIr, AutomatonIr, PolicySetIr};
 use regex_automata::dfa::{dense, StartKind};
 use regex_automata::nfa::thompson::{self, WhichCaptures};
@@ -257,7 +257,7 @@ pub fn dfa_bytes(dfa: &dense::DFA<Vec<u32>>) -> Vec<u8> {
 /// `ir.automata` (replacing what was there).
 pub fn attach(ir: &mut PolicySetIr, limits: &AutomataLimits) -> AutomataReport {
     let mut report = AutomataReport::default();
-    let globs = iamc_runtime::general_globs(ir, limits.min_wildcards, |buf| {
+    let globs = iamc_runtime::compiler_support::general_globs(ir, limits.min_wildcards, |buf| {
         report.globs += 1;
         // The literal prefix and suffix do not change the answer: no need to split.
         let worth = worth_a_dfa(buf, limits.min_wildcards);
@@ -267,7 +267,7 @@ pub fn attach(ir: &mut PolicySetIr, limits: &AutomataLimits) -> AutomataReport {
     let mut failures = 0;
     let mut automata = Vec::new();
     for (key, buf) in globs {
-        let (_, middle, _) = iamc_runtime::automaton::split_general(&buf);
+        let (_, middle, _) = iamc_runtime::compiler_support::automaton::split_general(&buf);
         let wildcards = middle
             .toks
             .iter()
@@ -301,7 +301,9 @@ pub fn attach(ir: &mut PolicySetIr, limits: &AutomataLimits) -> AutomataReport {
     }
     ir.automata = automata;
     let mut actions = Vec::new();
-    for (service, patterns) in iamc_runtime::action_patterns_min(ir, limits.min_action_patterns) {
+    for (service, patterns) in
+        iamc_runtime::compiler_support::action_patterns_min(ir, limits.min_action_patterns)
+    {
         let room = limits
             .max_action_dfa_bytes
             .min(limits.max_total_bytes.saturating_sub(report.bytes));

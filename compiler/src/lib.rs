@@ -12,6 +12,8 @@
 //! Every input is treated as hostile: sizes, nesting, statement counts and pattern lengths are
 //! bounded by [`Limits`]; nothing panics on bad input; every error names where it is.
 
+#![forbid(unsafe_code)]
+
 pub mod ast;
 pub mod automata;
 pub mod check;

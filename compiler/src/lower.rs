@@ -30,7 +30,7 @@ struct Keys {
 
 impl Keys {
     fn id(&mut self, name: &str) -> u32 {
-        let lower = iamc_runtime::fold_key(name);
+        let lower = iamc_runtime::compiler_support::fold_key(name);
         if let Some(&id) = self.ids.get(&lower) {
             return id;
         }

@@ -18,7 +18,7 @@ use crate::check::{Warning, WarningKind};
 use crate::error::{suggest, Error, ErrorKind};
 use crate::json::{self, Json};
 use crate::limits::Limits;
-use iamc_runtime::value;
+use iamc_runtime::compiler_support::value;
 
 /// A parsed policy and the warnings found while parsing it.
 #[derive(Clone, Debug)]

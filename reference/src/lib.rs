@@ -13,6 +13,8 @@
 //! grammars), [`condition`] (C), [`principal`] (request facts, E-9, E-12, E-14 … E-16); this
 //! file holds the action and resource parts (A, R), E-2 and the combining rules (E).
 
+#![forbid(unsafe_code)]
+
 pub mod condition;
 pub mod glob;
 pub mod principal;

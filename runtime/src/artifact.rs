@@ -9,7 +9,7 @@
 //!
 //! # What is stored, and why the IR
 //! The artifact holds the plain-data [`PolicySetIr`] (plus build metadata), not the built
-//! indexes. The IR is small, has no pointers, and is exactly what [`PolicySet::new`] validates
+//! indexes. The IR is small, has no pointers, and is exactly what [`PolicySet::new`](crate::PolicySet::new) validates
 //! (key ids, levels, every policy value parsed into its type), so a loaded set is built by the
 //! same code path as a freshly compiled one and decides identically *by construction*; the
 //! action index, globs and typed values are rebuilt on load. The cost is load time: building
@@ -20,10 +20,10 @@
 //! the built tables would load faster but would freeze the evaluator's internal layout into a
 //! file format while that layout is still being optimised.
 //!
-//! A [`PolicySet`] keeps the encoded IR section (for a loaded set, a byte copy of the input's,
+//! A [`PolicySet`](crate::PolicySet) keeps the encoded IR section (for a loaded set, a byte copy of the input's,
 //! never re-encoded; more compact than a cloned IR and cheaper to make) and the [`BuildInfo`]
 //! it was loaded with, so
-//! [`PolicySet::to_bytes`] can write it again and [`PolicySet::ir`] can give the IR back.
+//! [`PolicySet::to_bytes`](crate::PolicySet::to_bytes) can write it again and [`PolicySet::ir`](crate::PolicySet::ir) can give the IR back.
 //!
 //! # Format (version 3; every integer little-endian)
 //! ```text
@@ -73,7 +73,7 @@
 //! for a huge allocation: memory stays linear in the input size), every tag and flag byte
 //! validated, every string checked as UTF-8, key ids checked against the key table, level
 //! counts against [`MAX_LEVELS`] and policy levels against them, policies unique, automata
-//! framed by their section length and unique; finally [`PolicySet::new`]'s own checks (values
+//! framed by their section length and unique; finally [`PolicySet::new`](crate::PolicySet::new)'s own checks (values
 //! that must parse as their operator's type; every DFA deserialised by regex-automata's
 //! validating `DFA::from_bytes`, a failure being [`BuildError::InvalidAutomaton`]). There is
 //! no recursion and no `unsafe` in this crate.
@@ -93,11 +93,11 @@ use std::hash::BuildHasherDefault;
 use rustc_hash::FxHasher;
 
 use crate::decision::PolicyKind;
+use crate::error::BuildError;
 use crate::ir::{
     ActionAutomatonIr, AutomatonIr, ConditionView, IrView, KeyId, OpKind, PartView, PolicySetIr,
     PolicyView, SetOp, Span, StatementIr, StatementView, TemplateIr, TemplatePartIr,
 };
-use crate::policy_set::{BuildError, PolicySet};
 
 /// The first four bytes of every artifact.
 pub const MAGIC: [u8; 4] = *b"IAMC";
@@ -145,7 +145,7 @@ pub struct Header {
     pub checksum: u32,
 }
 
-/// A decoded artifact: header, build info and the IR (not yet built into a [`PolicySet`]).
+/// A decoded artifact: header, build info and the IR (not yet built into a [`PolicySet`](crate::PolicySet)).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Artifact {
     /// The fixed header.
@@ -267,7 +267,7 @@ impl From<BuildError> for LoadError {
     }
 }
 
-/// What a [`PolicySet`] keeps so it can be written again: the encoded IR section and, for a
+/// What a [`PolicySet`](crate::PolicySet) keeps so it can be written again: the encoded IR section and, for a
 /// loaded set, the build info it came with.
 #[derive(Clone, Debug)]
 pub(crate) struct Source {
@@ -276,7 +276,7 @@ pub(crate) struct Source {
 }
 
 impl Source {
-    /// Encode `ir` (for [`PolicySet::new`]).
+    /// Encode `ir` (for [`PolicySet::new`](crate::PolicySet::new)).
     pub(crate) fn from_ir(ir: &PolicySetIr) -> Source {
         let mut w = Writer::default();
         w.ir(ir);
@@ -317,6 +317,10 @@ impl Writer {
     fn u64(&mut self, v: u64) {
         self.buf.extend_from_slice(&v.to_le_bytes());
     }
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "`cap(n) <= n`: the cut is at most the length"
+    )]
     fn str(&mut self, s: &str) {
         let n = cap(s.len());
         self.u32(n);
@@ -332,6 +336,10 @@ impl Writer {
         }
     }
     /// Write a count and return the elements to write (at most `u32::MAX`).
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "`cap(n) <= n`: the cut is at most the length"
+    )]
     fn list<'a, T>(&mut self, items: &'a [T]) -> &'a [T] {
         let n = cap(items.len());
         self.u32(n);
@@ -342,6 +350,10 @@ impl Writer {
             self.str(s);
         }
     }
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "`cap(n) <= n`: the cut is at most the length"
+    )]
     fn bytes(&mut self, b: &[u8]) {
         let n = cap(b.len());
         self.u32(n);
@@ -379,6 +391,10 @@ impl Writer {
     /// The automata section: tag, u32 byte length of the rest, u32 count + (str glob,
     /// u32 length + DFA bytes), u32 count + (str service, u32 count + str patterns,
     /// u32 length + DFA bytes).
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "`len_at + 4 <= buf.len()`: the four placeholder bytes were pushed at `len_at`"
+    )]
     fn automata(&mut self, automata: &[AutomatonIr], actions: &[ActionAutomatonIr]) {
         self.buf.extend_from_slice(&AUTOMATA_TAG);
         let len_at = self.buf.len();
@@ -529,6 +545,10 @@ fn checksum(head: &[u8], body: &[u8]) -> u32 {
 }
 
 /// Assemble a whole artifact from build info and an encoded IR section.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "`out` holds the whole header (`HEADER_LEN` = 20 bytes) before these cuts"
+)]
 fn assemble(build: &BuildInfo, ir_section: &[u8]) -> Vec<u8> {
     let mut meta = Writer::default();
     meta.build_info(build);
@@ -601,6 +621,10 @@ impl<'a> Reader<'a> {
         self.bytes.len() - self.pos
     }
 
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "`n <= remaining()` was checked just above, so `pos + n <= bytes.len()`"
+    )]
     fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], LoadError> {
         if n > self.remaining() {
             return self.err(what);
@@ -1009,6 +1033,10 @@ pub fn read_header(bytes: &[u8]) -> Result<Header, LoadError> {
 
 /// The header, the metadata section and the IR section, after the header and checksum
 /// checks; `usize` is the IR section's offset in the file.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "`r.pos <= body.len()`: the reader only advances within its bytes"
+)]
 fn split(bytes: &[u8], opts: LoadOptions) -> Result<(Header, BuildInfo, &[u8], usize), LoadError> {
     let header = read_header(bytes)?;
     // read_header checked the length, so these slices exist; `get` keeps it panic-free.
@@ -1040,7 +1068,7 @@ fn split(bytes: &[u8], opts: LoadOptions) -> Result<(Header, BuildInfo, &[u8], u
 }
 
 /// Decode an artifact into its header, build info and IR, checking everything except what
-/// only [`PolicySet::new`] checks (policy values parsing as their types).
+/// only [`PolicySet::new`](crate::PolicySet::new) checks (policy values parsing as their types).
 pub fn decode(bytes: &[u8]) -> Result<Artifact, LoadError> {
     decode_with(bytes, LoadOptions::default())
 }
@@ -1052,60 +1080,50 @@ pub fn decode_with(bytes: &[u8], opts: LoadOptions) -> Result<Artifact, LoadErro
     Ok(Artifact { header, build, ir })
 }
 
-impl PolicySet {
-    /// Load a policy set from an artifact written by [`PolicySet::to_bytes`] (or
-    /// [`encode`]). Never panics; any defect is a [`LoadError`].
-    pub fn from_bytes(bytes: &[u8]) -> Result<PolicySet, LoadError> {
-        PolicySet::from_bytes_with(bytes, LoadOptions::default())
-    }
+/// Load an artifact: check its header, checksum and metadata, read a view of its IR, and
+/// hand that view with the [`Source`] to keep to `build` (the set's builder).
+pub(crate) fn load<T>(
+    bytes: &[u8],
+    opts: LoadOptions,
+    build: impl FnOnce(&IrView<'_>, Source) -> Result<T, LoadError>,
+) -> Result<T, LoadError> {
+    let (_, info, section, at) = split(bytes, opts)?;
+    let view = Reader::new(section, at).view()?;
+    let source = Source {
+        payload: section.into(),
+        build: Some(info),
+    };
+    build(&view, source)
+}
 
-    /// [`PolicySet::from_bytes`] with options.
-    pub fn from_bytes_with(bytes: &[u8], opts: LoadOptions) -> Result<PolicySet, LoadError> {
-        let (_, build, section, at) = split(bytes, opts)?;
-        let view = Reader::new(section, at).view()?;
-        let source = Source {
-            payload: section.into(),
-            build: Some(build),
-        };
-        Ok(PolicySet::build(&view, source)?)
-    }
-
-    /// Write this set as an artifact, with the build info it was loaded with (or, for a set
-    /// built with [`PolicySet::new`], [`BuildInfo::runtime_default`]).
-    pub fn to_bytes(&self) -> Vec<u8> {
-        match &self.inner.source.build {
-            Some(b) => assemble(b, &self.inner.source.payload),
-            None => assemble(&BuildInfo::runtime_default(), &self.inner.source.payload),
+impl Source {
+    /// The artifact: with `build`, else the build info the set was loaded with, else
+    /// [`BuildInfo::runtime_default`].
+    pub(crate) fn to_bytes(&self, build: Option<&BuildInfo>) -> Vec<u8> {
+        match build.or(self.build.as_ref()) {
+            Some(b) => assemble(b, &self.payload),
+            None => assemble(&BuildInfo::runtime_default(), &self.payload),
         }
     }
 
-    /// Write this set as an artifact with the given build info.
-    pub fn to_bytes_with(&self, build: &BuildInfo) -> Vec<u8> {
-        assemble(build, &self.inner.source.payload)
+    /// The build info of a loaded set.
+    pub(crate) fn build_info(&self) -> Option<&BuildInfo> {
+        self.build.as_ref()
     }
 
-    /// The build info of a set loaded from an artifact; `None` for a set built from IR.
-    pub fn build_info(&self) -> Option<&BuildInfo> {
-        self.inner.source.build.as_ref()
-    }
-
-    /// The IR this set was built from (decoded from the bytes it keeps).
-    pub fn ir(&self) -> Result<PolicySetIr, LoadError> {
-        Ok(Reader::new(&self.inner.source.payload, 0).view()?.to_ir())
-    }
-
-    /// Size in bytes of the encoded IR this set keeps for [`PolicySet::to_bytes`].
-    pub fn encoded_ir_len(&self) -> usize {
-        self.inner.source.len()
+    /// The IR, decoded again from the kept bytes.
+    pub(crate) fn ir(&self) -> Result<PolicySetIr, LoadError> {
+        Ok(Reader::new(&self.payload, 0).view()?.to_ir())
     }
 }
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
     use super::*;
     use crate::ir::{ConditionIr, KeyIr, PolicyIr, PrincipalIr};
+    use crate::PolicySet;
 
     fn sample() -> PolicySetIr {
         let t = |s: &str| TemplateIr {

@@ -1,5 +1,6 @@
-//! Pre-compiled DFAs for general-shape static globs (issue #4), loaded without a regex compiler
-//! (issue #8).
+//! Pre-compiled DFAs for general-shape static globs (DESIGN.md, "The runtime's compiled
+//! form", "Glob DFAs"), loaded without a regex compiler (the runtime links `regex-automata`
+//! with `dfa-search` only; `tests/tests/runtime_deps.rs` checks).
 //!
 //! # What uses a DFA
 //! A static glob (no policy variable) of the *general* shape — more than one `*`, or any `?`
@@ -67,7 +68,7 @@ use regex_automata::util::primitives::StateID;
 use regex_automata::util::start;
 use regex_automata::Anchored;
 
-use crate::glob::{Tok, TokenBuf};
+use crate::tokens::{Tok, TokenBuf};
 
 /// Deserialise (and so validate: `DFA::from_bytes` checks the whole table) native-order DFA
 /// bytes of `patterns` patterns with an anchored start, into an owned table. `from_bytes`

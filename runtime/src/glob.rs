@@ -8,7 +8,7 @@
 //! no memory, and no automaton can blow up. `?` consumes one UTF-8 encoded character.
 //!
 //! Patterns whose literal parts come from policy variables are matched in place by the
-//! evaluator (`eval::split_matches`): their literal prefix and suffix compared, the glob
+//! evaluator (`eval::template::split_matches`): their literal prefix and suffix compared, the glob
 //! between them run by this module's shapes and matcher.
 //!
 //! A static general glob on which that matcher may retry — a `?` after a `*`, or at least four
@@ -17,10 +17,13 @@
 //! compared, then the DFA walks the bytes between in O(text). The DFA is optional and
 //! size-limited; a glob without one keeps the greedy matcher, with the same decisions.
 
+use crate::automaton::{split_general, GlobDfa};
+use crate::tokens::{match_tokens, Tok, TokenBuf};
+
 /// [`Glob::Dfa`]'s test: prefix, suffix, then the DFA over the bytes between. Out of line, so
 /// the evaluator's inlined [`Glob::matches`] stays as small as without the DFA variant.
 #[inline(never)]
-fn dfa_matches(prefix: &[u8], suffix: &[u8], dfa: &crate::automaton::GlobDfa, text: &[u8]) -> bool {
+fn dfa_matches(prefix: &[u8], suffix: &[u8], dfa: &GlobDfa, text: &[u8]) -> bool {
     text.strip_prefix(prefix)
         .and_then(|t| t.strip_suffix(suffix))
         .is_some_and(|middle| dfa.matches(middle))
@@ -71,162 +74,6 @@ fn general_matches(prefix: &[u8], buf: &TokenBuf, text: &[u8]) -> bool {
     match_tokens(toks, &buf.lits, rest)
 }
 
-/// One token of a compiled glob.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Tok {
-    /// Literal bytes `lits[start..end]`.
-    Lit(u32, u32),
-    /// `*`: any sequence, including empty.
-    Star,
-    /// `?`: exactly one character.
-    Quest,
-}
-
-/// A growable token list with its literal bytes; reused across matches.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct TokenBuf {
-    /// Tokens.
-    pub toks: Vec<Tok>,
-    /// Literal bytes referenced by [`Tok::Lit`].
-    pub lits: Vec<u8>,
-}
-
-impl TokenBuf {
-    /// Empty the buffer, keeping its capacity.
-    pub fn clear(&mut self) {
-        self.toks.clear();
-        self.lits.clear();
-    }
-
-    /// Append literal bytes (merged with a preceding literal).
-    pub fn push_lit(&mut self, bytes: &[u8]) {
-        if bytes.is_empty() {
-            return;
-        }
-        let start = self.lits.len() as u32;
-        self.lits.extend_from_slice(bytes);
-        let end = self.lits.len() as u32;
-        match self.toks.last_mut() {
-            Some(Tok::Lit(_, e)) if *e == start => *e = end,
-            _ => self.toks.push(Tok::Lit(start, end)),
-        }
-    }
-
-    /// Append glob text: `*` and `?` become wildcards, the rest literal.
-    pub fn push_glob(&mut self, text: &[u8]) {
-        let mut run = 0;
-        for (i, &b) in text.iter().enumerate() {
-            if b == b'*' || b == b'?' {
-                self.push_lit(&text[run..i]);
-                if b == b'*' {
-                    if self.toks.last() != Some(&Tok::Star) {
-                        self.toks.push(Tok::Star);
-                    }
-                } else {
-                    self.toks.push(Tok::Quest);
-                }
-                run = i + 1;
-            }
-        }
-        self.push_lit(&text[run..]);
-    }
-
-    /// Append another token list (its literal offsets rebased).
-    pub fn append(&mut self, other: &TokenBuf) {
-        for t in &other.toks {
-            match *t {
-                Tok::Lit(a, z) => {
-                    let lit = other.lits.get(a as usize..z as usize).unwrap_or_default();
-                    self.push_lit(lit);
-                }
-                Tok::Star => {
-                    if self.toks.last() != Some(&Tok::Star) {
-                        self.toks.push(Tok::Star);
-                    }
-                }
-                Tok::Quest => self.toks.push(Tok::Quest),
-            }
-        }
-    }
-
-    /// Whether the tokens match the whole of `text`.
-    pub fn matches(&self, text: &[u8]) -> bool {
-        match_tokens(&self.toks, &self.lits, text)
-    }
-}
-
-/// The length of the UTF-8 encoded character that starts with byte `b`.
-pub(crate) fn char_len(b: u8) -> usize {
-    match b {
-        0xF0..=0xFF => 4,
-        0xE0..=0xEF => 3,
-        0xC0..=0xDF => 2,
-        _ => 1,
-    }
-}
-
-/// Greedy glob match of `toks` (with literal bytes `lits`) against all of `text`.
-pub fn match_tokens(toks: &[Tok], lits: &[u8], text: &[u8]) -> bool {
-    let mut ti = 0;
-    let mut x = 0;
-    // (token index after the last star, text position it is tried at)
-    let mut star: Option<(usize, usize)> = None;
-    loop {
-        if let Some(tok) = toks.get(ti) {
-            match *tok {
-                Tok::Star => {
-                    // A trailing star matches the rest.
-                    if ti + 1 == toks.len() {
-                        return true;
-                    }
-                    star = Some((ti + 1, x));
-                    ti += 1;
-                    continue;
-                }
-                Tok::Quest => {
-                    if x < text.len() {
-                        x = (x + char_len(text[x])).min(text.len());
-                        ti += 1;
-                        continue;
-                    }
-                }
-                Tok::Lit(s, e) => {
-                    let lit = lits.get(s as usize..e as usize).unwrap_or_default();
-                    if text.get(x..).is_some_and(|t| t.starts_with(lit)) {
-                        x += lit.len();
-                        ti += 1;
-                        continue;
-                    }
-                }
-            }
-        } else if x == text.len() {
-            return true;
-        }
-        // Mismatch: let the last star swallow one more character — or, when a literal
-        // follows the star, jump to the next place its first byte occurs (a literal's first
-        // byte is never a UTF-8 continuation byte, so that is a character boundary).
-        match star {
-            Some((sti, sx)) if sx < text.len() => {
-                let mut nx = (sx + char_len(text[sx])).min(text.len());
-                if let Some(&Tok::Lit(a, _)) = toks.get(sti) {
-                    let first = lits.get(a as usize).copied().unwrap_or(0);
-                    match text
-                        .get(nx..)
-                        .and_then(|t| t.iter().position(|&b| b == first))
-                    {
-                        Some(p) => nx += p,
-                        None => return false,
-                    }
-                }
-                star = Some((sti, nx));
-                ti = sti;
-                x = nx;
-            }
-            _ => return false,
-        }
-    }
-}
-
 /// A compiled static glob, classified by shape.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Glob {
@@ -253,7 +100,7 @@ pub enum Glob {
         /// Literal suffix every match ends with (may be empty).
         suffix: Box<[u8]>,
         /// The automaton of the middle.
-        dfa: crate::automaton::GlobDfa,
+        dfa: GlobDfa,
     },
     /// Anything else: a literal prefix to check first, then the token matcher.
     General {
@@ -322,10 +169,10 @@ impl Glob {
 
     /// A general glob with the DFA of its middle ([`crate::automaton::split_general`]);
     /// any other glob is returned as it is.
-    pub fn with_dfa(self, dfa: crate::automaton::GlobDfa) -> Glob {
+    pub fn with_dfa(self, dfa: GlobDfa) -> Glob {
         match self {
             Glob::General { prefix, buf } => {
-                let (_, _, suffix) = crate::automaton::split_general(&buf);
+                let (_, _, suffix) = split_general(&buf);
                 Glob::Dfa {
                     suffix: suffix.into(),
                     prefix,
@@ -375,6 +222,8 @@ impl Glob {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::indexing_slicing)]
+
     use super::*;
 
     fn m(p: &str, t: &str) -> bool {

@@ -3,13 +3,28 @@
 //! This crate holds the compiled form that `iamc-compiler` produces and the evaluator that
 //! decides requests against it. It depends on no JSON parser and no regex compiler, so an
 //! authorizer can link it lean: glob DFAs are built by the compiler and only deserialised
-//! and walked here (`regex-automata` with `dfa-search` only; see [`automaton`]).
+//! and walked here (`regex-automata` with `dfa-search` only).
 //!
 //! ```text
 //! compiler ──► ir::PolicySetIr ──► PolicySet::new ──► PolicySet (immutable, Arc inside)
 //!                                                       │
 //!                 Request<'_> (borrowed strings) ──► evaluate(&mut Scratch, &Request) ──► Outcome
 //! ```
+//!
+//! # What an authorizer uses
+//! The crate root: [`PolicySet`] (every public method is in `policy_set.rs`), [`Request`] /
+//! [`InternedRequest`] / [`Value`], [`Scratch`], [`Outcome`] / [`Decision`] / [`Deciding`] /
+//! [`StatementRef`], artifact loading and writing ([`PolicySet::from_bytes`],
+//! [`PolicySet::to_bytes`], [`LoadError`], [`LoadOptions`], [`BuildInfo`]; the file format in
+//! [`artifact`]) and [`Stats`]. [`ir`] is the plain-data form the compiler produces.
+//! `compiler_support` (hidden) holds what only the compiler, tests and benches need; it is no
+//! stable interface.
+//!
+//! # Inside
+//! Built by job, in the reference interpreter's vocabulary: `build/` turns IR into the
+//! `compiled` form (templates, values, action index, automata, stats); `eval/` decides
+//! (context, principal, template, condition, combine); `action_index` is shared by both;
+//! `fold` is the one place for case folding; `glob`, `automaton`, `value` are the leaves.
 //!
 //! # No allocation
 //! [`PolicySet::evaluate`] takes a caller-owned [`Scratch`] (one per thread, from
@@ -19,34 +34,78 @@
 //!
 //! # Batches
 //! [`PolicySet::evaluate_batch`] decides a slice of requests into a slice of outcomes; with the
-//! `rayon` feature, [`PolicySet::par_evaluate_batch`] does it on all cores.
-//!
-//! # Artifacts
-//! [`PolicySet::to_bytes`] writes a set as a versioned, checksummed binary artifact and
-//! [`PolicySet::from_bytes`] loads one, checking every byte; see [`artifact`].
+//! `rayon` feature, `PolicySet::par_evaluate_batch` does it on all cores.
 //!
 //! # Untrusted input
-//! Request strings may be anything: nothing here panics or loops without bound on any input.
-//! Glob matching is O(text × pattern) in the worst case (see [`glob`]).
+//! Request strings may be anything: nothing here panics or loops without bound on any input
+//! (indexing that could panic is denied by lint; each remaining index says why it is in
+//! range). Glob matching is O(text × pattern) in the worst case.
+//!
+//! # Failing closed
+//! The builder checks the IR it is given and establishes the compiled form's invariants
+//! (`compiled.rs`); should the evaluator meet a broken one all the same, it denies: it never
+//! skips a statement.
 
+#![forbid(unsafe_code)]
+#![deny(clippy::indexing_slicing, clippy::expect_used)]
+
+mod action_index;
 pub mod artifact;
-pub mod automaton;
-mod batch;
-pub mod decision;
+mod automaton;
+mod build;
+mod compiled;
+mod decision;
+mod error;
 mod eval;
-pub mod glob;
+mod fold;
+mod glob;
 pub mod ir;
 mod policy_set;
-pub mod request;
+mod request;
 #[cfg(test)]
 mod test_rng;
-pub mod value;
+mod tokens;
+mod value;
 
 pub use artifact::{BuildInfo, LoadError, LoadOptions};
+pub use build::stats::Stats;
+pub use compiled::PolicyInfo;
 pub use decision::{BuiltinRule, Deciding, Decision, Outcome, PolicyKind, Possible, StatementRef};
+pub use error::BuildError;
 pub use eval::Scratch;
-pub use policy_set::{
-    action_patterns, action_patterns_min, fold_key, general_globs, BuildError, PolicyInfo,
-    PolicySet, Stats,
-};
+pub use ir::KeyId;
+pub use policy_set::PolicySet;
 pub use request::{InternedRequest, Request, Value};
+
+/// What only the compiler, the tests and the benches need of the runtime: the glob and
+/// automaton machinery the compiler builds DFAs with, the walks that tell it which globs and
+/// action patterns to build them for, the key fold it interns with, and the value parsers it
+/// checks policy values with. Not part of the authorizer's interface; it may change with any
+/// release.
+#[doc(hidden)]
+pub mod compiler_support {
+    pub use crate::build::actions::{action_patterns, action_patterns_min};
+    pub use crate::build::template::general_globs;
+    pub use crate::fold::fold_key;
+
+    /// Globs (A-3, R-3, C-8) as the runtime matches them.
+    pub mod glob {
+        pub use crate::glob::Glob;
+        pub use crate::tokens::{match_tokens, Tok, TokenBuf};
+    }
+
+    /// Pre-compiled glob and action DFAs as the runtime loads them.
+    pub mod automaton {
+        pub use crate::automaton::{
+            automaton_key, automaton_key_into, split_general, GlobDfa, MultiDfa, MAX_AUTOMATA,
+        };
+    }
+
+    /// Typed readings of condition values.
+    pub mod value {
+        pub use crate::value::{
+            arn_account, base64_decode, base64_decoded_len, base64_eq, parse_bool, parse_date,
+            parse_ip, split_arn, Cidr, Decimal, DecimalBuf,
+        };
+    }
+}

@@ -27,6 +27,10 @@ pub struct Decimal<'a> {
 
 impl<'a> Decimal<'a> {
     /// Parse `-?[0-9]+(\.[0-9]+)?`. Exponents, `+`, spaces, hex, `NaN` are not numbers.
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "`b.get(n)` is `Some(b'.')` in this arm, so `n + 1 <= b.len()`"
+    )]
     pub fn parse(s: &'a str) -> Option<Decimal<'a>> {
         // Byte runs instead of a search for the dot and then a test of each side, and `char`
         // trims: this runs on every request value of a numeric condition.
@@ -148,6 +152,10 @@ const NANOS: i128 = 1_000_000_000;
 /// truncated to nanoseconds) and a zone `Z` or `±hh:mm` (hours 00–23, minutes 00–59). A date
 /// without a time is midnight UTC; a time without a zone is UTC. Fields are range-checked
 /// (month 1–12, day within the month, hour 0–23, minute and second 0–59).
+#[expect(
+    clippy::indexing_slicing,
+    reason = "every fixed cut is guarded by a length test just before it (`b.len() >= 10`, `rest.len() >= 6`, `rest.get(1..3)?`) and `n` counts digits within `rest[1..]`"
+)]
 pub fn parse_date(s: &str) -> Option<i128> {
     let b = s.as_bytes();
     if !b.is_empty() && b.len() <= 18 && b.iter().all(u8::is_ascii_digit) {
@@ -375,6 +383,10 @@ fn fast_ipv4(b: &[u8]) -> Option<core::net::Ipv4Addr> {
 
 /// Colon-separated groups of 1–4 hex digits, in one pass: eight of them, or at most seven
 /// around one `::`; `None` means "ask the standard parser" (embedded IPv4, anything unusual).
+#[expect(
+    clippy::indexing_slicing,
+    reason = "`HEX_CLASS` has 256 entries, one per `u8`; the const table's indices are below 256"
+)]
 fn fast_ipv6(b: &[u8]) -> Option<core::net::Ipv6Addr> {
     // A single colon may not open or close the address (`::` may).
     match (
@@ -440,6 +452,10 @@ fn fast_ipv6(b: &[u8]) -> Option<core::net::Ipv6Addr> {
 const COLON: u8 = 16;
 
 /// Per byte: its value as a hex digit (any case), [`COLON`] for `:`, 255 for anything else.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "a const evaluation: every index is below 256 (an ASCII byte), and an out-of-range one would fail the build, not a request"
+)]
 const HEX_CLASS: [u8; 256] = {
     let mut t = [255u8; 256];
     let mut i = 0;
@@ -470,6 +486,10 @@ fn b64_digit(c: u8) -> Option<u8> {
 
 /// Decode standard base64 (RFC 4648 alphabet, `=` padding required to a multiple of four)
 /// into a caller's closure, one byte at a time. `None` when the text is not valid base64.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "`pad <= 2` was checked just above, so `4 - pad` and `3 - pad` are within the 4- and 3-byte arrays"
+)]
 fn base64_each(s: &str, mut f: impl FnMut(u8) -> bool) -> Option<bool> {
     let b = s.as_bytes();
     if !b.len().is_multiple_of(4) {
@@ -655,6 +675,10 @@ impl LowerName {
 
 /// Split an ARN into its six fields at the first five colons (R-1, C-14). `None` when there
 /// are fewer than five colons.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "`n < 5` whenever `cuts[n]` is written: the loop stops when `n` reaches 5"
+)]
 pub fn split_arn(s: &str) -> Option<[&str; 6]> {
     // A byte loop: ARNs are short, and five memchr calls cost more than one pass.
     let b = s.as_bytes();
@@ -753,6 +777,8 @@ pub fn arn_account(s: &str) -> Option<&str> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::indexing_slicing)]
+
     use super::*;
 
     /// The word-at-a-time [`arn_cuts`] finds what a byte loop finds, on random strings of

@@ -343,7 +343,7 @@ fn model_lookup(names: &[String], key: &str) -> Option<usize> {
         .or_else(|| {
             names
                 .iter()
-                .position(|n| !n.is_ascii() && iamc_runtime::fold_key(n) == key)
+                .position(|n| !n.is_ascii() && iamc_runtime::compiler_support::fold_key(n) == key)
         })
 }
 
@@ -393,8 +393,10 @@ fn c2_k2_lookup_matches_the_model_for_random_contexts() {
     fn prop(names: Names) -> quickcheck::TestResult {
         let (set, compiled) = prop_set();
         let names = names.0;
-        let folded: std::collections::HashSet<String> =
-            names.iter().map(|n| iamc_runtime::fold_key(n)).collect();
+        let folded: std::collections::HashSet<String> = names
+            .iter()
+            .map(|n| iamc_runtime::compiler_support::fold_key(n))
+            .collect();
         let well_formed = folded.len() == names.len();
         for (i, key) in PROP_KEYS.iter().enumerate() {
             let want = model_lookup(&names, key);

@@ -10,8 +10,8 @@
 //! - the budget and failure cap stop building; the selection rule leaves simple globs alone.
 
 use iamc_compiler::automata::{self, AutomataLimits};
-use iamc_runtime::automaton::{split_general, GlobDfa};
-use iamc_runtime::glob::{Glob, TokenBuf};
+use iamc_runtime::compiler_support::automaton::{split_general, GlobDfa};
+use iamc_runtime::compiler_support::glob::{Glob, TokenBuf};
 use iamc_runtime::ir::{PolicySetIr, TemplateIr, TemplatePartIr};
 use quickcheck::{Arbitrary, Gen, QuickCheck, TestResult};
 

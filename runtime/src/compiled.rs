@@ -1,0 +1,202 @@
+//! The compiled form of a policy set: the data the builder ([`crate::build`]) produces and the
+//! evaluator ([`crate::eval`]) reads, and nothing else.
+//!
+//! Layout, chosen so a decision touches little memory:
+//! - statements in one vector, sorted into the canonical order of DESIGN.md (identity,
+//!   resource, boundary, session, SCP levels, RCP levels), every Deny before every Allow, so
+//!   the first applicable Deny found is the deciding one and evaluation can stop there;
+//! - an [`ActionIndex`] that maps a request's action to its candidate statements at once (see
+//!   [`crate::action_index`]);
+//! - condition keys interned to dense ids; a request's context is resolved into a slot per id
+//!   once per decision;
+//! - every policy value parsed into its type at build time (numbers, instants, CIDRs, bytes,
+//!   globs, lower-cased strings).
+//!
+//! Invariants the builder establishes and the evaluator relies on (an evaluator that found
+//! one broken fails closed, it never skips a statement): every statement id in the action
+//! index is below `stmts.len()`; every key id in a statement is below `key_names.len()`; the
+//! per-key tables (`key_names`, `unicode_keys`, `multivalued`) have one entry per key.
+
+use rustc_hash::FxHashMap as FxMap;
+
+use crate::action_index::ActionIndex;
+use crate::decision::PolicyKind;
+use crate::fold::LengthRange;
+use crate::glob::Glob;
+use crate::ir::{KeyId, OpKind, SetOp};
+use crate::value::{Cidr, DecimalBuf, LowerName};
+
+/// A string pattern part after build.
+#[derive(Clone, Debug)]
+pub(crate) enum Part {
+    /// Glob text (wildcards active in glob contexts; glob templates are cut at them once,
+    /// [`split`]).
+    Text(Box<str>),
+    /// Literal text.
+    Lit(Box<str>),
+    /// Variable with optional default.
+    Var(KeyId, Option<Box<str>>),
+}
+
+/// A glob pattern: static (pre-compiled) or with variables (matched per request as a
+/// [`Split`] template).
+#[derive(Clone, Debug)]
+pub(crate) enum Pattern {
+    Static(Glob),
+    Template(Box<Split>),
+}
+
+/// A wildcard-free piece of a [`Split`] template: literal text or a variable (whose value is
+/// literal, V-1: a `*` in it matches only `*`).
+#[derive(Clone, Debug)]
+pub(crate) enum Piece {
+    Lit(Box<str>),
+    Var(KeyId, Option<Box<str>>),
+}
+
+/// What lies between a [`Split`] template's prefix and suffix.
+#[derive(Clone, Debug)]
+pub(crate) enum Middle {
+    /// No wildcard at all: the text must be exactly the prefix.
+    None,
+    /// From the first wildcard to the last, without variables: a static glob (its shape
+    /// class makes `*` or `*/*` a comparison or two).
+    Glob(Glob),
+    /// From the first wildcard to the last, with a variable between wildcards: matched by
+    /// the evaluator's greedy matcher over pieces (`match_middle`), still without assembling.
+    Toks(Box<[MidTok]>),
+}
+
+/// A token of a [`Middle::Toks`]: a wildcard, or a wildcard-free run of pieces that must
+/// occur as their concatenation.
+#[derive(Clone, Debug)]
+pub(crate) enum MidTok {
+    /// `*` (consecutive stars merged).
+    Star,
+    /// `?`: one character.
+    Quest,
+    /// Literal text and variables, never empty at build time.
+    Lit(Box<[Piece]>),
+}
+
+/// A glob template (R-3, C-8 with variables) split at build time so a request matches it
+/// without assembling it: the text must start with the prefix pieces and end with the suffix
+/// pieces (compared in place, not overlapping), and what is between must match the middle.
+/// An unresolved variable matches nothing (R-6, V-6). Equal, by construction, to assembling
+/// every part into one token list and matching that.
+#[derive(Clone, Debug)]
+pub(crate) struct Split {
+    /// The leading pieces before the first wildcard, in order.
+    pub prefix: Box<[Piece]>,
+    /// From the first wildcard to the last.
+    pub middle: Middle,
+    /// The trailing pieces after the last wildcard, in order.
+    pub suffix: Box<[Piece]>,
+}
+/// An exact-compare string value: static or with variables.
+#[derive(Clone, Debug)]
+pub(crate) enum StrVal {
+    Static(Box<str>),
+    Template(Box<[Part]>),
+}
+
+/// An ARN-operator value: six field globs, or `None` when it has fewer than six fields (C-14).
+#[derive(Clone, Debug)]
+pub(crate) enum ArnVal {
+    Static(Option<Box<[Glob; 6]>>),
+    Template(Box<[Part]>),
+}
+
+/// Pre-typed policy values of one condition.
+#[derive(Clone, Debug)]
+pub(crate) enum Values {
+    Str(Box<[StrVal]>),
+    /// IgnoreCase: static values are stored lower-cased.
+    StrCi(Box<[StrVal]>),
+    Like(Box<[Pattern]>),
+    /// Numbers parsed at build time (C-9), so evaluation parses only the request's value.
+    Num(Box<[DecimalBuf]>),
+    Date(Box<[i128]>),
+    Bool(Box<[bool]>),
+    Binary(Box<[Box<[u8]>]>),
+    Ip(Box<[Cidr]>),
+    Arn(Box<[ArnVal]>),
+    Null(Box<[bool]>),
+}
+
+/// One compiled condition.
+#[derive(Clone, Debug)]
+pub(crate) struct Cond {
+    pub key: KeyId,
+    pub set: Option<SetOp>,
+    pub op: OpKind,
+    pub negated: bool,
+    pub if_exists: bool,
+    pub values: Values,
+}
+
+/// A compiled principal part.
+#[derive(Clone, Debug)]
+pub(crate) struct Principal {
+    pub negated: bool,
+    pub wildcard: bool,
+    pub entries: Box<[Box<str>]>,
+}
+
+/// One compiled statement.
+#[derive(Clone, Debug)]
+pub(crate) struct Stmt {
+    pub allow: bool,
+    pub kind: PolicyKind,
+    pub level: u32,
+    pub policy: u32,
+    pub index: u32,
+    pub principal: Option<Principal>,
+    pub not_resource: bool,
+    pub resources: Box<[Pattern]>,
+    pub conds: Box<[Cond]>,
+    /// `Resource: "*"` and no conditions: applies to every request its action selects
+    /// (`Allow * on *` SCPs, blanket boundaries, unconditional Denies), decided without a call.
+    pub always: bool,
+}
+/// Metadata of one policy, for reports.
+#[derive(Clone, Debug)]
+pub struct PolicyInfo {
+    /// Kind.
+    pub kind: PolicyKind,
+    /// SCP/RCP level.
+    pub level: u32,
+    /// Index within kind and level.
+    pub index: u32,
+    /// Name for reports.
+    pub name: String,
+    /// Sids by statement index.
+    pub sids: Vec<Option<String>>,
+}
+
+/// A compiled policy set, behind the `Arc` of [`crate::PolicySet`].
+pub(crate) struct Inner {
+    /// Denies first, then Allows, each in canonical order (see `build`).
+    pub stmts: Vec<Stmt>,
+    /// Id of the first Allow statement: candidates below it are Denies.
+    pub first_allow: u32,
+    pub actions: ActionIndex,
+    pub keys: FxMap<Box<str>, KeyId>,
+    /// Folded key names by id, prepared for comparing request names (`eval::NamedCtx`).
+    pub key_names: Vec<LowerName>,
+    /// Per key: the byte lengths a non-ASCII context name that folds to it can have, an
+    /// empty range when none can (see [`non_ascii_lengths`] and `eval::NamedCtx::scan`).
+    pub unicode_keys: Vec<LengthRange>,
+    pub multivalued: Vec<bool>,
+    pub principal_arn_key: KeyId,
+    pub scp_levels: u32,
+    pub rcp_levels: u32,
+    pub has_boundary: bool,
+    pub has_session: bool,
+    pub management_account: Option<Box<str>>,
+    /// E-10: the lower-case service prefixes RCPs apply to.
+    pub rcp_services: Box<[Box<str>]>,
+    pub policies: Vec<PolicyInfo>,
+    /// The encoded IR and build info, for writing the set as an artifact (`artifact.rs`).
+    pub source: crate::artifact::Source,
+}
