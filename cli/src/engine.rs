@@ -85,7 +85,6 @@ impl Engine for CompiledEngine {
     }
 
     fn prepare(&self, set: &Arc<PolicySet>) -> Result<Box<dyn Prepared>, String> {
-        refuse_opaque(set)?;
         let set = iamc_compiler::lower::compile(set).map_err(|e| e.to_string())?;
         let scratch = std::cell::RefCell::new(set.create_scratch());
         Ok(Box::new(CompiledPrepared { set, scratch }))
@@ -98,17 +97,23 @@ impl Prepared for CompiledPrepared {
             .scratch
             .try_borrow_mut()
             .map_err(|_| "compiled engine used re-entrantly".to_string())?;
-        if !request.unknown.is_empty() {
-            return Err("unknown facts (K-13) are not supported by this engine yet".into());
-        }
-        Ok(iamc_compiler::lower::with_runtime_request(request, |req| {
-            iamc_compiler::lower::outcome(self.set.evaluate(&mut scratch, req))
-        }))
+        Ok(iamc_compiler::lower::decide(
+            &self.set,
+            &mut scratch,
+            request,
+        ))
     }
 
-    fn depends_on(&self, _request: &Request) -> Result<DependsOn, String> {
-        // Nothing is unknown to this engine yet: its decisions are never indeterminate.
-        Ok(DependsOn::default())
+    fn depends_on(&self, request: &Request) -> Result<DependsOn, String> {
+        let mut scratch = self
+            .scratch
+            .try_borrow_mut()
+            .map_err(|_| "compiled engine used re-entrantly".to_string())?;
+        Ok(iamc_compiler::lower::depends_on(
+            &self.set,
+            &mut scratch,
+            request,
+        ))
     }
 }
 
@@ -124,27 +129,11 @@ impl Engine for ArtifactEngine {
     }
 
     fn prepare(&self, set: &Arc<PolicySet>) -> Result<Box<dyn Prepared>, String> {
-        refuse_opaque(set)?;
         let compiled = iamc_compiler::lower::compile(set).map_err(|e| e.to_string())?;
         let set = iamc_runtime::PolicySet::from_bytes(&compiled.to_bytes())
             .map_err(|e| format!("artifact does not load: {e}"))?;
         let scratch = std::cell::RefCell::new(set.create_scratch());
         Ok(Box::new(CompiledPrepared { set, scratch }))
-    }
-}
-
-/// Fail closed on a set the compiled form cannot represent yet: opaque statements (G-21).
-fn refuse_opaque(set: &PolicySet) -> Result<(), String> {
-    match set
-        .iter()
-        .flat_map(|(_, p)| &p.statements)
-        .find(|s| s.opaque.is_some())
-    {
-        Some(s) => Err(format!(
-            "opaque statement at {} (G-21) is not supported by this engine yet",
-            s.path
-        )),
-        None => Ok(()),
     }
 }
 

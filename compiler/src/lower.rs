@@ -118,6 +118,10 @@ fn op(base: BaseOp) -> (OpKind, bool) {
 
 fn statement(s: &ast::Statement, keys: &mut Keys) -> StatementIr {
     StatementIr {
+        opaque: s.opaque.as_ref().map(|o| ir::OpaqueIr {
+            rule: o.rule().to_string(),
+            effect_unknown: o.effect_unknown,
+        }),
         index: s.index as u32,
         sid: s.sid.clone(),
         allow: s.effect == Effect::Allow,
@@ -258,6 +262,68 @@ pub fn with_runtime_request<R>(
     let lists = list_values(req);
     let context = borrowed_context(req, &lists);
     f(&runtime_request(req, &context))
+}
+
+/// Decide an owned request with the compiled set, its unknowns (K-13) included: the compiled
+/// engine's counterpart of `iamc_reference::evaluate`.
+pub fn decide(
+    set: &PolicySet,
+    scratch: &mut iamc_runtime::Scratch,
+    req: &crate::request::Request,
+) -> crate::decision::Outcome {
+    let names: Vec<&str> = req.unknown.context.iter().map(String::as_str).collect();
+    let unknown = iamc_runtime::Unknown {
+        context: &names,
+        resource: req.unknown.resource,
+    };
+    with_runtime_request(req, |r| {
+        outcome(set.evaluate_with_unknowns(scratch, r, &unknown))
+    })
+}
+
+/// What an indeterminate decision of the compiled set depends on (E-21), in the compiler's
+/// terms (the counterpart of `iamc_reference::depends_on`).
+pub fn depends_on(
+    set: &PolicySet,
+    scratch: &mut iamc_runtime::Scratch,
+    req: &crate::request::Request,
+) -> crate::decision::DependsOn {
+    let names: Vec<&str> = req.unknown.context.iter().map(String::as_str).collect();
+    let unknown = iamc_runtime::Unknown {
+        context: &names,
+        resource: req.unknown.resource,
+    };
+    let d = with_runtime_request(req, |r| set.depends_on(scratch, r, &unknown));
+    crate::decision::DependsOn {
+        keys: d.keys,
+        resource: d.resource,
+        opaque: d
+            .opaque
+            .into_iter()
+            .map(|(s, rule)| {
+                (
+                    ast::StatementRef {
+                        policy: ast::PolicyRef::new(
+                            ast_kind(s.kind),
+                            s.level as usize,
+                            s.policy as usize,
+                        ),
+                        statement: s.statement as usize,
+                    },
+                    rule_id(&rule),
+                )
+            })
+            .collect(),
+    }
+}
+
+/// The `'static` rule id of a rule name the runtime reports (`G-18`, …).
+fn rule_id(rule: &str) -> &'static str {
+    const RULES: &[&str] = &[
+        "G-1", "G-2", "G-4", "G-8", "G-9", "G-10", "G-11", "G-12", "G-13", "G-14", "G-17", "G-18",
+        "G-19", "G-20", "G-21", "A-8", "V-3", "K-2",
+    ];
+    RULES.iter().copied().find(|r| *r == rule).unwrap_or("G-21")
 }
 
 /// [`with_runtime_request`] for many requests at once, in their order (for batch calls and

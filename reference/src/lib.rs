@@ -147,6 +147,9 @@ pub fn rcp_covers(set: &PolicySet, action: &str) -> bool {
 struct Scope {
     scp: bool,
     rcp: bool,
+    /// spec: E-10, E-21 — RCPs are in scope only if the resource is outside the management
+    /// account, and that account is unknown: RCP statements apply at most "unknown".
+    rcp_unknown: bool,
 }
 
 impl Scope {
@@ -158,11 +161,29 @@ impl Scope {
             && facts.principal_account != set.management_account;
         // spec: E-10 — RCPs restrict resources outside the management account, except for
         // service-linked roles, and only for the services that support them.
+        // spec: E-21 — with the resource's account unknown, whether it is the management
+        // account is unknown too.
+        let rcp_unknown = facts.account_unknown && set.management_account.is_some();
         let rcp = !facts.service_linked_role
             && (set.management_account.is_none()
+                || rcp_unknown
                 || facts.resource_account != set.management_account)
             && rcp_covers(set, &req.action);
-        Scope { scp, rcp }
+        let rcp_unknown = rcp && rcp_unknown;
+        Scope {
+            scp,
+            rcp,
+            rcp_unknown,
+        }
+    }
+
+    /// A statement's applicability, capped at unknown where its scope is unknown.
+    fn cap(&self, kind: PolicyKind, t: Tri) -> Tri {
+        if kind == PolicyKind::Rcp && self.rcp_unknown {
+            t.and(Tri::Unknown)
+        } else {
+            t
+        }
     }
 
     fn includes(&self, kind: PolicyKind) -> bool {
@@ -189,6 +210,18 @@ pub fn evaluate(set: &PolicySet, req: &Request) -> Outcome {
             deciding: Some(Deciding::Rule(BuiltinRule::GetCallerIdentity)),
         };
     }
+    // spec: E-12, E-21 — whether SCPs and RCPs apply reads `aws:PrincipalArn`; with it
+    // unknown and organization policies present, every outcome is possible.
+    if org_scope_unknown(set, req) {
+        return Outcome {
+            decision: Decision::Indeterminate(
+                Possible::ALLOW
+                    .union(Possible::EXPLICIT_DENY)
+                    .union(Possible::IMPLICIT_DENY),
+            ),
+            deciding: None,
+        };
+    }
     let facts = Facts::of(req);
     let boundaries_given = !set.boundaries.is_empty();
     let applies = |stmt: &Statement| applies(stmt, req, &facts, boundaries_given);
@@ -202,7 +235,7 @@ pub fn evaluate(set: &PolicySet, req: &Request) -> Outcome {
             continue;
         }
         for stmt in policy.statements.iter().filter(|s| s.may_deny()) {
-            match applies(stmt) {
+            match scope.cap(pref.kind, applies(stmt)) {
                 Tri::Yes if stmt.effect == Effect::Deny => {
                     return Outcome {
                         decision: Decision::ExplicitDeny,
@@ -220,24 +253,27 @@ pub fn evaluate(set: &PolicySet, req: &Request) -> Outcome {
     // (`assume`) or not; with nothing unknown both are the two-valued grant of E-5 … E-19.
     let required = resource_policy_required(req);
     let may_be_required = req.unknown.resource && resource_policy_may_be_required(req);
-    let optimistic = grant(
-        set,
-        req,
-        &facts,
-        &scope,
-        &applies,
-        true,
-        required && !may_be_required,
-    );
-    let pessimistic = grant(
-        set,
-        req,
-        &facts,
-        &scope,
-        &applies,
-        false,
-        required || may_be_required,
-    );
+    // E-9, E-21: with the resource's account unknown, the grant is computed for the same
+    // account and for another; allow is possible if either grants, certain if both do.
+    let accounts: &[bool] = if facts.account_unknown {
+        &[true, false]
+    } else {
+        &[facts.same_account]
+    };
+    let g = |assume: bool, required: bool, same: bool| {
+        grant(set, req, &facts, &scope, &applies, assume, required, same)
+    };
+    let optimistic = accounts
+        .iter()
+        .find_map(|&same| g(true, required && !may_be_required, same));
+    let pessimistic = if accounts
+        .iter()
+        .all(|&same| g(false, required || may_be_required, same).is_some())
+    {
+        g(false, required || may_be_required, facts.same_account)
+    } else {
+        None
+    };
 
     let mut possible = Possible::default();
     if deny_possible {
@@ -257,6 +293,13 @@ pub fn evaluate(set: &PolicySet, req: &Request) -> Outcome {
     Outcome { decision, deciding }
 }
 
+/// spec: E-12, E-21 — `aws:PrincipalArn` is declared unknown and the set has SCPs or RCPs,
+/// whose scope (service-linked roles) reads it.
+fn org_scope_unknown(set: &PolicySet, req: &Request) -> bool {
+    (!set.scps.is_empty() || !set.rcps.is_empty()) && req.unknown.has_key("aws:PrincipalArn")
+}
+
+#[allow(clippy::too_many_arguments)] // the facts of one decision and the two assumptions
 /// spec: E-5 … E-19 — whether the request is granted, taking each Allow whose applicability
 /// is unknown as applying iff `assume` (E-21); `Some(deciding statement)` when granted.
 fn grant(
@@ -267,6 +310,7 @@ fn grant(
     applies: &dyn Fn(&Statement) -> Tri,
     assume: bool,
     required: bool,
+    same_account: bool,
 ) -> Option<Option<StatementRef>> {
     let allows = |s: &Statement| {
         s.may_allow()
@@ -327,7 +371,7 @@ fn grant(
     let limited_role_grant = grant == Strength::Role && boundary_ok && session_ok;
     let granted = if facts.kind == PrincipalKind::NonAccount {
         grant == Strength::Direct
-    } else if facts.same_account {
+    } else if same_account {
         if required {
             grant == Strength::Direct
                 || limited_role_grant
@@ -357,6 +401,16 @@ pub fn depends_on(set: &PolicySet, req: &Request) -> DependsOn {
     if !matches!(evaluate(set, req).decision, Decision::Indeterminate(_)) {
         return out;
     }
+    if org_scope_unknown(set, req) {
+        out.keys = req
+            .unknown
+            .context
+            .iter()
+            .filter(|k| same_key(k, "aws:PrincipalArn"))
+            .cloned()
+            .collect();
+        return out;
+    }
     let facts = Facts::of(req);
     let boundaries_given = !set.boundaries.is_empty();
     let scope = Scope::of(set, req, &facts);
@@ -366,7 +420,11 @@ pub fn depends_on(set: &PolicySet, req: &Request) -> DependsOn {
             continue;
         }
         for stmt in &policy.statements {
-            if applies(stmt, req, &facts, boundaries_given) != Tri::Unknown {
+            // RCP Allows change nothing (RCPFullAWSAccess, E-10): nothing depends on them.
+            if pref.kind == PolicyKind::Rcp && !stmt.may_deny() {
+                continue;
+            }
+            if scope.cap(pref.kind, applies(stmt, req, &facts, boundaries_given)) != Tri::Unknown {
                 continue;
             }
             for k in &req.unknown.context {
@@ -391,6 +449,8 @@ pub fn depends_on(set: &PolicySet, req: &Request) -> DependsOn {
     }
     keys.sort();
     out.keys = keys;
+    out.opaque
+        .sort_by_key(|(r, _)| (r.policy.kind, r.policy.level, r.policy.index, r.statement));
     out
 }
 

@@ -41,6 +41,10 @@ pub struct Facts {
     pub resource_account: Option<String>,
     /// Principal account present and equal to the resource account.
     pub same_account: bool,
+    /// spec: E-9, E-21 — the resource is unknown and no `resource_account` is given: the
+    /// resource's account is unknown (`resource_account` above is then the principal's, a
+    /// stand-in the combining rules must not trust).
+    pub account_unknown: bool,
     /// spec: E-12 — the request is made by a service-linked role.
     pub service_linked_role: bool,
 }
@@ -97,6 +101,9 @@ impl Facts {
             .resource_account
             .clone()
             .or_else(|| {
+                if req.unknown.resource {
+                    return None;
+                }
                 arn_fields(&req.resource)
                     .map(|f| f[4])
                     .filter(|a| !a.is_empty())
@@ -117,6 +124,7 @@ impl Facts {
             principal_account,
             resource_account,
             same_account,
+            account_unknown: req.unknown.resource && req.resource_account.is_none(),
             service_linked_role,
         }
     }

@@ -48,8 +48,8 @@
 //!                  u32 count + automata (str glob key, u32 length + DFA bytes),
 //!                  u32 count + action automata (str service, u32 count + str patterns,
 //!                                               u32 length + DFA bytes)
-//! statement: u32 index, u8 flags (1 allow, 2 NotAction, 4 NotResource, 8 principal, 16 sid),
-//!            [str sid], [u8 flags (1 NotPrincipal, 2 wildcard), u32 count + str entries],
+//! statement: u32 index, u8 flags (1 allow, 2 NotAction, 4 NotResource, 8 principal, 16 sid,
+//!            32 opaque, 64 opaque with unknown effect), [str sid], [str opaque rule (G-21)], [u8 flags (1 NotPrincipal, 2 wildcard), u32 count + str entries],
 //!            u32 count + str actions, u32 count + templates (resources),
 //!            u32 count + conditions
 //! condition: u32 key, u8 set (0 none, 1 ForAllValues, 2 ForAnyValue), u8 operator family,
@@ -418,10 +418,15 @@ impl Writer {
             | u8::from(s.not_action) << 1
             | u8::from(s.not_resource) << 2
             | u8::from(s.principal.is_some()) << 3
-            | u8::from(s.sid.is_some()) << 4;
+            | u8::from(s.sid.is_some()) << 4
+            | u8::from(s.opaque.is_some()) << 5
+            | u8::from(s.opaque.as_ref().is_some_and(|o| o.effect_unknown)) << 6;
         self.u8(flags);
         if let Some(sid) = &s.sid {
             self.str(sid);
+        }
+        if let Some(o) = &s.opaque {
+            self.str(&o.rule);
         }
         if let Some(p) = &s.principal {
             self.u8(u8::from(p.negated) | u8::from(p.wildcard) << 1);
@@ -891,9 +896,17 @@ impl<'a> Reader<'a> {
 
     fn statement(&mut self, nkeys: usize, v: &mut IrView<'a>) -> Result<(), LoadError> {
         let index = self.u32()?;
-        let flags = self.flags(0x1f)?;
+        let flags = self.flags(0x7f)?;
         let sid = if flags & 16 != 0 {
             Some(self.str()?)
+        } else {
+            None
+        };
+        if flags & 0x60 == 0x40 {
+            return self.err("an unknown effect on a statement that is not opaque");
+        }
+        let opaque = if flags & 32 != 0 {
+            Some((self.str()?, flags & 64 != 0))
         } else {
             None
         };
@@ -947,6 +960,7 @@ impl<'a> Reader<'a> {
                 start: cstart as u32,
                 end: v.conditions.len() as u32,
             },
+            opaque,
         });
         Ok(())
     }
@@ -1162,6 +1176,7 @@ mod tests {
                             if_exists: true,
                             values: vec![t("10.0.0.0/8")],
                         }],
+                        opaque: None,
                     }],
                 },
                 PolicyIr {
@@ -1183,6 +1198,7 @@ mod tests {
                         not_resource: true,
                         resources: vec![t("*")],
                         conditions: vec![],
+                        opaque: None,
                     }],
                 },
             ],

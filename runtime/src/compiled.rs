@@ -158,6 +158,9 @@ pub(crate) struct Stmt {
     /// `Resource: "*"` and no conditions: applies to every request its action selects
     /// (`Allow * on *` SCPs, blanket boundaries, unconditional Denies), decided without a call.
     pub always: bool,
+    /// G-21: the rule an opaque statement breaks; it applies at most "unknown" (E-21). An
+    /// opaque statement of unknown effect is built twice, as a Deny and as an Allow.
+    pub opaque: Option<Box<str>>,
 }
 /// Metadata of one policy, for reports.
 #[derive(Clone, Debug)]
@@ -196,6 +199,8 @@ pub(crate) struct Inner {
     pub management_account: Option<Box<str>>,
     /// E-10: the lower-case service prefixes RCPs apply to.
     pub rcp_services: Box<[Box<str>]>,
+    /// Some statement is opaque (G-21): every decision takes the three-valued path (E-21).
+    pub has_opaque: bool,
     pub policies: Vec<PolicyInfo>,
     /// The encoded IR and build info, for writing the set as an artifact (`artifact.rs`).
     pub source: crate::artifact::Source,

@@ -105,6 +105,19 @@ pub struct StatementIr {
     pub resources: Vec<TemplateIr>,
     /// Conditions (all must hold).
     pub conditions: Vec<ConditionIr>,
+    /// An opaque statement (G-21): read leniently from a policy that breaks a G rule. It
+    /// applies at most "unknown" (E-21).
+    pub opaque: Option<OpaqueIr>,
+}
+
+/// What makes a statement opaque (G-21).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpaqueIr {
+    /// The rule of its first violation (e.g. `G-18`), for reports.
+    pub rule: String,
+    /// Its `Effect` could not be read: it is decided both as a Deny and as an Allow (whatever
+    /// `allow` says).
+    pub effect_unknown: bool,
 }
 
 /// `Principal` / `NotPrincipal`.
@@ -269,6 +282,8 @@ pub(crate) struct StatementView<'a> {
     pub resources: Span,
     /// In [`IrView::conditions`].
     pub conditions: Span,
+    /// G-21: `(rule, effect unknown)` of an opaque statement.
+    pub opaque: Option<(&'a str, bool)>,
 }
 
 /// A condition; `values` indexes [`IrView::templates`].
@@ -372,6 +387,10 @@ impl<'a> IrView<'a> {
                     not_resource: s.not_resource,
                     resources,
                     conditions,
+                    opaque: s
+                        .opaque
+                        .as_ref()
+                        .map(|o| (o.rule.as_str(), o.effect_unknown)),
                 });
             }
             let statements = Span::to(first, v.statements.len());
@@ -480,6 +499,10 @@ impl<'a> IrView<'a> {
                                     values: templates(c.values),
                                 })
                                 .collect(),
+                            opaque: s.opaque.map(|(rule, effect_unknown)| OpaqueIr {
+                                rule: rule.into(),
+                                effect_unknown,
+                            }),
                         })
                         .collect(),
                 })

@@ -72,7 +72,7 @@ pub use build::stats::Stats;
 pub use compiled::PolicyInfo;
 pub use decision::{BuiltinRule, Deciding, Decision, Outcome, PolicyKind, Possible, StatementRef};
 pub use error::BuildError;
-pub use eval::Scratch;
+pub use eval::{DependsOn, Scratch, Unknown};
 pub use ir::KeyId;
 pub use policy_set::PolicySet;
 pub use request::{InternedRequest, Request, Value};

@@ -31,7 +31,7 @@ use crate::build::stats::{self, Stats};
 use crate::compiled::{Inner, PolicyInfo};
 use crate::decision::{Outcome, StatementRef};
 use crate::error::BuildError;
-use crate::eval::{self, Scratch};
+use crate::eval::{self, DependsOn, Scratch, Unknown};
 use crate::fold::fold_key;
 use crate::ir::{IrView, KeyId, PolicySetIr};
 use crate::request::{InternedRequest, Request};
@@ -120,6 +120,40 @@ impl PolicySet {
     /// Decide a request whose context keys were resolved with [`PolicySet::key_id`].
     pub fn evaluate_interned(&self, scratch: &mut Scratch, req: &InternedRequest<'_>) -> Outcome {
         eval::evaluate_interned(&self.inner, scratch, req)
+    }
+
+    /// Decide a request some of whose facts are unknown (K-13): context keys the caller cannot
+    /// see, or the resource. The decision may be [`crate::Decision::Indeterminate`] with the
+    /// outcomes it may have (E-21). Allocates nothing once the scratch is warm. With nothing
+    /// unknown it decides exactly as [`PolicySet::evaluate`].
+    pub fn evaluate_with_unknowns(
+        &self,
+        scratch: &mut Scratch,
+        req: &Request<'_>,
+        unknown: &Unknown<'_>,
+    ) -> Outcome {
+        if unknown.is_empty() {
+            return self.evaluate(scratch, req);
+        }
+        eval::evaluate_unknown(&self.inner, scratch, req, unknown, &mut |_| {})
+    }
+
+    /// What an indeterminate decision depends on (E-21): the unknown keys and the resource
+    /// that statements of unknown applicability read, and the opaque statements among them.
+    /// Empty for a determinate decision. Allocates: call it for the indeterminate decisions
+    /// whose explanation is wanted.
+    pub fn depends_on(
+        &self,
+        scratch: &mut Scratch,
+        req: &Request<'_>,
+        unknown: &Unknown<'_>,
+    ) -> DependsOn {
+        eval::depends_on(&self.inner, scratch, req, unknown)
+    }
+
+    /// Whether the set holds opaque statements (G-21): its decisions may be indeterminate.
+    pub fn has_opaque_statements(&self) -> bool {
+        self.inner.has_opaque
     }
 
     /// Decide every request, writing `out[i]` for `requests[i]`.

@@ -145,4 +145,4 @@ fn spec_cases_next_through_every_engine() {
 }
 
 /// The engines that decide unknown facts and opaque statements (E-21, G-21).
-const NEXT_ENGINES: EngineChoice = EngineChoice::Reference;
+const NEXT_ENGINES: EngineChoice = EngineChoice::All;

@@ -32,8 +32,8 @@ use std::time::Instant;
 
 use iamc_compiler::ast::{PolicyKind, PolicySet};
 use iamc_compiler::decision::{Deciding, Outcome};
-use iamc_compiler::request::{Context, ContextValue, Request};
 use iamc_compiler::parse::{parse_policy_with, ReadMode};
+use iamc_compiler::request::{Context, ContextValue, Request};
 use iamc_compiler::{lower, Limits};
 use quickcheck::{Arbitrary, Gen, QuickCheck, TestResult};
 use serde_json::{json, Map, Value as J};
@@ -817,7 +817,12 @@ impl Req {
             let mut u = Map::new();
             u.insert(
                 "context".into(),
-                J::Array(self.unknown_keys.iter().map(|k| J::String(k.clone())).collect()),
+                J::Array(
+                    self.unknown_keys
+                        .iter()
+                        .map(|k| J::String(k.clone()))
+                        .collect(),
+                ),
             );
             u.insert("resource".into(), J::Bool(self.unknown_resource));
             m.insert("unknown".into(), J::Object(u));
@@ -1688,6 +1693,7 @@ fn shrink_case(c: &Case) -> Vec<Case> {
 
 static COMPARISONS: AtomicU64 = AtomicU64::new(0);
 static FILLED_IN: AtomicU64 = AtomicU64::new(0);
+static DEPENDS_COMPARED: AtomicU64 = AtomicU64::new(0);
 static DOCS_ACCEPTED: AtomicU64 = AtomicU64::new(0);
 static DOCS_REJECTED: AtomicU64 = AtomicU64::new(0);
 static SETS: AtomicU64 = AtomicU64::new(0);
@@ -1818,12 +1824,33 @@ fn fill_in(rng: &mut Rng, r: &Req, lits: &Lits) -> Req {
     }
     if out.unknown_resource {
         out.unknown_resource = false;
-        out.resource = if !lits.resources.is_empty() && rng.pct(70) {
-            let p = rng.pick(&lits.resources).clone();
-            instantiate(rng, &p)
-        } else {
-            rng.pick(&resource_pool()).clone()
+        // A resource the action could act on: one of its service (a role for role
+        // assumption), as AWS would name it; E-19 reads the resource's kind from its ARN.
+        let service = out
+            .action
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let assume = out
+            .action
+            .to_ascii_lowercase()
+            .starts_with("sts:assumerole");
+        let plausible = |r: &str| {
+            let f: Vec<&str> = r.split(':').collect();
+            r == "*"
+                || f.get(2)
+                    .is_some_and(|s| s.eq_ignore_ascii_case(&service) || (assume && *s == "iam"))
         };
+        let mut candidates: Vec<String> = lits
+            .resources
+            .iter()
+            .map(|p| instantiate(rng, p))
+            .chain(resource_pool())
+            .filter(|r| plausible(r))
+            .collect();
+        candidates.push("*".to_string());
+        out.resource = rng.pick(&candidates).clone();
     }
     out
 }
@@ -1833,7 +1860,7 @@ fn compiled_outcome(
     scratch: &mut iamc_runtime::Scratch,
     req: &Request,
 ) -> Outcome {
-    lower::with_runtime_request(req, |r| lower::outcome(set.evaluate(scratch, r)))
+    lower::decide(set, scratch, req)
 }
 
 fn describe(o: &Outcome) -> String {
@@ -1919,6 +1946,22 @@ fn check_case(c: &Case, count: bool) -> Result<(), Box<(Case, String)>> {
                 describe(&got)
             );
             return Err(Box::new((acc, note)));
+        }
+        // E-21: what an indeterminate decision depends on, the same in both engines.
+        if matches!(
+            want.decision,
+            iamc_compiler::decision::Decision::Indeterminate(_)
+        ) {
+            let want_d = iamc_reference::depends_on(&set, &req);
+            let got_d = lower::depends_on(&compiled, &mut scratch, &req);
+            if want_d != got_d {
+                let note =
+                    format!("request {i}: depends_on: reference {want_d:?} / compiled {got_d:?}");
+                return Err(Box::new((acc, note)));
+            }
+            if count {
+                DEPENDS_COMPARED.fetch_add(1, Ordering::Relaxed);
+            }
         }
         let from_artifact = compiled_outcome(&loaded, &mut loaded_scratch, &req);
         if from_artifact != got {
@@ -2092,7 +2135,7 @@ fn generated_policy_sets_agree_with_reference() {
         "differential: {comparisons} comparisons over {} policy sets in {:.1?} on {threads} \
          threads; documents accepted {accepted}, rejected {rejected}; reference decisions: \
          allow {}, explicit_deny {}, implicit_deny {}, indeterminate {}; unknowns filled in \
-         {} times (E-21 property)",
+         {} times (E-21 property); depends_on compared {} times",
         SETS.load(Ordering::Relaxed),
         start.elapsed(),
         d[0],
@@ -2100,6 +2143,7 @@ fn generated_policy_sets_agree_with_reference() {
         d[2],
         d[3],
         FILLED_IN.load(Ordering::Relaxed),
+        DEPENDS_COMPARED.load(Ordering::Relaxed),
     );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
     // Not vacuous: most documents parse, and every decision occurs often.
@@ -2117,7 +2161,11 @@ fn generated_policy_sets_agree_with_reference() {
         assert!(*n * 20 >= comparisons, "decision {i} occurs only {n} times");
     }
     if UNKNOWNS {
-        assert!(d[3] * 100 >= comparisons, "indeterminate occurs only {} times", d[3]);
+        assert!(
+            d[3] * 100 >= comparisons,
+            "indeterminate occurs only {} times",
+            d[3]
+        );
         assert!(FILLED_IN.load(Ordering::Relaxed) * 100 >= comparisons);
     }
 }

@@ -173,6 +173,7 @@ fn ir_with_resources(resources: &[&str]) -> PolicySetIr {
                     })
                     .collect(),
                 conditions: vec![],
+                opaque: None,
             }],
         }],
         ..PolicySetIr::default()
@@ -315,6 +316,7 @@ fn action_dfa_selects_like_the_per_pattern_scan() {
                     if_exists: false,
                     values: vec![user(i)],
                 }],
+                opaque: None,
             })
             .collect();
         let mut ir = PolicySetIr {

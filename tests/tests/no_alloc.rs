@@ -91,10 +91,62 @@ fn warm_evaluation_of_the_realistic_benchmark_allocates_nothing() {
     // same with interned keys), so only the evaluations run while allocations are counted.
     lower::with_runtime_requests(requests.iter().map(|r| &r.request), |runtime_requests| {
         iamc_tests::with_interned(&set, runtime_requests, |interned_requests| {
-            warm_decisions_allocate_nothing(&set, runtime_requests, interned_requests)
+            warm_decisions_allocate_nothing(&set, runtime_requests, interned_requests);
+            three_valued_decisions_allocate_nothing(&set, runtime_requests);
         })
     });
     dfa_globs_allocate_nothing();
+}
+
+/// E-21: the three-valued path (unknown keys, an unknown resource) allocates nothing on a warm
+/// scratch either, and with nothing unknown it decides as `evaluate`.
+fn three_valued_decisions_allocate_nothing(
+    set: &iamc_runtime::PolicySet,
+    runtime_requests: &[Request<'_>],
+) {
+    let keys = [
+        "aws:ResourceTag/stage",
+        "aws:MultiFactorAuthPresent",
+        "AWS:USERNAME",
+    ];
+    let unknowns = [
+        iamc_runtime::Unknown {
+            context: &keys,
+            resource: false,
+        },
+        iamc_runtime::Unknown {
+            context: &[],
+            resource: true,
+        },
+    ];
+    let mut scratch = set.create_scratch();
+    let mut out = Vec::with_capacity(runtime_requests.len() * 2);
+    let decide = |scratch: &mut iamc_runtime::Scratch, out: &mut Vec<_>| {
+        for r in runtime_requests {
+            for u in &unknowns {
+                out.push(set.evaluate_with_unknowns(scratch, r, u).decision);
+            }
+        }
+    };
+    decide(&mut scratch, &mut out);
+    let first = out.clone();
+    out.clear(); // keeps its capacity: the counted run must not grow it
+    let ((), allocs) = count_allocations(|| decide(&mut scratch, &mut out));
+    assert_eq!(allocs, 0, "a warm three-valued decision allocated");
+    assert_eq!(out, first);
+    assert!(
+        first
+            .iter()
+            .any(|d| matches!(d, iamc_runtime::Decision::Indeterminate(_))),
+        "no indeterminate decision: the unknowns were not read"
+    );
+    // Nothing unknown: exactly `evaluate`.
+    for r in runtime_requests.iter().take(100) {
+        assert_eq!(
+            set.evaluate_with_unknowns(&mut scratch, r, &iamc_runtime::Unknown::default()),
+            set.evaluate(&mut scratch, r)
+        );
+    }
 }
 
 /// Warm up a scratch on every request, then count the allocations of the same decisions,

@@ -202,6 +202,7 @@ mod tests {
             not_resource: false,
             resources: vec![text("arn:aws:s3:::b/*")],
             conditions,
+            opaque: None,
         };
         let ir = PolicySetIr {
             policies: vec![PolicyIr {

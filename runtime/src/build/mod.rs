@@ -91,6 +91,7 @@ pub(crate) fn statement(
         resources,
         conds,
         always,
+        opaque: s.opaque.map(|(rule, _)| rule.into()),
     })
 }
 
@@ -167,12 +168,16 @@ pub(crate) fn build(v: &IrView<'_>, source: Source) -> Result<Inner, BuildError>
     for allow in [false, true] {
         for &p in &order {
             for s in p.statements.of(&v.statements) {
-                if s.allow != allow {
+                // An opaque statement of unknown effect is both a Deny and an Allow (G-21).
+                let unknown_effect = s.opaque.is_some_and(|(_, e)| e);
+                if s.allow != allow && !unknown_effect {
                     continue;
                 }
                 let id = u32::try_from(stmts.len()).map_err(|_| BuildError::TooManyStatements)?;
                 actions.add(id, s.not_action, s.actions.of(&v.strs));
-                stmts.push(statement(p, s, v, nkeys, &autos)?);
+                let mut stmt = statement(p, s, v, nkeys, &autos)?;
+                stmt.allow = allow;
+                stmts.push(stmt);
             }
         }
     }
@@ -198,6 +203,7 @@ pub(crate) fn build(v: &IrView<'_>, source: Source) -> Result<Inner, BuildError>
         has_boundary,
         has_session,
         management_account: v.management_account.map(Box::from),
+        has_opaque: v.statements.iter().any(|s| s.opaque.is_some()),
         rcp_services: v
             .rcp_services
             .iter()

@@ -23,8 +23,10 @@ mod context;
 mod principal;
 mod scratch;
 mod template;
+mod unknown;
 
 pub use scratch::Scratch;
+pub use unknown::{DependsOn, Unknown};
 
 use core::cell::{Cell, OnceCell};
 
@@ -41,6 +43,9 @@ use self::principal::{is_slr_arn, PKind, PrincipalFacts, Strength};
 /// Decide a request whose context keys are given by name ([`crate::PolicySet::evaluate`]).
 #[inline]
 pub(crate) fn evaluate(inner: &Inner, scratch: &mut Scratch, req: &Request<'_>) -> Outcome {
+    if inner.has_opaque {
+        return evaluate_unknown(inner, scratch, req, &Unknown::default(), &mut |_| {});
+    }
     let generation = scratch.begin(inner);
     let cache = core::mem::take(&mut scratch.cache);
     let ctx = NamedCtx {
@@ -73,6 +78,19 @@ pub(crate) fn evaluate_interned(
     req: &InternedRequest<'_>,
 ) -> Outcome {
     scratch.begin(inner);
+    if inner.has_opaque {
+        return unknown::evaluate3(
+            inner,
+            scratch,
+            req.principal,
+            req.action,
+            req.resource,
+            req.resource_account,
+            &Unknown::default(),
+            &InternedCtx(req.context),
+            &mut |_| {},
+        );
+    }
     evaluate_with(
         inner,
         scratch,
@@ -82,6 +100,57 @@ pub(crate) fn evaluate_interned(
         req.resource_account,
         &InternedCtx(req.context),
     )
+}
+
+/// Decide a request with unknown facts (K-13), or any request on a set with opaque statements
+/// (G-21): the three-valued path (E-21). `record` sees every in-scope statement of unknown
+/// applicability.
+pub(crate) fn evaluate_unknown(
+    inner: &Inner,
+    scratch: &mut Scratch,
+    req: &Request<'_>,
+    unknown: &Unknown<'_>,
+    record: &mut dyn FnMut(u32),
+) -> Outcome {
+    let generation = scratch.begin(inner);
+    let cache = core::mem::take(&mut scratch.cache);
+    let ctx = NamedCtx {
+        entries: req.context,
+        keys: &inner.keys,
+        cache: &cache,
+        generation,
+        state: Cell::new(0),
+        names: &inner.key_names,
+        unicode: &inner.unicode_keys,
+    };
+    let out = unknown::evaluate3(
+        inner,
+        scratch,
+        req.principal,
+        req.action,
+        req.resource,
+        req.resource_account,
+        unknown,
+        &ctx,
+        record,
+    );
+    scratch.cache = cache;
+    out
+}
+
+/// What an indeterminate decision depends on (E-21); empty for a determinate one. Allocates.
+pub(crate) fn depends_on(
+    inner: &Inner,
+    scratch: &mut Scratch,
+    req: &Request<'_>,
+    unknown: &Unknown<'_>,
+) -> DependsOn {
+    let mut recorded: Vec<u32> = Vec::new();
+    let out = evaluate_unknown(inner, scratch, req, unknown, &mut |id| recorded.push(id));
+    if !matches!(out.decision, Decision::Indeterminate(_)) {
+        return DependsOn::default();
+    }
+    unknown::depends_on(inner, unknown, &recorded)
 }
 
 /// Give a taken candidate buffer back to the scratch, unless it is the empty stand-in used on

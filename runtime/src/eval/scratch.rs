@@ -22,6 +22,8 @@ pub struct Scratch {
     /// clearing per decision).
     pub(super) scp_ok: Vec<u64>,
     pub(super) fields: [TokenBuf; 6],
+    /// Three-valued path (E-21): the truth value of each candidate Allow.
+    pub(super) truth: Vec<u8>,
 }
 
 impl Scratch {
