@@ -145,11 +145,8 @@ fn walk(dir: &Path, found: &mut Found) {
                      read it)",
                     p.display()
                 )),
-                Ok(m) if m.is_file() => {
-                    if is_log_name(&p) {
-                        found.files.push(p);
-                    }
-                }
+                Ok(m) if m.is_file() && is_log_name(&p) => found.files.push(p),
+                Ok(m) if m.is_file() => {}
                 Ok(m) if is_log_name(&p) => found.skipped.push(format!(
                     "{}: symbolic link to {}, not a regular file: not read",
                     p.display(),

@@ -47,7 +47,7 @@ pub struct End {
     /// The read error (truncated or corrupt gzip, I/O) that ended the input early, if any.
     pub io_error: Option<String>,
     /// Whatever follows the last readable record when it cannot be read: where, why, and how
-    /// many records it holds (objects counted by their braces, not parsed; 0 when the break
+    /// many records it holds (values counted by their brackets, not parsed; 0 when the break
     /// is outside the Records array or nothing record-like follows).
     pub tail: Option<(Position, String, usize)>,
     /// Records passed on (events and unreadable records).
@@ -106,19 +106,21 @@ fn repair(buf: &mut [u8], from: usize, eof: bool, base: usize, bad: &mut Vec<usi
 
 /// A byte-level scan of JSON structure (strings, escapes, bracket depth; nothing else), for
 /// where the parser cannot go on: it finds where one value ends (a record that is not JSON
-/// or is over the limit) or counts the objects left in the array (after a break), in
+/// or is over the limit) or counts the values left in the array (after a break), in
 /// constant memory and one pass, whatever the bytes are.
 #[derive(Clone, Copy, Debug)]
 struct Scan {
-    /// Count objects up to the array's end instead of finding one value's end.
+    /// Count values up to the array's end instead of finding one value's end.
     count: bool,
     depth: usize,
     in_str: bool,
     esc: bool,
     /// Value mode: the value's first byte (0 before it).
     first: u8,
-    /// Count mode: objects opened at depth 0.
-    objects: usize,
+    /// Count mode: a value may start here (at the start, after a comma at depth 0).
+    expect: bool,
+    /// Count mode: values started at depth 0 (the records lost).
+    values: usize,
 }
 
 impl Scan {
@@ -129,7 +131,8 @@ impl Scan {
             in_str: false,
             esc: false,
             first: 0,
-            objects: 0,
+            expect: true,
+            values: 0,
         }
     }
 
@@ -158,16 +161,24 @@ impl Scan {
                 continue;
             }
             if self.count {
+                // A value starts with one of these bytes; junk (a NUL, a stray letter) does
+                // not count as a record.
+                if self.depth == 0
+                    && self.expect
+                    && matches!(
+                        c,
+                        b'{' | b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n'
+                    )
+                {
+                    self.values += 1;
+                    self.expect = false;
+                }
                 match c {
                     b'"' => self.in_str = true,
-                    b'{' | b'[' => {
-                        if c == b'{' && self.depth == 0 {
-                            self.objects += 1;
-                        }
-                        self.depth += 1;
-                    }
+                    b'{' | b'[' => self.depth += 1,
                     b'}' | b']' if self.depth == 0 => return Some(i),
                     b'}' | b']' => self.depth -= 1,
+                    b',' if self.depth == 0 => self.expect = true,
                     _ => {}
                 }
                 continue;
@@ -281,6 +292,8 @@ struct Cursor {
     last_end: usize,
     /// The largest record (and top-level member) in bytes.
     max: usize,
+    /// The window holds the end of the input: an error near its end is an error, not a cut.
+    eof: bool,
 }
 
 fn plural(n: usize) -> &'static str {
@@ -316,6 +329,7 @@ pub fn for_each_record<R: Read>(
         index: 0,
         last_end: 0,
         max: max_record.max(1),
+        eof: false,
     };
     let mut skip: Option<(Scan, Skip)> = None;
     loop {
@@ -347,13 +361,13 @@ pub fn for_each_record<R: Read>(
                     c.st = State::ArrNext;
                 }
                 Skip::Tail(pos, why) => {
-                    let n = scan.objects;
+                    let n = scan.values;
                     let why = if n == 0 {
                         format!("{why} (no record lost)")
                     } else {
                         format!(
                             "unreadable from here on: {why}; {n} record{} lost (counted by \
-                             their braces, not parsed)",
+                             their brackets, not parsed)",
                             plural(n)
                         )
                     };
@@ -363,6 +377,7 @@ pub fn for_each_record<R: Read>(
             }
             continue;
         }
+        c.eof = w.eof;
         let (consumed, stop) = match std::str::from_utf8(&w.buf[w.start..w.end]) {
             Ok(text) => walk(text, w.base + w.start, &mut c, &w.bad, &mut out, f),
             Err(e) if e.error_len().is_none() && !w.eof => {
@@ -437,9 +452,14 @@ pub fn for_each_record<R: Read>(
 
 /// Whether a parse error of `rest` happened at its very end, where more input could have
 /// made it valid (`1.` or `-` cut by the window are syntax errors to `serde_json`, not EOF).
-fn at_end(rest: &str, e: &serde_json::Error) -> bool {
+/// At the end of the input only a real end-of-input error counts: `[1]` ending the file is a
+/// record that is not an event, not a cut one.
+fn at_end(rest: &str, e: &serde_json::Error, eof: bool) -> bool {
     if e.is_eof() {
         return true;
+    }
+    if eof {
+        return false;
     }
     let line_start = if e.line() <= 1 {
         0
@@ -497,7 +517,7 @@ fn walk(
                 let mut it = Deserializer::from_str(&text[p..]).into_iter::<Cow<'_, str>>();
                 let key = match it.next() {
                     Some(Ok(k)) => k,
-                    Some(Err(e)) if at_end(&text[p..], &e) => break Stop::NeedMore,
+                    Some(Err(e)) if at_end(&text[p..], &e, c.eof) => break Stop::NeedMore,
                     Some(Err(e)) => break Stop::Fail(e.to_string()),
                     None => break Stop::NeedMore,
                 };
@@ -544,7 +564,7 @@ fn walk(
                             p = q + it.byte_offset();
                             c.st = State::ObjNext;
                         }
-                        Some(Err(e)) if at_end(&text[q..], &e) => break Stop::NeedMore,
+                        Some(Err(e)) if at_end(&text[q..], &e, c.eof) => break Stop::NeedMore,
                         Some(Err(e)) => break Stop::Fail(e.to_string()),
                         None => break Stop::NeedMore,
                     }
@@ -594,7 +614,7 @@ fn walk(
                             }
                         }
                     }
-                    Some(Err(e)) if at_end(&text[p..], &e) => break Stop::NeedMore,
+                    Some(Err(e)) if at_end(&text[p..], &e, c.eof) => break Stop::NeedMore,
                     Some(Err(e)) if e.is_syntax() => {
                         break Stop::Resync(format!("malformed record (not JSON): {e}"))
                     }
@@ -616,7 +636,9 @@ fn walk(
                                 };
                                 (len, Err(why))
                             }
-                            Some(Err(e2)) if at_end(&text[p..], &e2) => break Stop::NeedMore,
+                            Some(Err(e2)) if at_end(&text[p..], &e2, c.eof) => {
+                                break Stop::NeedMore
+                            }
                             Some(Err(e2)) => {
                                 break Stop::Resync(format!("malformed record (not JSON): {e2}"))
                             }
@@ -833,6 +855,18 @@ mod tests {
             assert_eq!((pos, lost), (Position::Tail(1, 29), 2), "{why}");
             assert!(why.contains("2 records lost"), "{why}");
         }
+        // A record that is not an event, ending the input: reported, not taken for a cut.
+        let (got, end) = run(br#"{"Records":[{"eventName":"A"},1]}"#, 64);
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(end.tail.is_none(), "{end:?}");
+        // A truncated scalar is a record that is not an event; the cut loses nothing more.
+        let (got, end) = run(br#"{"Records":[{"eventName":"A"},12"#, 64);
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(end.tail.map(|t| t.2), Some(0));
+        // A truncated string is counted lost.
+        let (got, end) = run(br#"{"Records":[{"eventName":"A"},"ab"#, 64);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(end.tail.map(|t| t.2), Some(1));
         // NULs after a whole record (space allocated, never written): nothing lost.
         let mut t = br#"{"Records":[{"eventName":"A"}"#.to_vec();
         t.extend_from_slice(&[0; 300]);

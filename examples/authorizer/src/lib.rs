@@ -14,7 +14,8 @@
 //!
 //! One line is printed per request: the decision, then the deciding statement as
 //! `kind:level:policy:statement` and its Sid (`-` when there is none), tab-separated; a
-//! malformed line gives `error<TAB>line N: message` and the run goes on.
+//! malformed line (not a request, not UTF-8, over [`MAX_LINE_BYTES`]) gives
+//! `error<TAB>line N: message` and the run goes on.
 //!
 //! The point is the shape of an authorizer: load once ([`iamc_runtime::PolicySet::from_bytes`]
 //! checks every byte), keep one [`iamc_runtime::Scratch`] per thread, decide from borrowed
