@@ -262,3 +262,28 @@ fn a_raw_nul_loses_only_what_it_must_and_says_how_many() {
     );
     std::fs::remove_dir_all(&d).ok();
 }
+
+/// A 256 MiB line inside a small `.jsonl.gz`: skipped in one pass (the old reader searched
+/// the whole pending buffer for a newline after every read: quadratic, minutes and rising).
+#[test]
+fn a_huge_line_is_skipped_in_one_pass() {
+    let d = temp_dir("huge");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(format!("{}\n{{\"eventID\":\"", rec("h1")).as_bytes())
+        .unwrap();
+    let block = vec![b'x'; 1 << 20];
+    for _ in 0..256 {
+        gz.write_all(&block).unwrap();
+    }
+    gz.write_all(format!("\"}}\n{}\n", rec("h3")).as_bytes())
+        .unwrap();
+    write(&d.join("huge.jsonl.gz"), &gz.finish().unwrap());
+    let t = std::time::Instant::now();
+    let (s, _, report) = audit(&opts(vec![d.clone()]));
+    let took = t.elapsed();
+    assert_eq!((s.read, s.decided, s.unreadable), (3, 2, 1), "{report}");
+    assert_eq!(s.unreadable_list[0].position, "line 2");
+    // Release: well under a second; the bound is a hang detector for slow machines.
+    assert!(took < std::time::Duration::from_secs(30), "{took:?}");
+    std::fs::remove_dir_all(&d).ok();
+}
