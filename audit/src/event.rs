@@ -80,6 +80,15 @@ pub struct Event<'a> {
     pub tls_details: Option<serde::de::IgnoredAny>,
 }
 
+impl Event<'_> {
+    /// Whether the object looks like a CloudTrail event at all: it names a source, an event
+    /// or a caller. `{}` or `{"Records":null}` read as an event has none of them, and
+    /// deciding it would count an "event" no log holds.
+    pub fn is_cloudtrail(&self) -> bool {
+        self.event_source.is_some() || self.event_name.is_some() || self.user_identity.is_some()
+    }
+}
+
 /// `userIdentity`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]

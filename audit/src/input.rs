@@ -1,6 +1,13 @@
 //! Log inputs: CloudTrail `{"Records":[...]}` files (`.json`, `.json.gz`), JSON lines
 //! (`.jsonl`, `.jsonl.gz`, `.ndjson`), and directories searched recursively.
 //!
+//! What is read: paths named on the command line when they are regular files or pipes
+//! (process substitution); in directories, log-named regular files only. Links to
+//! directories are not followed (a `self -> .` link would read everything again, two of them
+//! without end); FIFOs, devices and sockets in a directory are not opened (a FIFO blocks for
+//! ever, `/dev/zero` never ends). Each is reported in [`Found::skipped`]; a device or socket
+//! named on the command line is an error.
+//!
 //! Trade-offs:
 //! - A Records file is streamed through a bounded window and parsed in one pass
 //!   ([`crate::records`]): a syntax error or a truncation loses only what follows it, a record
@@ -44,36 +51,122 @@ fn is_log_name(path: &Path) -> bool {
     name.ends_with(".json") || name.ends_with(".jsonl") || name.ends_with(".ndjson")
 }
 
-/// Expand the `--logs` paths: files as given, directories recursively (log-named files only),
-/// sorted for a stable order. Paths that cannot be read are returned as errors.
-pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
-    let mut files = Vec::new();
-    let mut errors = Vec::new();
-    for p in paths {
-        match std::fs::metadata(p) {
-            Ok(m) if m.is_dir() => walk(p, &mut files, &mut errors),
-            Ok(_) => files.push(p.clone()),
-            Err(e) => errors.push(format!("{}: {e}", p.display())),
-        }
-    }
-    (files, errors)
+/// What [`discover`] found.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// Files to read, sorted within each directory.
+    pub files: Vec<PathBuf>,
+    /// Paths that could not be read (missing, unreadable directory, device named).
+    pub errors: Vec<String>,
+    /// Entries of directories deliberately not read, with why (links to directories, FIFOs,
+    /// devices).
+    pub skipped: Vec<String>,
 }
 
-fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<String>) {
+/// The kind of a file that is neither a regular file nor a directory.
+fn special_kind(t: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_char_device() {
+            return "a character device";
+        }
+        if t.is_block_device() {
+            return "a block device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    let _ = t;
+    "a special file"
+}
+
+#[cfg(unix)]
+fn is_fifo(t: std::fs::FileType) -> bool {
+    std::os::unix::fs::FileTypeExt::is_fifo(&t)
+}
+
+#[cfg(not(unix))]
+fn is_fifo(_: std::fs::FileType) -> bool {
+    false
+}
+
+/// Expand the `--logs` paths: files as given (regular files and pipes), directories
+/// recursively (log-named regular files only, links to directories not followed), sorted for
+/// a stable order.
+pub fn discover(paths: &[PathBuf]) -> Found {
+    let mut found = Found::default();
+    for p in paths {
+        match std::fs::metadata(p) {
+            Ok(m) if m.is_dir() => walk(p, &mut found),
+            Ok(m) if m.is_file() || is_fifo(m.file_type()) => found.files.push(p.clone()),
+            Ok(m) => found.errors.push(format!(
+                "{}: not read: {}, not a regular file or a pipe",
+                p.display(),
+                special_kind(m.file_type())
+            )),
+            Err(e) => found.errors.push(format!("{}: {e}", p.display())),
+        }
+    }
+    found
+}
+
+fn walk(dir: &Path, found: &mut Found) {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
-            errors.push(format!("{}: {e}", dir.display()));
+            found.errors.push(format!("{}: {e}", dir.display()));
             return;
         }
     };
-    let mut list: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    list.sort();
-    for p in list {
-        if p.is_dir() {
-            walk(&p, files, errors);
+    let mut list: Vec<(PathBuf, Option<std::fs::FileType>)> = entries
+        .filter_map(|e| e.ok().map(|e| (e.path(), e.file_type().ok())))
+        .collect();
+    list.sort_by(|a, b| a.0.cmp(&b.0));
+    for (p, t) in list {
+        // `DirEntry::file_type` does not follow links; fall back to `symlink_metadata`.
+        let Some(t) = t.or_else(|| std::fs::symlink_metadata(&p).ok().map(|m| m.file_type()))
+        else {
+            found
+                .errors
+                .push(format!("{}: cannot tell what it is", p.display()));
+            continue;
+        };
+        if t.is_dir() {
+            walk(&p, found);
+        } else if t.is_symlink() {
+            match std::fs::metadata(&p) {
+                Ok(m) if m.is_dir() => found.skipped.push(format!(
+                    "{}: symbolic link to a directory, not followed (name it in --logs to \
+                     read it)",
+                    p.display()
+                )),
+                Ok(m) if m.is_file() && is_log_name(&p) => found.files.push(p),
+                Ok(m) if m.is_file() => {}
+                Ok(m) if is_log_name(&p) => found.skipped.push(format!(
+                    "{}: symbolic link to {}, not a regular file: not read",
+                    p.display(),
+                    special_kind(m.file_type())
+                )),
+                Err(e) if is_log_name(&p) => found
+                    .skipped
+                    .push(format!("{}: broken symbolic link: {e}", p.display())),
+                _ => {}
+            }
+        } else if t.is_file() {
+            if is_log_name(&p) {
+                found.files.push(p);
+            }
         } else if is_log_name(&p) {
-            files.push(p);
+            found.skipped.push(format!(
+                "{}: {}, not a regular file: not read",
+                p.display(),
+                special_kind(t)
+            ));
         }
     }
 }

@@ -25,7 +25,11 @@
 //! - When the change does not touch a principal, its "after" decision is its "before"
 //!   decision: the set is evaluated once.
 //! - Never lose an event: `read = decided + unreadable` always; every unreadable record is
-//!   reported with file, position and reason.
+//!   reported with file, position and reason (an object that is not CloudTrail, `{}`, is
+//!   unreadable, not decided). Paths not read (links to directories, FIFOs) are listed.
+//! - Bounded: one record or line is at most `--max-record-bytes` (default
+//!   [`records::DEFAULT_MAX_RECORD_BYTES`]); a larger one is reported and skipped in constant
+//!   memory, one pass (docs/limits.md).
 
 #![forbid(unsafe_code)]
 
@@ -86,6 +90,8 @@ pub struct Options {
     pub threads: Option<usize>,
     /// Show a progress bar (only when stderr is a terminal).
     pub progress: bool,
+    /// The largest record or JSON line read (bytes); `None`: [`records::DEFAULT_MAX_RECORD_BYTES`].
+    pub max_record_bytes: Option<usize>,
 }
 
 /// A fatal error (the snapshot or a policy cannot be read).
@@ -123,6 +129,8 @@ pub struct Auditor {
     parse_only: bool,
     emit: bool,
     compile_errors: Mutex<Vec<String>>,
+    /// The largest record or line read (bytes).
+    max_record: usize,
 }
 
 impl Auditor {
@@ -136,6 +144,7 @@ impl Auditor {
             parse_only: false,
             emit: true,
             compile_errors: Mutex::new(Vec::new()),
+            max_record: records::DEFAULT_MAX_RECORD_BYTES,
         }
     }
 
@@ -249,24 +258,32 @@ impl<'a> Worker<'a> {
     fn record(&mut self, file: &str, pos: Position, raw: &str) {
         self.stats.read += 1;
         match serde_json::from_str::<Event<'_>>(raw) {
-            Ok(e) => self.event(&e),
+            Ok(e) => self.event(file, pos, &e),
             Err(e) => self.unreadable(file, pos, format!("malformed record: {e}")),
         }
     }
 
     /// Decide one parsed record (already counted read).
-    fn event(&mut self, ev: &Event<'_>) {
+    fn event(&mut self, file: &str, pos: Position, ev: &Event<'_>) {
+        if !ev.is_cloudtrail() {
+            self.unreadable(
+                file,
+                pos,
+                "not a CloudTrail event (no eventSource, eventName or userIdentity)".into(),
+            );
+            return;
+        }
         if self.aud.parse_only {
             self.stats.decided += 1;
             return;
         }
-        self.decide(ev);
+        self.decide(file, pos, ev);
         if self.out.len() > 256 * 1024 {
             self.flush();
         }
     }
 
-    fn decide(&mut self, ev: &Event<'_>) {
+    fn decide(&mut self, file: &str, pos: Position, ev: &Event<'_>) {
         let aud = self.aud;
         let mut m = map_event_into(
             ev,
@@ -347,6 +364,13 @@ impl<'a> Worker<'a> {
             }
         }
         let (Some(before), Some(after)) = (before, after) else {
+            // No resource to decide on (the mapping always gives one; if it ever does not,
+            // the record is counted, never dropped).
+            self.unreadable(
+                file,
+                pos,
+                "no resource could be derived: not decided".into(),
+            );
             return;
         };
         let changed = before.decision != after.decision;
@@ -409,27 +433,40 @@ fn process_file(aud: &Auditor, path: &Path, tx: &SyncSender<Vec<u8>>) -> Stats {
                     return w.stats;
                 }
             };
-            let end = records::for_each_record(r, records::CHUNK, &mut |pos, ev| {
-                w.stats.read += 1;
-                match ev {
-                    Ok(ev) => w.event(ev),
-                    Err(why) => w.unreadable(&name, pos, why),
-                }
-            });
+            let end =
+                records::for_each_record(r, records::CHUNK, aud.max_record, &mut |pos, ev| {
+                    w.stats.read += 1;
+                    match ev {
+                        Ok(ev) => w.event(&name, pos, ev),
+                        Err(why) => w.unreadable(&name, pos, why),
+                    }
+                });
             if end.not_records {
                 // Not a Records file (a single event, JSON lines named .json): read it again as
-                // JSON lines. Nothing was counted from it yet.
-                lines_file(&mut w, path, &name);
+                // JSON lines. Nothing was counted from it yet. A pipe cannot be read again.
+                if std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+                    lines_file(&mut w, path, &name);
+                } else {
+                    w.stats.file_error(format!(
+                        "{name}: not a {{\"Records\":[...]}} file, and a pipe cannot be read \
+                         again as JSON lines (give JSON lines a .jsonl name)"
+                    ));
+                }
             } else {
                 if let Some(e) = end.io_error {
                     w.stats
                         .file_error(format!("{name}: {e} (records after the damage are lost)"));
                 }
-                if let Some((pos, why)) = end.tail {
-                    // Whatever follows the break cannot be split into records: one unreadable
-                    // entry stands for it.
-                    w.stats.read += 1;
-                    w.unreadable(&name, pos, why);
+                match end.tail {
+                    Some((pos, why, 0)) => w.stats.file_error(format!("{name}: {pos}: {why}")),
+                    Some((pos, why, lost)) => {
+                        // The records after the break cannot be parsed: one unreadable entry
+                        // stands for them all, with their count.
+                        w.stats.read += lost as u64;
+                        w.stats
+                            .unreadable_records(&name, &pos.to_string(), why, lost as u64);
+                    }
+                    None => {}
                 }
             }
         }
@@ -469,6 +506,30 @@ fn count_newlines(b: &[u8]) -> usize {
     n + rest.iter().filter(|&&c| c == b'\n').count()
 }
 
+fn over_limit(max: usize) -> String {
+    format!("line longer than the limit of {max} bytes (--max-record-bytes); skipped")
+}
+
+/// Read past the rest of a line without keeping it: returns the bytes skipped (the newline
+/// included) and whether a newline was found; what follows it is left in `rest`.
+fn skip_line(r: &mut dyn std::io::Read, rest: &mut Vec<u8>) -> std::io::Result<(usize, bool)> {
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut skipped = 0usize;
+    loop {
+        let n = match r.read(&mut buf) {
+            Ok(0) => return Ok((skipped, false)),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if let Some(i) = buf[..n].iter().position(|&c| c == b'\n') {
+            rest.extend_from_slice(&buf[i + 1..n]);
+            return Ok((skipped + i + 1, true));
+        }
+        skipped += n;
+    }
+}
+
 /// Decide the lines of one block.
 fn lines_block(w: &mut Worker<'_>, name: &str, block: &LinesBlock) {
     let mut at = 0usize;
@@ -481,6 +542,13 @@ fn lines_block(w: &mut Worker<'_>, name: &str, block: &LinesBlock) {
             .map_or(b.len(), |i| at + i + 1);
         let line = &b[at..end];
         let complete = line.last() == Some(&b'\n');
+        if line.len() - usize::from(complete) > w.aud.max_record {
+            w.stats.read += 1;
+            w.unreadable(name, Position::Line(line_no), over_limit(w.aud.max_record));
+            line_no += 1;
+            at = end;
+            continue;
+        }
         match std::str::from_utf8(line) {
             Ok(s) if !s.trim().is_empty() => {
                 if block.damaged && !complete {
@@ -533,6 +601,8 @@ fn lines_file(w: &mut Worker<'_>, path: &Path, name: &str) {
     let max_in_flight = 2 * rayon::current_num_threads() as u64;
     let done = Mutex::new(Stats::default());
     rayon::scope(|sc| {
+        // Bytes read after the last whole line; always the start of a line, never holding a
+        // newline.
         let mut carry: Vec<u8> = Vec::new();
         let mut line_no = 1usize;
         let mut offset = 0usize;
@@ -540,15 +610,35 @@ fn lines_file(w: &mut Worker<'_>, path: &Path, name: &str) {
             let mut bytes = std::mem::take(&mut carry);
             let mut err = None;
             let mut eof = false;
+            // The last newline in `bytes`: only new bytes are searched, so a long line costs
+            // one pass, not one per read.
+            let mut last_nl = bytes.iter().rposition(|&c| c == b'\n');
             // Fill to a block, then cut after its last newline.
             let cut = loop {
-                if bytes.len() >= LINES_BLOCK || eof || err.is_some() {
-                    match bytes.iter().rposition(|&c| c == b'\n') {
-                        _ if eof || err.is_some() => break bytes.len(),
-                        Some(i) => break i + 1,
-                        // One line longer than a block: read on.
-                        None => {}
+                if eof || err.is_some() {
+                    break bytes.len();
+                }
+                if bytes.len() >= LINES_BLOCK {
+                    if let Some(i) = last_nl {
+                        break i + 1;
                     }
+                }
+                if last_nl.is_none() && bytes.len() > aud.max_record {
+                    // One line over the limit: report it and read past it without keeping it.
+                    w.stats.read += 1;
+                    w.unreadable(name, Position::Line(line_no), over_limit(aud.max_record));
+                    let skipped = bytes.len();
+                    bytes.clear();
+                    match skip_line(&mut r, &mut bytes) {
+                        Ok((n, found)) => {
+                            offset += skipped + n;
+                            line_no += 1;
+                            eof = !found;
+                        }
+                        Err(e) => err = Some(e.to_string()),
+                    }
+                    last_nl = bytes.iter().rposition(|&c| c == b'\n');
+                    continue;
                 }
                 let len = bytes.len();
                 bytes.resize(len + (LINES_BLOCK / 4).max(64 * 1024), 0);
@@ -557,7 +647,12 @@ fn lines_file(w: &mut Worker<'_>, path: &Path, name: &str) {
                         bytes.truncate(len);
                         eof = true;
                     }
-                    Ok(n) => bytes.truncate(len + n),
+                    Ok(n) => {
+                        bytes.truncate(len + n);
+                        if let Some(i) = bytes[len..].iter().rposition(|&c| c == b'\n') {
+                            last_nl = Some(len + i);
+                        }
+                    }
                     Err(e) if e.kind() == std::io::ErrorKind::Interrupted => bytes.truncate(len),
                     Err(e) => {
                         bytes.truncate(len);
@@ -663,6 +758,10 @@ pub fn load(opts: &Options) -> Result<Auditor, AuditError> {
         None => None,
     };
     let mut a = Auditor::new(snapshot, change, catalog);
+    a.max_record = opts
+        .max_record_bytes
+        .unwrap_or(records::DEFAULT_MAX_RECORD_BYTES)
+        .max(1);
     a.parse_only = opts.parse_only;
     a.emit = !opts.summary_only;
     Ok(a)
@@ -672,10 +771,13 @@ pub fn load(opts: &Options) -> Result<Auditor, AuditError> {
 /// `err`, and with `json` a summary object as the last line of `out`.
 pub fn run(opts: &Options, out: &mut dyn Write, err: &mut dyn Write) -> Result<Stats, AuditError> {
     let aud = load(opts)?;
-    let (files, errors) = input::discover(&opts.logs);
-    let mut stats = audit_files(&aud, &files, opts, out)?;
-    for e in errors {
+    let found = input::discover(&opts.logs);
+    let mut stats = audit_files(&aud, &found.files, opts, out)?;
+    for e in found.errors {
         stats.file_error(e);
+    }
+    for e in found.skipped {
+        stats.skip(e);
     }
     stats.warnings = aud
         .snapshot

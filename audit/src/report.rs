@@ -1,8 +1,9 @@
 //! Counters, the per-event JSON line and the summaries (human and `--json`).
 //!
 //! Counters are per worker and merged at the end (no shared atomics on the hot path). The
-//! lists that could grow with the input (unreadable records, file errors) keep their first
-//! [`MAX_LISTED`] entries and count the rest; the change tables are keyed by (principal,
+//! lists that could grow with the input (unreadable records, file errors, skipped paths) keep
+//! their first [`MAX_LISTED`] entries and count them all; both summaries state the full count
+//! and how many were left out. The change tables are keyed by (principal,
 //! action), whose number is bounded by the account, not by the log volume.
 
 use rustc_hash::FxHashMap;
@@ -26,6 +27,8 @@ pub struct Unreadable {
     pub position: String,
     /// Why.
     pub reason: String,
+    /// How many records this entry stands for (more than one for the rest of a broken file).
+    pub records: u64,
 }
 
 /// A group of events whose decision changed: count and one example event id.
@@ -45,7 +48,7 @@ pub type Groups = FxHashMap<String, FxHashMap<String, Group>>;
 pub struct Stats {
     /// Files processed.
     pub files: u64,
-    /// Records read (decided + unreadable).
+    /// Records read (decided + unreadable: every record is one or the other).
     pub read: u64,
     /// Records decided.
     pub decided: u64,
@@ -73,8 +76,15 @@ pub struct Stats {
     pub mismatch_reasons: FxHashMap<&'static str, u64>,
     /// The first unreadable records.
     pub unreadable_list: Vec<Unreadable>,
-    /// File-level errors (cannot open, damaged gzip…).
+    /// File-level errors (cannot open, damaged gzip…): the first [`MAX_LISTED`].
     pub file_errors: Vec<String>,
+    /// File-level errors in all.
+    pub file_errors_count: u64,
+    /// Paths deliberately not read (links to directories, FIFOs, devices): the first
+    /// [`MAX_LISTED`].
+    pub skipped: Vec<String>,
+    /// Paths not read in all.
+    pub skipped_count: u64,
     /// Loading warnings (policies that did not parse, missing managed policies).
     pub warnings: Vec<String>,
     /// Whether the service reference was loaded (unknown actions are counted only then).
@@ -140,25 +150,45 @@ impl Stats {
             .extend(b.unreadable_list.into_iter().take(room));
         let room = MAX_LISTED.saturating_sub(a.file_errors.len());
         a.file_errors.extend(b.file_errors.into_iter().take(room));
+        a.file_errors_count += b.file_errors_count;
+        let room = MAX_LISTED.saturating_sub(a.skipped.len());
+        a.skipped.extend(b.skipped.into_iter().take(room));
+        a.skipped_count += b.skipped_count;
         a
     }
 
     /// Count an unreadable record (the caller counted it as read).
     pub fn unreadable(&mut self, file: &str, position: &str, reason: String) {
-        self.unreadable += 1;
+        self.unreadable_records(file, position, reason, 1);
+    }
+
+    /// Count `n` unreadable records that one entry stands for (the rest of a broken file);
+    /// the caller counted them as read.
+    pub fn unreadable_records(&mut self, file: &str, position: &str, reason: String, n: u64) {
+        self.unreadable += n;
         if self.unreadable_list.len() < MAX_LISTED {
             self.unreadable_list.push(Unreadable {
                 file: file.to_string(),
                 position: position.to_string(),
                 reason,
+                records: n,
             });
         }
     }
 
     /// Record a file-level error.
     pub fn file_error(&mut self, e: String) {
+        self.file_errors_count += 1;
         if self.file_errors.len() < MAX_LISTED {
             self.file_errors.push(e);
+        }
+    }
+
+    /// Record a path not read on purpose.
+    pub fn skip(&mut self, e: String) {
+        self.skipped_count += 1;
+        if self.skipped.len() < MAX_LISTED {
+            self.skipped.push(e);
         }
     }
 
@@ -432,23 +462,71 @@ pub fn human(s: &Stats, w: &mut dyn Write) -> std::io::Result<()> {
     for (r, n) in reasons {
         writeln!(w, "    {n:>8}  {r}")?;
     }
-    for u in s.unreadable_list.iter().take(20) {
+    // At most 20 lines per list here; --json has the first MAX_LISTED; both give the count.
+    let shown = s.unreadable_list.len().min(20);
+    for u in &s.unreadable_list[..shown] {
         writeln!(w, "  unreadable: {}: {}: {}", u.file, u.position, u.reason)?;
     }
-    if s.unreadable > 20 {
+    // An entry can stand for several records (the rest of a broken file): count records.
+    let shown_records: u64 = s.unreadable_list[..shown].iter().map(|u| u.records).sum();
+    if s.unreadable > shown_records {
         writeln!(
             w,
-            "  … {} more unreadable records (all listed in --json)",
-            s.unreadable - 20
+            "  … {} more unreadable records ({})",
+            s.unreadable - shown_records,
+            listed_in_json(s.unreadable_list.len())
         )?;
     }
-    for e in &s.file_errors {
+    if s.file_errors_count > 0 {
+        writeln!(w, "  {} file errors:", s.file_errors_count)?;
+    }
+    let shown = s.file_errors.len().min(20);
+    for e in &s.file_errors[..shown] {
         writeln!(w, "  file error: {e}")?;
+    }
+    if s.file_errors_count > shown as u64 {
+        writeln!(
+            w,
+            "  … {} more file errors ({})",
+            s.file_errors_count - shown as u64,
+            listed_in_json(s.file_errors.len())
+        )?;
+    }
+    if s.skipped_count > 0 {
+        writeln!(w, "  {} paths skipped (not read):", s.skipped_count)?;
+    }
+    let shown = s.skipped.len().min(20);
+    for e in &s.skipped[..shown] {
+        writeln!(w, "  skipped: {e}")?;
+    }
+    if s.skipped_count > shown as u64 {
+        writeln!(
+            w,
+            "  … {} more skipped paths ({})",
+            s.skipped_count - shown as u64,
+            listed_in_json(s.skipped.len())
+        )?;
     }
     for e in s.warnings.iter().take(20) {
         writeln!(w, "  warning: {e}")?;
     }
     Ok(())
+}
+
+fn listed_in_json(listed: usize) -> String {
+    if listed < MAX_LISTED {
+        "all listed in --json".into()
+    } else {
+        format!("first {MAX_LISTED} in --json")
+    }
+}
+
+impl Stats {
+    /// Unreadable records the list leaves out (an entry can stand for several records).
+    pub fn unreadable_omitted(&self) -> u64 {
+        let listed: u64 = self.unreadable_list.iter().map(|u| u.records).sum();
+        self.unreadable.saturating_sub(listed)
+    }
 }
 
 /// The `--json` summary line.
@@ -487,8 +565,14 @@ pub fn json_summary(s: &Stats, w: &mut dyn Write) -> std::io::Result<()> {
             "predicted_deny_observed_denied": s.confusion[1][1],
         },
         "mismatch_reasons": s.mismatch_reasons,
-        "unreadable_records": s.unreadable_list.iter().map(|u| json!({"file": u.file, "position": u.position, "reason": u.reason})).collect::<Vec<_>>(),
+        "unreadable_records": s.unreadable_list.iter().map(|u| json!({"file": u.file, "position": u.position, "reason": u.reason, "records": u.records})).collect::<Vec<_>>(),
+        "unreadable_records_omitted": s.unreadable_omitted(),
         "file_errors": s.file_errors,
+        "file_errors_count": s.file_errors_count,
+        "file_errors_omitted": s.file_errors_count.saturating_sub(s.file_errors.len() as u64),
+        "skipped": s.skipped,
+        "skipped_count": s.skipped_count,
+        "skipped_omitted": s.skipped_count.saturating_sub(s.skipped.len() as u64),
         "warnings": s.warnings,
         "parse_only": s.parse_only,
         "seconds": s.seconds,

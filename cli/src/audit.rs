@@ -52,6 +52,10 @@ pub struct AuditArgs {
     /// No progress bar (it is drawn on stderr only when stderr is a terminal).
     #[arg(long)]
     pub no_progress: bool,
+    /// The largest record (or JSON line) read, in bytes; a larger one is reported unreadable
+    /// and skipped (default 8 MiB).
+    #[arg(long, value_name = "BYTES")]
+    pub max_record_bytes: Option<usize>,
 }
 
 /// Run `iamc audit`; `Ok(false)` when records were unreadable or files damaged.
@@ -78,6 +82,7 @@ pub fn audit(args: AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::
         parse_only: args.parse_only,
         threads: args.threads,
         progress: !args.no_progress,
+        max_record_bytes: args.max_record_bytes,
     };
     match iamc_audit::run(&opts, out, err) {
         Ok(s) => Ok(s.unreadable == 0 && s.file_errors.is_empty()),

@@ -88,16 +88,11 @@ pub fn check(
     for path in files {
         let file = path.display().to_string();
         sum.files += 1;
-        let (errors, warnings) = match std::fs::read(path) {
+        // Read no more than the policy limit allows (parse_policy would refuse the rest).
+        let limit = Limits::default().max_policy_bytes as u64;
+        let (errors, warnings) = match crate::bounded::read_file(path, limit) {
             Ok(bytes) => check_file(&file, &bytes, opts.kind, opts.catalog),
-            Err(e) => (
-                vec![Error::new(
-                    &file.as_str().into(),
-                    &iamc_compiler::ast::JsonPath::root(),
-                    iamc_compiler::ErrorKind::Io(e.to_string()),
-                )],
-                Vec::new(),
-            ),
+            Err(e) => (vec![crate::bounded::to_error(&file, &e)], Vec::new()),
         };
         if !errors.is_empty() {
             sum.files_with_errors += 1;

@@ -16,7 +16,7 @@
 //! Errors are printed as `file: path: message` on stderr and the exit status is non-zero;
 //! nothing is compiled then.
 
-use std::io::{self, BufRead, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -45,7 +45,8 @@ pub fn load_policies(path: &Path, kind: PolicyKind) -> Result<Vec<Policy>, Vec<E
     let file = path.display().to_string();
     let limits = Limits::default();
     if !file.to_ascii_lowercase().ends_with(".jsonl") {
-        let bytes = std::fs::read(path).map_err(|e| vec![io_error(&file, &e)])?;
+        let bytes = crate::bounded::read_file(path, limits.max_policy_bytes as u64)
+            .map_err(|e| vec![crate::bounded::to_error(&file, &e)])?;
         return parse_policy(&file, &bytes, kind, &limits).map(|p| vec![p.policy]);
     }
     let f = std::fs::File::open(path).map_err(|e| vec![io_error(&file, &e)])?;
@@ -54,11 +55,24 @@ pub fn load_policies(path: &Path, kind: PolicyKind) -> Result<Vec<Policy>, Vec<E
     let mut errors = Vec::new();
     let mut line = Vec::new();
     let mut n = 0usize;
+    // A line holds one policy, maybe wrapped (policy_line's own bound).
+    let line_limit = limits.max_policy_bytes.saturating_mul(2);
     loop {
-        line.clear();
-        match reader.read_until(b'\n', &mut line) {
-            Ok(0) => break,
-            Ok(_) => {}
+        match crate::bounded::read_line(&mut reader, &mut line, line_limit) {
+            Ok(crate::bounded::Line::Eof) => break,
+            Ok(crate::bounded::Line::Line) => {}
+            Ok(crate::bounded::Line::TooLong) => {
+                // The file fails to load anyway: stop here rather than read on.
+                errors.push(Error::new(
+                    &Arc::from(format!("{file}:{}", n + 1)),
+                    &JsonPath::root(),
+                    ErrorKind::Io(format!(
+                        "line longer than the limit of {line_limit} bytes; the rest of the \
+                         file is not read"
+                    )),
+                ));
+                break;
+            }
             Err(e) => {
                 errors.push(io_error(&file, &e));
                 break;
@@ -208,7 +222,10 @@ pub struct Manifest {
 /// lines starting with `#` are ignored. Levels without policies between those given count as
 /// levels (an empty SCP level allows nothing, E-11).
 pub fn read_manifest(path: &Path) -> Result<Manifest, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let bytes = crate::bounded::read_file(path, crate::bounded::MAX_MANIFEST_BYTES)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let text =
+        String::from_utf8(bytes).map_err(|e| format!("{}: not UTF-8: {e}", path.display()))?;
     let dir = path.parent().unwrap_or(Path::new(""));
     let mut m = Manifest::default();
     for (n, line) in text.lines().enumerate() {

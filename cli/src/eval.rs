@@ -18,7 +18,7 @@
 //! reported as `file:line: path: message`, counted, and makes the exit status non-zero.
 
 use std::collections::HashMap;
-use std::io::{self, BufRead, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -70,7 +70,19 @@ impl Input {
 
     fn load(&self) -> Result<Loaded, Vec<iamc_compiler::Error>> {
         match self {
-            Input::File(p) => scenario::load_file(p),
+            Input::File(p) => {
+                // scenario::load_file checks the size first, but a pipe or a device has none:
+                // read with the bound here, then load the bytes.
+                let name = p.display().to_string();
+                let bytes = crate::bounded::read_file(p, scenario::MAX_SCENARIO_FILE_BYTES)
+                    .map_err(|e| vec![crate::bounded::to_error(&name, &e)])?;
+                scenario::load_bytes_as(
+                    &name,
+                    &bytes,
+                    scenario::Format::for_name(&name),
+                    &iamc_compiler::Limits::default(),
+                )
+            }
             Input::Embedded { name, text } => scenario::load_bytes(name, text.as_bytes()),
         }
     }
@@ -458,10 +470,27 @@ pub fn eval_bulk(
         let mut line = Vec::new();
         let mut n = 0usize;
         loop {
-            line.clear();
-            match reader.read_until(b'\n', &mut line) {
-                Ok(0) => break,
-                Ok(_) => {}
+            let limit = crate::bounded::MAX_REQUEST_LINE_BYTES;
+            let read = crate::bounded::read_line(&mut reader, &mut line, limit).and_then(|l| {
+                // An over-long line is reported and read past, never held whole.
+                if l == crate::bounded::Line::TooLong && line.last() != Some(&b'\n') {
+                    crate::bounded::skip_rest_of_line(&mut reader)?;
+                }
+                Ok(l)
+            });
+            match read {
+                Ok(crate::bounded::Line::Eof) => break,
+                Ok(crate::bounded::Line::Line) => {}
+                Ok(crate::bounded::Line::TooLong) => {
+                    n += 1;
+                    sum.bad_lines += 1;
+                    writeln!(
+                        err,
+                        "{file}:{n}: $: line longer than the limit of {limit} bytes for a \
+                         request line; skipped"
+                    )?;
+                    continue;
+                }
                 Err(e) => {
                     sum.files_failed += 1;
                     sum.file_errors += 1;

@@ -6,7 +6,8 @@
 //! - [`check`]: `iamc check`, policy files through the parser and the policy checks;
 //! - [`compile`]: `iamc compile`, policy files compiled into one runtime set, with its sizes,
 //!   optionally written as an artifact (`-o set.iamc`);
-//! - [`inspect`]: `iamc inspect`, what an artifact holds.
+//! - [`inspect`]: `iamc inspect`, what an artifact holds;
+//! - [`bounded`]: file and line readers that stop at a size limit.
 //!
 //! [`run`] is the whole program behind `main`, with its output streams passed in so tests can
 //! drive it in-process.
@@ -14,6 +15,7 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod bounded;
 pub mod check;
 pub mod compile;
 pub mod engine;

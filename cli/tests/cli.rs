@@ -513,3 +513,246 @@ fn v3_managed_policies_compile_and_check_warns() {
     let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
     assert!(all.contains("region or account field"), "{all}");
 }
+
+/// Run `iamc args` with a time bound and a 2 GB address-space cap (`ulimit -v`), so that a
+/// regression that hangs or grows without bound fails the test instead of the machine.
+/// Returns the output, or panics naming `what` when the time runs out.
+fn iamc_bounded(args: &[&str], secs: u64, what: &str) -> Output {
+    use std::io::Read;
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 2000000; exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_iamc"))
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run iamc: {e}"));
+    // Drain both pipes on threads: a full pipe would block the child and look like a hang.
+    let mut so = child.stdout.take().unwrap();
+    let mut se = child.stderr.take().unwrap();
+    let ho = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = so.read_to_end(&mut v);
+        v
+    });
+    let he = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = se.read_to_end(&mut v);
+        v
+    });
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > std::time::Duration::from_secs(secs) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what}: iamc did not finish in {secs} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    Output {
+        status,
+        stdout: ho.join().unwrap(),
+        stderr: he.join().unwrap(),
+    }
+}
+
+/// A fresh empty folder in the temp folder.
+fn temp_dir(tag: &str) -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let d = std::env::temp_dir().join(format!(
+        "iamc-cli-{tag}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// A FIFO at `path` (`mkfifo`; std has no mkfifo).
+fn mkfifo(path: &std::path::Path) {
+    let st = Command::new("mkfifo").arg(path).status().unwrap();
+    assert!(st.success(), "mkfifo {}", path.display());
+}
+
+/// Write `data` into the FIFO `path` from a detached thread, then keep it open (no end of
+/// input) for two minutes: a reader that waits for the end hangs, one with a bound does not.
+fn feed_fifo_and_hold(path: PathBuf, data: Vec<u8>) {
+    std::thread::spawn(move || {
+        use std::io::Write;
+        if let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(&path) {
+            let _ = f.write_all(&data);
+            std::thread::sleep(std::time::Duration::from_secs(120));
+        }
+    });
+}
+
+fn audit_args(logs: &[&str]) -> Vec<String> {
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let audit = repo.join("corpus/audit");
+    let mut v: Vec<String> = vec![
+        "audit".into(),
+        "--account-details".into(),
+        audit.join("account-details.json").display().to_string(),
+        "--json".into(),
+        "--summary-only".into(),
+        "--no-progress".into(),
+        "--logs".into(),
+    ];
+    v.extend(logs.iter().map(|s| s.to_string()));
+    v
+}
+
+const AUDIT_RECORD: &str = r#"{"eventID":"e1","eventSource":"sts.amazonaws.com","eventName":"GetCallerIdentity","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::123837392027:user/bert-jan","accountId":"123837392027","userName":"bert-jan"}}"#;
+
+fn last_summary(out: &Output) -> Value {
+    let stdout = text(&out.stdout);
+    let last = stdout.lines().last().unwrap_or("{}");
+    serde_json::from_str::<Value>(last).unwrap_or_else(|e| panic!("{e}: {stdout}"))["summary"]
+        .clone()
+}
+
+/// A FIFO named `*.json` and a link to `/dev/zero` named `z.jsonl` in a log folder are
+/// reported and not read (they used to hang the run, or grow without end).
+#[test]
+fn audit_reports_fifos_and_devices_in_a_log_folder_and_finishes() {
+    let d = temp_dir("audit-fifo");
+    std::fs::write(
+        d.join("good.json"),
+        format!(r#"{{"Records":[{AUDIT_RECORD}]}}"#),
+    )
+    .unwrap();
+    mkfifo(&d.join("pipe.json"));
+    std::os::unix::fs::symlink("/dev/zero", d.join("z.jsonl")).unwrap();
+    let args = audit_args(&[d.to_str().unwrap()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = iamc_bounded(&args, 60, "audit of a folder with a FIFO and /dev/zero");
+    assert_no_panic(&out);
+    let s = last_summary(&out);
+    assert_eq!(s["read"], 1, "{}", text(&out.stderr));
+    assert_eq!(s["decided"], 1);
+    let skipped = s["skipped"].to_string();
+    assert!(
+        skipped.contains("pipe.json") && skipped.contains("not a regular file"),
+        "{s}"
+    );
+    assert!(skipped.contains("z.jsonl"), "{s}");
+    std::fs::remove_dir_all(&d).ok();
+}
+
+/// `/dev/zero` named explicitly (through a link called `z.jsonl`) is refused with an error
+/// naming it, at once: it is neither a file nor a pipe.
+#[test]
+fn audit_refuses_a_device_named_explicitly() {
+    let d = temp_dir("audit-zero");
+    let z = d.join("z.jsonl");
+    std::os::unix::fs::symlink("/dev/zero", &z).unwrap();
+    let args = audit_args(&[z.to_str().unwrap()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = iamc_bounded(&args, 60, "audit of /dev/zero named z.jsonl");
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let s = last_summary(&out);
+    assert_eq!(s["read"], 0);
+    let errors = s["file_errors"].to_string();
+    assert!(
+        errors.contains("z.jsonl") && errors.contains("character device"),
+        "{s}"
+    );
+    std::fs::remove_dir_all(&d).ok();
+}
+
+/// `iamc check` reads at most the policy limit (1 MiB) and refuses, naming the limit: a pipe
+/// that never ends after 2 MiB does not keep it waiting.
+#[test]
+fn check_stops_reading_at_the_policy_limit() {
+    let d = temp_dir("check-fifo");
+    let p = d.join("policy.json");
+    mkfifo(&p);
+    feed_fifo_and_hold(p.clone(), vec![b' '; 2 << 20]);
+    let out = iamc_bounded(
+        &["check", p.to_str().unwrap()],
+        60,
+        "check of an endless pipe",
+    );
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("policy.json") && stdout.contains("limit of 1048576"),
+        "{stdout}"
+    );
+    std::fs::remove_dir_all(&d).ok();
+}
+
+/// `iamc compile` of a `.jsonl` whose line passes the line limit (2 MiB) stops at that line.
+#[test]
+fn compile_stops_at_a_jsonl_line_over_the_limit() {
+    let d = temp_dir("compile-fifo");
+    let p = d.join("policies.jsonl");
+    mkfifo(&p);
+    feed_fifo_and_hold(p.clone(), vec![b'x'; 3 << 20]);
+    let out = iamc_bounded(
+        &["compile", p.to_str().unwrap()],
+        60,
+        "compile of an endless line",
+    );
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("policies.jsonl:1") && stderr.contains("limit of 2097152"),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(&d).ok();
+}
+
+/// `iamc eval --requests` with a line over the request-line limit (16 MiB): that line is
+/// reported with the limit, skipped without being held in memory, and the next one decided.
+#[test]
+fn eval_requests_reports_a_line_over_the_limit_and_goes_on() {
+    let d = temp_dir("eval-long");
+    let policy = d.join("p.json");
+    std::fs::write(
+        &policy,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#,
+    )
+    .unwrap();
+    let req = r#"{"principal":"arn:aws:iam::111122223333:user/a","action":"s3:GetObject","resource":"arn:aws:s3:::b/k"}"#;
+    let mut body = format!(
+        r#"{{"principal":"arn:aws:iam::111122223333:user/a","action":"s3:GetObject","resource":"{}"}}"#,
+        "x".repeat(17 << 20)
+    );
+    body.push('\n');
+    body.push_str(req);
+    body.push('\n');
+    let requests = d.join("requests.jsonl");
+    std::fs::write(&requests, body).unwrap();
+    let out = iamc_bounded(
+        &[
+            "eval",
+            "--requests",
+            requests.to_str().unwrap(),
+            "--policies",
+            policy.to_str().unwrap(),
+        ],
+        60,
+        "eval of a long request line",
+    );
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("requests.jsonl:1") && stderr.contains("limit of 16777216"),
+        "{stderr}"
+    );
+    let lines = bulk_lines(&text(&out.stdout));
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert_eq!(lines[0]["decision"], "allow");
+    std::fs::remove_dir_all(&d).ok();
+}

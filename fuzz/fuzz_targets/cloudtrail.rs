@@ -13,7 +13,14 @@
 //! (`records::for_each_record`) twice: with a window that holds the whole input and with a
 //! small window (64–574 bytes, from the first byte), so records and UTF-8 sequences are cut at
 //! window edges. What is read — each record's position, whether it is readable, the event —
-//! and how the stream ends must not depend on the window size. Must never panic or hang.
+//! and how the stream ends must not depend on the window size; the record size limit (32 to
+//! 2,072 bytes, from the second byte) is the same in both, so records over it are skipped in
+//! both, at the same places.
+//!
+//! Every record is accounted for: when the input is a JSON object whose `Records` members
+//! (any number of them) are arrays, the reader passes on exactly as many records as those
+//! arrays hold, counting the records a break loses (`End::tail`). (This would have caught a
+//! second `Records` member being skipped.) Must never panic or hang.
 
 #![no_main]
 
@@ -26,6 +33,7 @@ use iamc_compiler::ast::{PolicyKind, PolicySet};
 use iamc_compiler::request::{Context, ContextValue, Request};
 use iamc_compiler::{lower, parse_policy, Limits};
 use libfuzzer_sys::fuzz_target;
+use serde::de::{Deserializer as _, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -127,11 +135,48 @@ fn record(text: &str) {
     }
 }
 
+/// The number of records of a JSON object's `Records` members (all of them, duplicates
+/// too), independently of the streaming reader; `None` when a `Records` member is not an
+/// array or there is none.
+struct CountRecords;
+
+impl<'de> Visitor<'de> for CountRecords {
+    type Value = Option<usize>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Option<usize>, A::Error> {
+        let mut n = Some(0usize);
+        let mut any = false;
+        while let Some(k) = m.next_key::<std::borrow::Cow<'de, str>>()? {
+            if k == "Records" {
+                any = true;
+                match m.next_value::<serde_json::Value>()? {
+                    serde_json::Value::Array(a) => n = n.map(|x| x + a.len()),
+                    _ => n = None,
+                }
+            } else {
+                m.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(if any { n } else { None })
+    }
+}
+
+fn count_records(text: &str) -> Option<usize> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let n = de.deserialize_map(CountRecords).ok()?;
+    de.end().ok()?;
+    n
+}
+
 /// What the streaming reader reads from `data` with a window of `chunk` bytes. Error texts are
 /// left out (serde's line/column are relative to the window); their presence is kept.
-fn stream(data: &[u8], chunk: usize, decide_events: bool) -> (Vec<String>, String) {
+fn stream(data: &[u8], chunk: usize, max: usize, decide_events: bool) -> (Vec<String>, String) {
     let mut seen = Vec::new();
-    let end = for_each_record(data, chunk, &mut |pos, r| {
+    let end = for_each_record(data, chunk, max, &mut |pos, r| {
         seen.push(match r {
             Ok(ev) => {
                 if decide_events {
@@ -146,20 +191,36 @@ fn stream(data: &[u8], chunk: usize, decide_events: bool) -> (Vec<String>, Strin
         "not_records {} io_error {:?} tail {:?} records {}",
         end.not_records,
         end.io_error,
-        end.tail.map(|(p, _)| p),
+        end.tail.map(|(p, _, lost)| (p, lost)),
         end.records
     );
     (seen, end)
 }
 
 fuzz_target!(|data: &[u8]| {
-    let whole = stream(data, data.len() + 64, true);
+    let max = 32 + 8 * usize::from(data.get(1).copied().unwrap_or(255));
+    let whole = stream(data, data.len() + 64, max, true);
     let small = 64 + 2 * usize::from(data.first().copied().unwrap_or(0));
-    let windowed = stream(data, small, false);
+    let windowed = stream(data, small, max, false);
     assert_eq!(
         whole, windowed,
         "the window size ({small} bytes) changed what was read"
     );
+
+    // Every record accounted for (no size limit here: every record is whole).
+    if let Some(want) = std::str::from_utf8(data).ok().and_then(count_records) {
+        let mut passed = 0usize;
+        let end = for_each_record(data, data.len() + 64, usize::MAX, &mut |_, _| passed += 1);
+        let lost = end.tail.as_ref().map_or(0, |t| t.2);
+        assert!(!end.not_records, "a Records object taken for something else");
+        assert_eq!(passed, end.records);
+        assert_eq!(
+            passed + lost,
+            want,
+            "records passed on ({passed}) + lost ({lost}) != records in the input ({want}): {:?}",
+            end.tail
+        );
+    }
 
     let mut buf = data.to_vec();
     let bad = iamc_audit::input::repair_utf8(&mut buf);

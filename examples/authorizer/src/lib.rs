@@ -14,7 +14,8 @@
 //!
 //! One line is printed per request: the decision, then the deciding statement as
 //! `kind:level:policy:statement` and its Sid (`-` when there is none), tab-separated; a
-//! malformed line gives `error<TAB>line N: message` and the run goes on.
+//! malformed line (not a request, not UTF-8, over [`MAX_LINE_BYTES`]) gives
+//! `error<TAB>line N: message` and the run goes on.
 //!
 //! The point is the shape of an authorizer: load once ([`iamc_runtime::PolicySet::from_bytes`]
 //! checks every byte), keep one [`iamc_runtime::Scratch`] per thread, decide from borrowed
@@ -129,21 +130,74 @@ pub struct Counts {
     pub errors: usize,
 }
 
-/// Decide every line of `input`, writing one line per request to `out`.
-pub fn run(set: &PolicySet, input: impl BufRead, mut out: impl Write) -> io::Result<Counts> {
+/// The longest request line read (bytes, without its end): a longer one is reported as
+/// malformed and read past without being held, so one line cannot take unbounded memory.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// One line of input: its text, or why it is malformed (not UTF-8, too long).
+fn next_line<'a, R: BufRead>(
+    input: &mut R,
+    buf: &'a mut Vec<u8>,
+) -> io::Result<Option<Result<&'a str, String>>> {
+    buf.clear();
+    let n = io::Read::take(&mut *input, MAX_LINE_BYTES as u64 + 2).read_until(b'\n', buf)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    if buf.last() == Some(&b'\n') {
+        buf.pop();
+    } else if n == MAX_LINE_BYTES + 2 {
+        // Cut by the bound: read past the rest of the line.
+        loop {
+            let (used, done) = {
+                let b = input.fill_buf()?;
+                match b.iter().position(|&c| c == b'\n') {
+                    Some(i) => (i + 1, true),
+                    None => (b.len(), b.is_empty()),
+                }
+            };
+            input.consume(used);
+            if done {
+                break;
+            }
+        }
+    }
+    if buf.last() == Some(&b'\r') {
+        buf.pop();
+    }
+    if buf.len() > MAX_LINE_BYTES {
+        return Ok(Some(Err(format!(
+            "longer than the limit of {MAX_LINE_BYTES} bytes"
+        ))));
+    }
+    Ok(Some(std::str::from_utf8(buf).map_err(|e| {
+        format!("not UTF-8 (byte {})", e.valid_up_to())
+    })))
+}
+
+/// Decide every line of `input`, writing one line per request to `out`. A malformed line
+/// (not UTF-8, over [`MAX_LINE_BYTES`], not a request) gives an `error` line and the run goes
+/// on; only a read error ends it.
+pub fn run(set: &PolicySet, mut input: impl BufRead, mut out: impl Write) -> io::Result<Counts> {
     let mut scratch = set.create_scratch();
     let mut counts = Counts::default();
-    for (n, line) in input.lines().enumerate() {
-        let line = line?;
-        let line = line.strip_suffix('\r').unwrap_or(&line);
-        if line.trim().is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let r = match parse_line(line) {
-            Ok(r) => r,
+    let mut buf = Vec::new();
+    let mut n = 0usize;
+    while let Some(line) = next_line(&mut input, &mut buf)? {
+        n += 1;
+        let parsed = line.and_then(|line| {
+            if line.trim().is_empty() || line.starts_with('#') {
+                Ok(None)
+            } else {
+                parse_line(line).map(Some)
+            }
+        });
+        let r = match parsed {
+            Ok(Some(r)) => r,
+            Ok(None) => continue,
             Err(e) => {
                 counts.errors += 1;
-                writeln!(out, "error\tline {}: {e}", n + 1)?;
+                writeln!(out, "error\tline {n}: {e}")?;
                 continue;
             }
         };
@@ -278,6 +332,31 @@ mod tests {
             counts,
             Counts {
                 decisions: [1, 1, 1, 0],
+                errors: 1
+            }
+        );
+    }
+
+    #[test]
+    fn a_non_utf8_line_is_reported_and_the_run_goes_on() {
+        let set = PolicySet::from_bytes(&artifact()).unwrap();
+        let mut input = b"arn:aws:iam::1:user/a\ts3:GetObject\tarn:aws:s3:::b/\xff\n".to_vec();
+        input.extend_from_slice(b"arn:aws:iam::1:user/a\ts3:DeleteObject\tarn:aws:s3:::b/k\n");
+        let mut out = Vec::new();
+        let counts = run(&set, &input[..], &mut out).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(
+            lines,
+            vec![
+                "error\tline 1: not UTF-8 (byte 50)",
+                "explicit_deny\tidentity:0:0:1\tS1",
+            ]
+        );
+        assert_eq!(
+            counts,
+            Counts {
+                decisions: [0, 1, 0, 0],
                 errors: 1
             }
         );
