@@ -1,0 +1,311 @@
+//! Deciding one record (issue 17): the record is mapped to its requests ([`crate::event`]) —
+//! the call's own action and any further permission it needs (`iam:PassRole`,
+//! `ec2:CreateTags`, a copy's `s3:GetObject`), each decided as its own request of the same
+//! event; the event is allowed only if every request is (the worst decision wins, and names
+//! the deciding statement).
+//!
+//! Before anything is decided:
+//! - a record whose `eventID` was seen already (CloudTrail may deliver an event twice) is
+//!   counted as a duplicate and not decided again ([`Seen`]: a sharded set shared by the
+//!   workers; UUIDs are kept as 128-bit numbers, anything else as text, so the test is exact);
+//! - a record that is no authorization request (E-20: `eventType` `AwsServiceEvent`,
+//!   `AwsConsoleSignIn`, `AwsConsoleAction`) is counted, not decided;
+//! - `sts:GetCallerIdentity` needs no permission (E-20): allowed by the built-in rule, before
+//!   and after any change, whatever the policies say.
+//!
+//! So `read = decided + unreadable + not decided (not a request, duplicate)`.
+
+use std::borrow::Cow;
+use std::sync::Mutex;
+
+use iamc_runtime::{Decision, Outcome, PolicySet, Value};
+use rustc_hash::{FxHashSet, FxHasher};
+
+use crate::event::{map_event_into, Approx, Event};
+use crate::report::Decided;
+use crate::{deciding, rank, recycle, Deciding, Local, Worker};
+
+/// Event ids seen so far, shared by the workers.
+pub struct Seen {
+    uuids: Vec<Mutex<FxHashSet<u128>>>,
+    other: Vec<Mutex<FxHashSet<Box<str>>>>,
+}
+
+const SHARDS: usize = 64;
+
+impl Default for Seen {
+    fn default() -> Seen {
+        Seen {
+            uuids: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            other: (0..SHARDS).map(|_| Mutex::default()).collect(),
+        }
+    }
+}
+
+/// A UUID (`8-4-4-4-12` hex digits) as a number.
+fn uuid(s: &str) -> Option<u128> {
+    let b = s.as_bytes();
+    if b.len() != 36 {
+        return None;
+    }
+    if b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
+        return None;
+    }
+    let mut v: u128 = 0;
+    for &c in b {
+        let d = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            b'A'..=b'F' => c - b'A' + 10,
+            b'-' => continue,
+            _ => return None,
+        };
+        v = (v << 4) | u128::from(d);
+    }
+    Some(v)
+}
+
+impl Seen {
+    /// Make room for about `events` ids (no rehashing while the workers run).
+    pub fn reserve(&self, events: u64) {
+        let per = (events / SHARDS as u64).min(1 << 24) as usize;
+        for s in &self.uuids {
+            s.lock().unwrap_or_else(|e| e.into_inner()).reserve(per);
+        }
+    }
+
+    /// Whether `id` is seen for the first time (and remember it).
+    pub fn first(&self, id: &str) -> bool {
+        use std::hash::{Hash, Hasher};
+        match uuid(id) {
+            Some(u) => {
+                let shard = ((u ^ (u >> 64)) as usize).wrapping_mul(0x9E37_79B9) >> 7;
+                self.uuids[shard % SHARDS]
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(u)
+            }
+            None => {
+                let mut h = FxHasher::default();
+                id.hash(&mut h);
+                let mut set = self.other[h.finish() as usize % SHARDS]
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner());
+                if set.contains(id) {
+                    false
+                } else {
+                    set.insert(id.into())
+                }
+            }
+        }
+    }
+}
+
+/// The deciding "statement" of an E-20 allow.
+fn e20() -> Deciding {
+    (
+        "built-in rule E-20 (no permission needed)".to_string(),
+        0,
+        None,
+    )
+}
+
+/// Where the worst outcome so far came from.
+#[derive(Default)]
+struct Worst {
+    before: Option<Outcome>,
+    after: Option<Outcome>,
+    before_name: Option<Deciding>,
+    after_name: Option<Deciding>,
+}
+
+impl Worker<'_> {
+    /// Decide one parsed record (already counted read).
+    pub(crate) fn decide(&mut self, ev: &Event<'_>) {
+        let aud = self.aud;
+        if let Some(id) = ev.event_id.as_deref().filter(|i| !i.is_empty()) {
+            if !aud.seen.first(id) {
+                self.stats.duplicates += 1;
+                return;
+            }
+        }
+        if !crate::event::is_request(ev) {
+            self.stats
+                .not_request(ev.event_type.as_deref().unwrap_or(""));
+            return;
+        }
+        let mut m = map_event_into(
+            ev,
+            aud.catalog.as_ref(),
+            recycle(std::mem::take(&mut self.spare_resources)),
+            recycle(std::mem::take(&mut self.spare_context)),
+        );
+        if !aud.snapshot.knows(&m.principal) {
+            m.set(Approx::UnknownPrincipal);
+        }
+        let mut w = Worst::default();
+        if m.needs_no_permission {
+            let allow = Outcome {
+                decision: Decision::Allow,
+                deciding: None,
+            };
+            w.before = Some(allow);
+            w.after = Some(allow);
+            w.before_name = Some(e20());
+            w.after_name = Some(e20());
+        } else {
+            // The call's own action, then each further permission.
+            let mut extras = std::mem::take(&mut m.extra);
+            for x in &mut extras {
+                if let Some(p) = &x.instance_profile {
+                    match aud.snapshot.instance_profile_role(p) {
+                        Some(role) => x.resources = vec![Cow::Owned(role.to_string())],
+                        None => m.set(Approx::ResourceStar),
+                    }
+                }
+                if x.resources.iter().any(|r| r == "*" || r.ends_with("/*")) {
+                    m.set(Approx::ResourceStar);
+                }
+            }
+            self.request(&m, &m.action, &m.resources, &[], &mut w);
+            for x in &extras {
+                self.request(&m, &x.action, &x.resources, &x.context, &mut w);
+            }
+            m.extra = extras;
+        }
+        let (Some(before), Some(after)) = (w.before, w.after) else {
+            return;
+        };
+        let changed = before.decision != after.decision;
+        self.stats.decided(
+            ev,
+            &m,
+            Decided {
+                before: before.decision,
+                after: after.decision,
+                after_by: w.after_name.as_ref(),
+                have_resource_policies: aud.snapshot.has_resource_policies(),
+                have_scps: aud.snapshot.has_scps(),
+                e20: m.needs_no_permission,
+            },
+        );
+        if aud.emit {
+            crate::report::event_line(
+                &mut self.out,
+                ev,
+                &m,
+                before.decision,
+                w.before_name.as_ref(),
+                after.decision,
+                w.after_name.as_ref(),
+                changed,
+            );
+        }
+        self.spare_resources = recycle(m.resources);
+        self.spare_context = recycle(m.context);
+    }
+
+    /// Decide one request of the event on each of its resources, folding the outcomes into
+    /// the event's worst.
+    fn request(
+        &mut self,
+        m: &crate::event::Mapped<'_>,
+        action: &str,
+        resources: &[Cow<'_, str>],
+        extra_context: &[(Cow<'_, str>, Cow<'_, str>)],
+        w: &mut Worst,
+    ) {
+        let aud = self.aud;
+        // Multivalued keys as slices of the record's strings.
+        let multi: Vec<(&str, Vec<&str>)> = m
+            .multi
+            .iter()
+            .map(|(k, vs)| (*k, vs.iter().map(|v| v.as_ref()).collect()))
+            .collect();
+        for res in resources {
+            let rp = aud.snapshot.resource_policy(res);
+            self.key.clear();
+            self.key.push_str(&m.principal.arn);
+            if let Some((arn, _)) = rp {
+                self.key.push('|');
+                self.key.push_str(arn);
+            }
+            if !self.local.contains_key(self.key.as_str()) {
+                let mut gkey = aud.snapshot.principal_key(&m.principal);
+                if let Some((arn, _)) = rp {
+                    gkey.push('|');
+                    gkey.push_str(arn);
+                }
+                let c = aud.compiled(&gkey, m, rp.map(|r| r.1));
+                let l = Local {
+                    before: c.before.create_scratch(),
+                    after: c.after.as_ref().map(PolicySet::create_scratch),
+                    c,
+                };
+                self.local.insert(self.key.clone(), l);
+            }
+            let Some(l) = self.local.get_mut(self.key.as_str()) else {
+                continue;
+            };
+            let mut ctx: Vec<(&str, Value<'_>)> = recycle(std::mem::take(&mut self.spare_request));
+            ctx.extend(
+                m.context
+                    .iter()
+                    .chain(extra_context)
+                    .map(|(k, v)| (k.as_ref(), Value::Single(v.as_ref()))),
+            );
+            ctx.extend(multi.iter().map(|(k, vs)| (*k, Value::Multi(vs))));
+            ctx.extend(
+                l.c.tags
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), Value::Single(v.as_str()))),
+            );
+            let req = iamc_runtime::Request {
+                principal: &m.principal.arn,
+                action,
+                resource: res,
+                resource_account: m.resource_account.as_deref(),
+                context: &ctx,
+            };
+            let b = l.c.before.evaluate(&mut l.before, &req);
+            let a = match (&l.c.after, &mut l.after) {
+                (Some(set), Some(scr)) => set.evaluate(scr, &req),
+                _ => b,
+            };
+            self.spare_request = recycle(ctx);
+            // Names for the event lines, and for the report's groups when the decision
+            // changes.
+            let named = aud.emit || b.decision != a.decision;
+            if w.before.is_none_or(|x| rank(b.decision) > rank(x.decision)) {
+                w.before = Some(b);
+                w.before_name = b
+                    .deciding
+                    .filter(|_| named)
+                    .map(|d| deciding(&l.c.before, &d));
+            }
+            if w.after.is_none_or(|x| rank(a.decision) > rank(x.decision)) {
+                w.after = Some(a);
+                w.after_name = a
+                    .deciding
+                    .filter(|_| named)
+                    .map(|d| deciding(l.c.after.as_ref().unwrap_or(&l.c.before), &d));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_ids_are_seen_once() {
+        let s = Seen::default();
+        assert!(s.first("3038ebd2-c98a-4c65-9b6e-e22506292313"));
+        assert!(!s.first("3038ebd2-c98a-4c65-9b6e-e22506292313"));
+        assert!(!s.first("3038EBD2-C98A-4C65-9B6E-E22506292313"));
+        assert!(s.first("not-a-uuid"));
+        assert!(!s.first("not-a-uuid"));
+        assert!(s.first("3038ebd2-c98a-4c65-9b6e-e22506292314"));
+    }
+}
