@@ -27,11 +27,75 @@ use crate::{deciding, rank, recycle, Deciding, Local, Worker};
 
 /// Event ids seen so far, shared by the workers.
 pub struct Seen {
-    uuids: Vec<Mutex<FxHashSet<u128>>>,
+    uuids: Vec<Mutex<Table>>,
     other: Vec<Mutex<FxHashSet<Box<str>>>>,
 }
 
 const SHARDS: usize = 64;
+
+/// An open-addressing set of 128-bit ids (linear probing, at most half full): one probe is
+/// usually one cache line, where a general hash set touches two (control bytes and bucket).
+/// Zero marks an empty slot; the id zero is kept apart.
+#[derive(Default)]
+struct Table {
+    slots: Vec<u128>,
+    len: usize,
+    zero: bool,
+}
+
+/// The slot hash of an id (UUIDs are random already; the multiply spreads other ids).
+fn mix(u: u128) -> u64 {
+    ((u as u64) ^ ((u >> 64) as u64)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+impl Table {
+    fn reserve(&mut self, n: usize) {
+        let want = (n * 2).next_power_of_two().max(16);
+        if want > self.slots.len() {
+            self.grow(want);
+        }
+    }
+
+    fn grow(&mut self, size: usize) {
+        let old = std::mem::replace(&mut self.slots, vec![0; size]);
+        for u in old.into_iter().filter(|&u| u != 0) {
+            self.put(u);
+        }
+    }
+
+    /// Place `u` (not present) in a table with room.
+    fn put(&mut self, u: u128) {
+        let mask = self.slots.len() - 1;
+        let mut i = (mix(u) >> 32) as usize & mask;
+        while self.slots[i] != 0 {
+            i = (i + 1) & mask;
+        }
+        self.slots[i] = u;
+    }
+
+    /// Insert; whether `u` was new.
+    fn insert(&mut self, u: u128) -> bool {
+        if u == 0 {
+            return !std::mem::replace(&mut self.zero, true);
+        }
+        if (self.len + 1) * 2 > self.slots.len() {
+            self.grow((self.slots.len() * 2).max(16));
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = (mix(u) >> 32) as usize & mask;
+        loop {
+            match self.slots[i] {
+                0 => {
+                    self.slots[i] = u;
+                    self.len += 1;
+                    return true;
+                }
+                x if x == u => return false,
+                _ => i = (i + 1) & mask,
+            }
+        }
+    }
+}
 
 impl Default for Seen {
     fn default() -> Seen {
@@ -79,8 +143,8 @@ impl Seen {
         use std::hash::{Hash, Hasher};
         match uuid(id) {
             Some(u) => {
-                let shard = ((u ^ (u >> 64)) as usize).wrapping_mul(0x9E37_79B9) >> 7;
-                self.uuids[shard % SHARDS]
+                let shard = mix(u) as usize % SHARDS;
+                self.uuids[shard]
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .insert(u)
@@ -307,5 +371,13 @@ mod tests {
         assert!(s.first("not-a-uuid"));
         assert!(!s.first("not-a-uuid"));
         assert!(s.first("3038ebd2-c98a-4c65-9b6e-e22506292314"));
+        assert!(s.first("00000000-0000-0000-0000-000000000000"));
+        assert!(!s.first("00000000-0000-0000-0000-000000000000"));
+        // Many ids: the tables grow and keep every id.
+        let ids: Vec<String> = (0..20_000u32)
+            .map(|i| format!("{i:08x}-0000-4000-8000-{:012x}", i * 7))
+            .collect();
+        assert!(ids.iter().all(|i| s.first(i)));
+        assert!(ids.iter().all(|i| !s.first(i)));
     }
 }

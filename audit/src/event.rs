@@ -1146,8 +1146,21 @@ fn assumed_role_name(arn: &str) -> Option<&str> {
 
 /// The account field of an ARN.
 pub fn arn_account(arn: &str) -> Option<&str> {
-    let a = arn.split(':').nth(4)?;
-    (!a.is_empty()).then_some(a)
+    // The text between the fourth and fifth colons (a byte scan: this runs for every event).
+    let b = arn.as_bytes();
+    let mut start = 0;
+    let mut n = 0;
+    for (i, &c) in b.iter().enumerate() {
+        if c == b':' {
+            n += 1;
+            if n == 4 {
+                start = i + 1;
+            } else if n == 5 {
+                return (i > start).then(|| &arn[start..i]);
+            }
+        }
+    }
+    (n == 4 && b.len() > start).then(|| &arn[start..])
 }
 
 /// The resource an AccessDenied `errorMessage` names (`… is not authorized to perform: A on
