@@ -21,7 +21,7 @@ use std::sync::Mutex;
 use iamc_runtime::{Decision, Outcome, PolicySet, Value};
 use rustc_hash::{FxHashSet, FxHasher};
 
-use crate::event::{map_event_into, Approx, Event};
+use crate::event::{map_event_into, Approx, Event, PrincipalKind};
 use crate::report::Decided;
 use crate::{deciding, rank, recycle, Deciding, Local, Worker};
 
@@ -206,6 +206,15 @@ impl Worker<'_> {
         );
         if !aud.snapshot.knows(&m.principal) {
             m.set(Approx::UnknownPrincipal);
+        } else if m.principal.kind == PrincipalKind::Session && m.principal.issuer_arn.is_none() {
+            // No sessionIssuer in the record: the role's ARN, with its path, is the
+            // snapshot's (aws:PrincipalArn).
+            if let Some(arn) = aud.snapshot.entity_arn(&m.principal) {
+                m.context.push((
+                    Cow::Borrowed("aws:PrincipalArn"),
+                    Cow::Owned(arn.to_string()),
+                ));
+            }
         }
         let mut w = Worst::default();
         if m.needs_no_permission {

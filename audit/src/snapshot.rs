@@ -426,6 +426,11 @@ impl Snapshot {
         Some((is_user, k.split_once('/').map_or(k.as_str(), |(_, n)| n), e))
     }
 
+    /// The ARN of the snapshot's user or role behind a principal (with its path).
+    pub fn entity_arn(&self, p: &Principal<'_>) -> Option<&str> {
+        self.entity(p).map(|(_, _, e)| e.arn.as_str())
+    }
+
     /// The role an instance profile (name or ARN) holds, when the snapshot lists it.
     pub fn instance_profile_role(&self, profile: &str) -> Option<&str> {
         self.instance_profiles.get(profile).map(String::as_str)
