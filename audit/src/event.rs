@@ -1,22 +1,36 @@
-//! CloudTrail record → IAM request (issue 6, "Event → request").
+//! CloudTrail record → IAM request (issue 6, "Event → request"; issue 17, the request AWS
+//! evaluated).
 //!
-//! A record is deserialized into [`Event`], borrowing every string from the record's text
-//! (escaped strings are the only copies), with `requestParameters` kept as raw JSON and parsed
-//! only when `resources[]` does not say what the call touched. [`map_event`] then derives:
+//! A record is deserialized into [`Event`] in one pass, borrowing every string from the
+//! record's text (escaped strings are the only copies); the few `requestParameters` and
+//! `additionalEventData` fields the mapping reads are parsed in that same pass ([`Params`],
+//! [`S3Extra`]; an odd shape is skipped, never fatal). [`map_event`] then derives:
 //!
-//! - **action**: the IAM prefix of `eventSource` (`monitoring` → `cloudwatch`, …) + `eventName`
-//!   (Lambda's dated API names and S3's REST names translated), checked against the service
-//!   reference; an action it does not list is counted approximate;
-//! - **principal** from `userIdentity` (IAM user, role session `arn:aws:sts::A:assumed-role/R/S`
-//!   with its role from `sessionContext.sessionIssuer`, root, federated user, AWS service
-//!   (`invokedBy`), another account, anonymous);
-//! - **resources** from `resources[]` (only those of a type the action authorizes on), else
-//!   built from `requestParameters` for the common services, else `*` (approximate unless the
-//!   action has no resource-level permissions, where `*` is exact);
-//! - **context**: only keys the record tells (K-1). `aws:MultiFactorAuthPresent` is set only
-//!   for temporary credentials, i.e. when `sessionContext` is present (K-4), and
+//! - **action**: the IAM prefix of `eventSource` (`monitoring` → `cloudwatch`,
+//!   `application-insights` → `applicationinsights`, …) + `eventName` (Lambda's dated API
+//!   names, S3's REST names, the catalog's SDK-method renames; `versionId` → the `*Version`
+//!   action), checked against the service reference; an action it does not list is counted
+//!   approximate; `sts:GetCallerIdentity` needs no permission (E-20);
+//! - **further permissions** the call needs ([`Extra`]: `iam:PassRole` for an instance
+//!   profile, `ec2:CreateTags` for tag specifications, the source read of a copy), each decided
+//!   as its own request of the same event;
+//! - **principal** from `userIdentity` (IAM user, role session with its role from
+//!   `sessionContext.sessionIssuer`, root, federated user, AWS service (`invokedBy`), another
+//!   account — a role session of it when `principalId` is `AROA…:session`, web identity / SAML
+//!   provider, Identity Center user, anonymous); ARNs the audit builds use the region's
+//!   partition ([`partition`]);
+//! - **resources**: for a denied call the ARN the AccessDenied message names, else
+//!   `resources[]` (only those of a type the action authorizes on), else the identifiers of
+//!   `requestParameters`, else the caller's own user for IAM calls on it, else `*`
+//!   (approximate unless the action has no resource-level permissions, where `*` is exact);
+//! - **context**: only keys the record tells (K-1): time, source IP, TLS, S3's signature
+//!   version and authentication type, `aws:PrincipalIsAWSService`, ACL, prefix, KMS encryption
+//!   context and caller account and `kms:ViaService`, role session name, request tags, EC2
+//!   role delivery, `aws:CalledVia` for forward-access services. `aws:MultiFactorAuthPresent`
+//!   is set only for temporary credentials, i.e. when `sessionContext` is present (K-4), and
 //!   `aws:MultiFactorAuthAge` only when MFA was used. `aws:SourceIp` only when
-//!   `sourceIPAddress` is an IP address (a service name there is not). Nothing is guessed.
+//!   `sourceIPAddress` is an IP address (a service name there is not). Nothing is guessed:
+//!   tags CloudTrail hides are left out, and what cannot be known marks the event approximate.
 
 use std::borrow::Cow;
 

@@ -1,5 +1,12 @@
 //! Counters, the per-event JSON line and the summaries (human and `--json`).
 //!
+//! The accounting always adds up: `read = decided + unreadable + not decided` (records that
+//! are no authorization request, duplicate event ids), in total and per file. Events of AWS
+//! service principals have their own section (only resource policies decide them), not the
+//! predicted-vs-observed matrix. Newly denied / newly allowed groups (principal, action) keep
+//! the calls that succeeded apart from those that had already failed, the statement deciding
+//! after the change, the most frequent resources and the first and last time seen.
+//!
 //! Counters are per worker and merged at the end (no shared atomics on the hot path). The
 //! lists that could grow with the input (unreadable records, file errors) keep their first
 //! [`MAX_LISTED`] entries and count the rest; the change tables are keyed by (principal,
@@ -31,21 +38,16 @@ pub struct Unreadable {
 /// Distinct resources kept per group (the rest are counted in `other_resources`).
 const MAX_GROUP_RESOURCES: usize = 64;
 
-/// A group of events whose decision changed (one principal, one action).
+/// The events of a group that CloudTrail recorded as succeeded, or as already denied.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Group {
+pub struct Part {
     /// Events.
     pub count: u64,
-    /// Of which CloudTrail recorded as succeeded (these are the calls a change would break,
-    /// or newly allow on purpose) …
-    pub succeeded: u64,
-    /// … and as already denied (AccessDenied).
-    pub failed: u64,
     /// Events with an approximation (the decision may not be what AWS would decide).
     pub approximate: u64,
     /// One event id.
     pub example: String,
-    /// First and last event time (ISO 8601 compares as text).
+    /// First event time (ISO 8601 compares as text).
     pub first_seen: String,
     /// Last event time.
     pub last_seen: String,
@@ -57,8 +59,8 @@ pub struct Group {
     pub other_resources: u64,
 }
 
-impl Group {
-    fn add(&mut self, g: Group) {
+impl Part {
+    fn add(&mut self, g: Part) {
         if self.example.is_empty() {
             self.example = g.example;
         }
@@ -66,8 +68,6 @@ impl Group {
             self.decided_by = g.decided_by;
         }
         self.count += g.count;
-        self.succeeded += g.succeeded;
-        self.failed += g.failed;
         self.approximate += g.approximate;
         if self.first_seen.is_empty()
             || (!g.first_seen.is_empty() && g.first_seen < self.first_seen)
@@ -103,6 +103,35 @@ impl Group {
         v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
         v.truncate(n);
         v
+    }
+}
+
+/// A group of events whose decision changed (one principal, one action).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Group {
+    /// Events.
+    pub count: u64,
+    /// The calls CloudTrail recorded as succeeded (what a change would break, or allows on
+    /// purpose) …
+    pub succeeded: Part,
+    /// … and those it recorded as already denied (AccessDenied).
+    pub failed: Part,
+}
+
+impl Group {
+    fn add(&mut self, g: Group) {
+        self.count += g.count;
+        self.succeeded.add(g.succeeded);
+        self.failed.add(g.failed);
+    }
+
+    /// One event id (tests, reports).
+    pub fn example(&self) -> &str {
+        if self.succeeded.example.is_empty() {
+            &self.failed.example
+        } else {
+            &self.succeeded.example
+        }
     }
 }
 
@@ -438,11 +467,12 @@ impl Stats {
                     .or_default(),
             };
             g.count += 1;
-            if m.observed_denied {
-                g.failed += 1;
+            let g = if m.observed_denied {
+                &mut g.failed
             } else {
-                g.succeeded += 1;
-            }
+                &mut g.succeeded
+            };
+            g.count += 1;
             if m.approx != 0 {
                 g.approximate += 1;
             }
@@ -630,26 +660,38 @@ fn deciding_text(d: Option<&crate::Deciding>) -> String {
     }
 }
 
+fn pick_succeeded(g: &Group) -> &Part {
+    &g.succeeded
+}
+
+fn pick_failed(g: &Group) -> &Part {
+    &g.failed
+}
+
 fn human_groups(w: &mut dyn Write, s: &Stats, title: &str, groups: &Groups) -> std::io::Result<()> {
     if groups.is_empty() {
         return writeln!(w, "  {title}: none");
     }
     let all = sorted(groups);
     let top = s.top.unwrap_or(usize::MAX);
-    for (part, pick) in [
+    for (what, pick) in [
         ("calls that succeeded", true),
         ("calls that had already failed (AccessDenied)", false),
     ] {
-        let n_of = |g: &Group| if pick { g.succeeded } else { g.failed };
-        let mut v: Vec<_> = all.iter().filter(|(_, g)| n_of(g) > 0).collect();
-        v.sort_by(|a, b| n_of(b.1).cmp(&n_of(a.1)).then_with(|| a.0.cmp(&b.0)));
+        let part = if pick { pick_succeeded } else { pick_failed };
+        let mut v: Vec<_> = all
+            .iter()
+            .map(|(k, g)| (k, part(g)))
+            .filter(|(_, g)| g.count > 0)
+            .collect();
+        v.sort_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(b.0)));
         if v.is_empty() {
-            writeln!(w, "  {title}, {part}: none")?;
+            writeln!(w, "  {title}, {what}: none")?;
             continue;
         }
         writeln!(
             w,
-            "  {title}, {part}: {} groups (principal, action)",
+            "  {title}, {what}: {} groups (principal, action)",
             v.len()
         )?;
         for ((p, a), g) in v.iter().take(top) {
@@ -658,7 +700,7 @@ fn human_groups(w: &mut dyn Write, s: &Stats, title: &str, groups: &Groups) -> s
             } else {
                 String::new()
             };
-            writeln!(w, "    {p}  {a}  {} events{approx}", n_of(g))?;
+            writeln!(w, "    {p}  {a}  {} events{approx}", g.count)?;
             writeln!(
                 w,
                 "      decided after the change by: {}",
@@ -832,18 +874,22 @@ pub fn human(s: &Stats, w: &mut dyn Write) -> std::io::Result<()> {
     Ok(())
 }
 
+fn part_json(g: &Part) -> serde_json::Value {
+    json!({"count": g.count, "approximate": g.approximate,
+        "decided_by": deciding_json(g.decided_by.as_ref()),
+        "top_resources": g.top_resources(5).iter().map(|(r, n)| json!({"resource": r, "count": n})).collect::<Vec<_>>(),
+        "distinct_resources_kept": g.resources.len(), "other_resources": g.other_resources,
+        "first_seen": g.first_seen, "last_seen": g.last_seen, "example": g.example})
+}
+
 /// The `--json` summary line.
 pub fn json_summary(s: &Stats, w: &mut dyn Write) -> std::io::Result<()> {
     let groups = |g: &Groups| -> Vec<serde_json::Value> {
         sorted(g)
             .into_iter()
             .map(|((p, a), g)| {
-                json!({"principal": p, "action": a, "count": g.count,
-                    "succeeded": g.succeeded, "failed": g.failed, "approximate": g.approximate,
-                    "decided_by": deciding_json(g.decided_by.as_ref()),
-                    "top_resources": g.top_resources(5).iter().map(|(r, n)| json!({"resource": r, "count": n})).collect::<Vec<_>>(),
-                    "distinct_resources_kept": g.resources.len(), "other_resources": g.other_resources,
-                    "first_seen": g.first_seen, "last_seen": g.last_seen, "example": g.example})
+                json!({"principal": p, "action": a, "count": g.count, "example": g.example(),
+                    "succeeded": part_json(&g.succeeded), "failed": part_json(&g.failed)})
             })
             .collect()
     };

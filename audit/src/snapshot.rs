@@ -1,6 +1,10 @@
 //! Who has which policies: the output of `aws iam get-account-authorization-details`, optional
 //! SCP files, resource policies by ARN, and the proposed change.
 //!
+//! Users and roles are found by account and name, as their ARNs name them (a user of another
+//! account with the same name is someone else); roles keep their paths; `--attach-to` must
+//! name a user, role or group the snapshot has.
+//!
 //! Every document goes through `iamc_compiler::parse::parse_policy` (which undoes the
 //! URL-encoding the AWS API uses). A document that does not parse is reported once and left
 //! out; the run goes on. [`Snapshot::policy_set`] assembles the `ast::PolicySet` of one
