@@ -138,18 +138,41 @@ impl Seen {
         }
     }
 
-    /// Whether `id` is seen for the first time (and remember it).
-    pub fn first(&self, id: &str) -> bool {
-        use std::hash::{Hash, Hasher};
+    /// The key of an event id.
+    pub fn key<'i>(&self, id: &'i str) -> SeenKey<'i> {
         match uuid(id) {
-            Some(u) => {
-                let shard = mix(u) as usize % SHARDS;
-                self.uuids[shard]
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert(u)
+            Some(u) => SeenKey::Uuid(u),
+            None => SeenKey::Other(id),
+        }
+    }
+
+    /// Start fetching the slot an id would take: the set is far larger than the caches, and
+    /// the record's mapping overlaps the memory access (a hint, nothing more).
+    pub fn prefetch(&self, k: &SeenKey<'_>) {
+        #[cfg(target_arch = "x86_64")]
+        if let SeenKey::Uuid(u) = *k {
+            let t = self.uuids[mix(u) as usize % SHARDS]
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            if !t.slots.is_empty() {
+                let i = (mix(u) >> 32) as usize & (t.slots.len() - 1);
+                let p = t.slots.as_ptr().wrapping_add(i).cast::<i8>();
+                // SAFETY: a prefetch is a hint that never faults, whatever the address; this
+                // one is inside the table's allocation, and SSE is part of x86_64.
+                unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p) };
             }
-            None => {
+        }
+    }
+
+    /// Whether the id is seen for the first time (and remember it).
+    pub fn first_key(&self, k: SeenKey<'_>) -> bool {
+        use std::hash::{Hash, Hasher};
+        match k {
+            SeenKey::Uuid(u) => self.uuids[mix(u) as usize % SHARDS]
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(u),
+            SeenKey::Other(id) => {
                 let mut h = FxHasher::default();
                 id.hash(&mut h);
                 let mut set = self.other[h.finish() as usize % SHARDS]
@@ -163,6 +186,20 @@ impl Seen {
             }
         }
     }
+
+    /// Whether `id` is seen for the first time (and remember it).
+    pub fn first(&self, id: &str) -> bool {
+        self.first_key(self.key(id))
+    }
+}
+
+/// An event id as [`Seen`] keeps it: a UUID as a number, anything else as text.
+#[derive(Clone, Copy, Debug)]
+pub enum SeenKey<'i> {
+    /// `8-4-4-4-12` hex digits.
+    Uuid(u128),
+    /// Any other id.
+    Other(&'i str),
 }
 
 /// The deciding "statement" of an E-20 allow.
@@ -187,23 +224,37 @@ impl Worker<'_> {
     /// Decide one parsed record (already counted read).
     pub(crate) fn decide(&mut self, ev: &Event<'_>) {
         let aud = self.aud;
-        if let Some(id) = ev.event_id.as_deref().filter(|i| !i.is_empty()) {
-            if !aud.seen.first(id) {
-                self.stats.duplicates += 1;
-                return;
-            }
+        let key = ev
+            .event_id
+            .as_deref()
+            .filter(|i| !i.is_empty())
+            .map(|id| aud.seen.key(id));
+        if let Some(k) = &key {
+            aud.seen.prefetch(k);
         }
         if !crate::event::is_request(ev) {
-            self.stats
-                .not_request(ev.event_type.as_deref().unwrap_or(""));
+            if key.is_some_and(|k| !aud.seen.first_key(k)) {
+                self.stats.duplicates += 1;
+            } else {
+                self.stats
+                    .not_request(ev.event_type.as_deref().unwrap_or(""));
+            }
             return;
         }
         let mut m = map_event_into(
             ev,
             aud.catalog.as_ref(),
+            aud.want,
             recycle(std::mem::take(&mut self.spare_resources)),
             recycle(std::mem::take(&mut self.spare_context)),
         );
+        // The duplicate check, once the mapping has given the prefetch its time.
+        if key.is_some_and(|k| !aud.seen.first_key(k)) {
+            self.stats.duplicates += 1;
+            self.spare_resources = recycle(m.resources);
+            self.spare_context = recycle(m.context);
+            return;
+        }
         if !aud.snapshot.knows(&m.principal) {
             m.set(Approx::UnknownPrincipal);
         } else if m.principal.kind == PrincipalKind::Session && m.principal.issuer_arn.is_none() {

@@ -1230,7 +1230,7 @@ fn percent_decode(s: &str) -> Cow<'_, str> {
 
 /// Map a record to its request.
 pub fn map_event<'a>(ev: &Event<'a>, catalog: Option<&'a Catalog>) -> Mapped<'a> {
-    map_event_into(ev, catalog, Vec::new(), Vec::with_capacity(16))
+    map_event_into(ev, catalog, Want::ALL, Vec::new(), Vec::with_capacity(16))
 }
 
 /// Whether the record is an authorization request (E-20): `eventType` `AwsServiceEvent`,
@@ -1242,10 +1242,12 @@ pub fn is_request(ev: &Event<'_>) -> bool {
     )
 }
 
-/// [`map_event`] filling the given (empty) vectors, so a caller can reuse their allocations.
+/// [`map_event`] filling the given (empty) vectors, so a caller can reuse their allocations,
+/// and building only the context keys in `want`.
 pub fn map_event_into<'a>(
     ev: &Event<'a>,
     catalog: Option<&'a Catalog>,
+    want: Want,
     resources: Vec<Cow<'a, str>>,
     context_buf: Vec<(Cow<'a, str>, Cow<'a, str>)>,
 ) -> Mapped<'a> {
@@ -1359,7 +1361,7 @@ pub fn map_event_into<'a>(
     if let Some(p) = params {
         extras(ev, prefix, part, &mut m, p);
     }
-    context(ev, prefix, params, &mut m);
+    context(ev, prefix, params, want, &mut m);
     m
 }
 
@@ -1627,30 +1629,159 @@ const CALLED_VIA: [&str; 4] = [
     "kms.amazonaws.com",
 ];
 
-fn context<'a>(ev: &Event<'a>, prefix: &str, params: Option<&Params<'a>>, m: &mut Mapped<'a>) {
+/// A context key the audit can set (a bit of [`Want`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+enum K {
+    CurrentTime,
+    EpochTime,
+    SourceIp,
+    UserAgent,
+    RequestedRegion,
+    SourceVpce,
+    SecureTransport,
+    S3SignatureVersion,
+    S3AuthType,
+    PrincipalType,
+    PrincipalIsAwsService,
+    PrincipalServiceName,
+    PrincipalAccount,
+    UserId,
+    UserName,
+    ViaAwsService,
+    CalledVia,
+    CalledViaFirst,
+    CalledViaLast,
+    MfaPresent,
+    MfaAge,
+    TokenIssueTime,
+    Ec2RoleDelivery,
+    Ec2SourceInstanceArn,
+    KmsCallerAccount,
+    KmsViaService,
+    S3Acl,
+    S3Prefix,
+    S3VersionId,
+    KmsEncryptionContext,
+    KmsEncryptionContextKeys,
+    StsRoleSessionName,
+    IamPolicyArn,
+    RequestTag,
+    TagKeys,
+}
+
+/// The names of [`K`] (lower case, C-2); the two ending in `:` / `/` are prefixes.
+const KEY_NAMES: [(K, &str); 35] = [
+    (K::CurrentTime, "aws:currenttime"),
+    (K::EpochTime, "aws:epochtime"),
+    (K::SourceIp, "aws:sourceip"),
+    (K::UserAgent, "aws:useragent"),
+    (K::RequestedRegion, "aws:requestedregion"),
+    (K::SourceVpce, "aws:sourcevpce"),
+    (K::SecureTransport, "aws:securetransport"),
+    (K::S3SignatureVersion, "s3:signatureversion"),
+    (K::S3AuthType, "s3:authtype"),
+    (K::PrincipalType, "aws:principaltype"),
+    (K::PrincipalIsAwsService, "aws:principalisawsservice"),
+    (K::PrincipalServiceName, "aws:principalservicename"),
+    (K::PrincipalAccount, "aws:principalaccount"),
+    (K::UserId, "aws:userid"),
+    (K::UserName, "aws:username"),
+    (K::ViaAwsService, "aws:viaawsservice"),
+    (K::CalledVia, "aws:calledvia"),
+    (K::CalledViaFirst, "aws:calledviafirst"),
+    (K::CalledViaLast, "aws:calledvialast"),
+    (K::MfaPresent, "aws:multifactorauthpresent"),
+    (K::MfaAge, "aws:multifactorauthage"),
+    (K::TokenIssueTime, "aws:tokenissuetime"),
+    (K::Ec2RoleDelivery, "ec2:roledelivery"),
+    (K::Ec2SourceInstanceArn, "ec2:sourceinstancearn"),
+    (K::KmsCallerAccount, "kms:calleraccount"),
+    (K::KmsViaService, "kms:viaservice"),
+    (K::S3Acl, "s3:x-amz-acl"),
+    (K::S3Prefix, "s3:prefix"),
+    (K::S3VersionId, "s3:versionid"),
+    (K::KmsEncryptionContext, "kms:encryptioncontext:"),
+    (K::KmsEncryptionContextKeys, "kms:encryptioncontextkeys"),
+    (K::StsRoleSessionName, "sts:rolesessionname"),
+    (K::IamPolicyArn, "iam:policyarn"),
+    (K::RequestTag, "aws:requesttag/"),
+    (K::TagKeys, "aws:tagkeys"),
+];
+
+/// The context keys worth building: those some policy of the run reads (condition keys and
+/// policy variables). A key no policy reads cannot change a decision, and the event lines do
+/// not show the context, so leaving it out changes nothing but the time spent.
+/// `aws:PrincipalArn` is always built (E-12 reads it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Want(u64);
+
+impl Want {
+    /// Every key (the library's [`map_event`]).
+    pub const ALL: Want = Want(u64::MAX);
+
+    /// The keys among `names` (as written in policies; any case).
+    pub fn from_keys<'k>(names: impl IntoIterator<Item = &'k str>) -> Want {
+        let mut bits = 0u64;
+        for n in names {
+            let n = n.to_ascii_lowercase();
+            for (k, name) in KEY_NAMES {
+                let hit = if name.ends_with(':') || name.ends_with('/') {
+                    n.starts_with(name)
+                } else {
+                    n == name
+                };
+                if hit {
+                    bits |= 1 << k as u8;
+                }
+            }
+        }
+        Want(bits)
+    }
+
+    fn has(self, k: K) -> bool {
+        self.0 & (1 << k as u8) != 0
+    }
+}
+
+fn context<'a>(
+    ev: &Event<'a>,
+    prefix: &str,
+    params: Option<&Params<'a>>,
+    w: Want,
+    m: &mut Mapped<'a>,
+) {
     let b = |s: &'static str| Cow::Borrowed(s);
     let c = &mut m.context;
     let time = ev.event_time.as_ref().or(ev.timestamp.as_ref());
-    let now = time.and_then(|t| iamc_runtime::value::parse_date(t));
+    // The time is parsed only when a key needs it (MFA age too).
+    let needs_time = w.has(K::CurrentTime) || w.has(K::EpochTime) || w.has(K::MfaAge);
+    let now = time
+        .filter(|_| needs_time)
+        .and_then(|t| iamc_runtime::value::parse_date(t));
     if let (Some(t), Some(ns)) = (time, now) {
-        c.push((b("aws:CurrentTime"), t.clone()));
-        c.push((
-            b("aws:EpochTime"),
-            Cow::Owned((ns.div_euclid(1_000_000_000)).to_string()),
-        ));
+        if w.has(K::CurrentTime) {
+            c.push((b("aws:CurrentTime"), t.clone()));
+        }
+        if w.has(K::EpochTime) {
+            c.push((
+                b("aws:EpochTime"),
+                Cow::Owned((ns.div_euclid(1_000_000_000)).to_string()),
+            ));
+        }
     }
-    if let Some(ip) = &ev.source_ip {
+    if let Some(ip) = ev.source_ip.as_ref().filter(|_| w.has(K::SourceIp)) {
         if ip.parse::<std::net::IpAddr>().is_ok() {
             c.push((b("aws:SourceIp"), ip.clone()));
         }
     }
-    if let Some(ua) = &ev.user_agent {
+    if let Some(ua) = ev.user_agent.as_ref().filter(|_| w.has(K::UserAgent)) {
         c.push((b("aws:UserAgent"), ua.clone()));
     }
-    if let Some(r) = &ev.aws_region {
+    if let Some(r) = ev.aws_region.as_ref().filter(|_| w.has(K::RequestedRegion)) {
         c.push((b("aws:RequestedRegion"), r.clone()));
     }
-    if let Some(v) = &ev.vpc_endpoint_id {
+    if let Some(v) = ev.vpc_endpoint_id.as_ref().filter(|_| w.has(K::SourceVpce)) {
         c.push((b("aws:SourceVpce"), v.clone()));
     }
     // S3 records tell the signature, the authentication method and the TLS cipher.
@@ -1661,15 +1792,17 @@ fn context<'a>(ev: &Event<'a>, prefix: &str, params: Option<&Params<'a>>, m: &mu
         || s3x
             .as_ref()
             .is_some_and(|x| x.cipher_suite.0.as_deref().is_some_and(|c| !c.is_empty()));
-    if tls {
+    if tls && w.has(K::SecureTransport) {
         c.push((b("aws:SecureTransport"), b("true")));
     }
-    if let Some(x) = &s3x {
+    if let Some(x) = s3x.filter(|_| w.has(K::S3SignatureVersion)) {
         match x.signature_version.0.as_deref() {
             Some("SigV4") => c.push((b("s3:signatureversion"), b("AWS4-HMAC-SHA256"))),
             Some("SigV2") => c.push((b("s3:signatureversion"), b("AWS"))),
             _ => {}
         }
+    }
+    if let Some(x) = s3x.filter(|_| w.has(K::S3AuthType)) {
         match x.authentication_method.0.as_deref() {
             Some("AuthHeader") => c.push((b("s3:authType"), b("REST-HEADER"))),
             Some("QueryString") => c.push((b("s3:authType"), b("REST-QUERY-STRING"))),
@@ -1690,16 +1823,18 @@ fn context<'a>(ev: &Event<'a>, prefix: &str, params: Option<&Params<'a>>, m: &mu
         | PrincipalKind::IdentityProvider
         | PrincipalKind::IdentityCenter => None,
     };
-    if let Some(t) = ptype {
+    if let Some(t) = ptype.filter(|_| w.has(K::PrincipalType)) {
         c.push((b("aws:PrincipalType"), b(t)));
     }
     // Present in every signed request (AWS global condition keys).
-    match p.kind {
-        PrincipalKind::Service => c.push((b("aws:PrincipalIsAWSService"), b("true"))),
-        PrincipalKind::Anonymous => {}
-        _ => c.push((b("aws:PrincipalIsAWSService"), b("false"))),
+    if w.has(K::PrincipalIsAwsService) {
+        match p.kind {
+            PrincipalKind::Service => c.push((b("aws:PrincipalIsAWSService"), b("true"))),
+            PrincipalKind::Anonymous => {}
+            _ => c.push((b("aws:PrincipalIsAWSService"), b("false"))),
+        }
     }
-    if p.kind == PrincipalKind::Service {
+    if p.kind == PrincipalKind::Service && w.has(K::PrincipalServiceName) {
         c.push((b("aws:PrincipalServiceName"), p.arn.clone()));
     }
     match p.kind {
@@ -1713,22 +1848,25 @@ fn context<'a>(ev: &Event<'a>, prefix: &str, params: Option<&Params<'a>>, m: &mu
         }
         _ => {}
     }
-    if let Some(a) = &p.account {
+    if let Some(a) = p.account.as_ref().filter(|_| w.has(K::PrincipalAccount)) {
         c.push((b("aws:PrincipalAccount"), a.clone()));
     }
     let ui = ev.user_identity.as_ref();
-    if let Some(id) = ui.and_then(|u| u.principal_id.as_ref()) {
+    if let Some(id) = ui
+        .and_then(|u| u.principal_id.as_ref())
+        .filter(|_| w.has(K::UserId))
+    {
         if p.kind != PrincipalKind::Service {
             c.push((b("aws:userid"), id.clone()));
         }
     }
-    if p.kind == PrincipalKind::User {
+    if p.kind == PrincipalKind::User && w.has(K::UserName) {
         if let Some(n) = ui.and_then(|u| u.user_name.as_ref()) {
             c.push((b("aws:username"), n.clone()));
         }
     }
     let invoked_by = ui.and_then(|u| u.invoked_by.as_deref());
-    if let Some(_u) = ui {
+    if ui.is_some() && w.has(K::ViaAwsService) {
         if p.kind != PrincipalKind::Service {
             c.push((
                 b("aws:ViaAWSService"),
@@ -1746,10 +1884,16 @@ fn context<'a>(ev: &Event<'a>, prefix: &str, params: Option<&Params<'a>>, m: &mu
         .filter(|_| p.kind != PrincipalKind::Service);
     if let Some(svc) = via {
         if CALLED_VIA.contains(&svc) {
-            m.multi
-                .push(("aws:CalledVia", vec![Cow::Owned(svc.to_string())]));
-            c.push((b("aws:CalledViaFirst"), Cow::Owned(svc.to_string())));
-            c.push((b("aws:CalledViaLast"), Cow::Owned(svc.to_string())));
+            if w.has(K::CalledVia) {
+                m.multi
+                    .push(("aws:CalledVia", vec![Cow::Owned(svc.to_string())]));
+            }
+            if w.has(K::CalledViaFirst) {
+                c.push((b("aws:CalledViaFirst"), Cow::Owned(svc.to_string())));
+            }
+            if w.has(K::CalledViaLast) {
+                c.push((b("aws:CalledViaLast"), Cow::Owned(svc.to_string())));
+            }
         }
     }
     // K-4: MFA keys only for temporary credentials (a session context).
@@ -1757,28 +1901,40 @@ fn context<'a>(ev: &Event<'a>, prefix: &str, params: Option<&Params<'a>>, m: &mu
     if let Some(attrs) = sc.and_then(|s| s.attributes.as_ref()) {
         if let Some(mfa) = &attrs.mfa_authenticated {
             let used = mfa.eq_ignore_ascii_case("true");
-            c.push((
-                b("aws:MultiFactorAuthPresent"),
-                b(if used { "true" } else { "false" }),
-            ));
+            if w.has(K::MfaPresent) {
+                c.push((
+                    b("aws:MultiFactorAuthPresent"),
+                    b(if used { "true" } else { "false" }),
+                ));
+            }
             let created = attrs
                 .creation_date
                 .as_deref()
+                .filter(|_| used && w.has(K::MfaAge))
                 .and_then(iamc_runtime::value::parse_date);
             if let (true, Some(created), Some(now)) = (used, created, now) {
                 let age = (now - created).div_euclid(1_000_000_000).max(0);
                 c.push((b("aws:MultiFactorAuthAge"), Cow::Owned(age.to_string())));
             }
         }
-        if let Some(d) = &attrs.creation_date {
+        if let Some(d) = attrs
+            .creation_date
+            .as_ref()
+            .filter(|_| w.has(K::TokenIssueTime))
+        {
             c.push((b("aws:TokenIssueTime"), d.clone()));
         }
     }
     // EC2 instance role credentials: the instance is the session name.
     if let Some(d) = sc.and_then(|s| s.ec2_role_delivery.as_ref()) {
-        c.push((b("ec2:RoleDelivery"), d.clone()));
+        if w.has(K::Ec2RoleDelivery) {
+            c.push((b("ec2:RoleDelivery"), d.clone()));
+        }
         let session = p.arn.rsplit('/').next().unwrap_or("");
-        if p.kind == PrincipalKind::Session && session.starts_with("i-") {
+        if p.kind == PrincipalKind::Session
+            && session.starts_with("i-")
+            && w.has(K::Ec2SourceInstanceArn)
+        {
             let part = partition(ev.aws_region.as_deref());
             // The instance's region is taken to be the call's (an instance's credentials are
             // normally used in its region).
@@ -1793,10 +1949,11 @@ fn context<'a>(ev: &Event<'a>, prefix: &str, params: Option<&Params<'a>>, m: &mu
         }
     }
     if prefix == "kms" && !matches!(p.kind, PrincipalKind::Service | PrincipalKind::Anonymous) {
-        if let Some(a) = &p.account {
+        if let Some(a) = p.account.as_ref().filter(|_| w.has(K::KmsCallerAccount)) {
             c.push((b("kms:CallerAccount"), a.clone()));
         }
-        if let (Some(svc), Some(r)) = (via, ev.aws_region.as_deref()) {
+        if let (Some(svc), Some(r), true) = (via, ev.aws_region.as_deref(), w.has(K::KmsViaService))
+        {
             if let Some(s) = svc.strip_suffix(".amazonaws.com") {
                 c.push((
                     b("kms:ViaService"),
@@ -1811,22 +1968,24 @@ fn context<'a>(ev: &Event<'a>, prefix: &str, params: Option<&Params<'a>>, m: &mu
     let s = |f: F| params.get(f).cloned();
     match prefix {
         "s3" => {
-            if let Some(v) = s(F::XAmzAcl) {
+            if let Some(v) = s(F::XAmzAcl).filter(|_| w.has(K::S3Acl)) {
                 c.push((b("s3:x-amz-acl"), v));
             }
-            if let Some(v) = s(F::Prefix) {
+            if let Some(v) = s(F::Prefix).filter(|_| w.has(K::S3Prefix)) {
                 c.push((b("s3:prefix"), v));
             }
-            if let Some(v) = s(F::VersionId) {
+            if let Some(v) = s(F::VersionId).filter(|_| w.has(K::S3VersionId)) {
                 c.push((b("s3:versionid"), v));
             }
         }
         "kms" => {
             let ec = &params.encryption_context.0;
-            if !ec.is_empty() {
+            if !ec.is_empty() && w.has(K::KmsEncryptionContext) {
                 for (k, v) in ec {
                     c.push((Cow::Owned(format!("kms:EncryptionContext:{k}")), v.clone()));
                 }
+            }
+            if !ec.is_empty() && w.has(K::KmsEncryptionContextKeys) {
                 m.multi.push((
                     "kms:EncryptionContextKeys",
                     ec.iter().map(|(k, _)| k.clone()).collect(),
@@ -1834,18 +1993,21 @@ fn context<'a>(ev: &Event<'a>, prefix: &str, params: Option<&Params<'a>>, m: &mu
             }
         }
         "sts" => {
-            if let Some(v) = s(F::RoleSessionName) {
+            if let Some(v) = s(F::RoleSessionName).filter(|_| w.has(K::StsRoleSessionName)) {
                 c.push((b("sts:RoleSessionName"), v));
             }
         }
         "iam" => {
-            if let Some(v) = s(F::PolicyArn) {
+            if let Some(v) = s(F::PolicyArn).filter(|_| w.has(K::IamPolicyArn)) {
                 c.push((b("iam:PolicyARN"), v));
             }
         }
         _ => {}
     }
     // Tags of the request: `tags`, or EC2's tag specifications.
+    if !w.has(K::RequestTag) && !w.has(K::TagKeys) {
+        return;
+    }
     let mut keys: Vec<Cow<'a, str>> = Vec::new();
     let spec_tags = params
         .tag_specification_set
@@ -1859,10 +2021,12 @@ fn context<'a>(ev: &Event<'a>, prefix: &str, params: Option<&Params<'a>>, m: &mu
         if k == "HIDDEN_DUE_TO_SECURITY_REASONS" || keys.contains(k) {
             continue;
         }
-        c.push((Cow::Owned(format!("aws:RequestTag/{k}")), v.clone()));
+        if w.has(K::RequestTag) {
+            c.push((Cow::Owned(format!("aws:RequestTag/{k}")), v.clone()));
+        }
         keys.push(k.clone());
     }
-    if !keys.is_empty() {
+    if !keys.is_empty() && w.has(K::TagKeys) {
         m.multi.push(("aws:TagKeys", keys));
     }
 }

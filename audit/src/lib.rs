@@ -127,6 +127,8 @@ pub struct Auditor {
     compile_errors: Mutex<Vec<String>>,
     /// Event ids decided so far (duplicates are counted, not decided again).
     seen: decide::Seen,
+    /// The context keys some policy of the run reads (the others are not built).
+    want: event::Want,
 }
 
 impl Auditor {
@@ -141,6 +143,7 @@ impl Auditor {
             emit: true,
             compile_errors: Mutex::new(Vec::new()),
             seen: decide::Seen::default(),
+            want: event::Want::ALL,
         }
     }
 
@@ -556,7 +559,12 @@ pub fn load(opts: &Options) -> Result<Auditor, AuditError> {
     for t in &change.targets {
         snapshot.check_target(t).map_err(AuditError)?;
     }
+    let mut in_use = snapshot.policies_in_use();
+    in_use.extend(change.attach.iter().cloned());
+    in_use.extend(change.scps.iter().cloned());
+    let keys = snapshot::keys_read(&in_use);
     let mut a = Auditor::new(snapshot, change, Some(catalog));
+    a.want = event::Want::from_keys(keys.iter().map(String::as_str));
     a.parse_only = opts.parse_only;
     a.emit = !opts.summary_only;
     Ok(a)

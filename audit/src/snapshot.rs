@@ -613,6 +613,35 @@ impl Snapshot {
         (set, touched)
     }
 
+    /// Every policy a decision of this snapshot can read: users', groups' and roles' inline
+    /// and attached policies, boundaries, SCPs, resource policies (for the context keys worth
+    /// building, [`crate::event::Want`]).
+    pub fn policies_in_use(&self) -> Vec<Arc<Policy>> {
+        let mut out: Vec<Arc<Policy>> = Vec::new();
+        for e in self
+            .users
+            .values()
+            .chain(self.groups.values())
+            .chain(self.roles.values())
+        {
+            out.extend(e.inline.iter().map(|(_, p)| Arc::clone(p)));
+            out.extend(
+                e.attached
+                    .iter()
+                    .filter_map(|a| self.managed(a, PolicyKind::Identity)),
+            );
+            out.extend(
+                e.boundary
+                    .iter()
+                    .filter_map(|b| self.managed(b, PolicyKind::Boundary)),
+            );
+        }
+        out.extend(self.scps_all.iter().flatten().cloned());
+        out.extend(self.scps_by_account.values().flatten().flatten().cloned());
+        out.extend(self.resource_policies.values().cloned());
+        out
+    }
+
     /// Whether some user, group or role has an inline or attached managed policy `name`
     /// (see [`managed_is`]).
     pub fn has_policy_named(&self, name: &str) -> bool {
@@ -643,6 +672,35 @@ impl Snapshot {
             .find(|(k, _)| k.split_once('/').is_some_and(|(_, n)| n == name))
             .map(|(_, e)| e.arn.as_str())
     }
+}
+
+/// The condition keys and policy variables `policies` read (as written).
+pub fn keys_read(policies: &[Arc<Policy>]) -> Vec<String> {
+    use iamc_compiler::ast::{Template, TemplatePart};
+    let mut out = Vec::new();
+    let vars = |t: &Template, out: &mut Vec<String>| {
+        for part in &t.parts {
+            if let TemplatePart::Variable { key, .. } = part {
+                out.push(key.clone());
+            }
+        }
+    };
+    for p in policies {
+        for st in &p.statements {
+            for r in &st.resource.patterns {
+                vars(&r.template, &mut out);
+            }
+            for c in &st.conditions {
+                out.push(c.key.clone());
+                for v in &c.values {
+                    vars(&v.template, &mut out);
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// Parse `--scp [ACCOUNT=]FILE`.
