@@ -1866,17 +1866,15 @@ fn context<'a>(
         }
     }
     let invoked_by = ui.and_then(|u| u.invoked_by.as_deref());
-    if ui.is_some() && w.has(K::ViaAwsService) {
-        if p.kind != PrincipalKind::Service {
-            c.push((
-                b("aws:ViaAWSService"),
-                b(if invoked_by.is_some() {
-                    "true"
-                } else {
-                    "false"
-                }),
-            ));
-        }
+    if ui.is_some() && w.has(K::ViaAwsService) && p.kind != PrincipalKind::Service {
+        c.push((
+            b("aws:ViaAWSService"),
+            b(if invoked_by.is_some() {
+                "true"
+            } else {
+                "false"
+            }),
+        ));
     }
     // A service calling on the principal's behalf.
     let via = invoked_by
@@ -2315,5 +2313,30 @@ mod tests {
         let m = map_event(&e, Some(&cat));
         assert!(m.has(Approx::UnknownAction));
         assert!(m.has(Approx::ResourceStar));
+    }
+
+    #[test]
+    fn only_the_keys_policies_read_are_built() {
+        let e = ev(
+            r#"{"eventTime":"2023-07-10T11:42:23Z","eventSource":"kms.amazonaws.com",
+            "eventName":"Decrypt","awsRegion":"us-east-1","sourceIPAddress":"10.0.0.1",
+            "userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::1:user/u","accountId":"1"},
+            "requestParameters":{"encryptionContext":{"a":"b"}}}"#,
+        );
+        let w = Want::from_keys(["kms:EncryptionContext:a", "AWS:SourceIp"]);
+        let m = map_event_into(&e, None, w, Vec::new(), Vec::new());
+        let keys: Vec<&str> = m.context.iter().map(|(k, _)| k.as_ref()).collect();
+        assert_eq!(
+            keys,
+            vec![
+                "aws:SourceIp",
+                "aws:PrincipalArn",
+                "kms:EncryptionContext:a"
+            ]
+        );
+        assert!(m.multi.is_empty());
+        let all = map_event(&e, None);
+        assert!(all.context.len() > keys.len());
+        assert_eq!(Want::from_keys([]), Want::from_keys(["ec2:Nothing"]));
     }
 }
