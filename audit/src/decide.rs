@@ -26,12 +26,88 @@ use crate::report::Decided;
 use crate::{deciding, rank, recycle, Deciding, Local, Worker};
 
 /// Event ids seen so far, shared by the workers.
+///
+/// UUIDs go first to [`Fixed`], a lock-free table sized once from the input (no lock word
+/// bounces between the workers' cores); what does not fit there, and ids that are not UUIDs,
+/// go to locked shards.
 pub struct Seen {
-    uuids: Vec<Mutex<Table>>,
+    fixed: std::sync::OnceLock<Fixed>,
+    uuids: Vec<Shard>,
     other: Vec<Mutex<FxHashSet<Box<str>>>>,
 }
 
+/// Probes of [`Fixed`] before an id goes to the locked shards.
+const MAX_PROBES: usize = 32;
+
+/// A fixed-size, insert-only, lock-free set of UUIDs whose halves are both non-zero (CloudTrail's
+/// ids: version 4). Linear probing with a compare-and-swap on the high half of the first empty
+/// slot; the low half follows it. An id is only ever placed within the first
+/// [`MAX_PROBES`] slots of its probe sequence, so a lookup that finds neither it nor an empty
+/// slot there knows it is not in the table.
+struct Fixed {
+    slots: Vec<[std::sync::atomic::AtomicU64; 2]>,
+    mask: usize,
+}
+
+impl Fixed {
+    fn new(slots: usize) -> Fixed {
+        let n = slots.next_power_of_two();
+        Fixed {
+            slots: (0..n).map(|_| Default::default()).collect(),
+            mask: n - 1,
+        }
+    }
+
+    /// `Some(true)` when `(hi, lo)` is new (and now kept), `Some(false)` when it was there,
+    /// `None` when it is not there and there is no room for it.
+    fn insert(&self, hi: u64, lo: u64, start: usize) -> Option<bool> {
+        use std::sync::atomic::Ordering::{AcqRel, Acquire, Release};
+        let mut i = start & self.mask;
+        for _ in 0..MAX_PROBES {
+            let slot = &self.slots[i];
+            let mut h = slot[0].load(Acquire);
+            if h == 0 {
+                match slot[0].compare_exchange(0, hi, AcqRel, Acquire) {
+                    Ok(_) => {
+                        slot[1].store(lo, Release);
+                        return Some(true);
+                    }
+                    Err(cur) => h = cur,
+                }
+            }
+            if h == hi {
+                // The writer of the high half stores the low half next.
+                let l = loop {
+                    let l = slot[1].load(Acquire);
+                    if l != 0 {
+                        break l;
+                    }
+                    std::hint::spin_loop();
+                };
+                if l == lo {
+                    return Some(false);
+                }
+            }
+            i = (i + 1) & self.mask;
+        }
+        None
+    }
+}
+
 const SHARDS: usize = 64;
+
+/// One shard of UUIDs (those [`Fixed`] has no room for), on cache lines of its own.
+#[repr(align(128))]
+#[derive(Default)]
+struct Shard {
+    table: Mutex<Table>,
+}
+
+impl Shard {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Table> {
+        self.table.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
 
 /// An open-addressing set of 128-bit ids (linear probing, at most half full): one probe is
 /// usually one cache line, where a general hash set touches two (control bytes and bucket).
@@ -100,7 +176,8 @@ impl Table {
 impl Default for Seen {
     fn default() -> Seen {
         Seen {
-            uuids: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            fixed: std::sync::OnceLock::new(),
+            uuids: (0..SHARDS).map(|_| Shard::default()).collect(),
             other: (0..SHARDS).map(|_| Mutex::default()).collect(),
         }
     }
@@ -132,9 +209,13 @@ fn uuid(s: &str) -> Option<u128> {
 impl Seen {
     /// Make room for about `events` ids (no rehashing while the workers run).
     pub fn reserve(&self, events: u64) {
-        let per = (events / SHARDS as u64).min(1 << 24) as usize;
+        // Twice the expected ids, at most 2^24 slots (256 MiB); the shards take the rest.
+        let _ = self.fixed.set(Fixed::new(
+            (events.saturating_mul(2).clamp(1 << 12, 1 << 24)) as usize,
+        ));
+        let per = (events / SHARDS as u64 / 16).min(1 << 20) as usize;
         for s in &self.uuids {
-            s.lock().unwrap_or_else(|e| e.into_inner()).reserve(per);
+            s.lock().reserve(per);
         }
     }
 
@@ -150,17 +231,12 @@ impl Seen {
     /// the record's mapping overlaps the memory access (a hint, nothing more).
     pub fn prefetch(&self, k: &SeenKey<'_>) {
         #[cfg(target_arch = "x86_64")]
-        if let SeenKey::Uuid(u) = *k {
-            let t = self.uuids[mix(u) as usize % SHARDS]
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
-            if !t.slots.is_empty() {
-                let i = (mix(u) >> 32) as usize & (t.slots.len() - 1);
-                let p = t.slots.as_ptr().wrapping_add(i).cast::<i8>();
-                // SAFETY: a prefetch is a hint that never faults, whatever the address; this
-                // one is inside the table's allocation, and SSE is part of x86_64.
-                unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p) };
-            }
+        if let (SeenKey::Uuid(u), Some(f)) = (*k, self.fixed.get()) {
+            let slot = &f.slots[(mix(u) >> 32) as usize & f.mask];
+            let p = (slot as *const [std::sync::atomic::AtomicU64; 2]).cast::<i8>();
+            // SAFETY: a prefetch is a hint that never faults; the address is a live slot and
+            // SSE is part of x86_64.
+            unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p) };
         }
     }
 
@@ -168,10 +244,15 @@ impl Seen {
     pub fn first_key(&self, k: SeenKey<'_>) -> bool {
         use std::hash::{Hash, Hasher};
         match k {
-            SeenKey::Uuid(u) => self.uuids[mix(u) as usize % SHARDS]
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(u),
+            SeenKey::Uuid(u) => {
+                let (hi, lo) = ((u >> 64) as u64, u as u64);
+                if let (Some(f), true) = (self.fixed.get(), hi != 0 && lo != 0) {
+                    if let Some(new) = f.insert(hi, lo, (mix(u) >> 32) as usize) {
+                        return new;
+                    }
+                }
+                self.uuids[mix(u) as usize % SHARDS].lock().insert(u)
+            }
             SeenKey::Other(id) => {
                 let mut h = FxHasher::default();
                 id.hash(&mut h);
@@ -439,5 +520,36 @@ mod tests {
             .collect();
         assert!(ids.iter().all(|i| s.first(i)));
         assert!(ids.iter().all(|i| !s.first(i)));
+        // A lock-free table too small for the ids: the rest go to the shards, none is lost
+        // or taken for another.
+        let small = Seen::default();
+        small.reserve(100);
+        let many: Vec<String> = (0..50_000u32)
+            .map(|i| {
+                format!(
+                    "{:08x}-1111-4000-8000-{:012x}",
+                    i.wrapping_mul(2_654_435_761),
+                    i
+                )
+            })
+            .collect();
+        assert!(many.iter().all(|i| small.first(i)));
+        assert!(many.iter().all(|i| !small.first(i)));
+        // Threads racing on the same ids: each id is new exactly once.
+        let race = Seen::default();
+        race.reserve(10_000);
+        let firsts = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|sc| {
+            for _ in 0..4 {
+                sc.spawn(|| {
+                    for i in many.iter().take(10_000) {
+                        if race.first(i) {
+                            firsts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
+                    }
+                });
+            }
+        });
+        assert_eq!(firsts.into_inner(), 10_000);
     }
 }

@@ -98,9 +98,10 @@ pub struct Event<'a> {
     /// `errorMessage` (an AccessDenied message names the resource IAM decided on).
     #[serde(borrow, default, deserialize_with = "opt_str")]
     pub error_message: Option<Cow<'a, str>>,
-    /// `additionalEventData`: S3's signature, authentication and TLS facts.
-    #[serde(borrow, default)]
-    pub additional_event_data: Loose<S3Extra<'a>>,
+    /// `additionalEventData`: S3's signature, authentication and TLS facts (read only when
+    /// some policy reads a key they give, see [`read_s3_facts`]).
+    #[serde(borrow, default, deserialize_with = "s3_facts")]
+    pub additional_event_data: Loose<Box<S3Extra<'a>>>,
 }
 
 /// `userIdentity`.
@@ -130,7 +131,7 @@ pub struct UserIdentity<'a> {
     pub identity_provider: Option<Cow<'a, str>>,
     /// `onBehalfOf` (IdentityCenterUser).
     #[serde(borrow)]
-    pub on_behalf_of: Option<OnBehalfOf<'a>>,
+    pub on_behalf_of: Option<Box<OnBehalfOf<'a>>>,
     /// `sessionContext`.
     #[serde(borrow)]
     pub session_context: Option<SessionContext<'a>>,
@@ -288,6 +289,28 @@ impl<'de: 'a, 'a> Deserialize<'de> for Lenient<'a> {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+thread_local! {
+    /// Whether records parsed on this thread read `additionalEventData` (see
+    /// [`read_s3_facts`]).
+    static READ_S3_FACTS: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+/// Whether the records parsed on this thread from now on read S3's `additionalEventData`
+/// (signature version, authentication method, cipher suite). A worker sets it before it parses
+/// (on its own thread) from the run's [`Want`]: when no policy reads the keys those facts
+/// give, the object is skipped like any unread field.
+pub fn read_s3_facts(on: bool) {
+    READ_S3_FACTS.with(|c| c.set(on));
+}
+
+fn s3_facts<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Loose<Box<S3Extra<'de>>>, D::Error> {
+    if READ_S3_FACTS.with(std::cell::Cell::get) {
+        Loose::deserialize(d)
+    } else {
+        serde::de::IgnoredAny::deserialize(d).map(|_| Loose(None))
     }
 }
 
@@ -497,9 +520,9 @@ pub struct Params<'a> {
     strs: Vec<(F, Cow<'a, str>)>,
     encryption_context: Pairs<'a>,
     tags: Pairs<'a>,
-    tag_specification_set: Loose<TagSpecs<'a>>,
-    iam_instance_profile: Loose<InstanceProfile<'a>>,
-    instances_set: Loose<Items<'a>>,
+    tag_specification_set: Loose<Box<TagSpecs<'a>>>,
+    iam_instance_profile: Loose<Box<InstanceProfile<'a>>>,
+    instances_set: Loose<Box<Items<'a>>>,
 }
 
 impl<'a> Params<'a> {
@@ -1741,6 +1764,11 @@ impl Want {
 
     fn has(self, k: K) -> bool {
         self.0 & (1 << k as u8) != 0
+    }
+
+    /// Whether a key S3's `additionalEventData` gives is wanted ([`read_s3_facts`]).
+    pub fn s3_facts(self) -> bool {
+        self.has(K::SecureTransport) || self.has(K::S3SignatureVersion) || self.has(K::S3AuthType)
     }
 }
 

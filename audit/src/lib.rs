@@ -228,6 +228,8 @@ fn rank(d: Decision) -> u8 {
 
 impl<'a> Worker<'a> {
     fn new(aud: &'a Auditor, tx: &'a SyncSender<Vec<u8>>) -> Worker<'a> {
+        // A worker parses on the thread that creates it.
+        event::read_s3_facts(aud.want.s3_facts());
         Worker {
             aud,
             local: FxHashMap::default(),
@@ -617,8 +619,16 @@ pub fn audit_files(
         .iter()
         .map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
         .sum();
-    // About one event per 100 bytes of gzipped CloudTrail (plain JSON: fewer).
-    aud.seen.reserve(total / 100);
+    // About one event per 100 bytes of gzipped CloudTrail, per 1,000 of plain JSON.
+    let events: u64 = files
+        .iter()
+        .map(|f| {
+            let len = std::fs::metadata(f).map(|m| m.len()).unwrap_or(0);
+            let gz = f.extension().is_some_and(|e| e == "gz");
+            len / if gz { 100 } else { 1000 }
+        })
+        .sum();
+    aud.seen.reserve(events);
     let bar = (opts.progress && std::io::stderr().is_terminal()).then(|| {
         let pb = indicatif::ProgressBar::new(total);
         pb.set_style(
