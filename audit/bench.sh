@@ -56,7 +56,7 @@ echo "input: $(ls "$OUT" | grep -c gz) files, $(du -sh "$OUT" | cut -f1), $N eve
 echo "load average before: $(load)"
 # Parse-only (the bound: the same one-pass inflate + parse into the typed event, nothing
 # decided) and the full audit, interleaved ROUNDS times so both see the same machine.
-P_ALL=""; A_ALL=""; O_ALL=""
+P_ALL=""; A_ALL=""; O_ALL=""; R_ALL=""
 i=0
 while [ $i -lt "$ROUNDS" ]; do
   P=$($BIN audit $ARGS --parse-only 2>/dev/null | rate)
@@ -65,6 +65,7 @@ while [ $i -lt "$ROUNDS" ]; do
   if [ -n "${OLD_BIN:-}" ]; then
     O=$($OLD_BIN audit $ARGS $CHANGE 2>/dev/null | rate)
     O_ALL="$O_ALL $(echo $O | cut -d' ' -f2)"
+    R_ALL="$R_ALL $(echo "$(echo $A | cut -d' ' -f2) $(echo $O | cut -d' ' -f2)" | awk '{printf "%.1f", 100*$1/$2}')"
     O=", old binary full $(echo $O | cut -d' ' -f2) events/s"
   fi
   echo "round $((i + 1)): parse-only $(echo $P | cut -d' ' -f2) events/s, full $(echo $A | cut -d' ' -f2) events/s$O (load $(load))"
@@ -82,7 +83,8 @@ echo "$PM $AM" | awk '{printf "ratio full/parse-only: %.1f%%\n", 100*$2/$1}'
 if [ -n "$O_ALL" ]; then
   OM=$(med $O_ALL)
   echo "old binary full audit, median:        $OM events/s"
-  echo "$OM $AM" | awk '{printf "new/old: %.1f%%\n", 100*$2/$1}'
+  echo "$OM $AM" | awk '{printf "new/old (medians): %.1f%%\n", 100*$2/$1}'
+  echo "new/old per round:$R_ALL (median $(med $R_ALL) %)"
 fi
 echo "full audit with per-event lines to /dev/null: ${F}s wall"
 echo "load average after: $(load)"

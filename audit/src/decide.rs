@@ -183,6 +183,23 @@ impl Default for Seen {
     }
 }
 
+/// Hex digit values; 0x80 marks a byte that is not one.
+const HEX: [u8; 256] = {
+    let mut t = [0x80u8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
+
 /// A UUID (`8-4-4-4-12` hex digits) as a number.
 fn uuid(s: &str) -> Option<u128> {
     let b = s.as_bytes();
@@ -192,27 +209,37 @@ fn uuid(s: &str) -> Option<u128> {
     if b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
         return None;
     }
-    let mut v: u128 = 0;
-    for &c in b {
-        let d = match c {
-            b'0'..=b'9' => c - b'0',
-            b'a'..=b'f' => c - b'a' + 10,
-            b'A'..=b'F' => c - b'A' + 10,
-            b'-' => continue,
-            _ => return None,
-        };
-        v = (v << 4) | u128::from(d);
-    }
-    Some(v)
+    // Two u64 halves from 16 hex digits each, through a table (no branch per digit).
+    let half = |digits: &mut dyn Iterator<Item = u8>| -> Option<u64> {
+        let mut v: u64 = 0;
+        let mut bad = 0u8;
+        for c in digits {
+            let d = HEX[c as usize];
+            bad |= d;
+            v = (v << 4) | u64::from(d & 0x0f);
+        }
+        (bad & 0x80 == 0).then_some(v)
+    };
+    // Every byte but the four hyphens checked above must be a hex digit (a hyphen elsewhere
+    // is not one, so no other string maps to a UUID's number).
+    let digits = || {
+        b.iter()
+            .enumerate()
+            .filter(|&(i, _)| !matches!(i, 8 | 13 | 18 | 23))
+            .map(|(_, &c)| c)
+    };
+    let hi = half(&mut digits().take(16))?;
+    let lo = half(&mut digits().skip(16))?;
+    Some((u128::from(hi) << 64) | u128::from(lo))
 }
 
 impl Seen {
     /// Make room for about `events` ids (no rehashing while the workers run).
     pub fn reserve(&self, events: u64) {
-        // Twice the expected ids, at most 2^24 slots (256 MiB); the shards take the rest.
-        let _ = self.fixed.set(Fixed::new(
-            (events.saturating_mul(2).clamp(1 << 12, 1 << 24)) as usize,
-        ));
+        // 1.5 slots per expected id (rounded up to a power of two), at most 2^24 slots
+        // (256 MiB): a small table misses the caches less; the shards take any overflow.
+        let slots = (events.saturating_mul(3) / 2).clamp(1 << 12, 1 << 24);
+        let _ = self.fixed.set(Fixed::new(slots as usize));
         let per = (events / SHARDS as u64 / 16).min(1 << 20) as usize;
         for s in &self.uuids {
             s.lock().reserve(per);
@@ -510,6 +537,13 @@ mod tests {
         assert!(!s.first("3038ebd2-c98a-4c65-9b6e-e22506292313"));
         assert!(!s.first("3038EBD2-C98A-4C65-9B6E-E22506292313"));
         assert!(s.first("not-a-uuid"));
+        // Hyphens only where a UUID has them.
+        assert_eq!(
+            uuid("3038ebd2-c98a-4c65-9b6e-e22506292313"),
+            Some(0x3038ebd2_c98a_4c65_9b6e_e22506292313)
+        );
+        assert_eq!(uuid("3038ebd2-c98a-4c65-9b6e-e2250629231-"), None);
+        assert_eq!(uuid("3038ebd2-c98a-4c65-9b6e-e2250629231g"), None);
         assert!(!s.first("not-a-uuid"));
         assert!(s.first("3038ebd2-c98a-4c65-9b6e-e22506292314"));
         assert!(s.first("00000000-0000-0000-0000-000000000000"));
