@@ -417,16 +417,28 @@ impl Snapshot {
     fn entity(&self, p: &Principal<'_>) -> Option<(bool, &str, &Entity)> {
         let name = p.name.as_deref()?;
         let account = p.account.as_deref()?;
-        let mut key = String::with_capacity(account.len() + 1 + name.len());
-        key.push_str(account);
-        key.push('/');
-        key.push_str(name);
         let (is_user, map) = match p.kind {
             PrincipalKind::User | PrincipalKind::Federated => (true, &self.users),
             PrincipalKind::Session => (false, &self.roles),
             _ => return None,
         };
-        let (k, e) = map.get_key_value(&key)?;
+        // `ACCOUNT/NAME` assembled on the stack (this runs for every event of a user or role).
+        let mut buf = [0u8; 160];
+        let len = account.len() + 1 + name.len();
+        let owned;
+        let key: &str = match buf.get_mut(..len) {
+            Some(b) => {
+                b[..account.len()].copy_from_slice(account.as_bytes());
+                b[account.len()] = b'/';
+                b[account.len() + 1..].copy_from_slice(name.as_bytes());
+                std::str::from_utf8(b).ok()?
+            }
+            None => {
+                owned = format!("{account}/{name}");
+                &owned
+            }
+        };
+        let (k, e) = map.get_key_value(key)?;
         Some((is_user, k.split_once('/').map_or(k.as_str(), |(_, n)| n), e))
     }
 
