@@ -134,7 +134,7 @@ pub struct UserIdentity<'a> {
     pub on_behalf_of: Option<Box<OnBehalfOf<'a>>>,
     /// `sessionContext`.
     #[serde(borrow)]
-    pub session_context: Option<SessionContext<'a>>,
+    pub session_context: Option<Box<SessionContext<'a>>>,
 }
 
 /// `userIdentity.sessionContext`.
