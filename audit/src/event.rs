@@ -1,27 +1,40 @@
-//! CloudTrail record → IAM request (issue 6, "Event → request").
+//! CloudTrail record → IAM request (issue 6, "Event → request"; issue 17, the request AWS
+//! evaluated).
 //!
-//! A record is deserialized into [`Event`], borrowing every string from the record's text
-//! (escaped strings are the only copies), with `requestParameters` kept as raw JSON and parsed
-//! only when `resources[]` does not say what the call touched. [`map_event`] then derives:
+//! A record is deserialized into [`Event`] in one pass, borrowing every string from the
+//! record's text (escaped strings are the only copies); the few `requestParameters` and
+//! `additionalEventData` fields the mapping reads are parsed in that same pass ([`Params`],
+//! [`S3Extra`]; an odd shape is skipped, never fatal). [`map_event`] then derives:
 //!
-//! - **action**: the IAM prefix of `eventSource` (`monitoring` → `cloudwatch`, …) + `eventName`
-//!   (Lambda's dated API names and S3's REST names translated), checked against the service
-//!   reference; an action it does not list is counted approximate;
-//! - **principal** from `userIdentity` (IAM user, role session `arn:aws:sts::A:assumed-role/R/S`
-//!   with its role from `sessionContext.sessionIssuer`, root, federated user, AWS service
-//!   (`invokedBy`), another account, anonymous);
-//! - **resources** from `resources[]` (only those of a type the action authorizes on), else
-//!   built from `requestParameters` for the common services, else `*` (approximate unless the
-//!   action has no resource-level permissions, where `*` is exact);
-//! - **context**: only keys the record tells (K-1). `aws:MultiFactorAuthPresent` is set only
-//!   for temporary credentials, i.e. when `sessionContext` is present (K-4), and
+//! - **action**: the IAM prefix of `eventSource` (`monitoring` → `cloudwatch`,
+//!   `application-insights` → `applicationinsights`, …) + `eventName` (Lambda's dated API
+//!   names, S3's REST names, the catalog's SDK-method renames; `versionId` → the `*Version`
+//!   action), checked against the service reference; an action it does not list is counted
+//!   approximate; `sts:GetCallerIdentity` needs no permission (E-20);
+//! - **further permissions** the call needs ([`Extra`]: `iam:PassRole` for an instance
+//!   profile, `ec2:CreateTags` for tag specifications, the source read of a copy), each decided
+//!   as its own request of the same event;
+//! - **principal** from `userIdentity` (IAM user, role session with its role from
+//!   `sessionContext.sessionIssuer`, root, federated user, AWS service (`invokedBy`), another
+//!   account — a role session of it when `principalId` is `AROA…:session`, web identity / SAML
+//!   provider, Identity Center user, anonymous); ARNs the audit builds use the region's
+//!   partition ([`partition`]);
+//! - **resources**: for a denied call the ARN the AccessDenied message names, else
+//!   `resources[]` (only those of a type the action authorizes on), else the identifiers of
+//!   `requestParameters`, else the caller's own user for IAM calls on it, else `*`
+//!   (approximate unless the action has no resource-level permissions, where `*` is exact);
+//! - **context**: only keys the record tells (K-1): time, source IP, TLS, S3's signature
+//!   version and authentication type, `aws:PrincipalIsAWSService`, ACL, prefix, KMS encryption
+//!   context and caller account and `kms:ViaService`, role session name, request tags, EC2
+//!   role delivery, `aws:CalledVia` for forward-access services. `aws:MultiFactorAuthPresent`
+//!   is set only for temporary credentials, i.e. when `sessionContext` is present (K-4), and
 //!   `aws:MultiFactorAuthAge` only when MFA was used. `aws:SourceIp` only when
-//!   `sourceIPAddress` is an IP address (a service name there is not). Nothing is guessed.
+//!   `sourceIPAddress` is an IP address (a service name there is not). Nothing is guessed:
+//!   tags CloudTrail hides are left out, and what cannot be known marks the event approximate.
 
 use std::borrow::Cow;
 
 use serde::Deserialize;
-use serde_json::value::RawValue;
 
 use crate::catalog::Catalog;
 
@@ -70,14 +83,25 @@ pub struct Event<'a> {
     /// `userIdentity`.
     #[serde(borrow)]
     pub user_identity: Option<UserIdentity<'a>>,
-    /// `requestParameters`, unparsed.
-    #[serde(borrow)]
-    pub request_parameters: Option<&'a RawValue>,
+    /// `requestParameters`: the fields the request is built from, parsed in the record's
+    /// single pass (an odd shape is skipped, never fatal).
+    #[serde(borrow, default)]
+    pub request_parameters: Loose<Params<'a>>,
     /// `resources`.
     #[serde(borrow)]
     pub resources: Option<Vec<EventResource<'a>>>,
     /// `tlsDetails` (only whether it is present matters).
     pub tls_details: Option<serde::de::IgnoredAny>,
+    /// `eventType`: `AwsApiCall`, or a record that is no authorization request (E-20).
+    #[serde(borrow, default, deserialize_with = "opt_str")]
+    pub event_type: Option<Cow<'a, str>>,
+    /// `errorMessage` (an AccessDenied message names the resource IAM decided on).
+    #[serde(borrow, default, deserialize_with = "opt_str")]
+    pub error_message: Option<Cow<'a, str>>,
+    /// `additionalEventData`: S3's signature, authentication and TLS facts (read only when
+    /// some policy reads a key they give, see [`read_s3_facts`]).
+    #[serde(borrow, default, deserialize_with = "s3_facts")]
+    pub additional_event_data: Loose<Box<S3Extra<'a>>>,
 }
 
 impl Event<'_> {
@@ -111,9 +135,15 @@ pub struct UserIdentity<'a> {
     /// `invokedBy`.
     #[serde(borrow, default, deserialize_with = "opt_str")]
     pub invoked_by: Option<Cow<'a, str>>,
+    /// `identityProvider` (WebIdentityUser, SAMLUser).
+    #[serde(borrow, default, deserialize_with = "opt_str")]
+    pub identity_provider: Option<Cow<'a, str>>,
+    /// `onBehalfOf` (IdentityCenterUser).
+    #[serde(borrow)]
+    pub on_behalf_of: Option<Box<OnBehalfOf<'a>>>,
     /// `sessionContext`.
     #[serde(borrow)]
-    pub session_context: Option<SessionContext<'a>>,
+    pub session_context: Option<Box<SessionContext<'a>>>,
 }
 
 /// `userIdentity.sessionContext`.
@@ -126,6 +156,21 @@ pub struct SessionContext<'a> {
     /// `attributes`.
     #[serde(borrow)]
     pub attributes: Option<SessionAttributes<'a>>,
+    /// `ec2RoleDelivery` (`1.0` / `2.0`): the session holds an EC2 instance's role credentials.
+    #[serde(borrow, default, deserialize_with = "opt_str")]
+    pub ec2_role_delivery: Option<Cow<'a, str>>,
+}
+
+/// `userIdentity.onBehalfOf` (IAM Identity Center users).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OnBehalfOf<'a> {
+    /// `userId` (the Identity Store user id).
+    #[serde(borrow, default, deserialize_with = "opt_str")]
+    pub user_id: Option<Cow<'a, str>>,
+    /// `identityStoreArn`.
+    #[serde(borrow, default, deserialize_with = "opt_str")]
+    pub identity_store_arn: Option<Cow<'a, str>>,
 }
 
 /// `sessionContext.sessionIssuer`.
@@ -256,57 +301,293 @@ impl<'de: 'a, 'a> Deserialize<'de> for Lenient<'a> {
     }
 }
 
-/// The `requestParameters` fields resources are built from.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-struct Params<'a> {
-    #[serde(borrow)]
-    bucket_name: Lenient<'a>,
-    #[serde(borrow)]
-    key: Lenient<'a>,
-    #[serde(borrow)]
-    user_name: Lenient<'a>,
-    #[serde(borrow)]
-    role_name: Lenient<'a>,
-    #[serde(borrow)]
-    group_name: Lenient<'a>,
-    #[serde(borrow)]
-    policy_arn: Lenient<'a>,
-    #[serde(borrow)]
-    instance_id: Lenient<'a>,
-    #[serde(borrow)]
-    instances_set: Option<Items<'a>>,
-    #[serde(borrow, rename = "dBInstanceIdentifier")]
-    db_instance: Lenient<'a>,
-    #[serde(borrow, rename = "dBSnapshotIdentifier")]
-    db_snapshot: Lenient<'a>,
-    #[serde(borrow, rename = "dBClusterIdentifier")]
-    db_cluster: Lenient<'a>,
-    #[serde(borrow, rename = "dBClusterSnapshotIdentifier")]
-    db_cluster_snapshot: Lenient<'a>,
-    #[serde(borrow)]
-    function_name: Lenient<'a>,
-    #[serde(borrow)]
-    key_id: Lenient<'a>,
-    #[serde(borrow)]
-    table_name: Lenient<'a>,
-    #[serde(borrow)]
-    queue_url: Lenient<'a>,
-    #[serde(borrow)]
-    topic_arn: Lenient<'a>,
-    #[serde(borrow)]
-    secret_id: Lenient<'a>,
-    #[serde(borrow)]
-    name: Lenient<'a>,
-    #[serde(borrow)]
-    role_arn: Lenient<'a>,
+thread_local! {
+    /// Whether records parsed on this thread read `additionalEventData` (see
+    /// [`read_s3_facts`]).
+    static READ_S3_FACTS: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+/// Whether the records parsed on this thread from now on read S3's `additionalEventData`
+/// (signature version, authentication method, cipher suite). A worker sets it before it parses
+/// (on its own thread) from the run's [`Want`]: when no policy reads the keys those facts
+/// give, the object is skipped like any unread field.
+pub fn read_s3_facts(on: bool) {
+    READ_S3_FACTS.with(|c| c.set(on));
+}
+
+fn s3_facts<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Loose<Box<S3Extra<'de>>>, D::Error> {
+    if READ_S3_FACTS.with(std::cell::Cell::get) {
+        Loose::deserialize(d)
+    } else {
+        serde::de::IgnoredAny::deserialize(d).map(|_| Loose(None))
+    }
+}
+
+/// A value of the given shape, or `None` when the record has something else there (a string
+/// where an object was expected…): an odd shape in one service never makes a record
+/// unreadable.
+#[derive(Debug)]
+pub struct Loose<T>(pub Option<T>);
+
+impl<T> Default for Loose<T> {
+    fn default() -> Self {
+        Loose(None)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Loose<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for V<T> {
+            type Value = Loose<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                a: A,
+            ) -> Result<Self::Value, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(a))
+                    .map(|t| Loose(Some(t)))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                a: A,
+            ) -> Result<Self::Value, A::Error> {
+                T::deserialize(serde::de::value::SeqAccessDeserializer::new(a))
+                    .map(|t| Loose(Some(t)))
+            }
+            fn visit_borrowed_str<E>(self, _: &'de str) -> Result<Self::Value, E> {
+                Ok(Loose(None))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(Loose(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(Loose(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(Loose(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(Loose(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(Loose(None))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(Loose(None))
+            }
+            fn visit_none<E>(self) -> Result<Self::Value, E> {
+                Ok(Loose(None))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// A string field of `requestParameters` the audit reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum F {
+    BucketName,
+    Key,
+    VersionId,
+    XAmzAcl,
+    CopySource,
+    Prefix,
+    UserName,
+    RoleName,
+    GroupName,
+    PolicyArn,
+    InstanceProfileName,
+    InstanceId,
+    DbInstance,
+    DbSnapshot,
+    DbCluster,
+    DbClusterSnapshot,
+    ResourceName,
+    FunctionName,
+    KeyId,
+    TableName,
+    QueueUrl,
+    TopicArn,
+    SecretId,
+    Name,
+    TrailName,
+    LogGroupName,
+    ResourceId,
+    ResourceType,
+    VpcId,
+    SubnetId,
+    RouteTableId,
+    InternetGatewayId,
+    NetworkInterfaceId,
+    VolumeId,
+    GroupId,
+    RoleArn,
+    RoleSessionName,
+    PrincipalArn,
+}
+
+impl F {
+    /// The field a key names (a match on the length first: most keys are not fields).
+    fn of(key: &str) -> Option<F> {
+        Some(match key.len() {
+            3 => match key {
+                "key" => F::Key,
+                _ => return None,
+            },
+            4 => match key {
+                "name" => F::Name,
+                _ => return None,
+            },
+            5 => match key {
+                "keyId" => F::KeyId,
+                "vpcId" => F::VpcId,
+                _ => return None,
+            },
+            6 => match key {
+                "prefix" => F::Prefix,
+                _ => return None,
+            },
+            7 => match key {
+                "groupId" => F::GroupId,
+                "roleArn" => F::RoleArn,
+                _ => return None,
+            },
+            8 => match key {
+                "userName" => F::UserName,
+                "roleName" => F::RoleName,
+                "queueUrl" => F::QueueUrl,
+                "topicArn" => F::TopicArn,
+                "secretId" => F::SecretId,
+                "subnetId" => F::SubnetId,
+                "volumeId" => F::VolumeId,
+                _ => return None,
+            },
+            9 => match key {
+                "versionId" => F::VersionId,
+                "x-amz-acl" => F::XAmzAcl,
+                "groupName" => F::GroupName,
+                "policyArn" => F::PolicyArn,
+                "tableName" => F::TableName,
+                "trailName" => F::TrailName,
+                _ => return None,
+            },
+            10 => match key {
+                "bucketName" => F::BucketName,
+                "instanceId" => F::InstanceId,
+                "resourceId" => F::ResourceId,
+                _ => return None,
+            },
+            12 => match key {
+                "resourceName" => F::ResourceName,
+                "functionName" => F::FunctionName,
+                "logGroupName" => F::LogGroupName,
+                "resourceType" => F::ResourceType,
+                "routeTableId" => F::RouteTableId,
+                "principalArn" => F::PrincipalArn,
+                _ => return None,
+            },
+            15 => match key {
+                "roleSessionName" => F::RoleSessionName,
+                _ => return None,
+            },
+            17 => match key {
+                "x-amz-copy-source" => F::CopySource,
+                "internetGatewayId" => F::InternetGatewayId,
+                _ => return None,
+            },
+            18 => match key {
+                "networkInterfaceId" => F::NetworkInterfaceId,
+                _ => return None,
+            },
+            19 => match key {
+                "instanceProfileName" => F::InstanceProfileName,
+                "dBClusterIdentifier" => F::DbCluster,
+                _ => return None,
+            },
+            20 => match key {
+                "dBInstanceIdentifier" => F::DbInstance,
+                "dBSnapshotIdentifier" => F::DbSnapshot,
+                _ => return None,
+            },
+            27 => match key {
+                "dBClusterSnapshotIdentifier" => F::DbClusterSnapshot,
+                _ => return None,
+            },
+            _ => return None,
+        })
+    }
+}
+
+/// The `requestParameters` fields the request is built from (resources, extra actions and
+/// condition keys), parsed in the record's single pass. Kept small (the string fields found,
+/// in a list): the event is moved several times while it is built.
+#[derive(Debug, Default)]
+pub struct Params<'a> {
+    strs: Vec<(F, Cow<'a, str>)>,
+    encryption_context: Pairs<'a>,
+    tags: Pairs<'a>,
+    tag_specification_set: Loose<Box<TagSpecs<'a>>>,
+    iam_instance_profile: Loose<Box<InstanceProfile<'a>>>,
+    instances_set: Loose<Box<Items<'a>>>,
+}
+
+impl<'a> Params<'a> {
+    /// A string field (the first, if the record repeats it).
+    pub fn get(&self, f: F) -> Option<&Cow<'a, str>> {
+        self.strs.iter().find(|(g, _)| *g == f).map(|(_, v)| v)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Params<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Params<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("requestParameters")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut p = Params::default();
+                while let Some(k) = a.next_key::<Lenient<'de>>()? {
+                    let Some(k) = k.0 else {
+                        a.next_value::<serde::de::IgnoredAny>()?;
+                        continue;
+                    };
+                    if let Some(f) = F::of(&k) {
+                        if let Lenient(Some(v)) = a.next_value::<Lenient<'de>>()? {
+                            p.strs.push((f, v));
+                        }
+                        continue;
+                    }
+                    match k.as_ref() {
+                        "encryptionContext" => p.encryption_context = a.next_value()?,
+                        "tags" => p.tags = a.next_value()?,
+                        "tagSpecificationSet" => p.tag_specification_set = a.next_value()?,
+                        "iamInstanceProfile" => p.iam_instance_profile = a.next_value()?,
+                        "instancesSet" => p.instances_set = a.next_value()?,
+                        _ => {
+                            a.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(p)
+            }
+        }
+        d.deserialize_map(V)
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct Items<'a> {
     #[serde(borrow)]
-    items: Vec<ItemId<'a>>,
+    items: Loose<Vec<Loose<ItemId<'a>>>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -314,6 +595,115 @@ struct Items<'a> {
 struct ItemId<'a> {
     #[serde(borrow)]
     instance_id: Lenient<'a>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct TagSpecs<'a> {
+    #[serde(borrow)]
+    items: Loose<Vec<Loose<TagSpec<'a>>>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct TagSpec<'a> {
+    #[serde(borrow)]
+    resource_type: Lenient<'a>,
+    #[serde(borrow)]
+    tags: Pairs<'a>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct InstanceProfile<'a> {
+    #[serde(borrow)]
+    name: Lenient<'a>,
+    #[serde(borrow)]
+    arn: Lenient<'a>,
+}
+
+/// `additionalEventData` of S3 records.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct S3Extra<'a> {
+    #[serde(borrow, rename = "SignatureVersion")]
+    signature_version: Lenient<'a>,
+    #[serde(borrow, rename = "AuthenticationMethod")]
+    authentication_method: Lenient<'a>,
+    #[serde(borrow, rename = "CipherSuite")]
+    cipher_suite: Lenient<'a>,
+}
+
+/// Key/value pairs given as an object (`{"k": "v"}`) or as a list of `{"key"|"Key": k,
+/// "value"|"Value": v}`; entries with a non-string key or value are skipped.
+#[derive(Debug, Default)]
+struct Pairs<'a>(Vec<(Cow<'a, str>, Cow<'a, str>)>);
+
+#[derive(Debug, Default, Deserialize)]
+struct Pair<'a> {
+    #[serde(borrow, default, alias = "Key")]
+    key: Lenient<'a>,
+    #[serde(borrow, default, alias = "Value")]
+    value: Lenient<'a>,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Pairs<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Pairs<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("key/value pairs")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some((k, v)) = a.next_entry::<Lenient<'de>, Lenient<'de>>()? {
+                    if let (Some(k), Some(v)) = (k.0, v.0) {
+                        out.push((k, v));
+                    }
+                }
+                Ok(Pairs(out))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(p) = a.next_element::<Loose<Pair<'de>>>()? {
+                    if let Loose(Some(Pair {
+                        key: Lenient(Some(k)),
+                        value: Lenient(Some(v)),
+                    })) = p
+                    {
+                        out.push((k, v));
+                    }
+                }
+                Ok(Pairs(out))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(Pairs::default())
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(Pairs::default())
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(Pairs::default())
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(Pairs::default())
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(Pairs::default())
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(Pairs::default())
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// How the principal was identified (drives `aws:PrincipalType` and the snapshot lookup).
@@ -331,6 +721,12 @@ pub enum PrincipalKind {
     Service,
     /// A principal of another account (`AWSAccount`).
     OtherAccount,
+    /// A web identity or SAML user (`WebIdentityUser`, `SAMLUser`): the identity provider is
+    /// the principal (`Principal: {"Federated": …}` of a trust policy).
+    IdentityProvider,
+    /// An IAM Identity Center user (`IdentityCenterUser`): authorized by Identity Center,
+    /// not by IAM policies.
+    IdentityCenter,
     /// Anonymous (no credentials).
     Anonymous,
 }
@@ -341,15 +737,19 @@ pub struct Principal<'a> {
     /// The kind.
     pub kind: PrincipalKind,
     /// The principal string decided with: a user/session/root/federated ARN, a service
-    /// principal, or `anonymous`.
+    /// principal, an identity provider, or `anonymous`.
     pub arn: Cow<'a, str>,
     /// The account.
     pub account: Option<Cow<'a, str>>,
     /// For sessions the role ARN (`aws:PrincipalArn`), for federated users the issuing user's
     /// ARN; else the principal ARN itself.
     pub issuer_arn: Option<Cow<'a, str>>,
-    /// The user name (IAM users) or role name (sessions), for the snapshot lookup.
+    /// The user name (IAM users) or role name (sessions), for the snapshot lookup (always
+    /// together with `account`: names are unique within an account only).
     pub name: Option<Cow<'a, str>>,
+    /// The principal could not be told exactly (an `AWSAccount` caller's role, a SAML
+    /// provider the record does not name).
+    pub inexact: bool,
 }
 
 /// Why a request is not exactly what IAM decided on.
@@ -385,6 +785,21 @@ impl Approx {
     ];
 }
 
+/// A further permission the call needs, decided as its own request of the same event (the
+/// event is allowed only if every request is).
+#[derive(Debug)]
+pub struct Extra<'a> {
+    /// `prefix:Name`.
+    pub action: Cow<'a, str>,
+    /// Its resources (at least one).
+    pub resources: Vec<Cow<'a, str>>,
+    /// Keys this request has on top of the event's (`ec2:CreateAction`).
+    pub context: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    /// For `iam:PassRole` of an instance profile: the profile's name, resolved to its role by
+    /// the snapshot when it can be.
+    pub instance_profile: Option<Cow<'a, str>>,
+}
+
 /// A record mapped to what IAM decides on. Strings borrow from the record where they can.
 #[derive(Debug)]
 pub struct Mapped<'a> {
@@ -396,12 +811,20 @@ pub struct Mapped<'a> {
     pub resources: Vec<Cow<'a, str>>,
     /// `resources[].accountId` when given (E-9).
     pub resource_account: Option<Cow<'a, str>>,
-    /// Context entries (key, value); principal tags are added by the caller.
-    pub context: Vec<(&'static str, Cow<'a, str>)>,
+    /// Single-valued context entries (key, value); principal tags are added by the caller.
+    pub context: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    /// Multivalued context entries (`aws:TagKeys`, `aws:CalledVia`, …).
+    pub multi: Vec<(&'static str, Vec<Cow<'a, str>>)>,
+    /// Further permissions the call needs.
+    pub extra: Vec<Extra<'a>>,
     /// Approximations made (a bit per [`Approx`]).
     pub approx: u8,
     /// CloudTrail's outcome: the record's `errorCode` says access was denied.
     pub observed_denied: bool,
+    /// Not an authorization request (E-20): the record's `eventType`; counted, not decided.
+    pub not_request: Option<Cow<'a, str>>,
+    /// A call that needs no permission (E-20, `sts:GetCallerIdentity`): always allowed.
+    pub needs_no_permission: bool,
 }
 
 impl Mapped<'_> {
@@ -410,8 +833,31 @@ impl Mapped<'_> {
         self.approx & (1 << a as u8) != 0
     }
 
-    fn set(&mut self, a: Approx) {
+    /// Record approximation `a`.
+    pub fn set(&mut self, a: Approx) {
         self.approx |= 1 << a as u8;
+    }
+
+    /// The context value of a single-valued key (tests, reports).
+    pub fn context_value(&self, key: &str) -> Option<&str> {
+        self.context
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_ref())
+    }
+}
+
+/// The partition of a region (`cn-*` → `aws-cn`, `us-gov-*` → `aws-us-gov`, …), for the ARNs
+/// the audit builds.
+pub fn partition(region: Option<&str>) -> &'static str {
+    match region {
+        Some(r) if r.starts_with("cn-") => "aws-cn",
+        Some(r) if r.starts_with("us-gov-") => "aws-us-gov",
+        Some(r) if r.starts_with("us-isob-") => "aws-iso-b",
+        Some(r) if r.starts_with("us-iso-") => "aws-iso",
+        Some(r) if r.starts_with("eu-isoe-") => "aws-iso-e",
+        Some(r) if r.starts_with("us-isof-") => "aws-iso-f",
+        _ => "aws",
     }
 }
 
@@ -432,6 +878,7 @@ pub fn iam_prefix(event_source: &str) -> &str {
         "signin" => "signin",
         "s3-control" => "s3",
         "ec2-instance-connect" => "ec2-instance-connect",
+        "application-insights" => "applicationinsights",
         h => h.rsplit('.').next().unwrap_or(h),
     }
 }
@@ -459,7 +906,19 @@ pub fn iam_action_name<'a>(prefix: &str, event_name: &'a str) -> &'a str {
             "PutBucketLifecycle" | "PutBucketLifecycleConfiguration" | "DeleteBucketLifecycle" => {
                 "PutLifecycleConfiguration"
             }
-            "GetBucketPublicAccessBlock" => "GetBucketPublicAccessBlock",
+            "GetBucketPublicAccessBlock" | "GetPublicAccessBlock" => "GetBucketPublicAccessBlock",
+            "PutPublicAccessBlock" | "DeletePublicAccessBlock" => "PutBucketPublicAccessBlock",
+            "GetBucketReplication" => "GetReplicationConfiguration",
+            "PutBucketReplication" | "DeleteBucketReplication" => "PutReplicationConfiguration",
+            "GetBucketCors" => "GetBucketCORS",
+            "PutBucketCors" | "DeleteBucketCors" => "PutBucketCORS",
+            "DeleteBucketTagging" => "PutBucketTagging",
+            "GetBucketNotificationConfiguration" => "GetBucketNotification",
+            "PutBucketNotificationConfiguration" => "PutBucketNotification",
+            "GetObjectLockConfiguration" => "GetBucketObjectLockConfiguration",
+            "PutObjectLockConfiguration" => "PutBucketObjectLockConfiguration",
+            "SelectObjectContent" => "GetObject",
+            "ListParts" => "ListMultipartUploadParts",
             "ListMultipartUploads" => "ListBucketMultipartUploads",
             n => n,
         },
@@ -496,23 +955,33 @@ pub fn is_access_denied(code: &str) -> bool {
 
 /// The principal of a record (see the module docs).
 pub fn principal<'a>(ui: Option<&UserIdentity<'a>>, ev: &Event<'a>) -> Principal<'a> {
+    principal_with(ui, ev, None)
+}
+
+fn principal_with<'a>(
+    ui: Option<&UserIdentity<'a>>,
+    ev: &Event<'a>,
+    params: Option<&Params<'a>>,
+) -> Principal<'a> {
     let anonymous = Principal {
         kind: PrincipalKind::Anonymous,
         arn: Cow::Borrowed("anonymous"),
         account: None,
         issuer_arn: None,
         name: None,
+        inexact: false,
     };
     let Some(ui) = ui else {
         return anonymous;
     };
+    let part = partition(ev.aws_region.as_deref());
     let account = ui.account_id.clone();
     let kind = ui.kind.as_deref().unwrap_or("");
     match kind {
         "IAMUser" => {
             let arn = ui.arn.clone().or_else(|| {
                 Some(Cow::Owned(format!(
-                    "arn:aws:iam::{}:user/{}",
+                    "arn:{part}:iam::{}:user/{}",
                     account.as_deref()?,
                     ui.user_name.as_deref()?
                 )))
@@ -521,11 +990,10 @@ pub fn principal<'a>(ui: Option<&UserIdentity<'a>>, ev: &Event<'a>) -> Principal
                 Some(arn) => Principal {
                     kind: PrincipalKind::User,
                     issuer_arn: Some(arn.clone()),
-                    name: ui
-                        .user_name
-                        .clone()
-                        .or_else(|| arn.rsplit('/').next().map(|s| Cow::Owned(s.to_string()))),
-                    account: account.or_else(|| arn_account(&arn).map(|s| Cow::Owned(s.into()))),
+                    // The name is the ARN's last segment (the path is not part of it).
+                    name: part_of(&arn, last_segment).or_else(|| ui.user_name.clone()),
+                    account: part_of(&arn, arn_account).or(account),
+                    inexact: false,
                     arn,
                 },
                 None => anonymous,
@@ -541,15 +1009,13 @@ pub fn principal<'a>(ui: Option<&UserIdentity<'a>>, ev: &Event<'a>) -> Principal
                 return anonymous;
             };
             // arn:aws:sts::A:assumed-role/R/S → role name R.
-            let role_name = arn
-                .split_once(":assumed-role/")
-                .and_then(|(_, r)| r.split('/').next())
-                .map(|s| Cow::Owned(s.to_string()));
+            let role_name = part_of(&arn, assumed_role_name);
             Principal {
                 kind: PrincipalKind::Session,
-                account: account.or_else(|| arn_account(&arn).map(|s| Cow::Owned(s.into()))),
+                account: part_of(&arn, arn_account).or(account),
                 issuer_arn: role,
                 name: role_name,
+                inexact: false,
                 arn,
             }
         }
@@ -565,46 +1031,124 @@ pub fn principal<'a>(ui: Option<&UserIdentity<'a>>, ev: &Event<'a>) -> Principal
                     let arn = ui
                         .arn
                         .clone()
-                        .unwrap_or_else(|| Cow::Owned(format!("arn:aws:iam::{a}:root")));
+                        .unwrap_or_else(|| Cow::Owned(format!("arn:{part}:iam::{a}:root")));
                     Principal {
                         kind: PrincipalKind::Root,
                         issuer_arn: Some(arn.clone()),
                         arn,
                         account: Some(a),
                         name: None,
+                        inexact: false,
                     }
                 }
                 None => anonymous,
             }
         }
         "FederatedUser" => match ui.arn.clone() {
-            Some(arn) => Principal {
-                kind: PrincipalKind::Federated,
-                account: account.or_else(|| arn_account(&arn).map(|s| Cow::Owned(s.into()))),
-                issuer_arn: ui
+            Some(arn) => {
+                let issuer = ui
                     .session_context
                     .as_ref()
-                    .and_then(|s| s.session_issuer.as_ref())
-                    .and_then(|i| i.arn.clone()),
-                name: ui
-                    .session_context
-                    .as_ref()
-                    .and_then(|s| s.session_issuer.as_ref())
-                    .and_then(|i| i.user_name.clone()),
-                arn,
-            },
+                    .and_then(|s| s.session_issuer.as_ref());
+                Principal {
+                    kind: PrincipalKind::Federated,
+                    account: part_of(&arn, arn_account).or(account),
+                    issuer_arn: issuer.and_then(|i| i.arn.clone()),
+                    name: issuer.and_then(|i| {
+                        i.arn
+                            .as_ref()
+                            .and_then(|a| part_of(a, last_segment))
+                            .or_else(|| i.user_name.clone())
+                    }),
+                    inexact: false,
+                    arn,
+                }
+            }
             None => anonymous,
         },
-        "AWSAccount" => match account {
-            Some(a) => Principal {
-                kind: PrincipalKind::OtherAccount,
-                arn: Cow::Owned(format!("arn:aws:iam::{a}:root")),
-                account: Some(a),
+        "AWSAccount" => {
+            let Some(a) = account else {
+                return anonymous;
+            };
+            // A caller of another account. `principalId` `AROA…:session` is a role session
+            // (the role's name is not in the record); an account id alone is the account.
+            let pid = ui.principal_id.as_deref().unwrap_or("");
+            match pid.split_once(':') {
+                Some((role_id, session)) if role_id.starts_with("AROA") => Principal {
+                    kind: PrincipalKind::OtherAccount,
+                    // The role is unknown: `?` matches no role named in a policy, only
+                    // patterns and the account.
+                    arn: Cow::Owned(format!("arn:{part}:sts::{a}:assumed-role/?/{session}")),
+                    account: Some(a),
+                    issuer_arn: None,
+                    name: None,
+                    inexact: true,
+                },
+                _ => Principal {
+                    kind: PrincipalKind::OtherAccount,
+                    arn: Cow::Owned(format!("arn:{part}:iam::{a}:root")),
+                    inexact: !(pid.is_empty() || pid == a),
+                    account: Some(a),
+                    issuer_arn: None,
+                    name: None,
+                },
+            }
+        }
+        "WebIdentityUser" | "SAMLUser" => {
+            // The identity provider is the principal a trust policy names
+            // (`"Federated": "accounts.google.com"` / an OIDC or SAML provider ARN).
+            let recipient = ev.recipient_account_id.clone();
+            let idp = ui.identity_provider.as_deref().unwrap_or("");
+            let (arn, inexact) = if kind == "SAMLUser" {
+                // The record's identityProvider is the SAML issuer's hash; the provider ARN
+                // is the request's principalArn.
+                match params.and_then(|p| p.get(F::PrincipalArn).cloned()) {
+                    Some(a) => (a, false),
+                    None => (Cow::Borrowed("saml-provider/?"), true),
+                }
+            } else if idp.starts_with("arn:")
+                || matches!(
+                    idp,
+                    "accounts.google.com"
+                        | "graph.facebook.com"
+                        | "www.amazon.com"
+                        | "cognito-identity.amazonaws.com"
+                )
+            {
+                (Cow::Owned(idp.to_string()), false)
+            } else if let (false, Some(r)) = (idp.is_empty(), recipient.as_deref()) {
+                // An OIDC provider is named by its IAM ARN in trust policies.
+                (
+                    Cow::Owned(format!("arn:{part}:iam::{r}:oidc-provider/{idp}")),
+                    false,
+                )
+            } else {
+                (Cow::Borrowed("oidc-provider/?"), true)
+            };
+            Principal {
+                kind: PrincipalKind::IdentityProvider,
+                arn,
+                account: None,
                 issuer_arn: None,
                 name: None,
-            },
-            None => anonymous,
-        },
+                inexact,
+            }
+        }
+        "IdentityCenterUser" => {
+            let user = ui
+                .on_behalf_of
+                .as_ref()
+                .and_then(|o| o.user_id.as_deref())
+                .unwrap_or("?");
+            Principal {
+                kind: PrincipalKind::IdentityCenter,
+                arn: Cow::Owned(format!("arn:{part}:identitystore:::user/{user}")),
+                account,
+                issuer_arn: None,
+                name: None,
+                inexact: true,
+            }
+        }
         "AWSService" | "" => match ui.invoked_by.clone().or_else(|| {
             // AwsServiceEvent records without a type: the service is the event source.
             if kind.is_empty() {
@@ -619,6 +1163,7 @@ pub fn principal<'a>(ui: Option<&UserIdentity<'a>>, ev: &Event<'a>) -> Principal
                 account: None,
                 issuer_arn: None,
                 name: None,
+                inexact: false,
             },
             None => anonymous,
         },
@@ -626,40 +1171,151 @@ pub fn principal<'a>(ui: Option<&UserIdentity<'a>>, ev: &Event<'a>) -> Principal
     }
 }
 
+/// A part of a string kept as a borrow when the string is one (no copy on the hot path).
+fn part_of<'a>(c: &Cow<'a, str>, f: impl Fn(&str) -> Option<&str>) -> Option<Cow<'a, str>> {
+    match c {
+        Cow::Borrowed(s) => f(s).map(Cow::Borrowed),
+        Cow::Owned(s) => f(s).map(|p| Cow::Owned(p.to_string())),
+    }
+}
+
+/// The last `/` segment of an ARN (a user's or role's name).
+fn last_segment(arn: &str) -> Option<&str> {
+    arn.rsplit_once('/').map(|(_, n)| n)
+}
+
+/// The role name of `arn:aws:sts::A:assumed-role/R/S`.
+fn assumed_role_name(arn: &str) -> Option<&str> {
+    arn.split_once(":assumed-role/")
+        .and_then(|(_, r)| r.split('/').next())
+}
+
 /// The account field of an ARN.
 pub fn arn_account(arn: &str) -> Option<&str> {
-    let a = arn.split(':').nth(4)?;
-    (!a.is_empty()).then_some(a)
+    // The text between the fourth and fifth colons (a byte scan: this runs for every event).
+    let b = arn.as_bytes();
+    let mut start = 0;
+    let mut n = 0;
+    for (i, &c) in b.iter().enumerate() {
+        if c == b':' {
+            n += 1;
+            if n == 4 {
+                start = i + 1;
+            } else if n == 5 {
+                return (i > start).then(|| &arn[start..i]);
+            }
+        }
+    }
+    (n == 4 && b.len() > start).then(|| &arn[start..])
+}
+
+/// The resource an AccessDenied `errorMessage` names (`… is not authorized to perform: A on
+/// resource: ARN because …`): what IAM decided on.
+pub fn denied_resource(msg: &str) -> Option<&str> {
+    let (_, rest) = msg.split_once(" on resource: ")?;
+    let end = rest
+        .find(" because")
+        .or_else(|| rest.find(' '))
+        .unwrap_or(rest.len());
+    let r = rest[..end].trim_end_matches(['.', ',']);
+    (r == "*" || r.starts_with("arn:")).then_some(r)
+}
+
+/// S3 actions that take the `*Version` form when the request names a `versionId`.
+fn version_action(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "GetObject" => "GetObjectVersion",
+        "DeleteObject" => "DeleteObjectVersion",
+        "GetObjectAcl" => "GetObjectVersionAcl",
+        "PutObjectAcl" => "PutObjectVersionAcl",
+        "GetObjectTagging" => "GetObjectVersionTagging",
+        "PutObjectTagging" => "PutObjectVersionTagging",
+        "DeleteObjectTagging" => "DeleteObjectVersionTagging",
+        "GetObjectAttributes" => "GetObjectVersionAttributes",
+        "GetObjectTorrent" => "GetObjectVersionTorrent",
+        _ => return None,
+    })
+}
+
+/// Undo `%XX` escapes (S3's `x-amz-copy-source`).
+fn percent_decode(s: &str) -> Cow<'_, str> {
+    if !s.contains('%') {
+        return Cow::Borrowed(s);
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// Map a record to its request.
 pub fn map_event<'a>(ev: &Event<'a>, catalog: Option<&'a Catalog>) -> Mapped<'a> {
-    map_event_into(ev, catalog, Vec::new(), Vec::with_capacity(16))
+    map_event_into(ev, catalog, Want::ALL, Vec::new(), Vec::with_capacity(16))
 }
 
-/// [`map_event`] filling the given (empty) vectors, so a caller can reuse their allocations.
+/// Whether the record is an authorization request (E-20): `eventType` `AwsServiceEvent`,
+/// `AwsConsoleSignIn` and `AwsConsoleAction` are not.
+pub fn is_request(ev: &Event<'_>) -> bool {
+    !matches!(
+        ev.event_type.as_deref(),
+        Some("AwsServiceEvent" | "AwsConsoleSignIn" | "AwsConsoleAction")
+    )
+}
+
+/// [`map_event`] filling the given (empty) vectors, so a caller can reuse their allocations,
+/// and building only the context keys in `want`.
 pub fn map_event_into<'a>(
     ev: &Event<'a>,
     catalog: Option<&'a Catalog>,
+    want: Want,
     resources: Vec<Cow<'a, str>>,
-    context_buf: Vec<(&'static str, Cow<'a, str>)>,
+    context_buf: Vec<(Cow<'a, str>, Cow<'a, str>)>,
 ) -> Mapped<'a> {
-    let principal = principal(ev.user_identity.as_ref(), ev);
+    // requestParameters are parsed once, for resources, extra actions and condition keys; an
+    // odd shape leaves them out, it never makes the record unreadable.
+    let params: Option<&Params<'a>> = ev.request_parameters.0.as_ref();
+    let principal = principal_with(ev.user_identity.as_ref(), ev, params);
     let mut m = Mapped {
         action: Cow::Borrowed(""),
-        principal,
         resources,
         resource_account: None,
         context: context_buf,
+        multi: Vec::new(),
+        extra: Vec::new(),
         approx: 0,
         observed_denied: ev.error_code.as_deref().is_some_and(is_access_denied),
+        not_request: (!is_request(ev)).then(|| ev.event_type.clone()).flatten(),
+        needs_no_permission: false,
+        principal,
     };
+    if m.principal.inexact {
+        m.set(Approx::UnknownPrincipal);
+    }
+    let part = partition(ev.aws_region.as_deref());
     // Action.
     let (prefix, info) = match (ev.event_source.as_deref(), ev.event_name.as_deref()) {
-        (Some(src), Some(name)) => {
+        (Some(src), Some(event_name)) => {
             let prefix = iam_prefix(src);
-            let name = iam_action_name(prefix, name);
-            let info = catalog.and_then(|c| c.action(prefix, name));
+            let mut name = iam_action_name(prefix, event_name);
+            if prefix == "s3" && params.is_some_and(|p| p.get(F::VersionId).is_some()) {
+                name = version_action(name).unwrap_or(name);
+            }
+            let info = catalog.and_then(|c| {
+                c.action(prefix, name)
+                    .or_else(|| c.renamed(prefix, event_name))
+            });
             m.action = match info {
                 Some(i) => Cow::Borrowed(i.name.as_str()),
                 None => Cow::Owned(format!("{prefix}:{name}")),
@@ -675,21 +1331,32 @@ pub fn map_event_into<'a>(
             ("", None)
         }
     };
-    // Resources.
-    if let Some(rs) = &ev.resources {
-        for r in rs {
-            let Some(arn) = r.arn.as_ref().or(r.arn_prefix.as_ref()) else {
-                continue;
-            };
-            let fits = match (catalog, info) {
-                (Some(c), Some(i)) => c.resource_fits(i, arn).unwrap_or(false),
-                _ => true,
-            };
-            if fits {
-                if m.resource_account.is_none() {
-                    m.resource_account = r.account_id.clone();
+    // E-20: no permission is needed.
+    m.needs_no_permission = m.action == "sts:GetCallerIdentity";
+    // Resources: for a denied call, the one the AccessDenied message names (what IAM decided
+    // on); else resources[] (those of a type the action authorizes on); else the identifiers
+    // of requestParameters; else `*`.
+    if m.observed_denied {
+        if let Some(r) = ev.error_message.as_deref().and_then(denied_resource) {
+            m.resources.push(Cow::Owned(r.to_string()));
+        }
+    }
+    if m.resources.is_empty() {
+        if let Some(rs) = &ev.resources {
+            for r in rs {
+                let Some(arn) = r.arn.as_ref().or(r.arn_prefix.as_ref()) else {
+                    continue;
+                };
+                let fits = match (catalog, info) {
+                    (Some(c), Some(i)) => c.resource_fits(i, arn).unwrap_or(false),
+                    _ => true,
+                };
+                if fits {
+                    if m.resource_account.is_none() {
+                        m.resource_account = r.account_id.clone();
+                    }
+                    m.resources.push(arn.clone());
                 }
-                m.resources.push(arn.clone());
             }
         }
     }
@@ -702,7 +1369,18 @@ pub fn map_event_into<'a>(
         }
     }
     if m.resources.is_empty() {
-        build_resources(ev, prefix, &m.principal, &mut m.resources);
+        if let Some(p) = params {
+            build_resources(ev, prefix, part, &m.principal, p, &mut m.resources);
+        }
+        // IAM calls without a user name act on the caller's own user.
+        if m.resources.is_empty() && prefix == "iam" && m.principal.kind == PrincipalKind::User {
+            let own = info.is_some_and(|i| {
+                catalog.is_some_and(|c| c.resource_fits(i, &m.principal.arn) == Some(true))
+            });
+            if own {
+                m.resources.push(m.principal.arn.clone());
+            }
+        }
         if let (Some(c), Some(i)) = (catalog, info) {
             m.resources
                 .retain(|r| c.resource_fits(i, r).unwrap_or(true));
@@ -712,265 +1390,679 @@ pub fn map_event_into<'a>(
         m.resources.push(Cow::Borrowed("*"));
         m.set(Approx::ResourceStar);
     }
-    context(ev, &mut m);
+    if let Some(p) = params {
+        extras(ev, prefix, part, &mut m, p);
+    }
+    context(ev, prefix, params, want, &mut m);
     m
+}
+
+/// The further permissions a call needs (see [`Extra`]).
+fn extras<'a>(ev: &Event<'a>, prefix: &str, part: &str, m: &mut Mapped<'a>, p: &Params<'a>) {
+    let region = ev.aws_region.as_deref().unwrap_or("");
+    let account = ev
+        .recipient_account_id
+        .as_deref()
+        .or(m.principal.account.as_deref())
+        .unwrap_or("");
+    let name = ev.event_name.as_deref().unwrap_or("");
+    match prefix {
+        "ec2" => {
+            // RunInstances with an instance profile passes its role (iam:PassRole).
+            if let Some(ip) = &p.iam_instance_profile.0 {
+                let profile = ip.name.0.clone().or_else(|| {
+                    ip.arn
+                        .0
+                        .as_deref()
+                        .and_then(|a| a.rsplit_once('/'))
+                        .map(|(_, n)| Cow::Owned(n.to_string()))
+                });
+                m.extra.push(Extra {
+                    action: Cow::Borrowed("iam:PassRole"),
+                    resources: vec![Cow::Borrowed("*")],
+                    context: Vec::new(),
+                    instance_profile: profile,
+                });
+            }
+            // Tag specifications: ec2:CreateTags on each resource created, with
+            // ec2:CreateAction naming the call.
+            if let Some(ts) = &p.tag_specification_set.0 {
+                let mut resources = Vec::new();
+                for it in ts.items.0.iter().flatten().filter_map(|i| i.0.as_ref()) {
+                    if let Some(t) = it.resource_type.0.as_deref() {
+                        // The new resource's id is not known before the call.
+                        resources.push(Cow::Owned(format!(
+                            "arn:{part}:ec2:{region}:{account}:{t}/*"
+                        )));
+                    }
+                }
+                if !resources.is_empty() {
+                    m.extra.push(Extra {
+                        action: Cow::Borrowed("ec2:CreateTags"),
+                        resources,
+                        context: vec![(
+                            Cow::Borrowed("ec2:CreateAction"),
+                            Cow::Owned(name.to_string()),
+                        )],
+                        instance_profile: None,
+                    });
+                }
+            }
+        }
+        "s3" if matches!(name, "CopyObject" | "UploadPartCopy") => {
+            // The copy reads its source: s3:GetObject (…Version with a versionId).
+            if let Some(src) = p.get(F::CopySource).map(|c| c.as_ref()) {
+                let src = percent_decode(src.trim_start_matches('/'));
+                let (path, version) = match src.split_once("?versionId=") {
+                    Some((path, v)) => (path.to_string(), !v.is_empty()),
+                    None => (src.to_string(), false),
+                };
+                if path.contains('/') {
+                    m.extra.push(Extra {
+                        action: Cow::Borrowed(if version {
+                            "s3:GetObjectVersion"
+                        } else {
+                            "s3:GetObject"
+                        }),
+                        resources: vec![Cow::Owned(format!("arn:{part}:s3:::{path}"))],
+                        context: Vec::new(),
+                        instance_profile: None,
+                    });
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 fn build_resources<'a>(
     ev: &Event<'a>,
     prefix: &str,
+    part: &str,
     p: &Principal<'a>,
+    params: &Params<'a>,
     out: &mut Vec<Cow<'a, str>>,
 ) {
-    let Some(raw) = ev.request_parameters else {
-        return;
-    };
-    let Ok(params) = serde_json::from_str::<Params<'a>>(raw.get()) else {
-        return;
-    };
     let region = ev.aws_region.as_deref().unwrap_or("");
     let account = ev
         .recipient_account_id
         .as_deref()
         .or(p.account.as_deref())
         .unwrap_or("");
-    let s = |l: &Lenient<'a>| l.0.clone().filter(|v| !v.is_empty());
+    let s = |f: F| params.get(f).cloned().filter(|v| !v.is_empty());
     let arnish = |v: &str| v.starts_with("arn:");
+    // `arn:…` as given, else the template with the identifier.
+    let mut push = |v: Cow<'a, str>, f: &dyn Fn(&str) -> String| {
+        if arnish(&v) {
+            out.push(v);
+        } else {
+            out.push(Cow::Owned(f(&v)));
+        }
+    };
     match prefix {
         "s3" => {
-            if let Some(b) = s(&params.bucket_name) {
-                match s(&params.key) {
-                    Some(k) => out.push(Cow::Owned(format!("arn:aws:s3:::{b}/{k}"))),
-                    None => out.push(Cow::Owned(format!("arn:aws:s3:::{b}"))),
+            if let Some(b) = s(F::BucketName) {
+                match s(F::Key) {
+                    Some(k) => push(b, &|b| format!("arn:{part}:s3:::{b}/{k}")),
+                    None => push(b, &|b| format!("arn:{part}:s3:::{b}")),
                 }
             }
         }
         "iam" => {
-            if let Some(n) = s(&params.role_name) {
-                out.push(Cow::Owned(format!("arn:aws:iam::{account}:role/{n}")));
-            } else if let Some(n) = s(&params.user_name) {
-                out.push(Cow::Owned(format!("arn:aws:iam::{account}:user/{n}")));
-            } else if let Some(n) = s(&params.group_name) {
-                out.push(Cow::Owned(format!("arn:aws:iam::{account}:group/{n}")));
-            } else if let Some(a) = s(&params.policy_arn) {
+            if let Some(n) = s(F::RoleName) {
+                push(n, &|n| format!("arn:{part}:iam::{account}:role/{n}"));
+            } else if let Some(n) = s(F::UserName) {
+                push(n, &|n| format!("arn:{part}:iam::{account}:user/{n}"));
+            } else if let Some(n) = s(F::GroupName) {
+                push(n, &|n| format!("arn:{part}:iam::{account}:group/{n}"));
+            } else if let Some(n) = s(F::InstanceProfileName) {
+                push(n, &|n| {
+                    format!("arn:{part}:iam::{account}:instance-profile/{n}")
+                });
+            } else if let Some(a) = s(F::PolicyArn) {
                 out.push(a);
             }
         }
         "ec2" => {
-            if let Some(i) = s(&params.instance_id) {
-                out.push(Cow::Owned(format!(
-                    "arn:aws:ec2:{region}:{account}:instance/{i}"
-                )));
+            let ids = [
+                (F::InstanceId, "instance"),
+                (F::VpcId, "vpc"),
+                (F::SubnetId, "subnet"),
+                (F::RouteTableId, "route-table"),
+                (F::InternetGatewayId, "internet-gateway"),
+                (F::NetworkInterfaceId, "network-interface"),
+                (F::VolumeId, "volume"),
+                (F::GroupId, "security-group"),
+            ];
+            for (v, kind) in ids {
+                if let Some(i) = s(v) {
+                    push(i, &|i| {
+                        format!("arn:{part}:ec2:{region}:{account}:{kind}/{i}")
+                    });
+                }
             }
-            if let Some(set) = &params.instances_set {
-                for it in &set.items {
-                    if let Some(i) = s(&it.instance_id) {
-                        out.push(Cow::Owned(format!(
-                            "arn:aws:ec2:{region}:{account}:instance/{i}"
-                        )));
+            if let Some(set) = &params.instances_set.0 {
+                for it in set.items.0.iter().flatten().filter_map(|i| i.0.as_ref()) {
+                    if let Some(i) = it.instance_id.0.clone().filter(|v| !v.is_empty()) {
+                        push(i, &|i| {
+                            format!("arn:{part}:ec2:{region}:{account}:instance/{i}")
+                        });
                     }
                 }
             }
         }
         "rds" => {
             let pairs = [
-                (&params.db_instance, "db"),
-                (&params.db_snapshot, "snapshot"),
-                (&params.db_cluster, "cluster"),
-                (&params.db_cluster_snapshot, "cluster-snapshot"),
+                (F::DbInstance, "db"),
+                (F::DbSnapshot, "snapshot"),
+                (F::DbCluster, "cluster"),
+                (F::DbClusterSnapshot, "cluster-snapshot"),
             ];
             for (v, kind) in pairs {
                 if let Some(id) = s(v) {
-                    if arnish(&id) {
-                        out.push(id);
-                    } else {
-                        out.push(Cow::Owned(format!(
-                            "arn:aws:rds:{region}:{account}:{kind}:{id}"
-                        )));
-                    }
+                    push(id, &|id| {
+                        format!("arn:{part}:rds:{region}:{account}:{kind}:{id}")
+                    });
                 }
+            }
+            if let Some(a) = s(F::ResourceName).filter(|a| arnish(a)) {
+                out.push(a);
             }
         }
         "lambda" => {
-            if let Some(f) = s(&params.function_name) {
-                if arnish(&f) {
-                    out.push(f);
-                } else {
-                    out.push(Cow::Owned(format!(
-                        "arn:aws:lambda:{region}:{account}:function:{f}"
-                    )));
-                }
+            if let Some(f) = s(F::FunctionName) {
+                push(f, &|f| {
+                    format!("arn:{part}:lambda:{region}:{account}:function:{f}")
+                });
             }
         }
         "kms" => {
-            if let Some(k) = s(&params.key_id) {
-                if arnish(&k) {
-                    out.push(k);
-                } else if k.starts_with("alias/") {
-                    out.push(Cow::Owned(format!("arn:aws:kms:{region}:{account}:{k}")));
-                } else {
-                    out.push(Cow::Owned(format!(
-                        "arn:aws:kms:{region}:{account}:key/{k}"
-                    )));
-                }
+            if let Some(k) = s(F::KeyId) {
+                push(k, &|k| {
+                    if k.starts_with("alias/") {
+                        format!("arn:{part}:kms:{region}:{account}:{k}")
+                    } else {
+                        format!("arn:{part}:kms:{region}:{account}:key/{k}")
+                    }
+                });
             }
         }
         "dynamodb" => {
-            if let Some(t) = s(&params.table_name) {
-                out.push(Cow::Owned(format!(
-                    "arn:aws:dynamodb:{region}:{account}:table/{t}"
-                )));
+            if let Some(t) = s(F::TableName) {
+                push(t, &|t| {
+                    format!("arn:{part}:dynamodb:{region}:{account}:table/{t}")
+                });
             }
         }
         "sqs" => {
             // https://sqs.R.amazonaws.com/A/name
-            if let Some(u) = s(&params.queue_url) {
+            if let Some(u) = s(F::QueueUrl) {
                 let mut parts = u.rsplit('/');
                 if let (Some(name), Some(acct)) = (parts.next(), parts.next()) {
-                    out.push(Cow::Owned(format!("arn:aws:sqs:{region}:{acct}:{name}")));
+                    out.push(Cow::Owned(format!("arn:{part}:sqs:{region}:{acct}:{name}")));
                 }
             }
         }
         "sns" => {
-            if let Some(t) = s(&params.topic_arn) {
+            if let Some(t) = s(F::TopicArn) {
                 out.push(t);
             }
         }
         "secretsmanager" => {
-            if let Some(id) = s(&params.secret_id) {
-                if arnish(&id) {
-                    out.push(id);
-                } else {
-                    out.push(Cow::Owned(format!(
-                        "arn:aws:secretsmanager:{region}:{account}:secret:{id}"
-                    )));
-                }
+            if let Some(id) = s(F::SecretId) {
+                push(id, &|id| {
+                    format!("arn:{part}:secretsmanager:{region}:{account}:secret:{id}")
+                });
             }
         }
         "ssm" => {
-            if let Some(n) = s(&params.name) {
-                if arnish(&n) {
-                    out.push(n);
-                } else {
-                    let n = n.trim_start_matches('/');
-                    out.push(Cow::Owned(format!(
-                        "arn:aws:ssm:{region}:{account}:parameter/{n}"
-                    )));
-                }
+            let parameter = |n: &str| {
+                let n = n.trim_start_matches('/');
+                format!("arn:{part}:ssm:{region}:{account}:parameter/{n}")
+            };
+            if let Some(n) = s(F::Name) {
+                push(n, &parameter);
+            } else if let (Some(id), Some("Parameter")) = (
+                s(F::ResourceId),
+                params.get(F::ResourceType).map(|c| c.as_ref()),
+            ) {
+                push(id, &parameter);
             }
         }
         "sts" => {
-            if let Some(r) = s(&params.role_arn) {
+            if let Some(r) = s(F::RoleArn) {
                 out.push(r);
+            }
+        }
+        "cloudtrail" => {
+            if let Some(n) = s(F::Name).or_else(|| s(F::TrailName)) {
+                push(n, &|n| {
+                    format!("arn:{part}:cloudtrail:{region}:{account}:trail/{n}")
+                });
+            }
+        }
+        "logs" => {
+            if let Some(n) = s(F::LogGroupName) {
+                push(n, &|n| {
+                    format!("arn:{part}:logs:{region}:{account}:log-group:{n}")
+                });
             }
         }
         _ => {}
     }
 }
 
-fn context<'a>(ev: &Event<'a>, m: &mut Mapped<'a>) {
+/// Known services that call on a principal's behalf with forward access sessions and set
+/// `aws:CalledVia` (AWS global condition keys, aws:CalledVia).
+const CALLED_VIA: [&str; 4] = [
+    "athena.amazonaws.com",
+    "cloudformation.amazonaws.com",
+    "dynamodb.amazonaws.com",
+    "kms.amazonaws.com",
+];
+
+/// A context key the audit can set (a bit of [`Want`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+enum K {
+    CurrentTime,
+    EpochTime,
+    SourceIp,
+    UserAgent,
+    RequestedRegion,
+    SourceVpce,
+    SecureTransport,
+    S3SignatureVersion,
+    S3AuthType,
+    PrincipalType,
+    PrincipalIsAwsService,
+    PrincipalServiceName,
+    PrincipalAccount,
+    UserId,
+    UserName,
+    ViaAwsService,
+    CalledVia,
+    CalledViaFirst,
+    CalledViaLast,
+    MfaPresent,
+    MfaAge,
+    TokenIssueTime,
+    Ec2RoleDelivery,
+    Ec2SourceInstanceArn,
+    KmsCallerAccount,
+    KmsViaService,
+    S3Acl,
+    S3Prefix,
+    S3VersionId,
+    KmsEncryptionContext,
+    KmsEncryptionContextKeys,
+    StsRoleSessionName,
+    IamPolicyArn,
+    RequestTag,
+    TagKeys,
+}
+
+/// The names of [`K`] (lower case, C-2); the two ending in `:` / `/` are prefixes.
+const KEY_NAMES: [(K, &str); 35] = [
+    (K::CurrentTime, "aws:currenttime"),
+    (K::EpochTime, "aws:epochtime"),
+    (K::SourceIp, "aws:sourceip"),
+    (K::UserAgent, "aws:useragent"),
+    (K::RequestedRegion, "aws:requestedregion"),
+    (K::SourceVpce, "aws:sourcevpce"),
+    (K::SecureTransport, "aws:securetransport"),
+    (K::S3SignatureVersion, "s3:signatureversion"),
+    (K::S3AuthType, "s3:authtype"),
+    (K::PrincipalType, "aws:principaltype"),
+    (K::PrincipalIsAwsService, "aws:principalisawsservice"),
+    (K::PrincipalServiceName, "aws:principalservicename"),
+    (K::PrincipalAccount, "aws:principalaccount"),
+    (K::UserId, "aws:userid"),
+    (K::UserName, "aws:username"),
+    (K::ViaAwsService, "aws:viaawsservice"),
+    (K::CalledVia, "aws:calledvia"),
+    (K::CalledViaFirst, "aws:calledviafirst"),
+    (K::CalledViaLast, "aws:calledvialast"),
+    (K::MfaPresent, "aws:multifactorauthpresent"),
+    (K::MfaAge, "aws:multifactorauthage"),
+    (K::TokenIssueTime, "aws:tokenissuetime"),
+    (K::Ec2RoleDelivery, "ec2:roledelivery"),
+    (K::Ec2SourceInstanceArn, "ec2:sourceinstancearn"),
+    (K::KmsCallerAccount, "kms:calleraccount"),
+    (K::KmsViaService, "kms:viaservice"),
+    (K::S3Acl, "s3:x-amz-acl"),
+    (K::S3Prefix, "s3:prefix"),
+    (K::S3VersionId, "s3:versionid"),
+    (K::KmsEncryptionContext, "kms:encryptioncontext:"),
+    (K::KmsEncryptionContextKeys, "kms:encryptioncontextkeys"),
+    (K::StsRoleSessionName, "sts:rolesessionname"),
+    (K::IamPolicyArn, "iam:policyarn"),
+    (K::RequestTag, "aws:requesttag/"),
+    (K::TagKeys, "aws:tagkeys"),
+];
+
+/// The context keys worth building: those some policy of the run reads (condition keys and
+/// policy variables). A key no policy reads cannot change a decision, and the event lines do
+/// not show the context, so leaving it out changes nothing but the time spent.
+/// `aws:PrincipalArn` is always built (E-12 reads it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Want(u64);
+
+impl Want {
+    /// Every key (the library's [`map_event`]).
+    pub const ALL: Want = Want(u64::MAX);
+
+    /// The keys among `names` (as written in policies; any case).
+    pub fn from_keys<'k>(names: impl IntoIterator<Item = &'k str>) -> Want {
+        let mut bits = 0u64;
+        for n in names {
+            let n = n.to_ascii_lowercase();
+            for (k, name) in KEY_NAMES {
+                let hit = if name.ends_with(':') || name.ends_with('/') {
+                    n.starts_with(name)
+                } else {
+                    n == name
+                };
+                if hit {
+                    bits |= 1 << k as u8;
+                }
+            }
+        }
+        Want(bits)
+    }
+
+    fn has(self, k: K) -> bool {
+        self.0 & (1 << k as u8) != 0
+    }
+
+    /// Whether a key S3's `additionalEventData` gives is wanted ([`read_s3_facts`]).
+    pub fn s3_facts(self) -> bool {
+        self.has(K::SecureTransport) || self.has(K::S3SignatureVersion) || self.has(K::S3AuthType)
+    }
+}
+
+fn context<'a>(
+    ev: &Event<'a>,
+    prefix: &str,
+    params: Option<&Params<'a>>,
+    w: Want,
+    m: &mut Mapped<'a>,
+) {
+    let b = |s: &'static str| Cow::Borrowed(s);
     let c = &mut m.context;
     let time = ev.event_time.as_ref().or(ev.timestamp.as_ref());
-    let now = time.and_then(|t| iamc_runtime::compiler_support::value::parse_date(t));
+    // The time is parsed only when a key needs it (MFA age too).
+    let needs_time = w.has(K::CurrentTime) || w.has(K::EpochTime) || w.has(K::MfaAge);
+    let now = time
+        .filter(|_| needs_time)
+        .and_then(|t| iamc_runtime::compiler_support::value::parse_date(t));
     if let (Some(t), Some(ns)) = (time, now) {
-        c.push(("aws:CurrentTime", t.clone()));
-        c.push((
-            "aws:EpochTime",
-            Cow::Owned((ns.div_euclid(1_000_000_000)).to_string()),
-        ));
-    }
-    if let Some(ip) = &ev.source_ip {
-        if ip.parse::<std::net::IpAddr>().is_ok() {
-            c.push(("aws:SourceIp", ip.clone()));
+        if w.has(K::CurrentTime) {
+            c.push((b("aws:CurrentTime"), t.clone()));
+        }
+        if w.has(K::EpochTime) {
+            c.push((
+                b("aws:EpochTime"),
+                Cow::Owned((ns.div_euclid(1_000_000_000)).to_string()),
+            ));
         }
     }
-    if let Some(ua) = &ev.user_agent {
-        c.push(("aws:UserAgent", ua.clone()));
+    if let Some(ip) = ev.source_ip.as_ref().filter(|_| w.has(K::SourceIp)) {
+        if ip.parse::<std::net::IpAddr>().is_ok() {
+            c.push((b("aws:SourceIp"), ip.clone()));
+        }
     }
-    if let Some(r) = &ev.aws_region {
-        c.push(("aws:RequestedRegion", r.clone()));
+    if let Some(ua) = ev.user_agent.as_ref().filter(|_| w.has(K::UserAgent)) {
+        c.push((b("aws:UserAgent"), ua.clone()));
     }
-    if let Some(v) = &ev.vpc_endpoint_id {
-        c.push(("aws:SourceVpce", v.clone()));
+    if let Some(r) = ev.aws_region.as_ref().filter(|_| w.has(K::RequestedRegion)) {
+        c.push((b("aws:RequestedRegion"), r.clone()));
     }
-    if ev.tls_details.is_some() {
-        c.push(("aws:SecureTransport", Cow::Borrowed("true")));
+    if let Some(v) = ev.vpc_endpoint_id.as_ref().filter(|_| w.has(K::SourceVpce)) {
+        c.push((b("aws:SourceVpce"), v.clone()));
+    }
+    // S3 records tell the signature, the authentication method and the TLS cipher.
+    let s3x = (prefix == "s3")
+        .then_some(ev.additional_event_data.0.as_ref())
+        .flatten();
+    let tls = ev.tls_details.is_some()
+        || s3x
+            .as_ref()
+            .is_some_and(|x| x.cipher_suite.0.as_deref().is_some_and(|c| !c.is_empty()));
+    if tls && w.has(K::SecureTransport) {
+        c.push((b("aws:SecureTransport"), b("true")));
+    }
+    if let Some(x) = s3x.filter(|_| w.has(K::S3SignatureVersion)) {
+        match x.signature_version.0.as_deref() {
+            Some("SigV4") => c.push((b("s3:signatureversion"), b("AWS4-HMAC-SHA256"))),
+            Some("SigV2") => c.push((b("s3:signatureversion"), b("AWS"))),
+            _ => {}
+        }
+    }
+    if let Some(x) = s3x.filter(|_| w.has(K::S3AuthType)) {
+        match x.authentication_method.0.as_deref() {
+            Some("AuthHeader") => c.push((b("s3:authType"), b("REST-HEADER"))),
+            Some("QueryString") => c.push((b("s3:authType"), b("REST-QUERY-STRING"))),
+            Some("HtmlForm") => c.push((b("s3:authType"), b("POST"))),
+            _ => {}
+        }
     }
     let p = &m.principal;
     let ptype = match p.kind {
         PrincipalKind::User => Some("User"),
         PrincipalKind::Session => Some("AssumedRole"),
-        PrincipalKind::Root | PrincipalKind::OtherAccount => Some("Account"),
+        PrincipalKind::Root => Some("Account"),
+        PrincipalKind::OtherAccount if p.inexact => None,
+        PrincipalKind::OtherAccount => Some("Account"),
         PrincipalKind::Federated => Some("FederatedUser"),
         PrincipalKind::Anonymous => Some("Anonymous"),
-        PrincipalKind::Service => None,
+        PrincipalKind::Service
+        | PrincipalKind::IdentityProvider
+        | PrincipalKind::IdentityCenter => None,
     };
-    if let Some(t) = ptype {
-        c.push(("aws:PrincipalType", Cow::Borrowed(t)));
+    if let Some(t) = ptype.filter(|_| w.has(K::PrincipalType)) {
+        c.push((b("aws:PrincipalType"), b(t)));
     }
-    if p.kind == PrincipalKind::Service {
-        c.push(("aws:PrincipalServiceName", p.arn.clone()));
+    // Present in every signed request (AWS global condition keys).
+    if w.has(K::PrincipalIsAwsService) {
+        match p.kind {
+            PrincipalKind::Service => c.push((b("aws:PrincipalIsAWSService"), b("true"))),
+            PrincipalKind::Anonymous => {}
+            _ => c.push((b("aws:PrincipalIsAWSService"), b("false"))),
+        }
+    }
+    if p.kind == PrincipalKind::Service && w.has(K::PrincipalServiceName) {
+        c.push((b("aws:PrincipalServiceName"), p.arn.clone()));
     }
     match p.kind {
         PrincipalKind::Session => {
             if let Some(r) = &p.issuer_arn {
-                c.push(("aws:PrincipalArn", r.clone()));
+                c.push((b("aws:PrincipalArn"), r.clone()));
             }
         }
         PrincipalKind::User | PrincipalKind::Root | PrincipalKind::Federated => {
-            c.push(("aws:PrincipalArn", p.arn.clone()));
+            c.push((b("aws:PrincipalArn"), p.arn.clone()));
         }
         _ => {}
     }
-    if let Some(a) = &p.account {
-        c.push(("aws:PrincipalAccount", a.clone()));
+    if let Some(a) = p.account.as_ref().filter(|_| w.has(K::PrincipalAccount)) {
+        c.push((b("aws:PrincipalAccount"), a.clone()));
     }
     let ui = ev.user_identity.as_ref();
-    if let Some(id) = ui.and_then(|u| u.principal_id.as_ref()) {
+    if let Some(id) = ui
+        .and_then(|u| u.principal_id.as_ref())
+        .filter(|_| w.has(K::UserId))
+    {
         if p.kind != PrincipalKind::Service {
-            c.push(("aws:userid", id.clone()));
+            c.push((b("aws:userid"), id.clone()));
         }
     }
-    if p.kind == PrincipalKind::User {
+    if p.kind == PrincipalKind::User && w.has(K::UserName) {
         if let Some(n) = ui.and_then(|u| u.user_name.as_ref()) {
-            c.push(("aws:username", n.clone()));
+            c.push((b("aws:username"), n.clone()));
         }
     }
-    if let Some(u) = ui {
-        if p.kind != PrincipalKind::Service {
-            c.push((
-                "aws:ViaAWSService",
-                Cow::Borrowed(if u.invoked_by.is_some() {
-                    "true"
-                } else {
-                    "false"
-                }),
-            ));
+    let invoked_by = ui.and_then(|u| u.invoked_by.as_deref());
+    if ui.is_some() && w.has(K::ViaAwsService) && p.kind != PrincipalKind::Service {
+        c.push((
+            b("aws:ViaAWSService"),
+            b(if invoked_by.is_some() {
+                "true"
+            } else {
+                "false"
+            }),
+        ));
+    }
+    // A service calling on the principal's behalf.
+    let via = invoked_by
+        .filter(|s| s.ends_with(".amazonaws.com"))
+        .filter(|_| p.kind != PrincipalKind::Service);
+    if let Some(svc) = via {
+        if CALLED_VIA.contains(&svc) {
+            if w.has(K::CalledVia) {
+                m.multi
+                    .push(("aws:CalledVia", vec![Cow::Owned(svc.to_string())]));
+            }
+            if w.has(K::CalledViaFirst) {
+                c.push((b("aws:CalledViaFirst"), Cow::Owned(svc.to_string())));
+            }
+            if w.has(K::CalledViaLast) {
+                c.push((b("aws:CalledViaLast"), Cow::Owned(svc.to_string())));
+            }
         }
     }
     // K-4: MFA keys only for temporary credentials (a session context).
-    if let Some(attrs) = ui
-        .and_then(|u| u.session_context.as_ref())
-        .and_then(|s| s.attributes.as_ref())
-    {
+    let sc = ui.and_then(|u| u.session_context.as_ref());
+    if let Some(attrs) = sc.and_then(|s| s.attributes.as_ref()) {
         if let Some(mfa) = &attrs.mfa_authenticated {
             let used = mfa.eq_ignore_ascii_case("true");
-            c.push((
-                "aws:MultiFactorAuthPresent",
-                Cow::Borrowed(if used { "true" } else { "false" }),
-            ));
+            if w.has(K::MfaPresent) {
+                c.push((
+                    b("aws:MultiFactorAuthPresent"),
+                    b(if used { "true" } else { "false" }),
+                ));
+            }
             let created = attrs
                 .creation_date
                 .as_deref()
+                .filter(|_| used && w.has(K::MfaAge))
                 .and_then(iamc_runtime::compiler_support::value::parse_date);
             if let (true, Some(created), Some(now)) = (used, created, now) {
                 let age = (now - created).div_euclid(1_000_000_000).max(0);
-                c.push(("aws:MultiFactorAuthAge", Cow::Owned(age.to_string())));
+                c.push((b("aws:MultiFactorAuthAge"), Cow::Owned(age.to_string())));
             }
         }
-        if let Some(d) = &attrs.creation_date {
-            c.push(("aws:TokenIssueTime", d.clone()));
+        if let Some(d) = attrs
+            .creation_date
+            .as_ref()
+            .filter(|_| w.has(K::TokenIssueTime))
+        {
+            c.push((b("aws:TokenIssueTime"), d.clone()));
         }
+    }
+    // EC2 instance role credentials: the instance is the session name.
+    if let Some(d) = sc.and_then(|s| s.ec2_role_delivery.as_ref()) {
+        if w.has(K::Ec2RoleDelivery) {
+            c.push((b("ec2:RoleDelivery"), d.clone()));
+        }
+        let session = p.arn.rsplit('/').next().unwrap_or("");
+        if p.kind == PrincipalKind::Session
+            && session.starts_with("i-")
+            && w.has(K::Ec2SourceInstanceArn)
+        {
+            let part = partition(ev.aws_region.as_deref());
+            // The instance's region is taken to be the call's (an instance's credentials are
+            // normally used in its region).
+            c.push((
+                b("ec2:SourceInstanceARN"),
+                Cow::Owned(format!(
+                    "arn:{part}:ec2:{}:{}:instance/{session}",
+                    ev.aws_region.as_deref().unwrap_or(""),
+                    p.account.as_deref().unwrap_or("")
+                )),
+            ));
+        }
+    }
+    if prefix == "kms" && !matches!(p.kind, PrincipalKind::Service | PrincipalKind::Anonymous) {
+        if let Some(a) = p.account.as_ref().filter(|_| w.has(K::KmsCallerAccount)) {
+            c.push((b("kms:CallerAccount"), a.clone()));
+        }
+        if let (Some(svc), Some(r), true) = (via, ev.aws_region.as_deref(), w.has(K::KmsViaService))
+        {
+            if let Some(s) = svc.strip_suffix(".amazonaws.com") {
+                c.push((
+                    b("kms:ViaService"),
+                    Cow::Owned(format!("{s}.{r}.amazonaws.com")),
+                ));
+            }
+        }
+    }
+    let Some(params) = params else {
+        return;
+    };
+    let s = |f: F| params.get(f).cloned();
+    match prefix {
+        "s3" => {
+            if let Some(v) = s(F::XAmzAcl).filter(|_| w.has(K::S3Acl)) {
+                c.push((b("s3:x-amz-acl"), v));
+            }
+            if let Some(v) = s(F::Prefix).filter(|_| w.has(K::S3Prefix)) {
+                c.push((b("s3:prefix"), v));
+            }
+            if let Some(v) = s(F::VersionId).filter(|_| w.has(K::S3VersionId)) {
+                c.push((b("s3:versionid"), v));
+            }
+        }
+        "kms" => {
+            let ec = &params.encryption_context.0;
+            if !ec.is_empty() && w.has(K::KmsEncryptionContext) {
+                for (k, v) in ec {
+                    c.push((Cow::Owned(format!("kms:EncryptionContext:{k}")), v.clone()));
+                }
+            }
+            if !ec.is_empty() && w.has(K::KmsEncryptionContextKeys) {
+                m.multi.push((
+                    "kms:EncryptionContextKeys",
+                    ec.iter().map(|(k, _)| k.clone()).collect(),
+                ));
+            }
+        }
+        "sts" => {
+            if let Some(v) = s(F::RoleSessionName).filter(|_| w.has(K::StsRoleSessionName)) {
+                c.push((b("sts:RoleSessionName"), v));
+            }
+        }
+        "iam" => {
+            if let Some(v) = s(F::PolicyArn).filter(|_| w.has(K::IamPolicyArn)) {
+                c.push((b("iam:PolicyARN"), v));
+            }
+        }
+        _ => {}
+    }
+    // Tags of the request: `tags`, or EC2's tag specifications.
+    if !w.has(K::RequestTag) && !w.has(K::TagKeys) {
+        return;
+    }
+    let mut keys: Vec<Cow<'a, str>> = Vec::new();
+    let spec_tags = params
+        .tag_specification_set
+        .0
+        .iter()
+        .flat_map(|t| t.items.0.iter().flatten())
+        .filter_map(|i| i.0.as_ref())
+        .flat_map(|i| i.tags.0.iter());
+    for (k, v) in params.tags.0.iter().chain(spec_tags) {
+        // CloudTrail hides some tags; they are not guessed.
+        if k == "HIDDEN_DUE_TO_SECURITY_REASONS" || keys.contains(k) {
+            continue;
+        }
+        if w.has(K::RequestTag) {
+            c.push((Cow::Owned(format!("aws:RequestTag/{k}")), v.clone()));
+        }
+        keys.push(k.clone());
+    }
+    if !keys.is_empty() && w.has(K::TagKeys) {
+        m.multi.push(("aws:TagKeys", keys));
     }
 }
 
@@ -1258,5 +2350,30 @@ mod tests {
         let m = map_event(&e, Some(&cat));
         assert!(m.has(Approx::UnknownAction));
         assert!(m.has(Approx::ResourceStar));
+    }
+
+    #[test]
+    fn only_the_keys_policies_read_are_built() {
+        let e = ev(
+            r#"{"eventTime":"2023-07-10T11:42:23Z","eventSource":"kms.amazonaws.com",
+            "eventName":"Decrypt","awsRegion":"us-east-1","sourceIPAddress":"10.0.0.1",
+            "userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::1:user/u","accountId":"1"},
+            "requestParameters":{"encryptionContext":{"a":"b"}}}"#,
+        );
+        let w = Want::from_keys(["kms:EncryptionContext:a", "AWS:SourceIp"]);
+        let m = map_event_into(&e, None, w, Vec::new(), Vec::new());
+        let keys: Vec<&str> = m.context.iter().map(|(k, _)| k.as_ref()).collect();
+        assert_eq!(
+            keys,
+            vec![
+                "aws:SourceIp",
+                "aws:PrincipalArn",
+                "kms:EncryptionContext:a"
+            ]
+        );
+        assert!(m.multi.is_empty());
+        let all = map_event(&e, None);
+        assert!(all.context.len() > keys.len());
+        assert_eq!(Want::from_keys([]), Want::from_keys(["ec2:Nothing"]));
     }
 }

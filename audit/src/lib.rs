@@ -24,9 +24,10 @@
 //!   path takes no lock and evaluation does not allocate.
 //! - When the change does not touch a principal, its "after" decision is its "before"
 //!   decision: the set is evaluated once.
-//! - Never lose an event: `read = decided + unreadable` always; every unreadable record is
-//!   reported with file, position and reason (an object that is not CloudTrail, `{}`, is
-//!   unreadable, not decided). Paths not read (links to directories, FIFOs) are listed.
+//! - Never lose an event: `read = decided + unreadable + not decided` always (not decided:
+//!   records that are no authorization request, and duplicate event ids — [`decide`]), per
+//!   file and in total; every unreadable record is reported with file, position and reason.
+//!   Paths not read (links to directories, FIFOs) are listed.
 //! - Bounded: one record or line is at most `--max-record-bytes` (default
 //!   [`records::DEFAULT_MAX_RECORD_BYTES`]); a larger one is reported and skipped in constant
 //!   memory, one pass (docs/limits.md).
@@ -34,6 +35,7 @@
 #![forbid(unsafe_code)]
 
 pub mod catalog;
+pub mod decide;
 pub mod event;
 pub mod input;
 pub mod records;
@@ -48,12 +50,12 @@ use std::sync::mpsc::SyncSender;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use iamc_runtime::{Decision, Outcome, PolicySet, Scratch, Value};
+use iamc_runtime::{Decision, PolicySet, Scratch, Value};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::catalog::Catalog;
-use crate::event::{map_event_into, Approx, Event, Mapped};
+use crate::event::{Event, Mapped};
 use crate::input::{Format, Position};
 pub use crate::report::Stats;
 use crate::snapshot::{Change, Snapshot, Target};
@@ -92,6 +94,8 @@ pub struct Options {
     pub progress: bool,
     /// The largest record or JSON line read (bytes); `None`: [`records::DEFAULT_MAX_RECORD_BYTES`].
     pub max_record_bytes: Option<usize>,
+    /// Groups listed per table in the human summary (`None`: all).
+    pub top: Option<usize>,
 }
 
 /// A fatal error (the snapshot or a policy cannot be read).
@@ -131,6 +135,10 @@ pub struct Auditor {
     compile_errors: Mutex<Vec<String>>,
     /// The largest record or line read (bytes).
     max_record: usize,
+    /// Event ids decided so far (duplicates are counted, not decided again).
+    seen: decide::Seen,
+    /// The context keys some policy of the run reads (the others are not built).
+    want: event::Want,
 }
 
 impl Auditor {
@@ -145,6 +153,8 @@ impl Auditor {
             emit: true,
             compile_errors: Mutex::new(Vec::new()),
             max_record: records::DEFAULT_MAX_RECORD_BYTES,
+            seen: decide::Seen::default(),
+            want: event::Want::ALL,
         }
     }
 
@@ -205,7 +215,10 @@ struct Worker<'a> {
     key: String,
     /// Allocations kept from one event to the next (see [`recycle`]).
     spare_resources: Vec<std::borrow::Cow<'static, str>>,
-    spare_context: Vec<(&'static str, std::borrow::Cow<'static, str>)>,
+    spare_context: Vec<(
+        std::borrow::Cow<'static, str>,
+        std::borrow::Cow<'static, str>,
+    )>,
     spare_request: Vec<(&'static str, Value<'static>)>,
 }
 
@@ -230,6 +243,8 @@ fn rank(d: Decision) -> u8 {
 
 impl<'a> Worker<'a> {
     fn new(aud: &'a Auditor, tx: &'a SyncSender<Vec<u8>>) -> Worker<'a> {
+        // A worker parses on the thread that creates it.
+        event::read_s3_facts(aud.want.s3_facts());
         Worker {
             aud,
             local: FxHashMap::default(),
@@ -281,121 +296,6 @@ impl<'a> Worker<'a> {
         if self.out.len() > 256 * 1024 {
             self.flush();
         }
-    }
-
-    fn decide(&mut self, file: &str, pos: Position, ev: &Event<'_>) {
-        let aud = self.aud;
-        let mut m = map_event_into(
-            ev,
-            aud.catalog.as_ref(),
-            recycle(std::mem::take(&mut self.spare_resources)),
-            recycle(std::mem::take(&mut self.spare_context)),
-        );
-        if !aud.snapshot.knows(&m.principal) {
-            m.approx |= 1 << Approx::UnknownPrincipal as u8;
-        }
-        let mut before: Option<Outcome> = None;
-        let mut after: Option<Outcome> = None;
-        let mut before_name = None;
-        let mut after_name = None;
-        for res in &m.resources {
-            let rp = aud.snapshot.resource_policy(res);
-            self.key.clear();
-            self.key.push_str(&m.principal.arn);
-            if let Some((arn, _)) = rp {
-                self.key.push('|');
-                self.key.push_str(arn);
-            }
-            if !self.local.contains_key(self.key.as_str()) {
-                let mut gkey = aud.snapshot.principal_key(&m.principal);
-                if let Some((arn, _)) = rp {
-                    gkey.push('|');
-                    gkey.push_str(arn);
-                }
-                let c = aud.compiled(&gkey, &m, rp.map(|r| r.1));
-                let l = Local {
-                    before: c.before.create_scratch(),
-                    after: c.after.as_ref().map(PolicySet::create_scratch),
-                    c,
-                };
-                self.local.insert(self.key.clone(), l);
-            }
-            let Some(l) = self.local.get_mut(self.key.as_str()) else {
-                continue;
-            };
-            let mut ctx: Vec<(&str, Value<'_>)> = recycle(std::mem::take(&mut self.spare_request));
-            ctx.extend(
-                m.context
-                    .iter()
-                    .map(|(k, v)| (*k, Value::Single(v.as_ref()))),
-            );
-            ctx.extend(
-                l.c.tags
-                    .iter()
-                    .map(|(k, v)| (k.as_str(), Value::Single(v.as_str()))),
-            );
-            let req = iamc_runtime::Request {
-                principal: &m.principal.arn,
-                action: &m.action,
-                resource: res,
-                resource_account: m.resource_account.as_deref(),
-                context: &ctx,
-            };
-            let b = l.c.before.evaluate(&mut l.before, &req);
-            let a = match (&l.c.after, &mut l.after) {
-                (Some(set), Some(scr)) => set.evaluate(scr, &req),
-                _ => b,
-            };
-            self.spare_request = recycle(ctx);
-            if before.is_none_or(|x| rank(b.decision) > rank(x.decision)) {
-                before = Some(b);
-                // Names only for the event lines.
-                before_name = b
-                    .deciding
-                    .filter(|_| aud.emit)
-                    .map(|d| deciding(&l.c.before, &d));
-            }
-            if after.is_none_or(|x| rank(a.decision) > rank(x.decision)) {
-                after = Some(a);
-                after_name = a
-                    .deciding
-                    .filter(|_| aud.emit)
-                    .map(|d| deciding(l.c.after.as_ref().unwrap_or(&l.c.before), &d));
-            }
-        }
-        let (Some(before), Some(after)) = (before, after) else {
-            // No resource to decide on (the mapping always gives one; if it ever does not,
-            // the record is counted, never dropped).
-            self.unreadable(
-                file,
-                pos,
-                "no resource could be derived: not decided".into(),
-            );
-            return;
-        };
-        let changed = before.decision != after.decision;
-        self.stats.decided(
-            ev,
-            &m,
-            before.decision,
-            after.decision,
-            aud.snapshot.has_resource_policies(),
-            aud.snapshot.has_scps(),
-        );
-        if aud.emit {
-            report::event_line(
-                &mut self.out,
-                ev,
-                &m,
-                before.decision,
-                before_name.as_ref(),
-                after.decision,
-                after_name.as_ref(),
-                changed,
-            );
-        }
-        self.spare_resources = recycle(m.resources);
-        self.spare_context = recycle(m.context);
     }
 }
 
@@ -753,11 +653,21 @@ pub fn load(opts: &Options) -> Result<Auditor, AuditError> {
             snapshot::parse_file(f, iamc_compiler::ast::PolicyKind::Scp).map_err(AuditError)?,
         );
     }
+    // The built-in table unless --service-reference names another: the same result from
+    // any working directory.
     let catalog = match &opts.service_reference {
-        Some(p) => Some(Catalog::load(p).map_err(AuditError)?),
-        None => None,
+        Some(p) => Catalog::load(p).map_err(AuditError)?,
+        None => Catalog::builtin(),
     };
-    let mut a = Auditor::new(snapshot, change, catalog);
+    for t in &change.targets {
+        snapshot.check_target(t).map_err(AuditError)?;
+    }
+    let mut in_use = snapshot.policies_in_use();
+    in_use.extend(change.attach.iter().cloned());
+    in_use.extend(change.scps.iter().cloned());
+    let keys = snapshot::keys_read(&in_use);
+    let mut a = Auditor::new(snapshot, change, Some(catalog));
+    a.want = event::Want::from_keys(keys.iter().map(String::as_str));
     a.max_record = opts
         .max_record_bytes
         .unwrap_or(records::DEFAULT_MAX_RECORD_BYTES)
@@ -791,7 +701,9 @@ pub fn run(opts: &Options, out: &mut dyn Write, err: &mut dyn Write) -> Result<S
             .map(|w| w.clone())
             .unwrap_or_default(),
     );
+    stats.accounts_check(&aud.snapshot.accounts());
     stats.catalog = aud.catalog.is_some();
+    stats.top = opts.top;
     stats.change = !aud.change.is_empty();
     stats.parse_only = opts.parse_only;
     report::human(&stats, err).map_err(|e| AuditError(e.to_string()))?;
@@ -815,6 +727,16 @@ pub fn audit_files(
         .iter()
         .map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
         .sum();
+    // About one event per 100 bytes of gzipped CloudTrail, per 1,000 of plain JSON.
+    let events: u64 = files
+        .iter()
+        .map(|f| {
+            let len = std::fs::metadata(f).map(|m| m.len()).unwrap_or(0);
+            let gz = f.extension().is_some_and(|e| e == "gz");
+            len / if gz { 100 } else { 1000 }
+        })
+        .sum();
+    aud.seen.reserve(events);
     let bar = (opts.progress && std::io::stderr().is_terminal()).then(|| {
         let pb = indicatif::ProgressBar::new(total);
         pb.set_style(
@@ -837,7 +759,8 @@ pub fn audit_files(
                 files
                     .par_iter()
                     .map(|f| {
-                        let st = process_file(aud, f, &tx);
+                        let mut st = process_file(aud, f, &tx);
+                        st.close_file(&f.display().to_string());
                         let n = events.fetch_add(st.read, Ordering::Relaxed) + st.read;
                         if let Some(pb) = &bar {
                             pb.inc(std::fs::metadata(f).map(|m| m.len()).unwrap_or(0));

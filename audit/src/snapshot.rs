@@ -1,6 +1,10 @@
 //! Who has which policies: the output of `aws iam get-account-authorization-details`, optional
 //! SCP files, resource policies by ARN, and the proposed change.
 //!
+//! Users and roles are found by account and name, as their ARNs name them (a user of another
+//! account with the same name is someone else); roles keep their paths; `--attach-to` must
+//! name a user, role or group the snapshot has.
+//!
 //! Every document goes through `iamc_compiler::parse::parse_policy` (which undoes the
 //! URL-encoding the AWS API uses). A document that does not parse is reported once and left
 //! out; the run goes on. [`Snapshot::policy_set`] assembles the `ast::PolicySet` of one
@@ -26,6 +30,8 @@ use crate::event::{Principal, PrincipalKind};
 #[derive(Clone, Debug, Default)]
 struct Entity {
     arn: String,
+    /// The account of `arn`.
+    account: String,
     /// Inline policies with their names.
     inline: Vec<(String, Arc<Policy>)>,
     attached: Vec<String>,
@@ -99,8 +105,12 @@ type ParsedCache = HashMap<(String, PolicyKind), Option<Arc<Policy>>>;
 /// The loaded snapshot.
 #[derive(Debug, Default)]
 pub struct Snapshot {
+    /// Users and roles by `ACCOUNT/NAME` (names are unique within an account only: a user of
+    /// another account with the same name is someone else).
     users: HashMap<String, Entity>,
     roles: HashMap<String, Entity>,
+    /// Instance profile (name or ARN) → its role's ARN.
+    instance_profiles: HashMap<String, String>,
     groups: HashMap<String, Entity>,
     managed: HashMap<String, String>,
     parsed: std::sync::Mutex<ParsedCache>,
@@ -149,6 +159,17 @@ pub fn parse_file(path: &Path, kind: PolicyKind) -> Result<Arc<Policy>, String> 
                 .collect::<Vec<_>>()
                 .join("; ")
         })
+}
+
+/// `ACCOUNT/NAME` of a user or role (the account from its ARN).
+fn entity_key(arn: &str, name: &str) -> String {
+    let account = arn.split(':').nth(4).unwrap_or("");
+    format!("{account}/{name}")
+}
+
+fn with_account(mut e: Entity) -> Entity {
+    e.account = e.arn.split(':').nth(4).unwrap_or("").to_string();
+    e
 }
 
 fn str_of<'a>(v: &'a Value, k: &str) -> Option<&'a str> {
@@ -228,8 +249,9 @@ impl Snapshot {
                     .filter_map(|g| g.as_str().map(str::to_string))
                     .collect(),
                 tags: tags(u),
+                account: String::new(),
             };
-            s.users.insert(n.to_string(), e);
+            s.users.insert(entity_key(&e.arn, n), with_account(e));
         }
         for g in list(&v, "GroupDetailList") {
             let Some(n) = str_of(g, "GroupName") else {
@@ -257,7 +279,14 @@ impl Snapshot {
                 tags: tags(r),
                 ..Entity::default()
             };
-            s.roles.insert(n.to_string(), e);
+            for ip in list(r, "InstanceProfileList") {
+                for k in ["InstanceProfileName", "Arn"] {
+                    if let Some(v) = str_of(ip, k) {
+                        s.instance_profiles.insert(v.to_string(), e.arn.clone());
+                    }
+                }
+            }
+            s.roles.insert(entity_key(&e.arn, n), with_account(e));
         }
         for p in list(&v, "Policies") {
             let Some(arn) = str_of(p, "Arn") else {
@@ -383,19 +412,85 @@ impl Snapshot {
             .push(w);
     }
 
-    /// The snapshot entity behind a principal: (is user, name) when it is known.
+    /// The snapshot entity behind a principal: (is user, name) when it is known. Matched by
+    /// account and name (what an ARN names), never by name alone.
     fn entity(&self, p: &Principal<'_>) -> Option<(bool, &str, &Entity)> {
         let name = p.name.as_deref()?;
-        match p.kind {
-            PrincipalKind::User | PrincipalKind::Federated => self
-                .users
-                .get_key_value(name)
-                .map(|(k, e)| (true, k.as_str(), e)),
-            PrincipalKind::Session => self
-                .roles
-                .get_key_value(name)
-                .map(|(k, e)| (false, k.as_str(), e)),
-            _ => None,
+        let account = p.account.as_deref()?;
+        let (is_user, map) = match p.kind {
+            PrincipalKind::User | PrincipalKind::Federated => (true, &self.users),
+            PrincipalKind::Session => (false, &self.roles),
+            _ => return None,
+        };
+        // `ACCOUNT/NAME` assembled on the stack (this runs for every event of a user or role).
+        let mut buf = [0u8; 160];
+        let len = account.len() + 1 + name.len();
+        let owned;
+        let key: &str = match buf.get_mut(..len) {
+            Some(b) => {
+                b[..account.len()].copy_from_slice(account.as_bytes());
+                b[account.len()] = b'/';
+                b[account.len() + 1..].copy_from_slice(name.as_bytes());
+                std::str::from_utf8(b).ok()?
+            }
+            None => {
+                owned = format!("{account}/{name}");
+                &owned
+            }
+        };
+        let (k, e) = map.get_key_value(key)?;
+        Some((is_user, k.split_once('/').map_or(k.as_str(), |(_, n)| n), e))
+    }
+
+    /// The ARN of the snapshot's user or role behind a principal (with its path).
+    pub fn entity_arn(&self, p: &Principal<'_>) -> Option<&str> {
+        self.entity(p).map(|(_, _, e)| e.arn.as_str())
+    }
+
+    /// The role an instance profile (name or ARN) holds, when the snapshot lists it.
+    pub fn instance_profile_role(&self, profile: &str) -> Option<&str> {
+        self.instance_profiles.get(profile).map(String::as_str)
+    }
+
+    /// The accounts of the snapshot's users and roles.
+    pub fn accounts(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .users
+            .values()
+            .chain(self.roles.values())
+            .map(|e| e.account.clone())
+            .filter(|a| !a.is_empty())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// `--attach-to` must name a user, role or group of the snapshot (a target that does not
+    /// exist would silently change nothing).
+    pub fn check_target(&self, t: &Target) -> Result<(), String> {
+        let named = |map: &HashMap<String, Entity>, n: &str| {
+            map.keys()
+                .any(|k| k.split_once('/').is_some_and(|(_, x)| x == n))
+        };
+        let ok = match t {
+            Target::All => true,
+            Target::User(n) => named(&self.users, n),
+            Target::Role(n) => named(&self.roles, n),
+            Target::Group(n) => self.groups.contains_key(n),
+        };
+        if ok {
+            Ok(())
+        } else {
+            let (kind, n) = match t {
+                Target::User(n) => ("user", n),
+                Target::Role(n) => ("role", n),
+                Target::Group(n) => ("group", n),
+                Target::All => ("", &String::new()),
+            };
+            Err(format!(
+                "--attach-to {kind}:{n}: the snapshot has no {kind} named {n:?} (nothing would change)"
+            ))
         }
     }
 
@@ -414,8 +509,8 @@ impl Snapshot {
     /// The cache key of a principal's policies (the same key means the same policy set).
     pub fn principal_key(&self, p: &Principal<'_>) -> String {
         match self.entity(p) {
-            Some((true, n, _)) => format!("user/{n}"),
-            Some((false, n, _)) => format!("role/{n}"),
+            Some((true, _, e)) => format!("user/{}/{}", e.account, e.arn),
+            Some((false, _, e)) => format!("role/{}/{}", e.account, e.arn),
             None => match p.kind {
                 PrincipalKind::Root => format!("root/{}", p.account.as_deref().unwrap_or("")),
                 _ => format!("none/{}", p.account.as_deref().unwrap_or("")),
@@ -530,6 +625,35 @@ impl Snapshot {
         (set, touched)
     }
 
+    /// Every policy a decision of this snapshot can read: users', groups' and roles' inline
+    /// and attached policies, boundaries, SCPs, resource policies (for the context keys worth
+    /// building, [`crate::event::Want`]).
+    pub fn policies_in_use(&self) -> Vec<Arc<Policy>> {
+        let mut out: Vec<Arc<Policy>> = Vec::new();
+        for e in self
+            .users
+            .values()
+            .chain(self.groups.values())
+            .chain(self.roles.values())
+        {
+            out.extend(e.inline.iter().map(|(_, p)| Arc::clone(p)));
+            out.extend(
+                e.attached
+                    .iter()
+                    .filter_map(|a| self.managed(a, PolicyKind::Identity)),
+            );
+            out.extend(
+                e.boundary
+                    .iter()
+                    .filter_map(|b| self.managed(b, PolicyKind::Boundary)),
+            );
+        }
+        out.extend(self.scps_all.iter().flatten().cloned());
+        out.extend(self.scps_by_account.values().flatten().flatten().cloned());
+        out.extend(self.resource_policies.values().cloned());
+        out
+    }
+
     /// Whether some user, group or role has an inline or attached managed policy `name`
     /// (see [`managed_is`]).
     pub fn has_policy_named(&self, name: &str) -> bool {
@@ -555,8 +679,40 @@ impl Snapshot {
 
     /// The ARN of a user by name (tests).
     pub fn user_arn(&self, name: &str) -> Option<&str> {
-        self.users.get(name).map(|e| e.arn.as_str())
+        self.users
+            .iter()
+            .find(|(k, _)| k.split_once('/').is_some_and(|(_, n)| n == name))
+            .map(|(_, e)| e.arn.as_str())
     }
+}
+
+/// The condition keys and policy variables `policies` read (as written).
+pub fn keys_read(policies: &[Arc<Policy>]) -> Vec<String> {
+    use iamc_compiler::ast::{Template, TemplatePart};
+    let mut out = Vec::new();
+    let vars = |t: &Template, out: &mut Vec<String>| {
+        for part in &t.parts {
+            if let TemplatePart::Variable { key, .. } = part {
+                out.push(key.clone());
+            }
+        }
+    };
+    for p in policies {
+        for st in &p.statements {
+            for r in &st.resource.patterns {
+                vars(&r.template, &mut out);
+            }
+            for c in &st.conditions {
+                out.push(c.key.clone());
+                for v in &c.values {
+                    vars(&v.template, &mut out);
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// Parse `--scp [ACCOUNT=]FILE`.
@@ -596,6 +752,7 @@ mod tests {
             account: Some(Cow::Borrowed("1")),
             issuer_arn: None,
             name: Some(Cow::Owned(name.to_string())),
+            inexact: false,
         }
     }
 
@@ -647,6 +804,7 @@ mod tests {
             account: Some(Cow::Borrowed("1")),
             issuer_arn: None,
             name: Some(Cow::Borrowed("r")),
+            inexact: false,
         };
         let is_deny_all = |p: &Policy| p.source == deny_all.source;
         // Managed, by name and by ARN: alice (directly) and role r (attached) both hold M.

@@ -33,10 +33,17 @@ pub struct AuditArgs {
     /// Resource policies: a JSON object {"arn": policy document, ...}.
     #[arg(long, value_name = "FILE")]
     pub resource_policies: Option<PathBuf>,
-    /// The IAM service reference (default: $IAMC_SHARED/corpus/service-reference/
-    /// iam-service-reference.json when it exists).
+    /// An IAM service reference (`iam-service-reference.json`) to use instead of the table
+    /// built into iamc (the same from any working directory).
     #[arg(long, value_name = "FILE")]
     pub service_reference: Option<PathBuf>,
+    /// Groups (principal, action) listed per newly denied / newly allowed table in the human
+    /// summary (the --json summary lists all).
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    pub top: usize,
+    /// List every group in the human summary (overrides --top).
+    #[arg(long)]
+    pub all_groups: bool,
     /// Print a JSON summary object as the last line of stdout.
     #[arg(long)]
     pub json: bool,
@@ -60,13 +67,6 @@ pub struct AuditArgs {
 
 /// Run `iamc audit`; `Ok(false)` when records were unreadable or files damaged.
 pub fn audit(args: AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io::Result<bool> {
-    let service_reference = args.service_reference.or_else(|| {
-        let shared = std::env::var_os("IAMC_SHARED")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("../shared"));
-        let p = shared.join("corpus/service-reference/iam-service-reference.json");
-        p.exists().then_some(p)
-    });
     let opts = iamc_audit::Options {
         account_details: args.account_details,
         logs: args.logs,
@@ -76,13 +76,14 @@ pub fn audit(args: AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::
         proposed_scp: args.proposed_scp,
         scp: args.scp,
         resource_policies: args.resource_policies,
-        service_reference,
+        service_reference: args.service_reference,
         json: args.json,
         summary_only: args.summary_only,
         parse_only: args.parse_only,
         threads: args.threads,
         progress: !args.no_progress,
         max_record_bytes: args.max_record_bytes,
+        top: (!args.all_groups).then_some(args.top),
     };
     match iamc_audit::run(&opts, out, err) {
         Ok(s) => Ok(s.unreadable == 0 && s.file_errors.is_empty()),

@@ -1,0 +1,595 @@
+//! Deciding one record (issue 17): the record is mapped to its requests ([`crate::event`]) —
+//! the call's own action and any further permission it needs (`iam:PassRole`,
+//! `ec2:CreateTags`, a copy's `s3:GetObject`), each decided as its own request of the same
+//! event; the event is allowed only if every request is (the worst decision wins, and names
+//! the deciding statement).
+//!
+//! Before anything is decided:
+//! - a record whose `eventID` was seen already (CloudTrail may deliver an event twice) is
+//!   counted as a duplicate and not decided again ([`Seen`]: a sharded set shared by the
+//!   workers; UUIDs are kept as 128-bit numbers, anything else as text, so the test is exact);
+//! - a record that is no authorization request (E-20: `eventType` `AwsServiceEvent`,
+//!   `AwsConsoleSignIn`, `AwsConsoleAction`) is counted, not decided;
+//! - `sts:GetCallerIdentity` needs no permission (E-20): allowed by the built-in rule, before
+//!   and after any change, whatever the policies say.
+//!
+//! So `read = decided + unreadable + not decided (not a request, duplicate)`.
+
+use std::borrow::Cow;
+use std::sync::Mutex;
+
+use iamc_runtime::{Decision, Outcome, PolicySet, Value};
+use rustc_hash::{FxHashSet, FxHasher};
+
+use crate::event::{map_event_into, Approx, Event, PrincipalKind};
+use crate::report::Decided;
+use crate::{deciding, rank, recycle, Deciding, Local, Worker};
+
+/// Event ids seen so far, shared by the workers.
+///
+/// UUIDs go first to [`Fixed`], a lock-free table sized once from the input (no lock word
+/// bounces between the workers' cores); what does not fit there, and ids that are not UUIDs,
+/// go to locked shards.
+pub struct Seen {
+    fixed: std::sync::OnceLock<Fixed>,
+    uuids: Vec<Shard>,
+    other: Vec<Mutex<FxHashSet<Box<str>>>>,
+}
+
+/// Probes of [`Fixed`] before an id goes to the locked shards.
+const MAX_PROBES: usize = 32;
+
+/// A fixed-size, insert-only, lock-free set of UUIDs whose halves are both non-zero (CloudTrail's
+/// ids: version 4). Linear probing with a compare-and-swap on the high half of the first empty
+/// slot; the low half follows it. An id is only ever placed within the first
+/// [`MAX_PROBES`] slots of its probe sequence, so a lookup that finds neither it nor an empty
+/// slot there knows it is not in the table.
+struct Fixed {
+    slots: Vec<[std::sync::atomic::AtomicU64; 2]>,
+    mask: usize,
+}
+
+impl Fixed {
+    fn new(slots: usize) -> Fixed {
+        let n = slots.next_power_of_two();
+        Fixed {
+            slots: (0..n).map(|_| Default::default()).collect(),
+            mask: n - 1,
+        }
+    }
+
+    /// `Some(true)` when `(hi, lo)` is new (and now kept), `Some(false)` when it was there,
+    /// `None` when it is not there and there is no room for it.
+    fn insert(&self, hi: u64, lo: u64, start: usize) -> Option<bool> {
+        use std::sync::atomic::Ordering::{AcqRel, Acquire, Release};
+        let mut i = start & self.mask;
+        for _ in 0..MAX_PROBES {
+            let slot = &self.slots[i];
+            let mut h = slot[0].load(Acquire);
+            if h == 0 {
+                match slot[0].compare_exchange(0, hi, AcqRel, Acquire) {
+                    Ok(_) => {
+                        slot[1].store(lo, Release);
+                        return Some(true);
+                    }
+                    Err(cur) => h = cur,
+                }
+            }
+            if h == hi {
+                // The writer of the high half stores the low half next.
+                let l = loop {
+                    let l = slot[1].load(Acquire);
+                    if l != 0 {
+                        break l;
+                    }
+                    std::hint::spin_loop();
+                };
+                if l == lo {
+                    return Some(false);
+                }
+            }
+            i = (i + 1) & self.mask;
+        }
+        None
+    }
+}
+
+const SHARDS: usize = 64;
+
+/// One shard of UUIDs (those [`Fixed`] has no room for), on cache lines of its own.
+#[repr(align(128))]
+#[derive(Default)]
+struct Shard {
+    table: Mutex<Table>,
+}
+
+impl Shard {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Table> {
+        self.table.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// An open-addressing set of 128-bit ids (linear probing, at most half full): one probe is
+/// usually one cache line, where a general hash set touches two (control bytes and bucket).
+/// Zero marks an empty slot; the id zero is kept apart.
+#[derive(Default)]
+struct Table {
+    slots: Vec<u128>,
+    len: usize,
+    zero: bool,
+}
+
+/// The slot hash of an id (UUIDs are random already; the multiply spreads other ids).
+fn mix(u: u128) -> u64 {
+    ((u as u64) ^ ((u >> 64) as u64)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+impl Table {
+    fn reserve(&mut self, n: usize) {
+        let want = (n * 2).next_power_of_two().max(16);
+        if want > self.slots.len() {
+            self.grow(want);
+        }
+    }
+
+    fn grow(&mut self, size: usize) {
+        let old = std::mem::replace(&mut self.slots, vec![0; size]);
+        for u in old.into_iter().filter(|&u| u != 0) {
+            self.put(u);
+        }
+    }
+
+    /// Place `u` (not present) in a table with room.
+    fn put(&mut self, u: u128) {
+        let mask = self.slots.len() - 1;
+        let mut i = (mix(u) >> 32) as usize & mask;
+        while self.slots[i] != 0 {
+            i = (i + 1) & mask;
+        }
+        self.slots[i] = u;
+    }
+
+    /// Insert; whether `u` was new.
+    fn insert(&mut self, u: u128) -> bool {
+        if u == 0 {
+            return !std::mem::replace(&mut self.zero, true);
+        }
+        if (self.len + 1) * 2 > self.slots.len() {
+            self.grow((self.slots.len() * 2).max(16));
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = (mix(u) >> 32) as usize & mask;
+        loop {
+            match self.slots[i] {
+                0 => {
+                    self.slots[i] = u;
+                    self.len += 1;
+                    return true;
+                }
+                x if x == u => return false,
+                _ => i = (i + 1) & mask,
+            }
+        }
+    }
+}
+
+impl Default for Seen {
+    fn default() -> Seen {
+        Seen {
+            fixed: std::sync::OnceLock::new(),
+            uuids: (0..SHARDS).map(|_| Shard::default()).collect(),
+            other: (0..SHARDS).map(|_| Mutex::default()).collect(),
+        }
+    }
+}
+
+/// Hex digit values; 0x80 marks a byte that is not one.
+const HEX: [u8; 256] = {
+    let mut t = [0x80u8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
+
+/// A UUID (`8-4-4-4-12` hex digits) as a number.
+fn uuid(s: &str) -> Option<u128> {
+    let b = s.as_bytes();
+    if b.len() != 36 {
+        return None;
+    }
+    if b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
+        return None;
+    }
+    // Two u64 halves from 16 hex digits each, through a table (no branch per digit).
+    let half = |digits: &mut dyn Iterator<Item = u8>| -> Option<u64> {
+        let mut v: u64 = 0;
+        let mut bad = 0u8;
+        for c in digits {
+            let d = HEX[c as usize];
+            bad |= d;
+            v = (v << 4) | u64::from(d & 0x0f);
+        }
+        (bad & 0x80 == 0).then_some(v)
+    };
+    // Every byte but the four hyphens checked above must be a hex digit (a hyphen elsewhere
+    // is not one, so no other string maps to a UUID's number).
+    let digits = || {
+        b.iter()
+            .enumerate()
+            .filter(|&(i, _)| !matches!(i, 8 | 13 | 18 | 23))
+            .map(|(_, &c)| c)
+    };
+    let hi = half(&mut digits().take(16))?;
+    let lo = half(&mut digits().skip(16))?;
+    Some((u128::from(hi) << 64) | u128::from(lo))
+}
+
+impl Seen {
+    /// Make room for about `events` ids (no rehashing while the workers run).
+    pub fn reserve(&self, events: u64) {
+        // 1.5 slots per expected id (rounded up to a power of two), at most 2^24 slots
+        // (256 MiB): a small table misses the caches less; the shards take any overflow.
+        let slots = (events.saturating_mul(3) / 2).clamp(1 << 12, 1 << 24);
+        let _ = self.fixed.set(Fixed::new(slots as usize));
+        let per = (events / SHARDS as u64 / 16).min(1 << 20) as usize;
+        for s in &self.uuids {
+            s.lock().reserve(per);
+        }
+    }
+
+    /// The key of an event id.
+    pub fn key<'i>(&self, id: &'i str) -> SeenKey<'i> {
+        match uuid(id) {
+            Some(u) => SeenKey::Uuid(u),
+            None => SeenKey::Other(id),
+        }
+    }
+
+    /// Start fetching the slot an id would take: the set is far larger than the caches, and
+    /// the record's mapping overlaps the memory access (a hint, nothing more).
+    pub fn prefetch(&self, k: &SeenKey<'_>) {
+        // A plain relaxed load of the slot (the crate forbids `unsafe`, so no prefetch
+        // intrinsic): out-of-order execution overlaps the cache miss with the mapping.
+        if let (SeenKey::Uuid(u), Some(f)) = (*k, self.fixed.get()) {
+            if let Some(slot) = f.slots.get((mix(u) >> 32) as usize & f.mask) {
+                std::hint::black_box(slot[0].load(std::sync::atomic::Ordering::Relaxed));
+            }
+        }
+    }
+
+    /// Whether the id is seen for the first time (and remember it).
+    pub fn first_key(&self, k: SeenKey<'_>) -> bool {
+        use std::hash::{Hash, Hasher};
+        match k {
+            SeenKey::Uuid(u) => {
+                let (hi, lo) = ((u >> 64) as u64, u as u64);
+                if let (Some(f), true) = (self.fixed.get(), hi != 0 && lo != 0) {
+                    if let Some(new) = f.insert(hi, lo, (mix(u) >> 32) as usize) {
+                        return new;
+                    }
+                }
+                self.uuids[mix(u) as usize % SHARDS].lock().insert(u)
+            }
+            SeenKey::Other(id) => {
+                let mut h = FxHasher::default();
+                id.hash(&mut h);
+                let mut set = self.other[h.finish() as usize % SHARDS]
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner());
+                if set.contains(id) {
+                    false
+                } else {
+                    set.insert(id.into())
+                }
+            }
+        }
+    }
+
+    /// Whether `id` is seen for the first time (and remember it).
+    pub fn first(&self, id: &str) -> bool {
+        self.first_key(self.key(id))
+    }
+}
+
+/// An event id as [`Seen`] keeps it: a UUID as a number, anything else as text.
+#[derive(Clone, Copy, Debug)]
+pub enum SeenKey<'i> {
+    /// `8-4-4-4-12` hex digits.
+    Uuid(u128),
+    /// Any other id.
+    Other(&'i str),
+}
+
+/// The deciding "statement" of an E-20 allow.
+fn e20() -> Deciding {
+    (
+        "built-in rule E-20 (no permission needed)".to_string(),
+        0,
+        None,
+    )
+}
+
+/// Where the worst outcome so far came from.
+#[derive(Default)]
+struct Worst {
+    before: Option<Outcome>,
+    after: Option<Outcome>,
+    before_name: Option<Deciding>,
+    after_name: Option<Deciding>,
+}
+
+impl Worker<'_> {
+    /// Decide one parsed record (already counted read).
+    pub(crate) fn decide(&mut self, file: &str, pos: crate::input::Position, ev: &Event<'_>) {
+        let aud = self.aud;
+        let key = ev
+            .event_id
+            .as_deref()
+            .filter(|i| !i.is_empty())
+            .map(|id| aud.seen.key(id));
+        if let Some(k) = &key {
+            aud.seen.prefetch(k);
+        }
+        if !crate::event::is_request(ev) {
+            if key.is_some_and(|k| !aud.seen.first_key(k)) {
+                self.stats.duplicates += 1;
+            } else {
+                self.stats
+                    .not_request(ev.event_type.as_deref().unwrap_or(""));
+            }
+            return;
+        }
+        let mut m = map_event_into(
+            ev,
+            aud.catalog.as_ref(),
+            aud.want,
+            recycle(std::mem::take(&mut self.spare_resources)),
+            recycle(std::mem::take(&mut self.spare_context)),
+        );
+        // The duplicate check, once the mapping has given the prefetch its time.
+        if key.is_some_and(|k| !aud.seen.first_key(k)) {
+            self.stats.duplicates += 1;
+            self.spare_resources = recycle(m.resources);
+            self.spare_context = recycle(m.context);
+            return;
+        }
+        if !aud.snapshot.knows(&m.principal) {
+            m.set(Approx::UnknownPrincipal);
+        } else if m.principal.kind == PrincipalKind::Session && m.principal.issuer_arn.is_none() {
+            // No sessionIssuer in the record: the role's ARN, with its path, is the
+            // snapshot's (aws:PrincipalArn).
+            if let Some(arn) = aud.snapshot.entity_arn(&m.principal) {
+                m.context.push((
+                    Cow::Borrowed("aws:PrincipalArn"),
+                    Cow::Owned(arn.to_string()),
+                ));
+            }
+        }
+        let mut w = Worst::default();
+        if m.needs_no_permission {
+            let allow = Outcome {
+                decision: Decision::Allow,
+                deciding: None,
+            };
+            w.before = Some(allow);
+            w.after = Some(allow);
+            w.before_name = Some(e20());
+            w.after_name = Some(e20());
+        } else {
+            // The call's own action, then each further permission.
+            let mut extras = std::mem::take(&mut m.extra);
+            for x in &mut extras {
+                if let Some(p) = &x.instance_profile {
+                    match aud.snapshot.instance_profile_role(p) {
+                        Some(role) => x.resources = vec![Cow::Owned(role.to_string())],
+                        None => m.set(Approx::ResourceStar),
+                    }
+                }
+                if x.resources.iter().any(|r| r == "*" || r.ends_with("/*")) {
+                    m.set(Approx::ResourceStar);
+                }
+            }
+            self.request(&m, &m.action, &m.resources, &[], &mut w);
+            for x in &extras {
+                self.request(&m, &x.action, &x.resources, &x.context, &mut w);
+            }
+            m.extra = extras;
+        }
+        let (Some(before), Some(after)) = (w.before, w.after) else {
+            // No request could be decided (the mapping always gives a resource; if it ever
+            // does not, the record is counted, never dropped).
+            self.unreadable(
+                file,
+                pos,
+                "no resource could be derived: not decided".into(),
+            );
+            return;
+        };
+        let changed = before.decision != after.decision;
+        self.stats.decided(
+            ev,
+            &m,
+            Decided {
+                before: before.decision,
+                after: after.decision,
+                after_by: w.after_name.as_ref(),
+                have_resource_policies: aud.snapshot.has_resource_policies(),
+                have_scps: aud.snapshot.has_scps(),
+                e20: m.needs_no_permission,
+            },
+        );
+        if aud.emit {
+            crate::report::event_line(
+                &mut self.out,
+                ev,
+                &m,
+                before.decision,
+                w.before_name.as_ref(),
+                after.decision,
+                w.after_name.as_ref(),
+                changed,
+            );
+        }
+        self.spare_resources = recycle(m.resources);
+        self.spare_context = recycle(m.context);
+    }
+
+    /// Decide one request of the event on each of its resources, folding the outcomes into
+    /// the event's worst.
+    fn request(
+        &mut self,
+        m: &crate::event::Mapped<'_>,
+        action: &str,
+        resources: &[Cow<'_, str>],
+        extra_context: &[(Cow<'_, str>, Cow<'_, str>)],
+        w: &mut Worst,
+    ) {
+        let aud = self.aud;
+        // Multivalued keys as slices of the record's strings.
+        let multi: Vec<(&str, Vec<&str>)> = m
+            .multi
+            .iter()
+            .map(|(k, vs)| (*k, vs.iter().map(|v| v.as_ref()).collect()))
+            .collect();
+        for res in resources {
+            let rp = aud.snapshot.resource_policy(res);
+            self.key.clear();
+            self.key.push_str(&m.principal.arn);
+            if let Some((arn, _)) = rp {
+                self.key.push('|');
+                self.key.push_str(arn);
+            }
+            if !self.local.contains_key(self.key.as_str()) {
+                let mut gkey = aud.snapshot.principal_key(&m.principal);
+                if let Some((arn, _)) = rp {
+                    gkey.push('|');
+                    gkey.push_str(arn);
+                }
+                let c = aud.compiled(&gkey, m, rp.map(|r| r.1));
+                let l = Local {
+                    before: c.before.create_scratch(),
+                    after: c.after.as_ref().map(PolicySet::create_scratch),
+                    c,
+                };
+                self.local.insert(self.key.clone(), l);
+            }
+            let Some(l) = self.local.get_mut(self.key.as_str()) else {
+                continue;
+            };
+            let mut ctx: Vec<(&str, Value<'_>)> = recycle(std::mem::take(&mut self.spare_request));
+            ctx.extend(
+                m.context
+                    .iter()
+                    .chain(extra_context)
+                    .map(|(k, v)| (k.as_ref(), Value::Single(v.as_ref()))),
+            );
+            ctx.extend(multi.iter().map(|(k, vs)| (*k, Value::Multi(vs))));
+            ctx.extend(
+                l.c.tags
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), Value::Single(v.as_str()))),
+            );
+            let req = iamc_runtime::Request {
+                principal: &m.principal.arn,
+                action,
+                resource: res,
+                resource_account: m.resource_account.as_deref(),
+                context: &ctx,
+            };
+            let b = l.c.before.evaluate(&mut l.before, &req);
+            let a = match (&l.c.after, &mut l.after) {
+                (Some(set), Some(scr)) => set.evaluate(scr, &req),
+                _ => b,
+            };
+            self.spare_request = recycle(ctx);
+            // Names for the event lines, and for the report's groups when the decision
+            // changes.
+            let named = aud.emit || b.decision != a.decision;
+            if w.before.is_none_or(|x| rank(b.decision) > rank(x.decision)) {
+                w.before = Some(b);
+                w.before_name = b
+                    .deciding
+                    .filter(|_| named)
+                    .map(|d| deciding(&l.c.before, &d));
+            }
+            if w.after.is_none_or(|x| rank(a.decision) > rank(x.decision)) {
+                w.after = Some(a);
+                w.after_name = a
+                    .deciding
+                    .filter(|_| named)
+                    .map(|d| deciding(l.c.after.as_ref().unwrap_or(&l.c.before), &d));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_ids_are_seen_once() {
+        let s = Seen::default();
+        assert!(s.first("3038ebd2-c98a-4c65-9b6e-e22506292313"));
+        assert!(!s.first("3038ebd2-c98a-4c65-9b6e-e22506292313"));
+        assert!(!s.first("3038EBD2-C98A-4C65-9B6E-E22506292313"));
+        assert!(s.first("not-a-uuid"));
+        // Hyphens only where a UUID has them.
+        assert_eq!(
+            uuid("3038ebd2-c98a-4c65-9b6e-e22506292313"),
+            Some(0x3038ebd2_c98a_4c65_9b6e_e22506292313)
+        );
+        assert_eq!(uuid("3038ebd2-c98a-4c65-9b6e-e2250629231-"), None);
+        assert_eq!(uuid("3038ebd2-c98a-4c65-9b6e-e2250629231g"), None);
+        assert!(!s.first("not-a-uuid"));
+        assert!(s.first("3038ebd2-c98a-4c65-9b6e-e22506292314"));
+        assert!(s.first("00000000-0000-0000-0000-000000000000"));
+        assert!(!s.first("00000000-0000-0000-0000-000000000000"));
+        // Many ids: the tables grow and keep every id.
+        let ids: Vec<String> = (0..20_000u32)
+            .map(|i| format!("{i:08x}-0000-4000-8000-{:012x}", i * 7))
+            .collect();
+        assert!(ids.iter().all(|i| s.first(i)));
+        assert!(ids.iter().all(|i| !s.first(i)));
+        // A lock-free table too small for the ids: the rest go to the shards, none is lost
+        // or taken for another.
+        let small = Seen::default();
+        small.reserve(100);
+        let many: Vec<String> = (0..50_000u32)
+            .map(|i| {
+                format!(
+                    "{:08x}-1111-4000-8000-{:012x}",
+                    i.wrapping_mul(2_654_435_761),
+                    i
+                )
+            })
+            .collect();
+        assert!(many.iter().all(|i| small.first(i)));
+        assert!(many.iter().all(|i| !small.first(i)));
+        // Threads racing on the same ids: each id is new exactly once.
+        let race = Seen::default();
+        race.reserve(10_000);
+        let firsts = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|sc| {
+            for _ in 0..4 {
+                sc.spawn(|| {
+                    for i in many.iter().take(10_000) {
+                        if race.first(i) {
+                            firsts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
+                    }
+                });
+            }
+        });
+        assert_eq!(firsts.into_inner(), 10_000);
+    }
+}
