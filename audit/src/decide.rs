@@ -505,9 +505,17 @@ impl Worker<'_> {
                 resource_account: m.resource_account.as_deref(),
                 context: &ctx,
             };
-            let b = l.c.before.evaluate(&mut l.before, &req);
+            // K-13: resource tags are unknown to an audit (CloudTrail does not record them).
+            let names: Vec<&str> = aud.unknown_keys.iter().map(String::as_str).collect();
+            let unknown = iamc_runtime::Unknown {
+                context: &names,
+                resource: false,
+            };
+            let b =
+                l.c.before
+                    .evaluate_with_unknowns(&mut l.before, &req, &unknown);
             let a = match (&l.c.after, &mut l.after) {
-                (Some(set), Some(scr)) => set.evaluate(scr, &req),
+                (Some(set), Some(scr)) => set.evaluate_with_unknowns(scr, &req, &unknown),
                 _ => b,
             };
             self.spare_request = recycle(ctx);

@@ -2377,3 +2377,40 @@ mod tests {
         assert_eq!(Want::from_keys([]), Want::from_keys(["ec2:Nothing"]));
     }
 }
+
+/// K-13: a condition key no CloudTrail record carries, so an audit cannot know it: the
+/// resource's tags (`aws:ResourceTag/…`, a service's `…:ResourceTag/…`, RDS's `rds:db-tag/…`
+/// and the like, S3's `s3:ExistingObjectTag/…`). Such keys are declared unknown, not absent.
+pub fn not_in_cloudtrail(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    k.starts_with("aws:resourcetag/")
+        || (k.contains(":resourcetag/"))
+        || (k.starts_with("rds:") && k.contains("-tag/"))
+        || k.starts_with("s3:existingobjecttag/")
+}
+
+#[cfg(test)]
+mod k13_tests {
+    use super::not_in_cloudtrail;
+
+    #[test]
+    fn k13_resource_tag_keys_are_not_in_cloudtrail() {
+        for k in [
+            "aws:ResourceTag/env",
+            "ec2:ResourceTag/owner",
+            "rds:db-tag/stage",
+            "rds:cluster-tag/x",
+            "s3:ExistingObjectTag/team",
+        ] {
+            assert!(not_in_cloudtrail(k), "{k}");
+        }
+        for k in [
+            "aws:RequestTag/env",
+            "aws:TagKeys",
+            "aws:PrincipalTag/team",
+            "s3:prefix",
+        ] {
+            assert!(!not_in_cloudtrail(k), "{k}");
+        }
+    }
+}

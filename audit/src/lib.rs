@@ -139,6 +139,9 @@ pub struct Auditor {
     seen: decide::Seen,
     /// The context keys some policy of the run reads (the others are not built).
     want: event::Want,
+    /// K-13: keys some policy reads that no CloudTrail record carries (resource tags): they
+    /// are unknown, not absent, so decisions that hinge on them are indeterminate (E-21).
+    unknown_keys: Vec<String>,
 }
 
 impl Auditor {
@@ -155,6 +158,7 @@ impl Auditor {
             max_record: records::DEFAULT_MAX_RECORD_BYTES,
             seen: decide::Seen::default(),
             want: event::Want::ALL,
+            unknown_keys: Vec::new(),
         }
     }
 
@@ -605,8 +609,9 @@ pub fn load(opts: &Options) -> Result<Auditor, AuditError> {
     let mut snapshot = Snapshot::load(&opts.account_details).map_err(AuditError)?;
     for s in &opts.scp {
         let (acct, file) = snapshot::scp_arg(s);
-        let p =
+        let (p, notes) =
             snapshot::parse_file(&file, iamc_compiler::ast::PolicyKind::Scp).map_err(AuditError)?;
+        notes.into_iter().for_each(|n| snapshot.warn(n));
         snapshot.add_scp_level(acct.as_deref(), vec![p]);
     }
     if let Some(rp) = &opts.resource_policies {
@@ -614,10 +619,10 @@ pub fn load(opts: &Options) -> Result<Auditor, AuditError> {
     }
     let mut change = Change::default();
     for f in &opts.proposed {
-        change.attach.push(
-            snapshot::parse_file(f, iamc_compiler::ast::PolicyKind::Identity)
-                .map_err(AuditError)?,
-        );
+        let (p, notes) = snapshot::parse_file(f, iamc_compiler::ast::PolicyKind::Identity)
+            .map_err(AuditError)?;
+        notes.into_iter().for_each(|n| snapshot.warn(n));
+        change.attach.push(p);
     }
     for t in &opts.attach_to {
         change.targets.push(Target::parse(t).map_err(AuditError)?);
@@ -649,9 +654,10 @@ pub fn load(opts: &Options) -> Result<Auditor, AuditError> {
         ));
     }
     for f in &opts.proposed_scp {
-        change.scps.push(
-            snapshot::parse_file(f, iamc_compiler::ast::PolicyKind::Scp).map_err(AuditError)?,
-        );
+        let (p, notes) =
+            snapshot::parse_file(f, iamc_compiler::ast::PolicyKind::Scp).map_err(AuditError)?;
+        notes.into_iter().for_each(|n| snapshot.warn(n));
+        change.scps.push(p);
     }
     // The built-in table unless --service-reference names another: the same result from
     // any working directory.
@@ -668,6 +674,13 @@ pub fn load(opts: &Options) -> Result<Auditor, AuditError> {
     let keys = snapshot::keys_read(&in_use);
     let mut a = Auditor::new(snapshot, change, Some(catalog));
     a.want = event::Want::from_keys(keys.iter().map(String::as_str));
+    a.unknown_keys = keys
+        .iter()
+        .filter(|k| event::not_in_cloudtrail(k))
+        .cloned()
+        .collect();
+    a.unknown_keys.sort();
+    a.unknown_keys.dedup();
     a.max_record = opts
         .max_record_bytes
         .unwrap_or(records::DEFAULT_MAX_RECORD_BYTES)

@@ -217,6 +217,15 @@ pub struct Stats {
     pub after: [u64; 4],
     /// Events whose decision changed.
     pub changed: u64,
+    /// E-21: events whose decision after the change is indeterminate while it was determinate
+    /// before (or the reverse): what the logs cannot show (resource tags, opaque statements).
+    /// Never counted as newly allowed or denied.
+    pub became_indeterminate: u64,
+    /// E-21: events determinate after the change that were indeterminate before.
+    pub was_indeterminate: u64,
+    /// E-21: events left out of the predicted-vs-observed matrix because the prediction
+    /// (before the change) is indeterminate.
+    pub indeterminate_predictions: u64,
     /// Newly denied, by (principal, action).
     pub newly_denied: Groups,
     /// Newly allowed, by (principal, action).
@@ -296,11 +305,14 @@ impl Stats {
         for i in 0..Approx::ALL.len() {
             a.approx_by[i] += b.approx_by[i];
         }
-        for i in 0..3 {
+        for i in 0..a.before.len() {
             a.before[i] += b.before[i];
             a.after[i] += b.after[i];
         }
         a.changed += b.changed;
+        a.became_indeterminate += b.became_indeterminate;
+        a.was_indeterminate += b.was_indeterminate;
+        a.indeterminate_predictions += b.indeterminate_predictions;
         merge_groups(&mut a.newly_denied, b.newly_denied);
         merge_groups(&mut a.newly_allowed, b.newly_allowed);
         for i in 0..2 {
@@ -479,6 +491,15 @@ impl Stats {
         self.after[idx(after)] += 1;
         if before != after {
             self.changed += 1;
+            // E-21: an indeterminate side is neither allowed nor denied.
+            if matches!(after, Decision::Indeterminate(_)) {
+                self.became_indeterminate += 1;
+                return self.confusion_add(m, before, d.have_resource_policies, d.have_scps);
+            }
+            if matches!(before, Decision::Indeterminate(_)) {
+                self.was_indeterminate += 1;
+                return self.confusion_add(m, before, d.have_resource_policies, d.have_scps);
+            }
             let table = if after == Decision::Allow {
                 &mut self.newly_allowed
             } else if before == Decision::Allow {
@@ -535,6 +556,10 @@ impl Stats {
     }
 
     fn confusion_add(&mut self, m: &Mapped<'_>, before: Decision, rp: bool, scps: bool) {
+        if matches!(before, Decision::Indeterminate(_)) {
+            self.indeterminate_predictions += 1;
+            return;
+        }
         let predicted_deny = before != Decision::Allow;
         let observed_deny = m.observed_denied;
         if m.principal.kind == PrincipalKind::Service {
@@ -837,6 +862,15 @@ pub fn human(s: &Stats, w: &mut dyn Write) -> std::io::Result<()> {
             s.after[0], s.after[1], s.after[2], s.after[3]
         )?;
         writeln!(w, "  changed {}", s.changed)?;
+        if s.became_indeterminate + s.was_indeterminate > 0 {
+            writeln!(
+                w,
+                "  of which indeterminate (E-21: depends on facts the logs do not hold, such as \
+                 resource tags, or on opaque statements): {} became indeterminate, {} became \
+                 determinate",
+                s.became_indeterminate, s.was_indeterminate
+            )?;
+        }
         human_groups(w, s, "newly denied", &s.newly_denied)?;
         human_groups(w, s, "newly allowed", &s.newly_allowed)?;
     } else {
@@ -1005,6 +1039,9 @@ pub fn json_summary(s: &Stats, w: &mut dyn Write) -> std::io::Result<()> {
         "approximate": s.approximate,
         "approximate_by": approx,
         "changed": s.changed,
+        "became_indeterminate": s.became_indeterminate,
+        "was_indeterminate": s.was_indeterminate,
+        "indeterminate_predictions": s.indeterminate_predictions,
         "before": dec(&s.before),
         "after": dec(&s.after),
         "newly_denied": groups(&s.newly_denied),

@@ -21,7 +21,42 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use iamc_compiler::ast::{Policy, PolicyKind, PolicySet};
-use iamc_compiler::parse::parse_policy;
+use iamc_compiler::parse::{parse_policy_with, ReadMode};
+
+/// Read a document as AWS holds it (G-21: leniently): a statement iamc cannot read becomes an
+/// opaque statement (its decisions may come out indeterminate), a document that cannot be read
+/// at all one opaque statement that may allow or deny anything — never dropped. Returns the
+/// policy and one message per opaque statement (to be reported).
+fn read_lenient(source: &str, bytes: &[u8], kind: PolicyKind) -> (Arc<Policy>, Vec<String>) {
+    match parse_policy_with(source, bytes, kind, &limits(), ReadMode::Lenient) {
+        Ok(p) => {
+            let notes = p
+                .warnings
+                .iter()
+                .filter(|w| {
+                    matches!(
+                        w.kind,
+                        iamc_compiler::check::WarningKind::OpaqueStatement(_)
+                    )
+                })
+                .map(|w| w.to_string())
+                .collect();
+            (Arc::new(p.policy), notes)
+        }
+        // A lenient read does not fail; should it all the same, the document is one opaque
+        // statement rather than absent.
+        Err(errs) => {
+            let parsed = iamc_compiler::parse::parse_lenient_json(
+                Arc::from(source),
+                &iamc_compiler::json::Json::Null,
+                kind,
+                &limits(),
+            );
+            let notes = errs.iter().map(|e| format!("opaque: {e}")).collect();
+            (Arc::new(parsed.policy), notes)
+        }
+    }
+}
 use iamc_compiler::Limits;
 use serde_json::Value;
 
@@ -129,7 +164,8 @@ fn limits() -> Limits {
 }
 
 /// Parse one document (object, string or URL-encoded string) as `kind`.
-pub fn parse_doc(source: &str, doc: &Value, kind: PolicyKind) -> Result<Arc<Policy>, String> {
+/// Read leniently (G-21, [`read_lenient`]); the messages name each opaque statement.
+pub fn parse_doc(source: &str, doc: &Value, kind: PolicyKind) -> (Arc<Policy>, Vec<String>) {
     let text;
     let bytes = match doc {
         Value::String(s) => s.as_bytes(),
@@ -138,27 +174,13 @@ pub fn parse_doc(source: &str, doc: &Value, kind: PolicyKind) -> Result<Arc<Poli
             text.as_bytes()
         }
     };
-    parse_policy(source, bytes, kind, &limits())
-        .map(|p| Arc::new(p.policy))
-        .map_err(|errs| {
-            errs.iter()
-                .map(|e| e.to_string())
-                .collect::<Vec<_>>()
-                .join("; ")
-        })
+    read_lenient(source, bytes, kind)
 }
 
-/// Parse a policy file as `kind`.
-pub fn parse_file(path: &Path, kind: PolicyKind) -> Result<Arc<Policy>, String> {
+/// Parse a policy file as `kind`. Read leniently (G-21); an unreadable file is an error (it names no policy at all).
+pub fn parse_file(path: &Path, kind: PolicyKind) -> Result<(Arc<Policy>, Vec<String>), String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    parse_policy(&path.display().to_string(), &bytes, kind, &limits())
-        .map(|p| Arc::new(p.policy))
-        .map_err(|errs| {
-            errs.iter()
-                .map(|e| e.to_string())
-                .collect::<Vec<_>>()
-                .join("; ")
-        })
+    Ok(read_lenient(&path.display().to_string(), &bytes, kind))
 }
 
 /// `ACCOUNT/NAME` of a user or role (the account from its ARN).
@@ -203,10 +225,11 @@ impl Snapshot {
                 let pname = str_of(p, "PolicyName").unwrap_or("?");
                 let source = format!("{who}:inline/{pname}");
                 match p.get("PolicyDocument") {
-                    Some(doc) => match parse_doc(&source, doc, PolicyKind::Identity) {
-                        Ok(pol) => out.push((pname.to_string(), pol)),
-                        Err(e) => warnings.push(format!("{name}: {source}: {e}")),
-                    },
+                    Some(doc) => {
+                        let (pol, notes) = parse_doc(&source, doc, PolicyKind::Identity);
+                        warnings.extend(notes.into_iter().map(|n| format!("{name}: {n}")));
+                        out.push((pname.to_string(), pol));
+                    }
                     None => warnings.push(format!("{name}: {source}: no PolicyDocument")),
                 }
             }
@@ -306,12 +329,14 @@ impl Snapshot {
                 None => warnings.push(format!("{name}: {arn}: no default policy version")),
             }
         }
-        s.root_policy = parse_doc(
-            "root:full-access",
-            &serde_json::json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}),
-            PolicyKind::Identity,
-        )
-        .ok();
+        s.root_policy = Some(
+            parse_doc(
+                "root:full-access",
+                &serde_json::json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}),
+                PolicyKind::Identity,
+            )
+            .0,
+        );
         s.warnings = std::sync::Mutex::new(warnings);
         Ok(s)
     }
@@ -341,8 +366,10 @@ impl Snapshot {
         };
         for (arn, doc) in map {
             let source = format!("resource:{arn}");
-            let p = parse_doc(&source, doc, PolicyKind::Resource)
-                .map_err(|e| format!("{}: {arn}: {e}", path.display()))?;
+            let (p, notes) = parse_doc(&source, doc, PolicyKind::Resource);
+            for n in notes {
+                self.warn(format!("{}: {n}", path.display()));
+            }
             self.resource_policies.insert(arn.clone(), p);
         }
         Ok(())
@@ -380,18 +407,11 @@ impl Snapshot {
         }
         let parsed = match self.managed.get(arn) {
             Some(doc) => {
-                match parse_policy(&format!("managed:{arn}"), doc.as_bytes(), kind, &limits()) {
-                    Ok(p) => Some(Arc::new(p.policy)),
-                    Err(errs) => {
-                        let msg = errs
-                            .iter()
-                            .map(|e| e.to_string())
-                            .collect::<Vec<_>>()
-                            .join("; ");
-                        self.warn(format!("managed policy {arn}: {msg}"));
-                        None
-                    }
+                let (p, notes) = read_lenient(&format!("managed:{arn}"), doc.as_bytes(), kind);
+                for n in notes {
+                    self.warn(format!("managed policy {arn}: {n}"));
                 }
+                Some(p)
             }
             None => {
                 self.warn(format!(
@@ -604,13 +624,14 @@ impl Snapshot {
                     Some(last) => last.extend(c.scps.iter().cloned()),
                     None => {
                         let mut level = Vec::new();
-                        if let Ok(full) = parse_doc(
-                            "scp:FullAWSAccess",
-                            &serde_json::json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}),
-                            PolicyKind::Scp,
-                        ) {
-                            level.push(full);
-                        }
+                        level.push(
+                            parse_doc(
+                                "scp:FullAWSAccess",
+                                &serde_json::json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}),
+                                PolicyKind::Scp,
+                            )
+                            .0,
+                        );
                         level.extend(c.scps.iter().cloned());
                         levels.push(level);
                     }
@@ -773,7 +794,7 @@ mod tests {
                 &serde_json::json!({"Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}),
                 PolicyKind::Identity,
             )
-            .unwrap()],
+            .0],
             targets: vec![Target::Group("devs".into())],
             scps: vec![],
             replace: None,
@@ -792,7 +813,7 @@ mod tests {
             &serde_json::json!({"Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}),
             PolicyKind::Identity,
         )
-        .unwrap();
+        .0;
         let change = |name: &str| Change {
             attach: vec![Arc::clone(&deny_all)],
             replace: Some(name.to_string()),
