@@ -491,6 +491,17 @@ impl Compiler {
         }
     }
 
+    /// Every error [`Compiler::build`] would report before lowering (those of the documents,
+    /// then level gaps), without building anything.
+    pub fn check(&self) -> Result<(), CompileErrors> {
+        let errors = self.all_errors();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(self.failed(errors))
+        }
+    }
+
     /// The assembled set, checked (every error, level gaps included), for callers that decide
     /// on the AST (the reference interpreter).
     pub fn build_ast(&self) -> Result<ast::PolicySet, CompileErrors> {
