@@ -513,6 +513,16 @@ impl Compiler {
         }
     }
 
+    /// [`Compiler::build_ast`] without the copy: the assembled set, checked.
+    pub fn into_ast(self) -> Result<ast::PolicySet, CompileErrors> {
+        let errors = self.all_errors();
+        if errors.is_empty() {
+            Ok(self.set)
+        } else {
+            Err(self.failed(errors))
+        }
+    }
+
     /// Compile everything added into the runtime's immutable form, or return every error.
     pub fn build(&self) -> Result<iamc_runtime::PolicySet, CompileErrors> {
         let errors = self.all_errors();
@@ -592,6 +602,7 @@ mod tests {
         );
         assert!(e.to_string().contains("scp level 1 has no policies"), "{e}");
         assert!(c.build_ast().is_err());
+        assert!(c.check().is_err());
         c.add(PolicyKind::Scp, 1, "mid.json", ALLOW);
         assert_eq!(c.build().unwrap().stats().scp_levels, 3);
     }
