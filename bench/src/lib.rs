@@ -12,9 +12,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use iamc_compiler::ast::{PolicyKind, PolicySet};
-use iamc_compiler::parse::parse_policy;
 use iamc_compiler::request::{Context, ContextValue, Request};
-use iamc_compiler::{lower, scenario, Limits};
+use iamc_compiler::{lower, scenario, Compiler, Config, Limits};
 
 /// The shared folder: `$IAMC_SHARED`, else `../shared` beside the repository.
 pub fn shared_dir() -> PathBuf {
@@ -92,6 +91,13 @@ pub fn compile(w: &Workload) -> iamc_runtime::PolicySet {
     lower::compile(&w.set).unwrap_or_else(|e| panic!("{}: {e}", w.name))
 }
 
+/// The set of one identity policy (panics with every error: generated workloads must compile).
+fn identity_set(config: Config, name: &str, doc: &str) -> PolicySet {
+    let mut compiler = Compiler::new(config);
+    compiler.add(PolicyKind::Identity, 0, name, doc.as_bytes());
+    compiler.into_ast().unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// A workload from a scenario file whose requests share one policy set.
 pub fn from_scenarios(name: &str, path: PathBuf) -> Workload {
     let loaded = scenario::load_file(&path)
@@ -126,34 +132,32 @@ pub fn realistic() -> Workload {
 pub fn managed_all() -> Workload {
     let path = shared_dir().join("corpus/managed-policies/aws-managed-policies.jsonl");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut set = PolicySet::default();
-    let mut actions = Vec::new();
+    let mut compiler = Compiler::default();
     for line in text.lines() {
         if line.trim().is_empty() {
             continue;
         }
-        // Every managed policy must load (all 1,594 since V-3's correction): a bench that
-        // quietly skipped one would measure a different workload.
         let v: serde_json::Value = serde_json::from_str(line)
             .unwrap_or_else(|e| panic!("{}: a line is not JSON: {e}", path.display()));
         let name = v["name"].as_str().unwrap_or("?").to_string();
-        let doc = v["document"].to_string();
-        let parsed = parse_policy(
-            &name,
-            doc.as_bytes(),
+        compiler.add(
             PolicyKind::Identity,
-            &Limits::default(),
+            0,
+            &name,
+            v["document"].to_string().as_bytes(),
         );
-        {
-            let p = parsed.unwrap_or_else(|e| panic!("{name}: does not parse: {e:?}"));
-            for s in &p.policy.statements {
-                for a in &s.action.patterns {
-                    if a.text != "*" {
-                        actions.push(a.text.replace(['*', '?'], "X"));
-                    }
-                }
+    }
+    // Every managed policy must load (all 1,594 since V-3's correction): a bench that
+    // quietly skipped one would measure a different workload.
+    let set = compiler
+        .into_ast()
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut actions = Vec::new();
+    for s in set.identity.iter().flat_map(|p| &p.statements) {
+        for a in &s.action.patterns {
+            if a.text != "*" {
+                actions.push(a.text.replace(['*', '?'], "X"));
             }
-            set.identity.push(p.policy);
         }
     }
     actions.sort();
@@ -247,12 +251,7 @@ pub fn scale(n: usize) -> Workload {
         max_statements: 1_000_000,
         ..Limits::default()
     };
-    let p = parse_policy("scale", doc.as_bytes(), PolicyKind::Identity, &limits)
-        .unwrap_or_else(|e| panic!("{:?}", e.first().map(|e| e.to_string())));
-    let set = PolicySet {
-        identity: vec![p.policy],
-        ..PolicySet::default()
-    };
+    let set = identity_set(Config::new().limits(limits), "scale", &doc);
     let mut requests = Vec::new();
     for i in 0..1000 {
         let (svc, action) = if i % 2 == 0 {
@@ -307,17 +306,7 @@ pub fn hostile() -> Workload {
         r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
         statements.join(",")
     );
-    let p = parse_policy(
-        "hostile",
-        doc.as_bytes(),
-        PolicyKind::Identity,
-        &Limits::default(),
-    )
-    .unwrap_or_else(|e| panic!("{:?}", e.first().map(|e| e.to_string())));
-    let set = PolicySet {
-        identity: vec![p.policy],
-        ..PolicySet::default()
-    };
+    let set = identity_set(Config::default(), "hostile", &doc);
     let long_a = "a".repeat(2000);
     let mut requests = Vec::new();
     for i in 0..100 {

@@ -1,9 +1,10 @@
 //! `iamc compile`: parse policy files, compile them into one runtime policy set, and report
 //! what was built.
 //!
-//! Every file is parsed as the `--kind` given and all of them go into one
-//! [`iamc_compiler::ast::PolicySet`] (SCPs and RCPs: all files one level), which
-//! [`iamc_compiler::lower::compile`] turns into an `iamc_runtime::PolicySet`. The report
+//! Every file is parsed as the `--kind` given (SCPs and RCPs: all files one level), a manifest
+//! names kinds and levels per file, and every policy goes into one [`iamc_compiler::Compiler`],
+//! which assembles the set, rejects what a set cannot hold (a second resource or session
+//! policy, a gap in SCP/RCP levels) and builds an `iamc_runtime::PolicySet`. The report
 //! ([`iamc_runtime::Stats`] plus the compile time) is a human summary on stdout, or with
 //! `--json` one JSON object.
 //!
@@ -21,9 +22,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use iamc_compiler::ast::{JsonPath, Policy, PolicyKind, PolicySet};
+use iamc_compiler::ast::{JsonPath, Policy, PolicyKind};
 use iamc_compiler::json::{self, Json};
-use iamc_compiler::{parse_policy, parse_policy_json, Error, ErrorKind, Limits};
+use iamc_compiler::{parse_policy, parse_policy_json, Compiler, Config, Error, ErrorKind, Limits};
 use iamc_runtime::{BuildInfo, Stats};
 use serde_json::json;
 
@@ -165,21 +166,6 @@ fn prefixed(path: &JsonPath) -> JsonPath {
     JsonPath(format!("{}{rest}", p.as_str()))
 }
 
-/// A policy set holding `policies` as `kind` (SCPs and RCPs: one level).
-pub fn set_of(kind: PolicyKind, policies: Vec<Policy>) -> PolicySet {
-    let mut set = PolicySet::default();
-    match kind {
-        PolicyKind::Identity => set.identity = policies,
-        PolicyKind::Boundary => set.boundaries = policies,
-        PolicyKind::Scp => set.scps = vec![policies],
-        PolicyKind::Rcp => set.rcps = vec![policies],
-        // One resource or session policy per set: the first; more are an error upstream.
-        PolicyKind::Resource => set.resource = policies.into_iter().next(),
-        PolicyKind::Session => set.session = policies.into_iter().next(),
-    }
-    set
-}
-
 /// Options of `iamc compile`.
 #[derive(Clone, Debug)]
 pub struct CompileOptions<'a> {
@@ -219,8 +205,8 @@ pub struct Manifest {
 /// `identity`, `resource`, `boundary`, `session`, `scp` or `rcp` and `LEVEL` (SCP/RCP only,
 /// root = 0, default 0) is the organization level; relative paths are relative to the
 /// manifest's folder. `management-account ID` names the management account. Blank lines and
-/// lines starting with `#` are ignored. Levels without policies between those given count as
-/// levels (an empty SCP level allows nothing, E-11).
+/// lines starting with `#` are ignored. A gap in SCP or RCP levels (`scp:0` and `scp:2`
+/// without `scp:1`) is an error when the set is built: an empty level allows nothing (E-11).
 pub fn read_manifest(path: &Path) -> Result<Manifest, String> {
     let bytes = crate::bounded::read_file(path, crate::bounded::MAX_MANIFEST_BYTES)
         .map_err(|e| format!("{}: {e}", path.display()))?;
@@ -271,47 +257,6 @@ pub fn read_manifest(path: &Path) -> Result<Manifest, String> {
         });
     }
     Ok(m)
-}
-
-/// Put policies of `kind` (and `level`) into `set`; resource and session policies: at most
-/// one per set, else an error message.
-fn place(
-    set: &mut PolicySet,
-    kind: PolicyKind,
-    level: usize,
-    mut policies: Vec<Policy>,
-) -> Result<(), String> {
-    let one = |slot: &mut Option<Policy>, mut policies: Vec<Policy>| {
-        if slot.is_some() || policies.len() > 1 {
-            return Err(format!(
-                "a policy set holds one {} policy; {} given",
-                kind.as_str(),
-                policies.len() + usize::from(slot.is_some())
-            ));
-        }
-        *slot = policies.pop();
-        Ok(())
-    };
-    match kind {
-        PolicyKind::Identity => set.identity.append(&mut policies),
-        PolicyKind::Boundary => set.boundaries.append(&mut policies),
-        PolicyKind::Scp | PolicyKind::Rcp => {
-            let levels = if kind == PolicyKind::Scp {
-                &mut set.scps
-            } else {
-                &mut set.rcps
-            };
-            if levels.len() <= level {
-                levels.resize_with(level + 1, Vec::new);
-            }
-            if let Some(l) = levels.get_mut(level) {
-                l.append(&mut policies);
-            }
-        }
-        PolicyKind::Resource => one(&mut set.resource, policies)?,
-        PolicyKind::Session => one(&mut set.session, policies)?,
-    }
-    Ok(())
 }
 
 /// The `iamc compile` name and version written into artifacts.
@@ -381,20 +326,19 @@ pub fn compile(
         )?;
         return Ok(false);
     }
-    let mut set = PolicySet {
-        management_account,
-        ..PolicySet::default()
-    };
+    let mut config = Config::new().management_account(management_account);
     if let Some(list) = &opts.rcp_services {
-        set.rcp_services = list.clone();
+        config = config.rcp_services(list.iter().cloned());
     }
+    let mut compiler = Compiler::new(config);
+    // Errors are printed as they are found, file by file: the loader's, then the set's.
     let mut errors = 0usize;
+    let mut printed = 0usize;
     for e in &entries {
         match load_policies(&e.path, e.kind) {
-            Ok(p) => {
-                if let Err(msg) = place(&mut set, e.kind, e.level, p) {
-                    writeln!(err, "iamc compile: {}: {msg}", e.path.display())?;
-                    errors += 1;
+            Ok(policies) => {
+                for p in policies {
+                    compiler.add_policy(e.kind, e.level, p);
                 }
             }
             Err(es) => {
@@ -404,16 +348,29 @@ pub fn compile(
                 }
             }
         }
+        for e in compiler.errors().get(printed..).unwrap_or_default() {
+            writeln!(err, "iamc compile: {e}")?;
+        }
+        printed = compiler.errors().len();
+    }
+    // What only the whole set shows (level gaps), counted with the rest.
+    if let Err(es) = compiler.check() {
+        for e in es.errors().get(printed..).unwrap_or_default() {
+            writeln!(err, "iamc compile: {e}")?;
+        }
+        errors += es.len();
     }
     if errors > 0 {
         writeln!(err, "iamc compile: {errors} error(s); nothing compiled")?;
         return Ok(false);
     }
     let start = Instant::now();
-    let compiled = match iamc_compiler::lower::compile(&set) {
+    let compiled = match compiler.build() {
         Ok(c) => c,
-        Err(e) => {
-            writeln!(err, "iamc compile: cannot compile: {e}")?;
+        Err(es) => {
+            for e in es.errors() {
+                writeln!(err, "iamc compile: {e}")?;
+            }
             return Ok(false);
         }
     };
@@ -447,6 +404,8 @@ pub fn compile(
         artifact = Some((path, bytes.len()));
     }
     let st = compiled.stats();
+    let has_rcps = st.rcp_levels > 0;
+    let rcp_services = compiler.config().get_rcp_services();
     let micros = elapsed.as_secs_f64() * 1e6;
     let kind = if opts.manifest.is_some() {
         "manifest"
@@ -460,8 +419,8 @@ pub fn compile(
             "compile_micros": micros.round(),
         });
         merge(&mut obj, stats_json(&st));
-        if let (false, Some(o)) = (set.rcps.is_empty(), obj.as_object_mut()) {
-            o.insert("rcp_services".into(), json!(set.rcp_services));
+        if let (true, Some(o)) = (has_rcps, obj.as_object_mut()) {
+            o.insert("rcp_services".into(), json!(rcp_services));
         }
         if let (Some((path, bytes)), Some(o)) = (artifact, obj.as_object_mut()) {
             o.insert(
@@ -473,12 +432,8 @@ pub fn compile(
     } else {
         writeln!(out, "iamc compile: {} file(s), kind {kind}", entries.len(),)?;
         print_stats(out, &st)?;
-        if !set.rcps.is_empty() {
-            writeln!(
-                out,
-                "  {}",
-                crate::eval::rcp_services_line(&set.rcp_services)
-            )?;
+        if has_rcps {
+            writeln!(out, "  {}", crate::eval::rcp_services_line(rcp_services))?;
         }
         if micros >= 10_000.0 {
             writeln!(out, "  compile time:       {:.1} ms", micros / 1000.0)?;

@@ -2,9 +2,9 @@
 //!
 //! For every distinct static glob of the general shape (more than one `*`, or a `?`) in
 //! `Resource`/`NotResource`, `StringLike` values and `ArnLike` fields
-//! ([`iamc_runtime::general_globs`]), this builds an anchored `regex_automata` dense DFA of its
-//! middle (first to last wildcard; the runtime checks the literal prefix and suffix itself,
-//! `iamc_runtime::automaton::split_general`) —
+//! (`iamc_runtime::compiler_support::general_globs`), this builds an anchored
+//! `regex_automata` dense DFA of its middle (first to last wildcard; the runtime checks the
+//! literal prefix and suffix itself, `iamc_runtime::automaton::split_general`) —
 //! `*` = any sequence of Unicode scalar values, `?` = exactly one, literal runs as bytes,
 //! case-sensitive — and stores its little-endian bytes in
 //! [`PolicySetIr::automata`]. The runtime only deserialises them (see

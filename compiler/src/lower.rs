@@ -8,6 +8,12 @@
 //! The DFAs of general-shape static globs are built here too ([`crate::automata`]), so the
 //! runtime then only deserialises them while it builds the action index, typed values and
 //! globs ([`iamc_runtime::PolicySet::new`]).
+//!
+//! # Entry point
+//! Most callers want [`crate::Compiler`], which reads documents, assembles the set, checks its
+//! levels and reports every error at once, then calls [`to_ir_with`] with its configured
+//! [`AutomataLimits`]. [`compile`] and [`to_ir`] stay for callers that already hold an
+//! [`ast::PolicySet`] (the scenario harness, the benches); they use the default limits.
 
 use std::collections::HashMap;
 
@@ -18,6 +24,7 @@ use iamc_runtime::ir::{
 use iamc_runtime::{BuildError, PolicySet};
 
 use crate::ast::{self, BaseOp, Effect, PolicyKind, Template, TemplatePart};
+use crate::automata::AutomataLimits;
 
 /// Interns condition keys case-insensitively (C-2) with the runtime's own fold
 /// (`iamc_runtime::fold_key`, the one its lookups use), so two spellings of one key (`…Σ` and
@@ -164,8 +171,13 @@ fn statement(s: &ast::Statement, keys: &mut Keys) -> StatementIr {
     }
 }
 
-/// Lower a policy set to the runtime's IR.
+/// Lower a policy set to the runtime's IR with the default [`AutomataLimits`].
 pub fn to_ir(set: &ast::PolicySet) -> PolicySetIr {
+    to_ir_with(set, &AutomataLimits::default())
+}
+
+/// Lower a policy set to the runtime's IR, building glob DFAs within `limits`.
+pub fn to_ir_with(set: &ast::PolicySet, limits: &AutomataLimits) -> PolicySetIr {
     let mut keys = Keys::default();
     let policies = set
         .iter()
@@ -195,11 +207,16 @@ pub fn to_ir(set: &ast::PolicySet) -> PolicySetIr {
         automata: Vec::new(),
         action_automata: Vec::new(),
     };
-    crate::automata::attach(&mut ir, &crate::automata::AutomataLimits::default());
+    crate::automata::attach(&mut ir, limits);
     ir
 }
 
-/// Compile a policy set into the runtime's immutable form.
+/// Compile an assembled policy set into the runtime's immutable form, with the default
+/// [`AutomataLimits`].
+///
+/// The entry point for compiling documents is [`crate::Compiler`]: it parses, assembles the
+/// set (rejecting gaps in SCP/RCP levels), reports every error and applies its
+/// [`crate::Config`]. This function is for callers that already hold an [`ast::PolicySet`].
 pub fn compile(set: &ast::PolicySet) -> Result<PolicySet, BuildError> {
     PolicySet::new(&to_ir(set))
 }

@@ -11,6 +11,34 @@
 //!                 Request<'_> (borrowed strings) ──► evaluate(&mut Scratch, &Request) ──► Outcome
 //! ```
 //!
+//! # Example
+//! Load an artifact (written by `iamc compile -o set.iamc`, or by `iamc_compiler::Compiler`
+//! and [`PolicySet::to_bytes`]) and decide a request. The hidden lines build a one-statement
+//! artifact from [`ir`] so the example runs without the compiler.
+//! ```
+//! use iamc_runtime::{Decision, PolicySet, Request};
+//! # use iamc_runtime::ir::{PolicyIr, PolicySetIr, StatementIr, TemplateIr, TemplatePartIr};
+//! # let statement = StatementIr { index: 0, sid: None, allow: true, principal: None,
+//! #     not_action: false, actions: vec!["s3:Get*".into()], not_resource: false,
+//! #     resources: vec![TemplateIr { parts: vec![TemplatePartIr::Text("*".into())] }],
+//! #     conditions: vec![], opaque: None };
+//! # let policy = PolicyIr { kind: iamc_runtime::PolicyKind::Identity, level: 0, index: 0,
+//! #     name: "read.json".into(), statements: vec![statement] };
+//! # let ir = PolicySetIr { policies: vec![policy], ..PolicySetIr::default() };
+//! # let bytes = PolicySet::new(&ir)?.to_bytes();
+//! let set = PolicySet::from_bytes(&bytes)?; // a LoadError for a damaged artifact
+//! let mut scratch = set.create_scratch(); // one per thread; reused, so no allocation
+//! let req = Request {
+//!     principal: "arn:aws:iam::111122223333:user/alice",
+//!     action: "s3:GetObject",
+//!     resource: "arn:aws:s3:::bucket/key",
+//!     resource_account: None,
+//!     context: &[],
+//! };
+//! assert_eq!(set.evaluate(&mut scratch, &req).decision, Decision::Allow);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # What an authorizer uses
 //! The crate root: [`PolicySet`] (every public method is in `policy_set.rs`), [`Request`] /
 //! [`InternedRequest`] / [`Value`], [`Scratch`], [`Outcome`] / [`Decision`] / [`Deciding`] /

@@ -16,20 +16,17 @@ pub fn repo_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// A policy set of one identity policy parsed from JSON text (panics with the first parse
-/// error: test input is meant to parse).
+/// A policy set of one identity policy parsed from JSON text (panics with every error: test
+/// input is meant to parse).
 pub fn identity_set(doc: &str) -> iamc_compiler::ast::PolicySet {
-    let p = iamc_compiler::parse::parse_policy(
+    let mut compiler = iamc_compiler::Compiler::default();
+    compiler.add(
+        iamc_compiler::ast::PolicyKind::Identity,
+        0,
         "t.json",
         doc.as_bytes(),
-        iamc_compiler::ast::PolicyKind::Identity,
-        &iamc_compiler::Limits::default(),
-    )
-    .unwrap_or_else(|e| panic!("{}", e[0]));
-    iamc_compiler::ast::PolicySet {
-        identity: vec![p.policy],
-        ..iamc_compiler::ast::PolicySet::default()
-    }
+    );
+    compiler.into_ast().unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The realistic benchmark's requests (all share one policy set), or `None` (with a note)

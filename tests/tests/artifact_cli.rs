@@ -181,11 +181,15 @@ fn compile_with_kind_writes_the_same_set_as_direct_compilation() {
     let bytes = std::fs::read(&out).expect("written");
     assert_eq!(v["artifact"]["bytes"], bytes.len());
     let a = iamc_runtime::artifact::decode(&bytes).expect("decodes");
-    let direct = iamc_compiler::lower::to_ir(&iamc::compile::set_of(
+    let mut compiler = iamc_compiler::Compiler::default();
+    compiler.add(
         iamc_compiler::ast::PolicyKind::Identity,
-        iamc::compile::load_policies(&p, iamc_compiler::ast::PolicyKind::Identity)
-            .unwrap_or_else(|e| panic!("{e:?}")),
-    ));
+        0,
+        &p.display().to_string(),
+        IDENTITY.as_bytes(),
+    );
+    let direct =
+        iamc_compiler::lower::to_ir(&compiler.build_ast().unwrap_or_else(|e| panic!("{e}")));
     assert_eq!(a.ir, direct);
 
     // Bad manifests are errors with the line.
@@ -197,5 +201,15 @@ fn compile_with_kind_writes_the_same_set_as_direct_compilation() {
     let (code, _, stderr) = run(&["compile", "--manifest", m.to_str().unwrap_or_default()]);
     assert_ne!(code, ExitCode::SUCCESS);
     assert!(stderr.contains("only scp and rcp take a level"), "{stderr}");
+    // A gap in SCP levels would deny everything: an error (E-11).
+    let m = write(
+        &d,
+        "gap.manifest",
+        "identity identity.json\nscp identity.json\nscp:2 identity.json\n",
+    );
+    let (code, _, stderr) = run(&["compile", "--manifest", m.to_str().unwrap_or_default()]);
+    assert_ne!(code, ExitCode::SUCCESS);
+    assert!(stderr.contains("scp level 1 has no policies"), "{stderr}");
+    assert!(stderr.contains("1 error(s); nothing compiled"), "{stderr}");
     let _ = std::fs::remove_dir_all(&d);
 }
