@@ -704,6 +704,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn lenient_jsonl_lines_never_fail() {
+        let limits = Limits::default();
+        let lenient = |at: &str, line: &[u8]| {
+            policy_line(at, line, PolicyKind::Identity, &limits, ReadMode::Lenient).unwrap()
+        };
+        // A bad statement in a named document: the name stays, one opaque statement.
+        let p = lenient(
+            "m.jsonl:1",
+            br#"{"name":"Bad","document":{"Version":"2012-10-17","Statement":[
+                {"Effect":"Deny","Action":"s3:*","Resource":"*"},
+                {"Effect":"Alow","Action":"*","Resource":"*"}]}}"#,
+        );
+        assert_eq!(&*p.source, "Bad");
+        assert!(p.statements[0].opaque.is_none());
+        assert!(p.statements[1].opaque.is_some());
+        // A line that is not JSON: one opaque statement that may be anything.
+        let p = lenient("m.jsonl:2", b"{not json");
+        assert_eq!(p.statements.len(), 1);
+        assert!(p.statements[0].opaque.as_ref().unwrap().effect_unknown);
+        let reports = opaque_reports(&[p]);
+        assert_eq!(reports.len(), 1);
+        assert!(
+            reports[0].starts_with("m.jsonl:2: $: opaque statement ("),
+            "{reports:?}"
+        );
+    }
+
+    #[test]
     fn jsonl_line_with_name_and_document() {
         let p = policy_line(
             "m.jsonl:1",

@@ -5,9 +5,14 @@
 //!   `scenario`, `index`, `id`, `rule` (when given), `engine`, `decision`, `deciding`, and
 //!   `expect` + `agrees` when the request has an expectation. `deciding` is the statement that
 //!   decided (DESIGN.md, "The deciding statement"):
-//!   `{"kind":"identity","level":0,"policy":1,"statement":2,"sid":"..."}`, or `null` for an
-//!   implicit deny. A request an engine cannot decide gets `"decision":"error"` and `"error"`.
-//!   With `--json-summary` a last line `{"summary":{...}}` follows.
+//!   `{"kind":"identity","level":0,"policy":1,"statement":2,"sid":"...","name":"file.json"}`
+//!   (`name` is the policy's name: its file, or `file: scenario[i].identity_policies[j]`), or
+//!   `null` for an implicit deny. An indeterminate decision (E-21) adds `possible` and
+//!   `depends_on`. With `--explain` an `explain` object comes last ([`crate::explain`]).
+//!   A request an engine cannot decide gets `"decision":"error"` and `"error"`.
+//!   With `--json-summary` a last line `{"summary":{...}}` follows; it counts decisions by
+//!   kind (`indeterminate` apart: never counted as allowed or denied), the possible outcomes
+//!   of the indeterminate ones, and the opaque statements read (G-21).
 //! - **stderr**: file errors as `file: path: message`, then a human summary.
 //! - **exit status**: non-zero when any file failed to load, any request disagrees with its
 //!   expectation, any engine failed, or (with several engines) the engines disagree.
@@ -16,6 +21,9 @@
 //! files and the requests from a JSON-lines file read a line at a time, one request object a
 //! line; the output is the same, with `scenario` the requests file. A malformed line is
 //! reported as `file:line: path: message`, counted, and makes the exit status non-zero.
+//! With `--lenient` the policy files are read leniently (G-21): each opaque statement is
+//! reported once on stderr (`file: path: opaque statement (rule): ...`) and counted, and a
+//! document that cannot be read is one opaque statement that may allow or deny anything.
 
 use std::collections::HashMap;
 use std::io::{self, Write};
