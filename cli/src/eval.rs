@@ -497,6 +497,14 @@ pub fn eval_bulk(
             for e in &errors {
                 writeln!(err, "{e}")?;
             }
+            if !opts.lenient {
+                writeln!(
+                    err,
+                    "iamc eval: nothing decided; --lenient reads policies as AWS holds them \
+                     (G-21: what breaks a rule becomes an opaque statement, reported and \
+                     counted)"
+                )?;
+            }
             None
         }
     };
