@@ -24,6 +24,7 @@ use std::time::Instant;
 
 use iamc_compiler::ast::{JsonPath, Policy, PolicyKind};
 use iamc_compiler::json::{self, Json};
+use iamc_compiler::parse::{parse_lenient_json, parse_policy_with, ReadMode};
 use iamc_compiler::{parse_policy, parse_policy_json, Compiler, Config, Error, ErrorKind, Limits};
 use iamc_runtime::{BuildInfo, Stats};
 use serde_json::json;
@@ -43,12 +44,31 @@ fn io_error(file: &str, e: &io::Error) -> Error {
 /// Read the policies of one file as policies of `kind`: one document, or for `.jsonl` files
 /// one document (or `{"name","document"}` object) a line. Returns every error of the file.
 pub fn load_policies(path: &Path, kind: PolicyKind) -> Result<Vec<Policy>, Vec<Error>> {
+    load_policies_with(path, kind, ReadMode::Strict)
+}
+
+/// [`load_policies`] in a [`ReadMode`]. Read leniently (G-21), a statement that breaks a G
+/// rule becomes an opaque statement, and a document that cannot be read at all (not JSON,
+/// over the size limit, no `Statement`) becomes one opaque statement that may allow or deny
+/// anything; list them with [`opaque_reports`]. A file that cannot be opened, or a read that
+/// fails, is still an error.
+pub fn load_policies_with(
+    path: &Path,
+    kind: PolicyKind,
+    mode: ReadMode,
+) -> Result<Vec<Policy>, Vec<Error>> {
     let file = path.display().to_string();
     let limits = Limits::default();
     if !file.to_ascii_lowercase().ends_with(".jsonl") {
-        let bytes = crate::bounded::read_file(path, limits.max_policy_bytes as u64)
-            .map_err(|e| vec![crate::bounded::to_error(&file, &e)])?;
-        return parse_policy(&file, &bytes, kind, &limits).map(|p| vec![p.policy]);
+        let bytes = match crate::bounded::read_file(path, limits.max_policy_bytes as u64) {
+            Ok(b) => b,
+            Err(e @ crate::bounded::ReadError::TooLarge { .. }) if mode == ReadMode::Lenient => {
+                let error = crate::bounded::to_error(&file, &e);
+                return Ok(vec![unreadable_policy(&file, kind, error)]);
+            }
+            Err(e) => return Err(vec![crate::bounded::to_error(&file, &e)]),
+        };
+        return parse_policy_with(&file, &bytes, kind, &limits, mode).map(|p| vec![p.policy]);
     }
     let f = std::fs::File::open(path).map_err(|e| vec![io_error(&file, &e)])?;
     let mut reader = io::BufReader::new(f);
@@ -62,6 +82,27 @@ pub fn load_policies(path: &Path, kind: PolicyKind) -> Result<Vec<Policy>, Vec<E
         match crate::bounded::read_line(&mut reader, &mut line, line_limit) {
             Ok(crate::bounded::Line::Eof) => break,
             Ok(crate::bounded::Line::Line) => {}
+            Ok(crate::bounded::Line::TooLong) if mode == ReadMode::Lenient => {
+                // G-21: an over-long line is a document that cannot be read.
+                n += 1;
+                let at = format!("{file}:{n}");
+                let error = Error::new(
+                    &Arc::from(at.as_str()),
+                    &JsonPath::root(),
+                    ErrorKind::TooLarge {
+                        limit: line_limit,
+                        size: line.len(),
+                    },
+                );
+                policies.push(unreadable_policy(&at, kind, error));
+                if line.last() != Some(&b'\n') {
+                    if let Err(e) = crate::bounded::skip_rest_of_line(&mut reader) {
+                        errors.push(io_error(&file, &e));
+                        break;
+                    }
+                }
+                continue;
+            }
             Ok(crate::bounded::Line::TooLong) => {
                 // The file fails to load anyway: stop here rather than read on.
                 errors.push(Error::new(
@@ -88,7 +129,7 @@ pub fn load_policies(path: &Path, kind: PolicyKind) -> Result<Vec<Policy>, Vec<E
             continue;
         }
         let at = format!("{file}:{n}");
-        match policy_line(&at, &line, kind, &limits) {
+        match policy_line(&at, &line, kind, &limits, mode) {
             Ok(p) => policies.push(p),
             Err(mut e) => errors.append(&mut e),
         }
@@ -106,8 +147,12 @@ fn policy_line(
     line: &[u8],
     kind: PolicyKind,
     limits: &Limits,
+    mode: ReadMode,
 ) -> Result<Policy, Vec<Error>> {
     let source: Arc<str> = Arc::from(at);
+    if mode == ReadMode::Lenient {
+        return Ok(policy_line_lenient(at, line, kind, limits));
+    }
     let root = JsonPath::root();
     if line.len() > limits.max_policy_bytes.saturating_mul(2) {
         return Err(vec![Error::new(
@@ -157,6 +202,79 @@ fn policy_line(
         }
         _ => parse_policy(at, line, kind, limits).map(|p| p.policy),
     }
+}
+
+/// One `.jsonl` line read leniently (G-21): never an error.
+fn policy_line_lenient(at: &str, line: &[u8], kind: PolicyKind, limits: &Limits) -> Policy {
+    let lenient = |name: &str, bytes: &[u8]| {
+        // A lenient read never fails; the fallback is for the type's sake.
+        parse_policy_with(name, bytes, kind, limits, ReadMode::Lenient)
+            .map(|p| p.policy)
+            .unwrap_or_else(|mut e| unreadable_policy(name, kind, e.remove(0)))
+    };
+    let depth = limits.max_json_depth.saturating_add(LINE_WRAPPER_DEPTH);
+    let Ok(doc) = json::parse_bytes(line, depth) else {
+        return lenient(at, line);
+    };
+    match (doc.get("name"), doc.get("document")) {
+        (Some(Json::String(name)), Some(document)) => match document {
+            Json::Object(_) if document.get("PolicyVersion").is_none() => {
+                match parse_policy_json(Arc::from(name.as_str()), document, kind, limits) {
+                    Ok(p) => p.policy,
+                    Err(_) => {
+                        parse_lenient_json(Arc::from(name.as_str()), document, kind, limits).policy
+                    }
+                }
+            }
+            Json::Object(_) => lenient(name, document.to_json_string().as_bytes()),
+            Json::String(text) => lenient(name, text.as_bytes()),
+            _ => lenient(at, b""),
+        },
+        _ => lenient(at, line),
+    }
+}
+
+/// G-21: a document that cannot be read at all, as one opaque statement that may allow or
+/// deny anything, so the decisions it could influence come out indeterminate.
+fn unreadable_policy(source: &str, kind: PolicyKind, error: Error) -> Policy {
+    Policy {
+        source: Arc::from(source),
+        kind,
+        version: iamc_compiler::ast::Version::V2012_10_17,
+        version_written: false,
+        id: None,
+        statements: vec![iamc_compiler::ast::Statement::unknown(
+            0,
+            JsonPath::root(),
+            kind,
+            vec![error],
+        )],
+    }
+}
+
+/// G-21: one line per opaque statement of `policies`: `name: path: opaque statement (rule):
+/// the violations`.
+pub fn opaque_reports(policies: &[Policy]) -> Vec<String> {
+    let mut out = Vec::new();
+    for p in policies {
+        for s in &p.statements {
+            if let Some(o) = &s.opaque {
+                let why: Vec<String> = o
+                    .errors
+                    .iter()
+                    .map(|e| format!("{}: {}", e.path, e.kind))
+                    .collect();
+                out.push(format!(
+                    "{}: {}: opaque statement ({}): {}",
+                    p.source,
+                    s.path,
+                    o.rule(),
+                    why.join("; ")
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// `$.Statement[0]` inside a `{"document":...}` line is `$.document.Statement[0]`.
@@ -541,6 +659,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn lenient_jsonl_lines_never_fail() {
+        let limits = Limits::default();
+        let lenient = |at: &str, line: &[u8]| {
+            policy_line(at, line, PolicyKind::Identity, &limits, ReadMode::Lenient).unwrap()
+        };
+        // A bad statement in a named document: the name stays, one opaque statement.
+        let p = lenient(
+            "m.jsonl:1",
+            br#"{"name":"Bad","document":{"Version":"2012-10-17","Statement":[
+                {"Effect":"Deny","Action":"s3:*","Resource":"*"},
+                {"Effect":"Alow","Action":"*","Resource":"*"}]}}"#,
+        );
+        assert_eq!(&*p.source, "Bad");
+        assert!(p.statements[0].opaque.is_none());
+        assert!(p.statements[1].opaque.is_some());
+        // A line that is not JSON: one opaque statement that may be anything.
+        let p = lenient("m.jsonl:2", b"{not json");
+        assert_eq!(p.statements.len(), 1);
+        assert!(p.statements[0].opaque.as_ref().unwrap().effect_unknown);
+        let reports = opaque_reports(&[p]);
+        assert_eq!(reports.len(), 1);
+        assert!(
+            reports[0].starts_with("m.jsonl:2: $: opaque statement ("),
+            "{reports:?}"
+        );
+    }
+
+    #[test]
     fn jsonl_line_with_name_and_document() {
         let p = policy_line(
             "m.jsonl:1",
@@ -548,6 +694,7 @@ mod tests {
                 "Statement":[{"Effect":"Allow","Action":"s3:Get*","Resource":"*"}]}}"#,
             PolicyKind::Identity,
             &Limits::default(),
+            ReadMode::Strict,
         )
         .unwrap();
         assert_eq!(&*p.source, "ReadOnly");
@@ -558,6 +705,7 @@ mod tests {
             br#"{"name":"Bad","document":{"Statement":[{"Effect":"Alow","Action":"*"}]}}"#,
             PolicyKind::Identity,
             &Limits::default(),
+            ReadMode::Strict,
         )
         .unwrap_err();
         assert_eq!(&*e[0].source, "m.jsonl:2");

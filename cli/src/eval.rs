@@ -5,9 +5,14 @@
 //!   `scenario`, `index`, `id`, `rule` (when given), `engine`, `decision`, `deciding`, and
 //!   `expect` + `agrees` when the request has an expectation. `deciding` is the statement that
 //!   decided (DESIGN.md, "The deciding statement"):
-//!   `{"kind":"identity","level":0,"policy":1,"statement":2,"sid":"..."}`, or `null` for an
-//!   implicit deny. A request an engine cannot decide gets `"decision":"error"` and `"error"`.
-//!   With `--json-summary` a last line `{"summary":{...}}` follows.
+//!   `{"kind":"identity","level":0,"policy":1,"statement":2,"sid":"...","name":"file.json"}`
+//!   (`name` is the policy's name: its file, or `file: scenario[i].identity_policies[j]`), or
+//!   `null` for an implicit deny. An indeterminate decision (E-21) adds `possible` and
+//!   `depends_on`. With `--explain` an `explain` object comes last ([`crate::explain`]).
+//!   A request an engine cannot decide gets `"decision":"error"` and `"error"`.
+//!   With `--json-summary` a last line `{"summary":{...}}` follows; it counts decisions by
+//!   kind (`indeterminate` apart: never counted as allowed or denied), the possible outcomes
+//!   of the indeterminate ones, and the opaque statements read (G-21).
 //! - **stderr**: file errors as `file: path: message`, then a human summary.
 //! - **exit status**: non-zero when any file failed to load, any request disagrees with its
 //!   expectation, any engine failed, or (with several engines) the engines disagree.
@@ -16,6 +21,9 @@
 //! files and the requests from a JSON-lines file read a line at a time, one request object a
 //! line; the output is the same, with `scenario` the requests file. A malformed line is
 //! reported as `file:line: path: message`, counted, and makes the exit status non-zero.
+//! With `--lenient` the policy files are read leniently (G-21): each opaque statement is
+//! reported once on stderr (`file: path: opaque statement (rule): ...`) and counted, and a
+//! document that cannot be read is one opaque statement that may allow or deny anything.
 
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -23,13 +31,16 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use iamc_compiler::ast::{JsonPath, Policy, PolicyKind, PolicyRef, PolicySet};
-use iamc_compiler::decision::{Deciding, Decision, DependsOn, Outcome};
+use iamc_compiler::decision::{Deciding, Decision, DependsOn, Outcome, Possible};
 use iamc_compiler::json;
 use iamc_compiler::scenario::{self, Loaded, ScenarioRequest};
 use serde_json::{json, Value};
 
-use crate::compile::load_policies;
+use crate::compile::{load_policies_with, opaque_reports};
 use crate::engine::{Engine, Prepared};
+use crate::explain::{explain_json, explain_text, ExplainMode};
+use iamc_compiler::check::WarningKind;
+use iamc_compiler::parse::ReadMode;
 
 /// The embedded default example (`corpus/seeds/rds_mfa_example.json`), run by `iamc eval`
 /// without `--scenarios`.
@@ -95,6 +106,10 @@ pub struct EvalOptions {
     pub json_summary: bool,
     /// List the parser warnings about the scenario files' policies (otherwise only counted).
     pub show_warnings: bool,
+    /// `--explain`: explain every decision (see [`crate::explain`]); `None`: never computed.
+    pub explain: Option<ExplainMode>,
+    /// Bulk mode `--lenient`: read the policy files leniently (G-21).
+    pub lenient: bool,
 }
 
 /// One request whose decision differs from its expectation (or between engines).
@@ -156,6 +171,11 @@ pub struct EvalSummary {
     pub rcp_services: std::collections::BTreeSet<Vec<String>>,
     /// Decisions made by the built-in rule E-20 rather than by a statement.
     pub by_builtin_rule: usize,
+    /// G-21: opaque statements in the policies read (each reported once on stderr).
+    pub opaque_statements: usize,
+    /// E-21: of the indeterminate decisions, how many have `allow`, `explicit_deny`,
+    /// `implicit_deny` among their possible outcomes (never counted as allowed or denied).
+    pub possible: [usize; 3],
 }
 
 impl EvalSummary {
@@ -181,6 +201,12 @@ impl EvalSummary {
                 "implicit_deny": self.decisions[2],
                 "indeterminate": self.decisions[3],
             },
+            "indeterminate_possible": {
+                "allow": self.possible[0],
+                "explicit_deny": self.possible[1],
+                "implicit_deny": self.possible[2],
+            },
+            "opaque_statements": self.opaque_statements,
             "engine_errors": self.engine_errors,
             "checked": self.checked,
             "agree": self.agreed,
@@ -239,6 +265,8 @@ pub fn deciding_json(set: &PolicySet, deciding: Option<Deciding>) -> String {
     field(&mut obj, "policy", &json!(s.policy.index));
     field(&mut obj, "statement", &json!(s.statement));
     field(&mut obj, "sid", &json!(sid));
+    let name = policy_at(set, s.policy).map(|p| p.source.to_string());
+    field(&mut obj, "name", &json!(name));
     obj.push('}');
     obj
 }
@@ -309,8 +337,11 @@ pub fn eval(
             }
         };
         sum.warnings += loaded.warnings.len();
-        if opts.show_warnings {
-            for w in &loaded.warnings {
+        for w in &loaded.warnings {
+            // G-21: opaque statements are always reported (once each) and counted.
+            let opaque = matches!(w.kind, WarningKind::OpaqueStatement(_));
+            sum.opaque_statements += usize::from(opaque);
+            if opts.show_warnings || opaque {
                 writeln!(err, "warning: {w}")?;
             }
         }
@@ -321,7 +352,7 @@ pub fn eval(
             for req in &sc.requests {
                 let rule = req.rule.as_deref().or(sc.rule.as_deref());
                 decide_request(
-                    &file, &sc.name, req, rule, engines, &mut cache, &mut sum, out, err,
+                    &file, &sc.name, req, rule, engines, opts, &mut cache, &mut sum, out, err,
                 )?;
             }
         }
@@ -362,12 +393,23 @@ impl BulkPolicies {
             + usize::from(self.session.is_some())
     }
 
-    /// Load every file into one policy set; `Err` holds every error.
-    fn load(&self, sum: &mut EvalSummary) -> Result<PolicySet, Vec<iamc_compiler::Error>> {
+    /// Load every file into one policy set (leniently with `lenient`, G-21); `Err` holds
+    /// every error.
+    fn load(
+        &self,
+        sum: &mut EvalSummary,
+        lenient: bool,
+    ) -> Result<PolicySet, Vec<iamc_compiler::Error>> {
         let mut errors = Vec::new();
+        let mode = if lenient {
+            ReadMode::Lenient
+        } else {
+            ReadMode::Strict
+        };
         let mut load =
-            |path: &PathBuf, kind: PolicyKind, errors: &mut Vec<_>| match load_policies(path, kind)
-            {
+            |path: &PathBuf, kind: PolicyKind, errors: &mut Vec<_>| match load_policies_with(
+                path, kind, mode,
+            ) {
                 Ok(p) => p,
                 Err(mut e) => {
                     sum.files_failed += 1;
@@ -439,13 +481,29 @@ pub fn eval_bulk(
         ..EvalSummary::default()
     };
     let file = requests.display().to_string();
-    let set = match policies.load(&mut sum) {
-        Ok(set) => Some(Arc::new(set)),
+    let set = match policies.load(&mut sum, opts.lenient) {
+        Ok(set) => {
+            // G-21: each opaque statement reported once, and counted.
+            let all: Vec<Policy> = set.iter().map(|(_, p)| p.clone()).collect();
+            for line in opaque_reports(&all) {
+                sum.opaque_statements += 1;
+                writeln!(err, "warning: {line}")?;
+            }
+            Some(Arc::new(set))
+        }
         Err(errors) => {
             sum.file_errors += errors.len();
             sum.files_failed = sum.files_failed.max(1);
             for e in &errors {
                 writeln!(err, "{e}")?;
+            }
+            if !opts.lenient {
+                writeln!(
+                    err,
+                    "iamc eval: nothing decided; --lenient reads policies as AWS holds them \
+                     (G-21: what breaks a rule becomes an opaque statement, reported and \
+                     counted)"
+                )?;
             }
             None
         }
@@ -526,7 +584,7 @@ pub fn eval_bulk(
                         expect,
                     };
                     decide_request(
-                        &file, &file, &req, None, engines, &mut cache, &mut sum, out, err,
+                        &file, &file, &req, None, engines, opts, &mut cache, &mut sum, out, err,
                     )?;
                 }
                 Err(errors) => {
@@ -554,6 +612,7 @@ fn decide_request(
     req: &ScenarioRequest,
     rule: Option<&str>,
     engines: &[Box<dyn Engine>],
+    opts: EvalOptions,
     cache: &mut PreparedCache,
     sum: &mut EvalSummary,
     out: &mut dyn Write,
@@ -564,6 +623,25 @@ fn decide_request(
         sum.rcp_services.insert(req.policies.rcp_services.clone());
     }
     let mut first: Option<Decision> = None;
+    // Computed only on request, once per request, by the reference over the AST.
+    let explanation = opts
+        .explain
+        .map(|_| iamc_reference::explain::explain(&req.policies, &req.request));
+    if let (Some(mode), Some(e)) = (opts.explain, &explanation) {
+        let heading = format!(
+            "{file}: scenario {scenario:?} request {} (id {:?})",
+            req.index, req.id
+        );
+        let text = explain_text(&heading, &req.request, &req.policies, e);
+        match mode {
+            ExplainMode::Json => write!(err, "{text}")?,
+            ExplainMode::Text => write!(out, "{text}")?,
+        }
+    }
+    let explain_field = match (opts.explain, &explanation) {
+        (Some(ExplainMode::Json), Some(e)) => Some(explain_json(&req.policies, e)),
+        _ => None,
+    };
     for (ei, engine) in engines.iter().enumerate() {
         let result = match cache.get(ei, engine.as_ref(), &req.policies) {
             Ok(prepared) => {
@@ -579,9 +657,16 @@ fn decide_request(
             }
             Err(e) => Err(format!("cannot prepare the policy set: {e}")),
         };
-        let line = request_line(file, scenario, req, rule, engine.name(), &result);
+        let mut line = request_line(file, scenario, req, rule, engine.name(), &result);
+        if let Some(x) = &explain_field {
+            line.pop(); // the closing brace
+            field(&mut line, "explain", x);
+            line.push('}');
+        }
         let result = result.map(|(o, _)| o);
-        writeln!(out, "{line}")?;
+        if opts.explain != Some(ExplainMode::Text) {
+            writeln!(out, "{line}")?;
+        }
         let outcome = match result {
             Ok(o) => o,
             Err(e) => {
@@ -598,6 +683,18 @@ fn decide_request(
             }
         };
         sum.decisions[decision_slot(outcome.decision)] += 1;
+        if let Decision::Indeterminate(p) = outcome.decision {
+            for (slot, one) in [
+                Possible::ALLOW,
+                Possible::EXPLICIT_DENY,
+                Possible::IMPLICIT_DENY,
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                sum.possible[slot] += usize::from(p.contains(one));
+            }
+        }
         if matches!(outcome.deciding, Some(Deciding::Rule(_))) {
             sum.by_builtin_rule += 1;
         }
@@ -743,6 +840,22 @@ fn write_human_summary(
         "  decisions: allow {}, explicit_deny {}, implicit_deny {}, indeterminate {}",
         sum.decisions[0], sum.decisions[1], sum.decisions[2], sum.decisions[3]
     )?;
+    if sum.decisions[3] > 0 {
+        writeln!(
+            err,
+            "  indeterminate (neither allowed nor denied), possible outcomes: allow {}, \
+             explicit_deny {}, implicit_deny {}",
+            sum.possible[0], sum.possible[1], sum.possible[2]
+        )?;
+    }
+    if sum.opaque_statements > 0 {
+        writeln!(
+            err,
+            "  opaque statements: {} (G-21, listed above; decisions they could change are \
+             indeterminate)",
+            sum.opaque_statements
+        )?;
+    }
     writeln!(
         err,
         "  expectations: {} checked, {} agree, {} disagree",
@@ -809,7 +922,7 @@ mod tests {
             &EngineChoice::Reference.engines(),
             EvalOptions {
                 json_summary: true,
-                show_warnings: false,
+                ..EvalOptions::default()
             },
             &mut out,
             &mut err,

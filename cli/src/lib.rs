@@ -20,6 +20,7 @@ pub mod check;
 pub mod compile;
 pub mod engine;
 pub mod eval;
+pub mod explain;
 pub mod inspect;
 
 use std::ffi::OsString;
@@ -95,6 +96,23 @@ pub enum Command {
         /// List the parser warnings about the scenarios' policies (otherwise only counted).
         #[arg(long)]
         warnings: bool,
+        /// Explain every decision (computed on request by the reference interpreter): the
+        /// deciding statement by policy name and Sid; for implicit_deny the near misses
+        /// (action and resource matched) with the first failed condition and why (key
+        /// absent, value differs, value unparseable) and what an identity Allow lacked
+        /// (boundary, session, SCP, cross-account grant, E-19); for indeterminate the
+        /// unknowns. `--explain` / `--explain=json`: an "explain" object in each JSON line
+        /// on stdout, and a readable trace per request on stderr. `--explain=text`: only
+        /// the readable trace, on stdout (no JSON lines).
+        #[arg(long, value_enum, value_name = "FORMAT", num_args = 0..=1,
+              require_equals = true, default_missing_value = "json")]
+        explain: Option<crate::explain::ExplainMode>,
+        /// Bulk mode: read the policy files leniently (G-21): a statement that breaks a G
+        /// rule becomes an opaque statement and a document that cannot be read becomes one
+        /// that may allow or deny anything, so decisions they could change come out
+        /// indeterminate; each is reported once on stderr and counted in the summary.
+        #[arg(long, requires = "requests")]
+        lenient: bool,
     },
     /// Parse policy files and report every error and warning with its JSON path.
     ///
@@ -227,10 +245,14 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
             engine,
             json_summary,
             warnings,
+            explain,
+            lenient,
         } => {
             let opts = EvalOptions {
                 json_summary,
                 show_warnings: warnings,
+                explain,
+                lenient,
             };
             if let Some(requests) = requests {
                 let rcp_services = match rcp_services.map(|p| read_rcp_services(&p)).transpose() {

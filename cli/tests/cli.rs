@@ -756,3 +756,248 @@ fn eval_requests_reports_a_line_over_the_limit_and_goes_on() {
     assert_eq!(lines[0]["decision"], "allow");
     std::fs::remove_dir_all(&d).ok();
 }
+
+// ---- issue 16: --explain and --lenient ----
+
+/// The `shared/` folder: `$IAMC_SHARED`, else `../shared` beside the repository.
+fn shared() -> PathBuf {
+    std::env::var_os("IAMC_SHARED").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
+        PathBuf::from,
+    )
+}
+
+const MFA_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[
+ {"Sid":"NeedsMfa","Effect":"Allow","Action":"s3:GetObject","Resource":"*",
+  "Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}},
+ {"Sid":"Young","Effect":"Allow","Action":"s3:PutObject","Resource":"*",
+  "Condition":{"NumericLessThan":{"aws:MultiFactorAuthAge":"3600"}}}]}"#;
+
+fn request_line(id: &str, action: &str, context: &str) -> String {
+    format!(
+        r#"{{"id":"{id}","principal":"arn:aws:iam::111122223333:user/a","action":"{action}","resource":"arn:aws:s3:::b/k","resource_account":"111122223333","context":{context}}}"#
+    )
+}
+
+fn by_id<'a>(lines: &'a [Value], id: &str) -> &'a Value {
+    lines
+        .iter()
+        .find(|l| l["id"] == id)
+        .unwrap_or_else(|| panic!("no line {id}"))
+}
+
+#[test]
+fn explain_names_the_failed_condition_and_why() {
+    let policy = temp_file("mfa.json", MFA_POLICY);
+    let requests = temp_file(
+        "req.jsonl",
+        &[
+            request_line("absent", "s3:GetObject", "{}"),
+            request_line(
+                "differs",
+                "s3:GetObject",
+                r#"{"aws:MultiFactorAuthPresent":"false"}"#,
+            ),
+            request_line(
+                "unparseable",
+                "s3:PutObject",
+                r#"{"aws:MultiFactorAuthAge":"soon"}"#,
+            ),
+            request_line(
+                "allowed",
+                "s3:GetObject",
+                r#"{"aws:MultiFactorAuthPresent":"true"}"#,
+            ),
+        ]
+        .join("\n"),
+    );
+    let (p, r) = (policy.to_str().unwrap(), requests.to_str().unwrap());
+    let out = iamc(&["eval", "--policies", p, "--requests", r, "--explain"]);
+    assert_no_panic(&out);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines = bulk_lines(&text(&out.stdout));
+    let failed = |id: &str| by_id(&lines, id)["explain"]["near_misses"][0]["failed"].clone();
+    assert_eq!(failed("absent")["why"], "key_absent");
+    assert_eq!(failed("absent")["key"], "aws:MultiFactorAuthPresent");
+    assert_eq!(failed("differs")["why"], "value_differs");
+    assert_eq!(failed("differs")["request_values"][0], "false");
+    assert_eq!(failed("unparseable")["why"], "value_unparseable");
+    assert_eq!(failed("unparseable")["unparseable"], "soon");
+    let miss = &by_id(&lines, "absent")["explain"]["near_misses"][0];
+    assert_eq!(miss["sid"], "NeedsMfa");
+    assert_eq!(miss["name"], p);
+    // The deciding statement is named by policy name (old fields kept).
+    let allowed = by_id(&lines, "allowed");
+    assert_eq!(allowed["deciding"]["name"], p);
+    assert_eq!(allowed["deciding"]["sid"], "NeedsMfa");
+    assert_eq!(allowed["deciding"]["policy"], 0);
+    assert_eq!(allowed["explain"]["deciding"]["sid"], "NeedsMfa");
+    // The readable trace goes to stderr.
+    let err = text(&out.stderr);
+    assert!(err.contains(r#"(id "absent")"#), "{err}");
+    assert!(
+        err.contains(r#"near miss: "#) && err.contains("Sid \"NeedsMfa\" (Allow): Bool"),
+        "{err}"
+    );
+    assert!(err.contains("key absent"), "{err}");
+    assert!(
+        err.contains("does not parse as the operator's type (C-17)"),
+        "{err}"
+    );
+
+    // Without --explain nothing is explained.
+    let plain = iamc(&["eval", "--policies", p, "--requests", r]);
+    assert!(!text(&plain.stdout).contains("\"explain\""));
+    assert!(!text(&plain.stderr).contains("near miss"));
+
+    // --explain=text: the trace on stdout, no JSON lines.
+    let t = iamc(&["eval", "--policies", p, "--requests", r, "--explain=text"]);
+    let stdout = text(&t.stdout);
+    assert!(stdout.contains("value differs"), "{stdout}");
+    assert!(!stdout.contains("{\"file\""), "{stdout}");
+}
+
+#[test]
+fn explain_says_the_boundary_does_not_allow() {
+    let admin = temp_file(
+        "admin.json",
+        r#"{"Version":"2012-10-17","Statement":[{"Sid":"Admin","Effect":"Allow",
+            "Action":"*","Resource":"*"}]}"#,
+    );
+    let boundary = temp_file(
+        "boundary.json",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:*",
+            "Resource":"*"}]}"#,
+    );
+    let requests = temp_file("req.jsonl", &request_line("s3", "s3:GetObject", "{}"));
+    let out = iamc(&[
+        "eval",
+        "--policies",
+        admin.to_str().unwrap(),
+        "--boundary",
+        boundary.to_str().unwrap(),
+        "--requests",
+        requests.to_str().unwrap(),
+        "--explain",
+    ]);
+    assert_no_panic(&out);
+    let lines = bulk_lines(&text(&out.stdout));
+    let e = &by_id(&lines, "s3")["explain"];
+    assert_eq!(lines[0]["decision"], "implicit_deny");
+    assert_eq!(e["missing"][0]["what"], "boundary", "{e}");
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("missing: the permissions boundary does not allow it (E-17)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn explain_lists_the_unknowns_of_indeterminate_cases_and_counts_opaque_statements() {
+    let cases = shared().join("spec/cases-next/unknowns.json");
+    let out = iamc(&[
+        "eval",
+        "-s",
+        cases.to_str().unwrap(),
+        "--explain",
+        "--json-summary",
+    ]);
+    assert_no_panic(&out);
+    let lines = bulk_lines(&text(&out.stdout));
+    let tag = by_id(&lines, "e21_deny_unknown");
+    assert_eq!(tag["decision"], "indeterminate");
+    assert_eq!(
+        tag["explain"]["unknowns"]["keys"][0], "aws:ResourceTag/stage",
+        "{tag}"
+    );
+    let mut indeterminate = 0;
+    for l in lines.iter().filter(|l| l["decision"] == "indeterminate") {
+        indeterminate += 1;
+        assert_eq!(l["explain"]["unknowns"], l["depends_on"], "{l}");
+    }
+    assert!(indeterminate > 0);
+    let summary = &lines[lines.len() - 1]["summary"];
+    assert!(
+        summary["opaque_statements"].as_u64().unwrap() > 0,
+        "{summary}"
+    );
+    assert_eq!(
+        summary["indeterminate_possible"]["allow"].as_u64().unwrap() > 0,
+        indeterminate > 0
+    );
+    let err = text(&out.stderr);
+    assert!(err.contains("  opaque statements: "), "{err}");
+    assert!(err.contains("unknown keys: aws:ResourceTag/stage"), "{err}");
+}
+
+#[test]
+fn bulk_lenient_keeps_the_deny_and_makes_unreadable_documents_indeterminate() {
+    // Issue 16's example: a Deny s3:* beside an Allow whose NumericLessThan value is "abc".
+    let deny = temp_file(
+        "deny.json",
+        r#"{"Version":"2012-10-17","Statement":[
+            {"Sid":"DenyS3","Effect":"Deny","Action":"s3:*","Resource":"*"},
+            {"Sid":"Odd","Effect":"Allow","Action":"ec2:*","Resource":"*",
+             "Condition":{"NumericLessThan":{"aws:MultiFactorAuthAge":"abc"}}}]}"#,
+    );
+    let admin = temp_file(
+        "admin.json",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+    );
+    let broken = temp_file("broken.json", "not json at all");
+    let requests = temp_file(
+        "req.jsonl",
+        &[
+            request_line("s3", "s3:GetObject", "{}"),
+            request_line("iam", "iam:ListUsers", "{}"),
+        ]
+        .join("\n"),
+    );
+    let (d, a, b, r) = (
+        deny.to_str().unwrap(),
+        admin.to_str().unwrap(),
+        broken.to_str().unwrap(),
+        requests.to_str().unwrap(),
+    );
+    // Strict (the default): the files fail to load, nothing is decided.
+    let strict = iamc(&["eval", "--policies", a, d, "--requests", r]);
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(text(&strict.stdout).is_empty());
+
+    let out = iamc(&[
+        "eval",
+        "--policies",
+        a,
+        d,
+        b,
+        "--requests",
+        r,
+        "--lenient",
+        "--json-summary",
+    ]);
+    assert_no_panic(&out);
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let lines = bulk_lines(&text(&out.stdout));
+    assert_eq!(by_id(&lines, "s3")["decision"], "explicit_deny");
+    assert_eq!(by_id(&lines, "s3")["deciding"]["sid"], "DenyS3");
+    // The unreadable document may deny anything: never a silent allow.
+    let iam = by_id(&lines, "iam");
+    assert_eq!(iam["decision"], "indeterminate", "{iam}");
+    assert_eq!(iam["depends_on"]["opaque"][0]["name"], b);
+    let summary = &lines[lines.len() - 1]["summary"];
+    assert_eq!(summary["opaque_statements"], 2, "{summary}");
+    assert_eq!(summary["decisions"]["allow"], 0, "{summary}");
+    assert_eq!(summary["decisions"]["indeterminate"], 1, "{summary}");
+    // Each opaque statement reported once, with file, JSON path and rule.
+    assert_eq!(err.matches("opaque statement (").count(), 2, "{err}");
+    assert!(
+        err.contains(&format!("{d}: $.Statement[1]: opaque statement (G-18)")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("{b}: $: opaque statement (")),
+        "{err}"
+    );
+    assert!(err.contains("  opaque statements: 2"), "{err}");
+}

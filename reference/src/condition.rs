@@ -118,7 +118,7 @@ fn set_matches(
 }
 
 /// A request value read as its operator's type (K-3).
-enum Typed<'a> {
+pub(crate) enum Typed<'a> {
     Text(&'a str),
     Number(crate::values::Number),
     Date(crate::values::Instant),
@@ -129,7 +129,7 @@ enum Typed<'a> {
 }
 
 /// Read a request value as the type of `base`; `None` when it does not parse (C-17).
-fn read_request_value(base: BaseOp, r: &str) -> Option<Typed<'_>> {
+pub(crate) fn read_request_value(base: BaseOp, r: &str) -> Option<Typed<'_>> {
     match base.value_type() {
         ValueType::String => Some(Typed::Text(r)),
         ValueType::Numeric => parse_number(r).map(Typed::Number),

@@ -9,6 +9,9 @@
 //! nothing with the runtime: the glob matcher ([`glob`]) and the value readers ([`values`]) are
 //! its own, so a bug in one engine shows up as a disagreement with the other.
 //!
+//! [`explain::explain`] says why, on request (near misses, the failed condition, what an
+//! identity Allow lacked, the unknowns); plain decisions never compute it.
+//!
 //! Modules: [`glob`] (A-3, R-3, C-8), [`template`] (V), [`values`] (C-9 … C-14 value
 //! grammars), [`condition`] (C), [`principal`] (request facts, E-9, E-12, E-14 … E-16); this
 //! file holds the action and resource parts (A, R), E-2 and the combining rules (E).
@@ -16,6 +19,7 @@
 #![forbid(unsafe_code)]
 
 pub mod condition;
+pub mod explain;
 pub mod glob;
 pub mod principal;
 pub mod template;
