@@ -8,7 +8,8 @@
 //! policy (kind, level, index, name, statement count) and the built set's sizes
 //! ([`iamc_runtime::Stats`]). `--json` prints one JSON object instead.
 //!
-//! A file that does not load is reported as `iamc inspect: FILE: error` on stderr (exit 1).
+//! A file that cannot be read or does not load is reported as `iamc inspect: FILE: error` on
+//! stderr, an input error (exit status 2, [`crate::EXIT_INPUT`]).
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -49,7 +50,8 @@ pub fn format_utc(secs: u64) -> String {
     )
 }
 
-/// Inspect the artifact at `path`. Returns whether it loaded (exit status 0).
+/// Inspect the artifact at `path`. Returns whether it loaded (exit status 0; otherwise the
+/// input error was reported on `err`).
 pub fn inspect(
     path: &Path,
     opts: InspectOptions,

@@ -24,7 +24,7 @@ pub mod explain;
 pub mod inspect;
 
 use std::ffi::OsString;
-use std::io::Write;
+use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -38,7 +38,7 @@ use crate::eval::{BulkPolicies, EvalOptions, Input};
 
 /// iamc: a compiler and runtime for AWS IAM policies.
 #[derive(Debug, Parser)]
-#[command(name = "iamc", version, about)]
+#[command(name = "iamc", version, about, after_help = EXIT_STATUS_HELP)]
 pub struct Cli {
     /// The command.
     #[command(subcommand)]
@@ -114,11 +114,18 @@ pub enum Command {
         #[arg(long, requires = "requests")]
         lenient: bool,
     },
-    /// Parse policy files and report every error and warning with its JSON path.
+    /// Parse policy files and report every error and warning with its JSON path, line and
+    /// column, stable code (UNKNOWN_ACTION, INVALID_EFFECT, …) and severity (error,
+    /// security_warning, warning, suggestion).
     ///
-    /// Exits non-zero when any file has an error.
+    /// Checks actions and condition keys against the embedded IAM service reference unless
+    /// --catalog or --no-catalog says otherwise. Exit status: 0 no errors, 1 a document has an
+    /// error (or a warning, with --deny-warnings), 2 an input cannot be read or a usage error.
     Check {
-        /// Policy files: a bare document, a PolicyVersion wrapper, or URL-encoded.
+        /// Policy files: a bare document, URL-encoded, `aws iam get-policy-version` output
+        /// (PolicyVersion), `get-role-policy` / `get-user-policy` / `get-group-policy` output
+        /// (PolicyDocument), or .jsonl with one document or {"name","document"} a line;
+        /// `-` reads one document from standard input.
         #[arg(value_name = "FILE", required = true)]
         files: Vec<PathBuf>,
         /// One JSON line per diagnostic, then a summary line.
@@ -128,9 +135,16 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = KindArg::Identity)]
         kind: KindArg,
         /// The IAM service reference (iam-service-reference.json) for the action and
-        /// condition-key checks.
-        #[arg(long, value_name = "FILE")]
+        /// condition-key checks, instead of the embedded one.
+        #[arg(long, value_name = "FILE", conflicts_with = "no_catalog")]
         catalog: Option<PathBuf>,
+        /// Skip the checks that need the service reference (unknown actions and keys, keys
+        /// no action carries).
+        #[arg(long)]
+        no_catalog: bool,
+        /// Warnings of every severity fail the run (exit status 1).
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// Replay CloudTrail logs against the current policies of an account snapshot and a
     /// proposed change; report which past calls the change breaks (or newly allows).
@@ -167,7 +181,8 @@ pub enum Command {
     },
     /// Show what a compiled artifact holds: format, build info, policies, sizes.
     ///
-    /// Loads it as an authorizer would (every byte checked); exits 1 when it does not load.
+    /// Loads it as an authorizer would (every byte checked); exits 2 when it cannot be read
+    /// or does not load.
     Inspect {
         /// The artifact (from `iamc compile -o`).
         #[arg(value_name = "FILE")]
@@ -208,8 +223,26 @@ impl From<KindArg> for PolicyKind {
     }
 }
 
-/// Exit status for a run that found problems (disagreements, file errors, policy errors).
+/// Exit status for a run that found problems (disagreements, policy errors, breaking changes).
 pub const EXIT_FAILED: u8 = 1;
+
+/// Exit status for a usage error (clap's) or an input that cannot be used (a missing file, an
+/// artifact that does not load, a catalog that does not parse).
+pub const EXIT_INPUT: u8 = 2;
+
+/// Exit status when standard output is closed before the run ends (`iamc … | head`): the
+/// status of a process ended by SIGPIPE (128 + 13), as `yes | head` gives, without a message.
+pub const EXIT_BROKEN_PIPE: u8 = 141;
+
+/// The exit-status convention, printed after the top-level `--help`.
+pub const EXIT_STATUS_HELP: &str = "\
+Exit status (every command):
+  0    success: no findings
+  1    findings: policy errors (check, compile; warnings too with check --deny-warnings),
+       disagreements (eval), changed decisions (audit)
+  2    usage error, or an input that cannot be used (missing or unreadable file,
+       an artifact that does not load, a bad --catalog)
+  141  standard output was closed early (`iamc ... | head`); nothing more is printed";
 
 /// Parse `args` (including the program name) and run; clap reports usage errors itself
 /// (exit status 2).
@@ -271,17 +304,18 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
                     resource: resource_policy,
                     session: session_policy,
                 };
-                eval::eval_bulk(&bulk, &requests, &engine.engines(), opts, out, err).map(|s| s.ok())
+                eval::eval_bulk(&bulk, &requests, &engine.engines(), opts, out, err)
+                    .map(|s| status(s.ok()))
             } else {
                 let inputs: Vec<Input> = if scenarios.is_empty() {
                     vec![Input::default_example()]
                 } else {
                     scenarios.into_iter().map(Input::File).collect()
                 };
-                eval::eval(&inputs, &engine.engines(), opts, out, err).map(|s| s.ok())
+                eval::eval(&inputs, &engine.engines(), opts, out, err).map(|s| status(s.ok()))
             }
         }
-        Command::Audit(args) => audit::audit(*args, out, err),
+        Command::Audit(args) => audit::audit(*args, out, err).map(status),
         Command::Compile {
             files,
             kind,
@@ -304,23 +338,36 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
                 output: output.as_deref(),
                 rcp_services,
             };
-            compile::compile(&files, opts, out, err)
+            compile::compile(&files, opts, out, err).map(status)
         }
         Command::Inspect { file, json } => {
-            inspect::inspect(&file, inspect::InspectOptions { json }, out, err)
+            inspect::inspect(&file, inspect::InspectOptions { json }, out, err).map(|loaded| {
+                if loaded {
+                    0
+                } else {
+                    EXIT_INPUT
+                }
+            })
         }
         Command::Check {
             files,
             json,
             kind,
             catalog,
+            no_catalog,
+            deny_warnings,
         } => {
-            let catalog = match catalog.map(|p| Catalog::load(&p)).transpose() {
+            let catalog = match (catalog, no_catalog) {
+                (_, true) => Ok(None),
+                (Some(p), false) => Catalog::load(&p).map(Some),
+                (None, false) => check::embedded_catalog().map(Some),
+            };
+            let catalog = match catalog {
                 Ok(c) => c,
                 Err(e) => {
                     // Best effort: stderr may be closed too.
-                    let _ = writeln!(err, "{e}");
-                    return ExitCode::from(EXIT_FAILED);
+                    let _ = writeln!(err, "iamc check: --catalog {e}");
+                    return ExitCode::from(EXIT_INPUT);
                 }
             };
             let opts = check::CheckOptions {
@@ -328,17 +375,39 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
                 json,
                 catalog: catalog.as_ref(),
             };
-            check::check(&files, opts, out, err).map(|s| s.ok())
+            check::check(&files, opts, out, err).map(|s| s.exit_status(deny_warnings))
         }
     };
-    let flushed = out.flush().and_then(|()| err.flush());
-    match (result, flushed) {
-        (Ok(true), Ok(())) => ExitCode::SUCCESS,
-        (Ok(false), _) => ExitCode::from(EXIT_FAILED),
-        (Err(e), _) | (Ok(true), Err(e)) => {
-            // A closed stdout (`iamc eval | head`) ends the run; say so if stderr still works.
-            let _ = writeln!(err, "iamc: cannot write output: {e}");
-            ExitCode::from(EXIT_FAILED)
-        }
+    finish(result, out, err)
+}
+
+/// The exit status of a command that reports success or findings.
+fn status(ok: bool) -> u8 {
+    if ok {
+        0
+    } else {
+        EXIT_FAILED
     }
+}
+
+/// The exit status of a run: the command's own, unless writing its output failed. A closed
+/// stdout (`iamc inspect | head`) ends the run quietly with [`EXIT_BROKEN_PIPE`]; any other
+/// output error is reported (if stderr still works) with status 1.
+fn finish(result: io::Result<u8>, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
+    let flushed = out.flush().and_then(|()| err.flush());
+    let e = match (result, flushed) {
+        (Ok(s), Ok(())) => return ExitCode::from(s),
+        (Ok(s), Err(e)) => {
+            if s != 0 && e.kind() != io::ErrorKind::BrokenPipe {
+                return ExitCode::from(s);
+            }
+            e
+        }
+        (Err(e), _) => e,
+    };
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        return ExitCode::from(EXIT_BROKEN_PIPE);
+    }
+    let _ = writeln!(err, "iamc: cannot write output: {e}");
+    ExitCode::from(EXIT_FAILED)
 }

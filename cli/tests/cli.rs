@@ -1001,3 +1001,291 @@ fn bulk_lenient_keeps_the_deny_and_makes_unreadable_documents_indeterminate() {
     );
     assert!(err.contains("  opaque statements: 2"), "{err}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Issue 19: check inputs, the embedded catalog, codes and spans, closed stdout, exit statuses
+// ---------------------------------------------------------------------------------------------
+
+fn json_lines(out: &Output) -> Vec<Value> {
+    text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+fn iamc_stdin(args: &[&str], input: &str) -> Output {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_iamc"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // iamc may stop reading early (the policy limit): a broken pipe here is expected.
+    let _ = stdin.write_all(input.as_bytes());
+    drop(stdin);
+    child.wait_with_output().unwrap()
+}
+
+/// 19.1: `.jsonl` (bare documents and `{"name","document"}` lines), get-role-policy output
+/// (object and URL-encoded), get-policy-version output and `-` for standard input.
+#[test]
+fn check_reads_jsonl_inline_policy_output_and_stdin() {
+    let jsonl = temp_file(
+        "policies.jsonl",
+        concat!(
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}"#,
+            "\n\n",
+            r#"{"name":"Named","document":{"Version":"2012-10-17","Statement":{"Effect":"Alow","Action":"s3:GetObject","Resource":"*"}}}"#,
+            "\n"
+        ),
+    );
+    let out = iamc(&["check", "--json", jsonl.to_str().unwrap()]);
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let lines = json_lines(&out);
+    let jsonl_name = jsonl.display().to_string();
+    let e = &lines[0];
+    assert_eq!(e["file"], format!("{jsonl_name}:3"), "{e}");
+    assert_eq!(e["path"], "$.document.Statement.Effect", "{e}");
+    assert_eq!(e["code"], "INVALID_EFFECT", "{e}");
+    assert_eq!(e["line"], 3, "{e}");
+    assert_eq!(lines.last().unwrap()["summary"]["documents"], 2);
+
+    let role = temp_file(
+        "role.json",
+        r#"{"RoleName":"r","PolicyName":"p","PolicyDocument":{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}}"#,
+    );
+    let out = iamc(&["check", role.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let encoded = temp_file(
+        "user.json",
+        r#"{"UserName":"u","PolicyName":"p","PolicyDocument":"%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%7B%22Effect%22%3A%22Alow%22%2C%22Action%22%3A%22s3%3AGetObject%22%2C%22Resource%22%3A%22*%22%7D%7D"}"#,
+    );
+    let out = iamc(&["check", encoded.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("INVALID_EFFECT"),
+        "{}",
+        text(&out.stdout)
+    );
+    let bad_wrapper = temp_file(
+        "group.json",
+        r#"{"GroupName":"g","PolicyName":"p","PolicyDocument":7}"#,
+    );
+    let out = iamc(&["check", bad_wrapper.to_str().unwrap()]);
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("$.PolicyDocument"),
+        "{}",
+        text(&out.stdout)
+    );
+    let version = temp_file(
+        "version.json",
+        "{\"PolicyVersion\":{\"VersionId\":\"v1\",\"Document\":\n  {\"Version\":\"2012-10-17\",\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"s3:GetObjekt\",\"Resource\":\"*\"}}}}",
+    );
+    let out = iamc(&["check", "--json", version.to_str().unwrap()]);
+    let lines = json_lines(&out);
+    assert_eq!(lines[0]["code"], "UNKNOWN_ACTION", "{:?}", lines);
+    assert_eq!(lines[0]["line"], 2, "{:?}", lines);
+
+    let out = iamc_stdin(
+        &["check", "-"],
+        r#"{"Version":"2012-10-17","Statement":{"Effect":"Alow","Action":"s3:GetObject","Resource":"*"}}"#,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).starts_with("<stdin>: $.Statement.Effect: error:"),
+        "{}",
+        text(&out.stdout)
+    );
+    for f in [jsonl, role, encoded, bad_wrapper, version] {
+        let _ = std::fs::remove_file(f);
+    }
+}
+
+/// 19.1: standard input keeps the 1 MiB policy bound.
+#[test]
+fn check_stdin_stops_at_the_policy_limit() {
+    let big = " ".repeat(2 << 20);
+    let out = iamc_stdin(&["check", "--json", "-"], &big);
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(1));
+    let lines = json_lines(&out);
+    assert_eq!(lines[0]["code"], "DOCUMENT_TOO_LARGE", "{:?}", lines);
+}
+
+/// 19.2: the embedded catalog flags a misspelt action and key by default; --no-catalog skips
+/// them, --catalog replaces the catalog, --deny-warnings fails the run; codes, severities,
+/// rules and spans.
+#[test]
+fn check_uses_the_embedded_catalog_with_codes_and_spans() {
+    let p = temp_file(
+        "typos.json",
+        "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\n  \"Action\":\"s3:GetObjekt\",\"Resource\":\"*\",\n  \"Condition\":{\"StringEquals\":{\"aws:usrname\":\"x\"}}}]}",
+    );
+    let path = p.to_str().unwrap();
+    let out = iamc(&["check", "--json", path]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let lines = json_lines(&out);
+    let action = lines
+        .iter()
+        .find(|l| l["code"] == "UNKNOWN_ACTION")
+        .unwrap();
+    assert_eq!(action["severity"], "warning");
+    assert_eq!(action["rule"], "A-1");
+    assert_eq!(action["path"], "$.Statement[0].Action");
+    assert_eq!(
+        (action["line"].as_u64(), action["column"].as_u64()),
+        (Some(2), Some(12))
+    );
+    let key = lines
+        .iter()
+        .find(|l| l["code"] == "UNKNOWN_CONDITION_KEY")
+        .unwrap();
+    assert_eq!(key["line"], 3, "{key}");
+    assert!(
+        key["message"].as_str().unwrap().contains("aws:username"),
+        "{key}"
+    );
+
+    let out = iamc(&["check", path]);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("[UNKNOWN_ACTION]") && stdout.contains("(line 2, column 12)"),
+        "{stdout}"
+    );
+
+    let out = iamc(&["check", "--deny-warnings", path]);
+    assert_eq!(out.status.code(), Some(1));
+    let out = iamc(&["check", "--no-catalog", "--deny-warnings", path]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let tiny = temp_file("catalog.json", r#"{"s3":{"actions":{"GetObjekt":{}}}}"#);
+    let out = iamc(&["check", "--json", "--catalog", tiny.to_str().unwrap(), path]);
+    let lines = json_lines(&out);
+    assert!(
+        !lines.iter().any(|l| l["code"] == "UNKNOWN_ACTION"),
+        "{lines:?}"
+    );
+    let out = iamc(&["check", "--catalog", "/nonexistent/catalog.json", path]);
+    assert_eq!(out.status.code(), Some(2));
+    let _ = std::fs::remove_file(p);
+    let _ = std::fs::remove_file(tiny);
+}
+
+/// The embedded compact catalog knows what the full service reference knows (actions, key
+/// types) when the shared corpus is there.
+#[test]
+fn embedded_catalog_matches_the_service_reference() {
+    let shared = std::env::var_os("IAMC_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"));
+    let full = shared.join("corpus/service-reference/iam-service-reference.json");
+    if !full.exists() {
+        eprintln!("skipped: no {}", full.display());
+        return;
+    }
+    let full = iamc_compiler::check::Catalog::load(&full).unwrap();
+    let embedded = iamc::check::embedded_catalog().unwrap();
+    let mut a: Vec<String> = full.actions().map(|a| a.to_lowercase()).collect();
+    let mut b: Vec<String> = embedded.actions().map(|a| a.to_lowercase()).collect();
+    a.sort();
+    b.sort();
+    assert!(
+        a == b,
+        "the embedded catalog is out of date: run cli/catalog/generate.py"
+    );
+    assert_eq!(full.service_count(), embedded.service_count());
+    for k in [
+        "s3:x-amz-acl",
+        "aws:TagKeys",
+        "ec2:ResourceTag/Name",
+        "iam:PassedToService",
+    ] {
+        assert_eq!(full.key_info(k), embedded.key_info(k), "{k}");
+    }
+}
+
+/// 19.3: a closed stdout ends `inspect` (and every command) quietly with status 141.
+#[test]
+fn closed_stdout_ends_quietly() {
+    use std::process::Stdio;
+    let d = temp_dir("broken-pipe");
+    let policy = d.join("p.json");
+    std::fs::write(
+        &policy,
+        r#"{"Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}"#,
+    )
+    .unwrap();
+    let artifact = d.join("set.iamc");
+    let out = iamc(&[
+        "compile",
+        policy.to_str().unwrap(),
+        "-o",
+        artifact.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for args in [
+        vec!["inspect", artifact.to_str().unwrap()],
+        // (no Version: a warning to print)
+        vec!["check", policy.to_str().unwrap()],
+        vec!["eval"],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_iamc"))
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // the reader goes away before anything is written
+        let out = child.wait_with_output().unwrap();
+        let stderr = text(&out.stderr);
+        assert!(!stderr.contains("Broken pipe"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(141), "{args:?}: {stderr}");
+    }
+    std::fs::remove_dir_all(&d).ok();
+}
+
+/// 19.6: one exit-status convention, documented in --help: input errors are 2.
+#[test]
+fn exit_status_convention() {
+    let out = iamc(&["--help"]);
+    let help = text(&out.stdout);
+    assert!(
+        help.contains("Exit status") && help.contains("2    usage error"),
+        "{help}"
+    );
+    let out = iamc(&["check", "/nonexistent/policy.json"]);
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stdout).contains("/nonexistent/policy.json"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = iamc(&["inspect", "/nonexistent/set.iamc"]);
+    assert_eq!(out.status.code(), Some(2));
+    let not_artifact = temp_file("not-an-artifact.iamc", "hello");
+    let out = iamc(&["inspect", not_artifact.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let _ = std::fs::remove_file(not_artifact);
+}
+
+/// 19.5: the README says how to install the binary.
+#[test]
+fn readme_has_install_instructions() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    assert!(
+        readme.contains("cargo install --path cli"),
+        "README has no install step"
+    );
+    assert!(
+        readme.contains("Exit status"),
+        "README has no exit-status section"
+    );
+}

@@ -205,6 +205,82 @@ impl fmt::Display for WarningKind {
     }
 }
 
+impl WarningKind {
+    /// A stable identifier of the check (like IAM Access Analyzer's `issueCode`): it names
+    /// the check, never the instance, and does not change between releases.
+    pub fn code(&self) -> &'static str {
+        use WarningKind::*;
+        match self {
+            MissingVersion => "MISSING_VERSION",
+            DuplicateSid(_) => "DUPLICATE_SID",
+            WildcardInPrincipal(_) => "WILDCARD_IN_PRINCIPAL_ARN",
+            MultipleBoolValues => "MULTIPLE_BOOL_VALUES",
+            VariableInNotResource => "VARIABLE_IN_NOT_RESOURCE",
+            OpaqueStatement(_) => "OPAQUE_STATEMENT",
+            VariableOutsideResourcePart(_) => "VARIABLE_OUTSIDE_RESOURCE_PART",
+            PlainOperatorOnMultivaluedKey { .. } => "MISSING_SET_OPERATOR_ON_MULTIVALUED_KEY",
+            SetOperatorOnSingleValuedKey { .. } => "SET_OPERATOR_ON_SINGLE_VALUED_KEY",
+            UnknownService { .. } => "UNKNOWN_SERVICE",
+            UnknownAction { .. } => "UNKNOWN_ACTION",
+            ActionPatternMatchesNothing(_) => "ACTION_PATTERN_MATCHES_NOTHING",
+            UnknownConditionKey { .. } => "UNKNOWN_CONDITION_KEY",
+            LiteralVariable(_) => "LITERAL_POLICY_VARIABLE",
+            KeyNeverPresent { .. } => "CONDITION_KEY_NEVER_PRESENT",
+        }
+    }
+
+    /// How serious it is: `security_warning` when the policy grants more than it seems to
+    /// (a condition that is always true, a Deny exception that excludes nothing), `warning`
+    /// when it does not do what it seems, `suggestion` for style. (`error` is for documents
+    /// AWS refuses, which are errors, not warnings.)
+    pub fn severity(&self) -> &'static str {
+        use WarningKind::*;
+        match self {
+            VariableInNotResource | KeyNeverPresent { .. } => "security_warning",
+            PlainOperatorOnMultivaluedKey { operator, .. } => {
+                // With IfExists or a negated operator it fires on every request without the
+                // key: it grants (or exempts) more than it seems.
+                let absent_true = Operator::parse(operator)
+                    .as_ref()
+                    .is_some_and(|o| o.if_exists || o.base.is_negated());
+                if absent_true {
+                    "security_warning"
+                } else {
+                    "warning"
+                }
+            }
+            SetOperatorOnSingleValuedKey { operator, .. }
+                if operator.starts_with("ForAllValues:") =>
+            {
+                "security_warning"
+            }
+            VariableOutsideResourcePart(_) => "suggestion",
+            _ => "warning",
+        }
+    }
+
+    /// The spec rule the check stands for (`docs`/the spec's ids: G-2, C-24, A-1, …).
+    pub fn rule(&self) -> &'static str {
+        use WarningKind::*;
+        match self {
+            MissingVersion => "G-2",
+            DuplicateSid(_) => "G-7",
+            WildcardInPrincipal(_) => "G-12",
+            MultipleBoolValues => "C-11",
+            VariableInNotResource => "V-6",
+            OpaqueStatement(_) => "G-21",
+            VariableOutsideResourcePart(_) => "V-3",
+            PlainOperatorOnMultivaluedKey { .. } => "C-24",
+            SetOperatorOnSingleValuedKey { .. } => "C-20",
+            UnknownService { .. } | UnknownAction { .. } => "A-1",
+            ActionPatternMatchesNothing(_) => "A-3",
+            UnknownConditionKey { .. } => "K-10",
+            LiteralVariable(_) => "V-2",
+            KeyNeverPresent { .. } => "C-3",
+        }
+    }
+}
+
 fn hint(f: &mut fmt::Formatter<'_>, suggestion: &Option<String>) -> fmt::Result {
     match suggestion {
         Some(s) => write!(f, " (did you mean {s:?}?)"),
