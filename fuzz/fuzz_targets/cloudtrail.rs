@@ -105,7 +105,7 @@ fn decide(ev: &Event<'_>, catalog: Option<&'static Catalog>) {
         let mut context = Context::default();
         for (k, v) in &m.context {
             if context.get(k).is_none() {
-                context.insert(*k, ContextValue::Single(v.to_string()));
+                context.insert(k.to_string(), ContextValue::Single(v.to_string()));
             }
         }
         let req = Request {
@@ -114,6 +114,7 @@ fn decide(ev: &Event<'_>, catalog: Option<&'static Catalog>) {
             resource: resource.to_string(),
             resource_account: m.resource_account.as_ref().map(|a| a.to_string()),
             context,
+            unknown: Default::default(),
         };
         let want = iamc_reference::evaluate(set, &req);
         let got = lower::with_runtime_request(&req, |r| {

@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use arbitrary::{Result, Unstructured};
 use iamc_compiler::ast::PolicySet;
-use iamc_compiler::decision::Outcome;
+use iamc_compiler::decision::{Deciding, Outcome};
 use iamc_compiler::{lower, scenario};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{json, Map, Value as J};
@@ -649,10 +649,11 @@ fn generate(u: &mut Unstructured<'_>) -> Result<J> {
 
 fn describe(o: &Outcome) -> String {
     match &o.deciding {
-        Some(d) => format!(
+        Some(Deciding::Statement(d)) => format!(
             "{} by {}[{}][{}] statement {}",
             o.decision, d.policy.kind, d.policy.level, d.policy.index, d.statement
         ),
+        Some(Deciding::Rule(r)) => format!("{} by built-in rule {}", o.decision, r.id()),
         None => o.decision.to_string(),
     }
 }
