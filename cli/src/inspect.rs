@@ -98,6 +98,7 @@ pub fn inspect(
             "bytes": bytes.len(),
             "format_version": header.format_version,
             "checksum": format!("{:08x}", header.checksum),
+            "sha256": artifact::hex(&artifact::sha256(&bytes)),
             "compiler_version": build.compiler_version,
             "created_unix_secs": build.created_unix_secs,
             "created": (build.created_unix_secs > 0).then(|| format_utc(build.created_unix_secs)),
@@ -127,6 +128,11 @@ pub fn inspect(
         out,
         "  format:             version {}, CRC32C {:08x} (verified)",
         header.format_version, header.checksum
+    )?;
+    writeln!(
+        out,
+        "  sha256:             {} (pin with --sha256 to refuse other bytes)",
+        artifact::hex(&artifact::sha256(&bytes))
     )?;
     writeln!(out, "  compiler:           {}", build.compiler_version)?;
     if build.created_unix_secs > 0 {

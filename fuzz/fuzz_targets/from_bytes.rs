@@ -60,6 +60,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let unchecked = LoadOptions {
         verify_checksum: false,
+        ..LoadOptions::default()
     };
     if let Ok(set) = PolicySet::from_bytes_with(data, unchecked) {
         check(set);

@@ -162,14 +162,28 @@ pub struct LoadOptions {
     /// Verify the checksum (default). Turning it off is safe — the decoder checks every
     /// byte it reads — and lets a fuzzer reach the decoder with random bodies.
     pub verify_checksum: bool,
+    /// The SHA-256 of the whole artifact, as the deployer pinned it (from the build that
+    /// produced it, [`sha256`]); `None` (default) checks nothing. The CRC32C in the header
+    /// only catches accidents: anyone who can write the file can recompute it. A pinned
+    /// SHA-256 that was delivered apart from the file (configuration, a signed manifest)
+    /// refuses any other bytes with [`LoadError::Sha256Mismatch`], before anything is decoded.
+    pub expected_sha256: Option<[u8; 32]>,
 }
 
 impl Default for LoadOptions {
     fn default() -> LoadOptions {
         LoadOptions {
             verify_checksum: true,
+            expected_sha256: None,
         }
     }
+}
+
+/// The SHA-256 of an artifact's bytes (all of them, header included): what a deployer pins
+/// in [`LoadOptions::expected_sha256`] and what `iamc inspect` prints.
+pub fn sha256(bytes: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).into()
 }
 
 /// Why bytes could not be loaded as a policy set.
@@ -225,6 +239,14 @@ pub enum LoadError {
     },
     /// The IR decoded but does not build (e.g. a value that does not parse as its type).
     Build(BuildError),
+    /// The artifact's SHA-256 is not the one pinned in [`LoadOptions::expected_sha256`]: these
+    /// are not the bytes the deployer meant to load.
+    Sha256Mismatch {
+        /// Pinned by the deployer.
+        expected: [u8; 32],
+        /// Computed from the bytes.
+        computed: [u8; 32],
+    },
 }
 
 impl fmt::Display for LoadError {
@@ -255,11 +277,41 @@ impl fmt::Display for LoadError {
                 write!(f, "corrupt artifact at byte {offset}: {reason}")
             }
             LoadError::Build(e) => write!(f, "invalid policy set in artifact: {e}"),
+            LoadError::Sha256Mismatch { expected, computed } => write!(
+                f,
+                "SHA-256 mismatch (pinned {}, computed {}): not the artifact the deployer pinned",
+                hex(expected),
+                hex(computed)
+            ),
         }
     }
 }
 
 impl std::error::Error for LoadError {}
+
+/// Lower-case hex of a digest.
+pub fn hex(d: &[u8; 32]) -> String {
+    use core::fmt::Write;
+    let mut s = String::with_capacity(64);
+    for b in d {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// A digest from 64 hex digits (either case); `None` for anything else.
+pub fn parse_sha256(text: &str) -> Option<[u8; 32]> {
+    let t = text.trim().as_bytes();
+    if t.len() != 64 || !t.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (o, pair) in out.iter_mut().zip(t.chunks_exact(2)) {
+        let s = core::str::from_utf8(pair).ok()?;
+        *o = u8::from_str_radix(s, 16).ok()?;
+    }
+    Some(out)
+}
 
 impl From<BuildError> for LoadError {
     fn from(e: BuildError) -> LoadError {
@@ -1052,6 +1104,12 @@ pub fn read_header(bytes: &[u8]) -> Result<Header, LoadError> {
     reason = "`r.pos <= body.len()`: the reader only advances within its bytes"
 )]
 fn split(bytes: &[u8], opts: LoadOptions) -> Result<(Header, BuildInfo, &[u8], usize), LoadError> {
+    if let Some(expected) = opts.expected_sha256 {
+        let computed = sha256(bytes);
+        if computed != expected {
+            return Err(LoadError::Sha256Mismatch { expected, computed });
+        }
+    }
     let header = read_header(bytes)?;
     // read_header checked the length, so these slices exist; `get` keeps it panic-free.
     let (Some(head), Some(body)) = (bytes.get(..16), bytes.get(HEADER_LEN..)) else {
@@ -1277,7 +1335,8 @@ mod tests {
             decode_with(
                 &b,
                 LoadOptions {
-                    verify_checksum: false
+                    verify_checksum: false,
+                    ..LoadOptions::default()
                 }
             ),
             Err(LoadError::Corrupt { .. }) | Ok(_)

@@ -69,6 +69,14 @@
 //! (indexing that could panic is denied by lint; each remaining index says why it is in
 //! range). Glob matching is O(text × pattern) in the worst case.
 //!
+//! # Artifacts: integrity is not authenticity
+//! An artifact's CRC32C catches accidents only: whoever can write the file can recompute it.
+//! Pin the SHA-256 of the file you mean to load ([`LoadOptions::expected_sha256`],
+//! [`PolicySet::from_bytes_pinned`]; `iamc inspect` prints it) and deliver the pin apart
+//! from the file. A pin does not protect against an attacker who can change the pin too, an
+//! older artifact replayed with its own pin, or a policy mistake that was pinned
+//! (docs/artifacts.md).
+//!
 //! # Failing closed
 //! The builder checks the IR it is given and establishes the compiled form's invariants
 //! (`compiled.rs`); should the evaluator meet a broken one all the same, it denies: it never

@@ -73,6 +73,18 @@ impl PolicySet {
         PolicySet::from_bytes_with(bytes, LoadOptions::default())
     }
 
+    /// [`PolicySet::from_bytes`], refusing any artifact whose SHA-256 is not `sha256`
+    /// ([`LoadError::Sha256Mismatch`]): the deployer's pin, delivered apart from the file.
+    pub fn from_bytes_pinned(bytes: &[u8], sha256: &[u8; 32]) -> Result<PolicySet, LoadError> {
+        PolicySet::from_bytes_with(
+            bytes,
+            LoadOptions {
+                expected_sha256: Some(*sha256),
+                ..LoadOptions::default()
+            },
+        )
+    }
+
     /// [`PolicySet::from_bytes`] with options.
     pub fn from_bytes_with(bytes: &[u8], opts: LoadOptions) -> Result<PolicySet, LoadError> {
         artifact::load(bytes, opts, |view, source| {

@@ -436,6 +436,7 @@ fn every_single_bit_flip_without_the_checksum_never_panics() {
     let bytes = small_artifact();
     let opts = LoadOptions {
         verify_checksum: false,
+        ..LoadOptions::default()
     };
     let (mut ok, mut err, mut bad_dfa) = (0, 0, 0);
     let mut b = bytes.clone();
@@ -510,6 +511,7 @@ fn random_inputs_never_panic() {
     let base = small_artifact();
     let opts = LoadOptions {
         verify_checksum: false,
+        ..LoadOptions::default()
     };
     let mut rng = Rng(0x0123_4567_89AB_CDEF);
     let (mut ok, mut err) = (0usize, 0usize);
@@ -568,4 +570,65 @@ fn random_inputs_never_panic() {
     }
     println!("random inputs: {ok} load, {err} rejected");
     assert!(err > 50_000);
+}
+
+/// Issue 18.10: the CRC32C only catches accidents. Whoever can write the artifact turns a Deny
+/// into an Allow, re-encodes (the CRC recomputed), and the file loads and allows; with the
+/// deployer's SHA-256 pinned it is refused with a typed error, and the genuine file still
+/// loads under the pin.
+#[test]
+fn tampered_artifact_with_recomputed_crc_loads_unpinned_and_is_refused_pinned() {
+    let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"},{"Effect":"Deny","Action":"s3:GetObject","Resource":"arn:aws:s3:::secret/*"}]}"#;
+    let genuine = lower::compile(&iamc_tests::identity_set(doc))
+        .unwrap()
+        .to_bytes();
+    let pin = artifact::sha256(&genuine);
+    let req = iamc_runtime::Request {
+        principal: "arn:aws:iam::111122223333:user/alice",
+        action: "s3:GetObject",
+        resource: "arn:aws:s3:::secret/k",
+        resource_account: None,
+        context: &[],
+    };
+    let decide =
+        |set: &iamc_runtime::PolicySet| set.evaluate(&mut set.create_scratch(), &req).decision;
+    let set = iamc_runtime::PolicySet::from_bytes_pinned(&genuine, &pin).expect("genuine loads");
+    assert_eq!(decide(&set), iamc_runtime::Decision::ExplicitDeny);
+
+    // The attacker flips the Deny and re-encodes: a valid CRC.
+    let mut a = artifact::decode(&genuine).unwrap();
+    let mut flipped = 0;
+    for s in
+        a.ir.policies
+            .iter_mut()
+            .flat_map(|p| p.statements.iter_mut())
+            .filter(|s| !s.allow)
+    {
+        s.allow = true;
+        flipped += 1;
+    }
+    assert_eq!(flipped, 1);
+    let tampered = artifact::encode(&a.ir, &a.build);
+    assert_ne!(tampered, genuine);
+    let set = iamc_runtime::PolicySet::from_bytes(&tampered).expect("the CRC does not stop it");
+    assert_eq!(decide(&set), iamc_runtime::Decision::Allow);
+
+    let err = iamc_runtime::PolicySet::from_bytes_pinned(&tampered, &pin).unwrap_err();
+    assert_eq!(
+        err,
+        LoadError::Sha256Mismatch {
+            expected: pin,
+            computed: artifact::sha256(&tampered)
+        }
+    );
+    assert!(err.to_string().contains(&artifact::hex(&pin)), "{err}");
+    // The same through LoadOptions, and a hex pin as a deployer writes it.
+    let opts = LoadOptions {
+        expected_sha256: artifact::parse_sha256(&artifact::hex(&pin).to_uppercase()),
+        ..LoadOptions::default()
+    };
+    assert!(iamc_runtime::PolicySet::from_bytes_with(&tampered, opts).is_err());
+    assert!(iamc_runtime::PolicySet::from_bytes_with(&genuine, opts).is_ok());
+    assert_eq!(artifact::parse_sha256("+f"), None);
+    assert_eq!(artifact::parse_sha256(&"+f".repeat(32)), None);
 }

@@ -1,5 +1,8 @@
-//! `iamc-authorizer-example SET.iamc < requests.tsv`: load a compiled artifact and decide
-//! the requests on stdin, one output line per request (see the library docs for the format).
+//! `iamc-authorizer-example [--sha256 HEX] SET.iamc < requests.tsv`: load a compiled artifact
+//! and decide the requests on stdin, one output line per request (see the library docs for the
+//! format). With `--sha256` (as `iamc inspect` prints it, delivered apart from the file), any
+//! other bytes are refused before they are decoded: the header's CRC32C only catches
+//! accidents.
 //! The load time and a summary go to stderr. Exit status: 0, 1 when a line was malformed,
 //! 2 when the artifact does not load or the command line is wrong.
 
@@ -7,13 +10,24 @@ use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use iamc_runtime::PolicySet;
+use iamc_runtime::{artifact, LoadOptions, PolicySet};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
-    let [_, path] = args.as_slice() else {
-        eprintln!("usage: iamc-authorizer-example SET.iamc < requests.tsv");
-        return ExitCode::from(2);
+    let usage = "usage: iamc-authorizer-example [--sha256 HEX] SET.iamc < requests.tsv";
+    let (pin, path) = match args.as_slice() {
+        [_, path] => (None, path),
+        [_, flag, hex, path] if flag == "--sha256" => match artifact::parse_sha256(hex) {
+            Some(d) => (Some(d), path),
+            None => {
+                eprintln!("--sha256: expected 64 hex digits, got {hex:?}");
+                return ExitCode::from(2);
+            }
+        },
+        _ => {
+            eprintln!("{usage}");
+            return ExitCode::from(2);
+        }
     };
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
@@ -23,7 +37,11 @@ fn main() -> ExitCode {
         }
     };
     let start = Instant::now();
-    let set = match PolicySet::from_bytes(&bytes) {
+    let opts = LoadOptions {
+        expected_sha256: pin,
+        ..LoadOptions::default()
+    };
+    let set = match PolicySet::from_bytes_with(&bytes, opts) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("{path}: {e}");
