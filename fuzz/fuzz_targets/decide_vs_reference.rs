@@ -610,6 +610,27 @@ fn request(u: &mut Unstructured<'_>, i: usize) -> Result<J> {
         };
         ctx.insert(key, v);
     }
+    // K-13, E-21: keys declared unknown (never also in the context), or the resource.
+    let mut unknown = Vec::new();
+    for _ in 0..u.int_in_range(0..=2u8)? {
+        let (key, _) = *u.choose(KEYS)?;
+        if ctx.keys().any(|k| k.to_lowercase() == key.to_lowercase())
+            || unknown.iter().any(|k: &J| k.as_str() == Some(key))
+        {
+            continue;
+        }
+        unknown.push(J::String(key.to_string()));
+    }
+    let unknown_resource = u.ratio(1, 10)?;
+    if unknown_resource {
+        r.remove("resource");
+    }
+    if !unknown.is_empty() || unknown_resource {
+        r.insert(
+            "unknown".into(),
+            json!({"context": unknown, "resource": unknown_resource}),
+        );
+    }
     r.insert("context".into(), J::Object(ctx));
     Ok(J::Object(r))
 }
@@ -640,6 +661,10 @@ fn generate(u: &mut Unstructured<'_>) -> Result<J> {
     }
     if u.ratio(1, 4)? {
         s.insert("management_account".into(), J::String(M.into()));
+    }
+    // G-21: read leniently, so a statement that breaks a rule is opaque, not a load error.
+    if u.ratio(1, 4)? {
+        s.insert("lenient".into(), J::Bool(true));
     }
     let n = u.int_in_range(1..=4usize)?;
     let reqs: Result<Vec<J>> = (0..n).map(|i| request(u, i)).collect();
@@ -677,9 +702,21 @@ fn run(text: &[u8]) {
                 });
             let mut scratch = set.create_scratch();
             let want = iamc_reference::evaluate(&r.policies, &r.request);
-            let got = lower::with_runtime_request(&r.request, |q| {
-                lower::outcome(set.evaluate(&mut scratch, q))
-            });
+            let got = lower::decide(set, &mut scratch, &r.request);
+            // E-21: what an indeterminate decision depends on, the same in both engines.
+            if matches!(want.decision, iamc_compiler::decision::Decision::Indeterminate(_)) {
+                let a = iamc_reference::depends_on(&r.policies, &r.request);
+                let b = lower::depends_on(set, &mut scratch, &r.request);
+                if a != b {
+                    panic!(
+                        "depends_on differs on scenario {:?} request {:?}: reference {a:?} / \
+                         compiled {b:?}\nscenario:\n{}",
+                        s.name,
+                        r.id,
+                        String::from_utf8_lossy(text)
+                    );
+                }
+            }
             if want != got {
                 panic!(
                     "engines disagree on scenario {:?} request {:?}: reference {} / compiled {}\n\
