@@ -966,8 +966,28 @@ pub fn human(s: &Stats, w: &mut dyn Write) -> std::io::Result<()> {
             listed_in_json(s.skipped.len())
         )?;
     }
+    // G-21: statements read leniently as opaque, counted (each is one warning).
+    let opaque = s
+        .warnings
+        .iter()
+        .filter(|w| w.contains("opaque statement"))
+        .count();
+    if opaque > 0 {
+        writeln!(
+            w,
+            "  opaque statements (G-21, read leniently; decisions they could change are \
+             indeterminate): {opaque}"
+        )?;
+    }
     for e in s.warnings.iter().take(20) {
         writeln!(w, "  warning: {e}")?;
+    }
+    if s.warnings.len() > 20 {
+        writeln!(
+            w,
+            "  … {} more warnings (all listed in --json)",
+            s.warnings.len() - 20
+        )?;
     }
     Ok(())
 }
@@ -1062,6 +1082,7 @@ pub fn json_summary(s: &Stats, w: &mut dyn Write) -> std::io::Result<()> {
         "skipped_count": s.skipped_count,
         "skipped_omitted": s.skipped_count.saturating_sub(s.skipped.len() as u64),
         "warnings": s.warnings,
+        "opaque_statements": s.warnings.iter().filter(|w| w.contains("opaque statement")).count(),
         "parse_only": s.parse_only,
         "seconds": s.seconds,
         "events_per_second": s.read as f64 / s.seconds.max(1e-9),
