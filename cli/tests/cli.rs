@@ -1235,13 +1235,16 @@ fn closed_stdout_ends_quietly() {
         vec!["check", policy.to_str().unwrap()],
         vec!["eval"],
     ] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_iamc"))
+        // A pipe whose read end is closed before the child starts: its first write fails
+        // (closing the reader after the spawn would race with a fast child).
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let child = Command::new(env!("CARGO_BIN_EXE_iamc"))
             .args(&args)
-            .stdout(Stdio::piped())
+            .stdout(writer)
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        drop(child.stdout.take()); // the reader goes away before anything is written
         let out = child.wait_with_output().unwrap();
         let stderr = text(&out.stderr);
         assert!(!stderr.contains("Broken pipe"), "{args:?}: {stderr}");
