@@ -42,6 +42,31 @@ pub(super) fn condition<'a>(
     c: &Cond,
     ctx: &impl Ctx<'a>,
 ) -> bool {
+    match lookup(inner, c, ctx) {
+        Lookup::Decided(b) => b,
+        Lookup::Single(r) => match_value(scratch, c, r, ctx),
+        Lookup::Multi(list) => match c.set {
+            Some(SetOp::ForAnyValue) => list.iter().any(|r| match_value(scratch, c, r, ctx)),
+            Some(SetOp::ForAllValues) => list.iter().all(|r| match_value(scratch, c, r, ctx)),
+            None => false,
+        },
+    }
+}
+
+/// A condition entry's key in the request, after the rules that compare no value: `Null`
+/// (C-15), an absent key (C-5, C-22, C-20, C-21, C-3) and a plain operator on a multivalued
+/// value (C-24). Shared by the two-valued and the three-valued evaluation.
+pub(super) enum Lookup<'a> {
+    /// One of those rules decided.
+    Decided(bool),
+    /// A single value, to match (a set operator reads it as a set of one, C-23).
+    Single(&'a str),
+    /// A non-empty list, under a set operator.
+    Multi(&'a [&'a str]),
+}
+
+#[inline(always)]
+pub(super) fn lookup<'a>(inner: &Inner, c: &Cond, ctx: &impl Ctx<'a>) -> Lookup<'a> {
     let v = ctx.value(c.key);
     let absent = match v {
         None => true,
@@ -50,11 +75,11 @@ pub(super) fn condition<'a>(
     };
     // C-15
     if let Values::Null(vals) = &c.values {
-        return vals.contains(&absent);
+        return Lookup::Decided(vals.contains(&absent));
     }
     if absent {
         // C-5, C-22, C-20, C-21, C-3
-        return if c.if_exists {
+        return Lookup::Decided(if c.if_exists {
             true
         } else {
             match c.set {
@@ -62,7 +87,7 @@ pub(super) fn condition<'a>(
                 Some(SetOp::ForAnyValue) => false,
                 None => c.negated,
             }
-        };
+        });
     }
     let multivalued = match v {
         Some(Value::Multi(_)) => true,
@@ -72,19 +97,12 @@ pub(super) fn condition<'a>(
             .copied()
             .unwrap_or(false),
     };
-    match (c.set, v) {
+    match v {
         // C-24
-        (None, _) if multivalued => false,
-        (None, Some(Value::Single(r))) => match_value(scratch, c, r, ctx),
-        (Some(SetOp::ForAnyValue), Some(Value::Single(r))) => match_value(scratch, c, r, ctx),
-        (Some(SetOp::ForAllValues), Some(Value::Single(r))) => match_value(scratch, c, r, ctx),
-        (Some(SetOp::ForAnyValue), Some(Value::Multi(list))) => {
-            list.iter().any(|r| match_value(scratch, c, r, ctx))
-        }
-        (Some(SetOp::ForAllValues), Some(Value::Multi(list))) => {
-            list.iter().all(|r| match_value(scratch, c, r, ctx))
-        }
-        _ => false,
+        _ if c.set.is_none() && multivalued => Lookup::Decided(false),
+        Some(Value::Single(r)) => Lookup::Single(r),
+        Some(Value::Multi(list)) => Lookup::Multi(list),
+        None => Lookup::Decided(false),
     }
 }
 

@@ -20,7 +20,7 @@ use core::cell::{Cell, OnceCell};
 use crate::compiled::{ArnVal, Cond, Inner, Part, Pattern, Piece, Stmt, StrVal, Values};
 use crate::decision::{BuiltinRule, Deciding, Decision, Outcome, PolicyKind, Possible};
 use crate::eval::combine::{is_get_caller_identity, rcp_covers, resource_required, stmt_ref};
-use crate::eval::condition::{cmp_ok, positive};
+use crate::eval::condition::{cmp_ok, lookup, positive, Lookup};
 use crate::eval::context::Ctx;
 use crate::eval::principal::{is_slr_arn, PKind, PrincipalFacts, Strength};
 use crate::eval::scratch::Scratch;
@@ -298,46 +298,19 @@ fn condition3<'a>(
     if key_is_unknown(inner, unknown, c.key) {
         return Tri::Unknown;
     }
-    let v = ctx.value(c.key);
-    let absent = match v {
-        None => true,
-        Some(Value::Multi(list)) => list.is_empty(),
-        Some(Value::Single(_)) => false,
-    };
-    if let Values::Null(vals) = &c.values {
-        return Tri::of(vals.contains(&absent));
-    }
-    if absent {
-        return Tri::of(if c.if_exists {
-            true
-        } else {
+    match lookup(inner, c, ctx) {
+        Lookup::Decided(b) => Tri::of(b),
+        Lookup::Single(r) => match3(inner, unknown, scratch, c, r, ctx),
+        Lookup::Multi(list) => {
+            let each = list
+                .iter()
+                .map(|r| match3(inner, unknown, scratch, c, r, ctx));
             match c.set {
-                Some(SetOp::ForAllValues) => true,
-                Some(SetOp::ForAnyValue) => false,
-                None => c.negated,
+                Some(SetOp::ForAnyValue) => each.fold(Tri::No, Tri::max),
+                Some(SetOp::ForAllValues) => each.fold(Tri::Yes, Tri::min),
+                None => Tri::No,
             }
-        });
-    }
-    let multivalued = match v {
-        Some(Value::Multi(_)) => true,
-        _ => inner
-            .multivalued
-            .get(c.key as usize)
-            .copied()
-            .unwrap_or(false),
-    };
-    match (c.set, v) {
-        (None, _) if multivalued => Tri::No,
-        (_, Some(Value::Single(r))) => match3(inner, unknown, scratch, c, r, ctx),
-        (Some(SetOp::ForAnyValue), Some(Value::Multi(list))) => list
-            .iter()
-            .map(|r| match3(inner, unknown, scratch, c, r, ctx))
-            .fold(Tri::No, Tri::max),
-        (Some(SetOp::ForAllValues), Some(Value::Multi(list))) => list
-            .iter()
-            .map(|r| match3(inner, unknown, scratch, c, r, ctx))
-            .fold(Tri::Yes, Tri::min),
-        _ => Tri::No,
+        }
     }
 }
 
