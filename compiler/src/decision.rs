@@ -18,7 +18,7 @@ pub struct DependsOn {
     /// The unknown resource is read.
     pub resource: bool,
     /// Opaque statements, in canonical order, with the rule of their first violation.
-    pub opaque: Vec<(StatementRef, &'static str)>,
+    pub opaque: Vec<(StatementRef, String)>,
 }
 
 /// What decided: a statement of the set, or a built-in rule.

@@ -327,20 +327,11 @@ pub fn depends_on(
                         ),
                         statement: s.statement as usize,
                     },
-                    rule_id(&rule),
+                    rule,
                 )
             })
             .collect(),
     }
-}
-
-/// The `'static` rule id of a rule name the runtime reports (`G-18`, …).
-fn rule_id(rule: &str) -> &'static str {
-    const RULES: &[&str] = &[
-        "G-1", "G-2", "G-4", "G-8", "G-9", "G-10", "G-11", "G-12", "G-13", "G-14", "G-17", "G-18",
-        "G-19", "G-20", "G-21", "A-8", "V-3", "K-2",
-    ];
-    RULES.iter().copied().find(|r| *r == rule).unwrap_or("G-21")
 }
 
 /// [`with_runtime_request`] for many requests at once, in their order (for batch calls and

@@ -447,7 +447,8 @@ pub fn depends_on(set: &PolicySet, req: &Request) -> DependsOn {
                 out.resource = true;
             }
             if let Some(o) = &stmt.opaque {
-                out.opaque.push((statement_ref(pref, stmt), o.rule()));
+                out.opaque
+                    .push((statement_ref(pref, stmt), o.rule().to_string()));
             }
         }
     }
