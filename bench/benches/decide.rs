@@ -15,7 +15,6 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
 use iamc_bench::{compile, compiled_counts, reference_counts, RuntimeRequests, Workload};
-use iamc_compiler::lower;
 
 /// Reference runs on sets this large use the first `REFERENCE_SAMPLE` requests only (the
 /// reference is linear in the statements; throughput is per request, so it stays comparable).
@@ -40,7 +39,7 @@ fn runtime_requests<'a>(
     w.requests
         .iter()
         .zip(contexts)
-        .map(|(r, ctx)| lower::runtime_request(r, ctx))
+        .map(|(r, ctx)| iamc_harness::adapter::runtime_request(r, ctx))
         .collect()
 }
 
@@ -228,7 +227,7 @@ fn bench(c: &mut Criterion) {
                 seeds.iter().zip(&sets).zip(&prepared).zip(&mut scratches)
             {
                 for (r, ctx) in w.requests.iter().zip(ctxs) {
-                    let req = lower::runtime_request(r, ctx);
+                    let req = iamc_harness::adapter::runtime_request(r, ctx);
                     black_box(set.evaluate(scratch, black_box(&req)));
                 }
             }

@@ -1,7 +1,7 @@
 //! Write the `managed-all` workload's requests as JSON lines (the shape `iamc eval --requests`
 //! reads), for the peak-RSS measurement in bench/README.md:
 //! `cargo run --release -p iamc-bench --example managed_requests > /tmp/managed-requests.jsonl`.
-use iamc_compiler::request::ContextValue;
+use iamc_harness::request::ContextValue;
 
 fn main() {
     let w = iamc_bench::managed_all();

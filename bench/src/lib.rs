@@ -12,16 +12,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use iamc_compiler::ast::{PolicyKind, PolicySet};
-use iamc_compiler::request::{Context, ContextValue, Request};
-use iamc_compiler::{lower, scenario, Compiler, Config, Limits};
+use iamc_compiler::{lower, Compiler, Config, Limits};
+use iamc_harness::request::{Context, ContextValue, Request};
+use iamc_harness::scenario;
 
-/// The shared folder: `$IAMC_SHARED`, else `../shared` beside the repository.
-pub fn shared_dir() -> PathBuf {
-    match std::env::var_os("IAMC_SHARED") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
-    }
-}
+/// The shared folder (`$IAMC_SHARED`, else `../shared` beside the repository): the harness's.
+pub use iamc_harness::shared_dir;
 
 /// A named policy set with requests.
 pub struct Workload {
@@ -42,13 +38,16 @@ pub struct RuntimeRequests<'a> {
 impl<'a> RuntimeRequests<'a> {
     /// Prepare borrowed list values for every request.
     pub fn new(owned: &'a [Request]) -> RuntimeRequests<'a> {
-        let lists = owned.iter().map(lower::list_values).collect();
+        let lists = owned
+            .iter()
+            .map(iamc_harness::adapter::list_values)
+            .collect();
         RuntimeRequests { lists, owned }
     }
 
     /// Context entries of request `i`, borrowed.
     pub fn context(&self, i: usize) -> Vec<(&str, iamc_runtime::Value<'_>)> {
-        lower::borrowed_context(&self.owned[i], &self.lists[i])
+        iamc_harness::adapter::borrowed_context(&self.owned[i], &self.lists[i])
     }
 }
 
@@ -80,7 +79,7 @@ pub fn compiled_counts(set: &iamc_runtime::PolicySet, w: &Workload) -> Counts {
     let mut c = [0; 4];
     for (i, r) in w.requests.iter().enumerate() {
         let ctx = rr.context(i);
-        let req = lower::runtime_request(r, &ctx);
+        let req = iamc_harness::adapter::runtime_request(r, &ctx);
         c[slot(set.evaluate(&mut scratch, &req).decision)] += 1;
     }
     c
@@ -478,7 +477,7 @@ fn prepare_compiled(w: Workload, set: iamc_runtime::PolicySet) -> Prepared {
         .map(|(i, r)| {
             let ctx: &'static [(&'static str, iamc_runtime::Value<'static>)] =
                 Box::leak(rr.context(i).into_boxed_slice());
-            lower::runtime_request(r, ctx)
+            iamc_harness::adapter::runtime_request(r, ctx)
         })
         .collect::<Vec<_>>();
     let mut scratch = set.create_scratch();

@@ -31,16 +31,16 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use iamc_compiler::ast::{JsonPath, Policy, PolicyKind, PolicyRef, PolicySet};
-use iamc_compiler::decision::{Deciding, Decision, DependsOn, Outcome, Possible};
 use iamc_compiler::json;
-use iamc_compiler::scenario::{self, Loaded, ScenarioRequest};
+use iamc_harness::scenario::{self, Loaded, ScenarioRequest};
+use iamc_runtime::{Deciding, Decision, DependsOn, Outcome, Possible};
 use serde_json::{json, Value};
 
 use crate::compile::{load_policies_with, opaque_reports};
-use crate::engine::{Engine, Prepared};
 use crate::explain::{explain_json, explain_text, ExplainMode};
 use iamc_compiler::check::WarningKind;
 use iamc_compiler::parse::ReadMode;
+use iamc_harness::engine::{Engine, Prepared};
 
 /// The embedded default example (`corpus/seeds/rds_mfa_example.json`), run by `iamc eval`
 /// without `--scenarios`.
@@ -256,16 +256,20 @@ pub fn deciding_json(set: &PolicySet, deciding: Option<Deciding>) -> String {
         }
         Some(Deciding::Statement(s)) => s,
     };
-    let sid = policy_at(set, s.policy)
-        .and_then(|p| p.statements.iter().find(|st| st.index == s.statement))
+    let sid = policy_at(set, PolicyRef::of(s))
+        .and_then(|p| {
+            p.statements
+                .iter()
+                .find(|st| st.index == s.statement as usize)
+        })
         .and_then(|st| st.sid.clone());
     let mut obj = String::new();
-    field(&mut obj, "kind", &json!(s.policy.kind.as_str()));
-    field(&mut obj, "level", &json!(s.policy.level));
-    field(&mut obj, "policy", &json!(s.policy.index));
+    field(&mut obj, "kind", &json!(s.kind.as_str()));
+    field(&mut obj, "level", &json!(s.level));
+    field(&mut obj, "policy", &json!(s.policy));
     field(&mut obj, "statement", &json!(s.statement));
     field(&mut obj, "sid", &json!(sid));
-    let name = policy_at(set, s.policy).map(|p| p.source.to_string());
+    let name = policy_at(set, PolicyRef::of(s)).map(|p| p.source.to_string());
     field(&mut obj, "name", &json!(name));
     obj.push('}');
     obj
@@ -795,11 +799,11 @@ pub fn depends_on_json(set: &PolicySet, d: &DependsOn) -> Value {
         .iter()
         .map(|(s, rule)| {
             json!({
-                "kind": s.policy.kind.as_str(),
-                "level": s.policy.level,
-                "policy": s.policy.index,
+                "kind": s.kind.as_str(),
+                "level": s.level,
+                "policy": s.policy,
                 "statement": s.statement,
-                "name": policy_at(set, s.policy).map(|p| p.source.to_string()),
+                "name": policy_at(set, PolicyRef::of(*s)).map(|p| p.source.to_string()),
                 "rule": rule,
             })
         })

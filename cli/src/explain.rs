@@ -8,9 +8,9 @@
 //! Explanations are computed only with `--explain`, once per request, over the AST.
 
 use iamc_compiler::ast::{Effect, PolicySet};
-use iamc_compiler::decision::Decision;
-use iamc_compiler::request::Request;
+use iamc_harness::request::Request;
 use iamc_reference::explain::{Explanation, Failed, Missing, Named, Why};
+use iamc_runtime::Decision;
 use serde_json::{json, Value};
 
 use crate::eval::depends_on_json;
@@ -33,9 +33,9 @@ fn effect(e: Effect) -> &'static str {
 
 fn named_json(n: &Named) -> Value {
     json!({
-        "kind": n.at.policy.kind.as_str(),
-        "level": n.at.policy.level,
-        "policy": n.at.policy.index,
+        "kind": n.at.kind.as_str(),
+        "level": n.at.level,
+        "policy": n.at.policy,
         "statement": n.at.statement,
         "sid": n.sid,
         "name": n.name,
@@ -129,7 +129,7 @@ pub fn explain_text(heading: &str, req: &Request, set: &PolicySet, e: &Explanati
             "  deciding: {} ({}, {} policy)\n",
             d.label(),
             effect(d.effect),
-            d.at.policy.kind
+            d.at.kind
         ));
     }
     match e.outcome.decision {
@@ -172,8 +172,9 @@ pub fn explain_text(heading: &str, req: &Request, set: &PolicySet, e: &Explanati
                 t.push_str("  the unknown resource is read\n");
             }
             for (r, rule) in &u.opaque {
-                let name = iamc_reference::explain::policy_at(set, r.policy)
-                    .map_or_else(String::new, |p| p.source.to_string());
+                let name =
+                    iamc_reference::explain::policy_at(set, iamc_compiler::ast::PolicyRef::of(*r))
+                        .map_or_else(String::new, |p| p.source.to_string());
                 t.push_str(&format!(
                     "  opaque statement: {name} statement {} ({rule})\n",
                     r.statement

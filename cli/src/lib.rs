@@ -1,7 +1,7 @@
-//! Library side of the `iamc` tool: engines behind one trait, scenario evaluation, printers.
+//! Library side of the `iamc` tool: scenario evaluation, checks, compilation, printers.
 //!
-//! - [`engine`]: the [`engine::Engine`] trait (prepare a policy set once, decide many requests)
-//!   and the engines `--engine` selects;
+//! - [`engine`]: the engines `--engine` selects (the `Engine` trait and the engines are
+//!   `iamc_harness::engine`'s, shared with the conformance runner);
 //! - [`eval`]: `iamc eval`, scenario files through one or more engines, JSON lines out;
 //! - [`check`]: `iamc check`, policy files through the parser and the policy checks;
 //! - [`compile`]: `iamc compile`, policy files compiled into one runtime set, with its sizes,

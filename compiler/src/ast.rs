@@ -57,58 +57,9 @@ impl fmt::Display for JsonPath {
     }
 }
 
-/// Which kind of policy a document is; it decides which elements are allowed (G-11) and how the
-/// policy takes part in evaluation (group E).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PolicyKind {
-    /// Identity-based policy attached to the principal (user, group, role).
-    Identity,
-    /// Resource-based policy attached to the resource (bucket policy, key policy, trust policy).
-    Resource,
-    /// Permissions boundary of the principal.
-    Boundary,
-    /// Session policy passed when the session was created.
-    Session,
-    /// Service control policy (AWS Organizations).
-    Scp,
-    /// Resource control policy (AWS Organizations).
-    Rcp,
-}
-
-impl PolicyKind {
-    /// Every kind, in the canonical order used to pick the deciding statement.
-    pub const ALL: [PolicyKind; 6] = [
-        PolicyKind::Identity,
-        PolicyKind::Resource,
-        PolicyKind::Boundary,
-        PolicyKind::Session,
-        PolicyKind::Scp,
-        PolicyKind::Rcp,
-    ];
-
-    /// The name used in JSON output and scenario files.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PolicyKind::Identity => "identity",
-            PolicyKind::Resource => "resource",
-            PolicyKind::Boundary => "boundary",
-            PolicyKind::Session => "session",
-            PolicyKind::Scp => "scp",
-            PolicyKind::Rcp => "rcp",
-        }
-    }
-
-    /// Whether statements of this kind carry a `Principal`/`NotPrincipal` (G-11).
-    pub fn has_principal(self) -> bool {
-        matches!(self, PolicyKind::Resource | PolicyKind::Rcp)
-    }
-}
-
-impl fmt::Display for PolicyKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// Which kind of policy a document is (G-11, group E): the runtime's type, so a kind means
+/// the same in the AST, the compiled set and every report.
+pub use iamc_runtime::PolicyKind;
 
 /// The policy language version (G-2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -745,13 +696,25 @@ impl PolicyRef {
     pub fn new(kind: PolicyKind, level: usize, index: usize) -> PolicyRef {
         PolicyRef { kind, level, index }
     }
+
+    /// The policy a statement belongs to.
+    pub fn of(s: StatementRef) -> PolicyRef {
+        PolicyRef::new(s.kind, s.level as usize, s.policy as usize)
+    }
+
+    /// Statement `statement` of this policy. Indices are bounded by [`crate::Limits`] far
+    /// below `u32::MAX`; a larger one saturates (and then names no statement) rather than wrap.
+    pub fn statement(self, statement: usize) -> StatementRef {
+        let n = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+        StatementRef {
+            kind: self.kind,
+            level: n(self.level),
+            policy: n(self.index),
+            statement: n(statement),
+        }
+    }
 }
 
-/// Names one statement: its policy and its index in that policy.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct StatementRef {
-    /// The policy.
-    pub policy: PolicyRef,
-    /// Index of the statement within the policy.
-    pub statement: usize,
-}
+/// Names one statement: the runtime's type, with the same indices in the AST and the compiled
+/// set ([`PolicyRef::statement`], [`PolicyRef::of`]).
+pub use iamc_runtime::StatementRef;

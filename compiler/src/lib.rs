@@ -38,7 +38,6 @@ pub mod ast;
 pub mod automata;
 pub mod check;
 pub mod compiler;
-pub mod decision;
 pub mod error;
 pub mod json;
 pub mod keys;
@@ -47,8 +46,6 @@ pub mod limits;
 pub mod lower;
 pub mod parse;
 pub mod rcp_services;
-pub mod request;
-pub mod scenario;
 
 pub use compiler::{CompileError, CompileErrors, Compiler, Config};
 pub use error::{Error, ErrorKind};

@@ -13,7 +13,7 @@
 //! Most callers want [`crate::Compiler`], which reads documents, assembles the set, checks its
 //! levels and reports every error at once, then calls [`to_ir_with`] with its configured
 //! [`AutomataLimits`]. [`compile`] and [`to_ir`] stay for callers that already hold an
-//! [`ast::PolicySet`] (the scenario harness, the benches); they use the default limits.
+//! [`ast::PolicySet`] (`iamc_harness`, the benches); they use the default limits.
 
 use std::collections::HashMap;
 
@@ -23,7 +23,7 @@ use iamc_runtime::ir::{
 };
 use iamc_runtime::{BuildError, PolicySet};
 
-use crate::ast::{self, BaseOp, Effect, PolicyKind, Template, TemplatePart};
+use crate::ast::{self, BaseOp, Effect, Template, TemplatePart};
 use crate::automata::AutomataLimits;
 
 /// Interns condition keys case-insensitively (C-2) with the runtime's own fold
@@ -48,29 +48,6 @@ impl Keys {
         });
         self.ids.insert(lower, id);
         id
-    }
-}
-
-fn kind(k: PolicyKind) -> iamc_runtime::PolicyKind {
-    match k {
-        PolicyKind::Identity => iamc_runtime::PolicyKind::Identity,
-        PolicyKind::Resource => iamc_runtime::PolicyKind::Resource,
-        PolicyKind::Boundary => iamc_runtime::PolicyKind::Boundary,
-        PolicyKind::Session => iamc_runtime::PolicyKind::Session,
-        PolicyKind::Scp => iamc_runtime::PolicyKind::Scp,
-        PolicyKind::Rcp => iamc_runtime::PolicyKind::Rcp,
-    }
-}
-
-/// The AST policy kind of a runtime kind.
-pub fn ast_kind(k: iamc_runtime::PolicyKind) -> PolicyKind {
-    match k {
-        iamc_runtime::PolicyKind::Identity => PolicyKind::Identity,
-        iamc_runtime::PolicyKind::Resource => PolicyKind::Resource,
-        iamc_runtime::PolicyKind::Boundary => PolicyKind::Boundary,
-        iamc_runtime::PolicyKind::Session => PolicyKind::Session,
-        iamc_runtime::PolicyKind::Scp => PolicyKind::Scp,
-        iamc_runtime::PolicyKind::Rcp => PolicyKind::Rcp,
     }
 }
 
@@ -182,7 +159,7 @@ pub fn to_ir_with(set: &ast::PolicySet, limits: &AutomataLimits) -> PolicySetIr 
     let policies = set
         .iter()
         .map(|(r, p)| PolicyIr {
-            kind: kind(r.kind),
+            kind: r.kind,
             level: r.level as u32,
             index: r.index as u32,
             name: p.source.to_string(),
@@ -219,158 +196,4 @@ pub fn to_ir_with(set: &ast::PolicySet, limits: &AutomataLimits) -> PolicySetIr 
 /// [`crate::Config`]. This function is for callers that already hold an [`ast::PolicySet`].
 pub fn compile(set: &ast::PolicySet) -> Result<PolicySet, BuildError> {
     PolicySet::new(&to_ir(set))
-}
-
-/// The list values of an owned request's context, borrowed (empty for single values): the
-/// storage [`borrowed_context`] points into.
-pub fn list_values(req: &crate::request::Request) -> Vec<Vec<&str>> {
-    use crate::request::ContextValue;
-    req.context
-        .entries
-        .iter()
-        .map(|(_, v)| match v {
-            ContextValue::Multi(l) => l.iter().map(String::as_str).collect(),
-            ContextValue::Single(_) => Vec::new(),
-        })
-        .collect()
-}
-
-/// An owned request's context as the runtime takes it: borrowed names and values, the lists
-/// from [`list_values`] of the same request.
-pub fn borrowed_context<'a>(
-    req: &'a crate::request::Request,
-    lists: &'a [Vec<&'a str>],
-) -> Vec<(&'a str, iamc_runtime::Value<'a>)> {
-    use crate::request::ContextValue;
-    req.context
-        .entries
-        .iter()
-        .zip(lists)
-        .map(|((k, v), l)| {
-            let v = match v {
-                ContextValue::Single(s) => iamc_runtime::Value::Single(s),
-                ContextValue::Multi(_) => iamc_runtime::Value::Multi(l),
-            };
-            (k.as_str(), v)
-        })
-        .collect()
-}
-
-/// An owned request as the runtime takes it, its context from [`borrowed_context`].
-pub fn runtime_request<'a>(
-    req: &'a crate::request::Request,
-    context: &'a [(&'a str, iamc_runtime::Value<'a>)],
-) -> iamc_runtime::Request<'a> {
-    iamc_runtime::Request {
-        principal: &req.principal,
-        action: &req.action,
-        resource: &req.resource,
-        resource_account: req.resource_account.as_deref(),
-        context,
-    }
-}
-
-/// Run `f` on a runtime request borrowing from an owned [`crate::request::Request`] (the
-/// harness shape). Allocates the borrowed context; authorizers build runtime requests directly.
-pub fn with_runtime_request<R>(
-    req: &crate::request::Request,
-    f: impl FnOnce(&iamc_runtime::Request<'_>) -> R,
-) -> R {
-    let lists = list_values(req);
-    let context = borrowed_context(req, &lists);
-    f(&runtime_request(req, &context))
-}
-
-/// Decide an owned request with the compiled set, its unknowns (K-13) included: the compiled
-/// engine's counterpart of `iamc_reference::evaluate`.
-pub fn decide(
-    set: &PolicySet,
-    scratch: &mut iamc_runtime::Scratch,
-    req: &crate::request::Request,
-) -> crate::decision::Outcome {
-    let names: Vec<&str> = req.unknown.context.iter().map(String::as_str).collect();
-    let unknown = iamc_runtime::Unknown {
-        context: &names,
-        resource: req.unknown.resource,
-    };
-    with_runtime_request(req, |r| {
-        outcome(set.evaluate_with_unknowns(scratch, r, &unknown))
-    })
-}
-
-/// What an indeterminate decision of the compiled set depends on (E-21), in the compiler's
-/// terms (the counterpart of `iamc_reference::depends_on`).
-pub fn depends_on(
-    set: &PolicySet,
-    scratch: &mut iamc_runtime::Scratch,
-    req: &crate::request::Request,
-) -> crate::decision::DependsOn {
-    let names: Vec<&str> = req.unknown.context.iter().map(String::as_str).collect();
-    let unknown = iamc_runtime::Unknown {
-        context: &names,
-        resource: req.unknown.resource,
-    };
-    let d = with_runtime_request(req, |r| set.depends_on(scratch, r, &unknown));
-    crate::decision::DependsOn {
-        keys: d.keys,
-        resource: d.resource,
-        opaque: d
-            .opaque
-            .into_iter()
-            .map(|(s, rule)| {
-                (
-                    ast::StatementRef {
-                        policy: ast::PolicyRef::new(
-                            ast_kind(s.kind),
-                            s.level as usize,
-                            s.policy as usize,
-                        ),
-                        statement: s.statement as usize,
-                    },
-                    rule,
-                )
-            })
-            .collect(),
-    }
-}
-
-/// [`with_runtime_request`] for many requests at once, in their order (for batch calls and
-/// measured loops: everything is borrowed before `f` runs).
-pub fn with_runtime_requests<'r, R>(
-    reqs: impl IntoIterator<Item = &'r crate::request::Request>,
-    f: impl FnOnce(&[iamc_runtime::Request<'_>]) -> R,
-) -> R {
-    let reqs: Vec<&crate::request::Request> = reqs.into_iter().collect();
-    let lists: Vec<_> = reqs.iter().map(|r| list_values(r)).collect();
-    let contexts: Vec<_> = reqs
-        .iter()
-        .zip(&lists)
-        .map(|(r, l)| borrowed_context(r, l))
-        .collect();
-    let runtime: Vec<_> = reqs
-        .iter()
-        .zip(&contexts)
-        .map(|(r, c)| runtime_request(r, c))
-        .collect();
-    f(&runtime)
-}
-
-/// The runtime's outcome in the compiler's (AST) terms.
-pub fn outcome(o: iamc_runtime::Outcome) -> crate::decision::Outcome {
-    crate::decision::Outcome {
-        decision: o.decision,
-        deciding: o.deciding.map(|d| match d {
-            iamc_runtime::Deciding::Statement(d) => {
-                crate::decision::Deciding::Statement(ast::StatementRef {
-                    policy: ast::PolicyRef::new(
-                        ast_kind(d.kind),
-                        d.level as usize,
-                        d.policy as usize,
-                    ),
-                    statement: d.statement as usize,
-                })
-            }
-            iamc_runtime::Deciding::Rule(r) => crate::decision::Deciding::Rule(r),
-        }),
-    }
 }

@@ -30,7 +30,7 @@ use iamc_audit::catalog::Catalog;
 use iamc_audit::event::{map_event, Event};
 use iamc_audit::records::for_each_record;
 use iamc_compiler::ast::{PolicyKind, PolicySet};
-use iamc_compiler::request::{Context, ContextValue, Request};
+use iamc_harness::request::{Context, ContextValue, Request};
 use iamc_compiler::{lower, parse_policy, Limits};
 use libfuzzer_sys::fuzz_target;
 use serde::de::{Deserializer as _, IgnoredAny, MapAccess, Visitor};
@@ -117,8 +117,8 @@ fn decide(ev: &Event<'_>, catalog: Option<&'static Catalog>) {
             unknown: Default::default(),
         };
         let want = iamc_reference::evaluate(set, &req);
-        let got = lower::with_runtime_request(&req, |r| {
-            lower::outcome(compiled.evaluate(&mut scratch, r))
+        let got = iamc_harness::adapter::with_runtime_request(&req, |r| {
+            compiled.evaluate(&mut scratch, r)
         });
         assert_eq!(
             want, got,

@@ -23,348 +23,19 @@ use std::sync::Arc;
 
 use arbitrary::{Result, Unstructured};
 use iamc_compiler::ast::PolicySet;
-use iamc_compiler::decision::{Deciding, Outcome};
-use iamc_compiler::{lower, scenario};
+use iamc_runtime::{Deciding, Outcome};
+use iamc_compiler::lower;
+use iamc_harness::gen::{self, Ty, A, ACTIONS, ACTION_PATTERNS, B, KEYS, M, OPS};
+use iamc_harness::scenario;
 use libfuzzer_sys::fuzz_target;
 use serde_json::{json, Map, Value as J};
 
-const A: &str = "111122223333";
-const B: &str = "444455556666";
-const M: &str = "999988887777";
+// The value pools are the harness's (`iamc_harness::gen`), shared with the differential
+// tests, so a value added there is fuzzed too. Pools built at run time are borrowed as
+// `&[&str]` for `pick`.
 
-const ACTIONS: &[&str] = &[
-    "s3:GetObject",
-    "s3:PutObject",
-    "s3:ListBucket",
-    "iam:GetUser",
-    "iam:PassRole",
-    "ec2:RunInstances",
-    "kms:Decrypt",
-    "sts:AssumeRole",
-    "sts:AssumeRoleWithSAML",
-    "sts:AssumeRoleWithWebIdentity",
-    "dynamodb:GetItem",
-    "S3:getobject",
-];
-
-const ACTION_PATTERNS: &[&str] = &[
-    "*",
-    "s3:*",
-    "s3:Get*",
-    "s3:*Object",
-    "s3:Get?bject",
-    "S3:getobject",
-    "iam:?etUser",
-    "kms:*crypt",
-    "sts:AssumeRole*",
-    "sts:assumerole",
-    "s3:**",
-    "ec2:Run*s",
-];
-
-const PRINCIPALS: &[&str] = &[
-    "arn:aws:iam::111122223333:user/alice",
-    "arn:aws:iam::111122223333:user/path/bob",
-    "arn:aws:iam::444455556666:user/carol",
-    "arn:aws:iam::111122223333:role/app",
-    "arn:aws:sts::111122223333:assumed-role/app/sess1",
-    "arn:aws:sts::444455556666:assumed-role/app/s",
-    "arn:aws:iam::111122223333:root",
-    "arn:aws:iam::999988887777:user/admin",
-    "arn:aws:sts::111122223333:federated-user/fed",
-    "arn:aws:iam::111122223333:role/aws-service-role/ec2.amazonaws.com/AWSServiceRoleForEC2",
-    "arn:aws-cn:iam::111122223333:user/alice",
-    "s3.amazonaws.com",
-    "anonymous",
-    "arn:aws:iam:::user/nobody",
-    "arn:aws:sts::111122223333:assumed-role/app",
-    "arn:aws:iam:us-east-1:111122223333:role/app",
-];
-
-const PRINCIPAL_ENTRIES: &[(&str, &str)] = &[
-    ("AWS", "111122223333"),
-    ("AWS", "444455556666"),
-    ("AWS", "arn:aws:iam::111122223333:root"),
-    ("AWS", "arn:aws:iam::111122223333:user/alice"),
-    ("AWS", "arn:aws:iam::111122223333:role/app"),
-    ("AWS", "arn:aws:iam::111122223333:role/path/app"),
-    ("AWS", "arn:aws:sts::111122223333:assumed-role/app/sess1"),
-    ("AWS", "arn:aws:iam::999988887777:user/admin"),
-    ("AWS", "*"),
-    ("AWS", "arn:aws:iam::111122223333:user/*"),
-    ("Service", "s3.amazonaws.com"),
-    ("Federated", "cognito-identity.amazonaws.com"),
-    (
-        "CanonicalUser",
-        "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be",
-    ),
-];
-
-const RESOURCES: &[&str] = &[
-    "*",
-    "arn:aws:s3:::bucket",
-    "arn:aws:s3:::bucket/key.txt",
-    "arn:aws:s3:::bucket/home/alice/x",
-    "arn:aws:s3:::bucket/ü/é",
-    "arn:aws:s3:::bucket/${aws:username}",
-    "arn:aws:kms:us-east-1:111122223333:key/1234abcd",
-    "arn:aws:kms:us-east-1:444455556666:key/5678",
-    "arn:aws:iam::111122223333:role/app",
-    "arn:aws:iam::444455556666:role/other",
-    "arn:aws:ec2:us-east-1:111122223333:instance/i-123",
-    "arn:aws:sqs:us-east-1:999988887777:queue",
-    "arn:aws:kms:us-east-1::key/noaccount",
-];
-
-const RESOURCE_PATTERNS: &[&str] = &[
-    "*",
-    "arn:aws:s3:::bucket",
-    "arn:aws:s3:::bucket/*",
-    "arn:aws:s3:::bucket*",
-    "arn:aws:s3:::b?cket/*",
-    "arn:aws:kms:*:111122223333:key/*",
-    "arn:aws:iam::*:role/*",
-    "arn:aws:s3:::bucket/home/${aws:username}/*",
-    "arn:aws:s3:::bucket/home/${aws:username, 'alice'}/*",
-    "arn:aws:s3:::bucket/${aws:PrincipalTag/team}/*",
-    "arn:aws:s3:::bucket/${*}x",
-    "arn:aws:s3:::bucket/${?}",
-    "arn:aws:s3:::${$}",
-    "arn:aws:s3:::bucket/${aws:TagKeys}/*",
-    "arn:aws:*:*:*:*",
-    "arn:aws:s3:::bucket/ü/*",
-    "arn:aws:s3:::*a*a*a*b",
-];
-
-#[derive(Clone, Copy, PartialEq)]
-enum Ty {
-    Str,
-    Num,
-    Date,
-    Bool,
-    Bin,
-    Ip,
-    Arn,
-}
-
-const KEYS: &[(&str, Ty)] = &[
-    ("aws:username", Ty::Str),
-    ("aws:PrincipalTag/team", Ty::Str),
-    ("s3:prefix", Ty::Str),
-    ("aws:RequestTag/ΟΔΟΣ", Ty::Str),
-    ("aws:TagKeys", Ty::Str),
-    ("aws:CalledVia", Ty::Str),
-    ("s3:max-keys", Ty::Num),
-    ("aws:MultiFactorAuthAge", Ty::Num),
-    ("aws:CurrentTime", Ty::Date),
-    ("aws:EpochTime", Ty::Date),
-    ("aws:SecureTransport", Ty::Bool),
-    ("custom:Blob", Ty::Bin),
-    ("aws:SourceIp", Ty::Ip),
-    ("aws:PrincipalArn", Ty::Arn),
-    ("aws:SourceArn", Ty::Arn),
-];
-
-const OPS: &[(&str, Ty)] = &[
-    ("StringEquals", Ty::Str),
-    ("StringNotEquals", Ty::Str),
-    ("StringEqualsIgnoreCase", Ty::Str),
-    ("StringNotEqualsIgnoreCase", Ty::Str),
-    ("StringLike", Ty::Str),
-    ("StringNotLike", Ty::Str),
-    ("NumericEquals", Ty::Num),
-    ("NumericNotEquals", Ty::Num),
-    ("NumericLessThan", Ty::Num),
-    ("NumericLessThanEquals", Ty::Num),
-    ("NumericGreaterThan", Ty::Num),
-    ("NumericGreaterThanEquals", Ty::Num),
-    ("DateEquals", Ty::Date),
-    ("DateNotEquals", Ty::Date),
-    ("DateLessThan", Ty::Date),
-    ("DateLessThanEquals", Ty::Date),
-    ("DateGreaterThan", Ty::Date),
-    ("DateGreaterThanEquals", Ty::Date),
-    ("Bool", Ty::Bool),
-    ("BinaryEquals", Ty::Bin),
-    ("IpAddress", Ty::Ip),
-    ("NotIpAddress", Ty::Ip),
-    ("ArnEquals", Ty::Arn),
-    ("ArnLike", Ty::Arn),
-    ("ArnNotEquals", Ty::Arn),
-    ("ArnNotLike", Ty::Arn),
-    ("Null", Ty::Bool),
-];
-
-fn policy_values(ty: Ty) -> &'static [&'static str] {
-    match ty {
-        Ty::Str => &[
-            "alice",
-            "Alice",
-            "dev",
-            "ünï",
-            "ΑΣ",
-            "ß",
-            "İ",
-            "K",
-            "a*",
-            "x?y",
-            "*",
-            "",
-            "home/${aws:username}/*",
-            "${aws:username}",
-            "${aws:PrincipalTag/team, 'dev'}",
-            "${*}",
-            "${?}",
-            "${$}",
-            "a${*}b",
-            "${aws:TagKeys}",
-        ],
-        Ty::Num => &[
-            "0",
-            "-0",
-            "10",
-            "10.0",
-            "010",
-            "3600",
-            "-3.5",
-            "99999999999999999999",
-            "0.1",
-        ],
-        Ty::Date => &[
-            "2024-01-01T00:00:00Z",
-            "1704067200",
-            "2024-01-01",
-            "2024-01-01T02:00:00+02:00",
-            "2023-12-31T23:59:59.999Z",
-            "2000-02-29",
-            "0000-03-01",
-            "2024-01-01T00:00Z",
-            "2024-01-01T00:00:00+14:00",
-            "2024-01-01T00:00:00-00:00",
-        ],
-        Ty::Bool => &["true", "false", "TRUE", "False"],
-        Ty::Bin => &["aGVsbG8=", "YQ==", "", "AB==", "+/+/"],
-        Ty::Ip => &[
-            "10.0.0.0/8",
-            "192.0.2.0/24",
-            "192.0.2.1",
-            "2001:db8::/32",
-            "::ffff:10.0.0.0/104",
-            "0.0.0.0/0",
-            "::/0",
-            "10.1.2.3/8",
-            "::ffff:192.0.2.1",
-        ],
-        Ty::Arn => &[
-            "arn:aws:iam::111122223333:user/*",
-            "arn:aws:iam::*:role/aws-service-role/*",
-            "arn:*:iam::*:*",
-            "arn:aws:iam::111122223333:user/${aws:username}",
-            "arn:aws:s3:::bucket",
-            "arn:aws",
-            "arn:aws:s3:::b:c:d",
-            "*",
-            "arn:aws:iam::${aws:PrincipalAccount}:user/*",
-            "${aws:PrincipalArn}",
-            "arn:aws:iam::?????????333:*",
-        ],
-    }
-}
-
-fn request_values(ty: Ty) -> &'static [&'static str] {
-    match ty {
-        Ty::Str => &[
-            "alice",
-            "Alice",
-            "ALICE",
-            "bob",
-            "dev",
-            "ünï",
-            "ÜNÏ",
-            "ΑΣ",
-            "ας",
-            "ß",
-            "SS",
-            "İ",
-            "i̇",
-            "K",
-            "k",
-            "a*",
-            "ab",
-            "x?y",
-            "xzy",
-            "*",
-            "",
-            "home/alice/x",
-            "${aws:username}",
-        ],
-        Ty::Num => &[
-            "0",
-            "-0",
-            "0.0",
-            "10",
-            "010",
-            "10.5",
-            "3600",
-            "-3.5",
-            "1e1",
-            " 10",
-            "+10",
-            "10.",
-            ".5",
-            "1e400",
-            "NaN",
-            "99999999999999999999",
-            "0.10000000000000000001",
-            "",
-        ],
-        Ty::Date => &[
-            "2024-01-01T00:00:00Z",
-            "1704067200",
-            "1704067199",
-            "2024-01-01T00:00:00.001Z",
-            "2023-12-31T23:59:59Z",
-            "2024-01-01T01:00:00+01:00",
-            "2024-01-01",
-            "2024-02-30",
-            "0",
-            "999999999999999999",
-            "1999999999999999999",
-            "tomorrow",
-            "",
-            "2024-01-01T00:00:00+24:00",
-            "2024-01-01T14:00:00+14:00",
-            "2024-01-01T00:00:00-00:00",
-        ],
-        Ty::Bool => &["true", "false", "TRUE", "False", "yes", "1", ""],
-        Ty::Bin => &[
-            "aGVsbG8=", "aGVsbG8", "YQ==", "YR==", "", "AB==", "====", "A===",
-        ],
-        Ty::Ip => &[
-            "10.0.0.1",
-            "11.0.0.0",
-            "192.0.2.1",
-            "::ffff:10.0.0.1",
-            "::ffff:1.2.3.4",
-            "2001:db8::1",
-            "::1",
-            "10.0.0.1/32",
-            "1.2.3.4/33",
-            "not-an-ip",
-            "010.0.0.1",
-            "[::1]",
-            "",
-        ],
-        Ty::Arn => &[
-            "arn:aws:iam::111122223333:user/alice",
-            "arn:aws:sts::111122223333:assumed-role/app/s",
-            "arn:aws:s3:::bucket",
-            "arn:aws",
-            "arn:aws:s3:::b:c:d",
-            "not:an:arn:at:all:really",
-            "arn:aws:iam::111122223333:role/aws-service-role/x/y",
-        ],
-    }
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
 }
 
 /// A pool string, sometimes changed by one character, sometimes the fuzzer's own string.
@@ -452,7 +123,7 @@ fn condition(u: &mut Unstructured<'_>) -> Result<(String, String, J)> {
     } else if ty == Ty::Bool && u.ratio(1, 6)? {
         J::Bool(u.arbitrary()?)
     } else {
-        list(u, policy_values(ty), 3)?
+        list(u, &strs(&gen::policy_values(ty)), 3)?
     };
     Ok((op, key, values))
 }
@@ -489,10 +160,11 @@ fn statement(u: &mut Unstructured<'_>, princ: Princ, i: usize) -> Result<J> {
         } else {
             let mut m = Map::new();
             for _ in 0..u.int_in_range(1..=3u8)? {
-                let (ty, v) = *u.choose(PRINCIPAL_ENTRIES)?;
+                let entries = gen::principal_entry_pool();
+                let (ty, v) = u.choose(&entries)?.clone();
                 let entry = m.entry(ty).or_insert_with(|| J::Array(Vec::new()));
                 if let J::Array(a) = entry {
-                    a.push(J::String(v.into()));
+                    a.push(J::String(v));
                 }
             }
             J::Object(m)
@@ -510,7 +182,7 @@ fn statement(u: &mut Unstructured<'_>, princ: Princ, i: usize) -> Result<J> {
     } else {
         "Resource"
     };
-    s.insert(resource.into(), list(u, RESOURCE_PATTERNS, 3)?);
+    s.insert(resource.into(), list(u, &strs(&gen::resource_patterns()), 3)?);
     let n = u.int_in_range(0..=3u8)?;
     if n > 0 {
         let mut block: Map<String, J> = Map::new();
@@ -577,9 +249,9 @@ fn levels(u: &mut Unstructured<'_>, princ: Princ) -> Result<Vec<J>> {
 fn request(u: &mut Unstructured<'_>, i: usize) -> Result<J> {
     let mut r = Map::new();
     r.insert("id".into(), J::String(format!("r{i}")));
-    r.insert("principal".into(), J::String(pick(u, PRINCIPALS)?));
+    r.insert("principal".into(), J::String(pick(u, &strs(&gen::principal_pool()))?));
     r.insert("action".into(), J::String(pick(u, ACTIONS)?));
-    r.insert("resource".into(), J::String(pick(u, RESOURCES)?));
+    r.insert("resource".into(), J::String(pick(u, &strs(&gen::resource_pool()))?));
     if u.ratio(1, 5)? {
         r.insert(
             "resource_account".into(),
@@ -602,11 +274,11 @@ fn request(u: &mut Unstructured<'_>, i: usize) -> Result<J> {
             1 => {
                 let n = u.int_in_range(1..=3usize)?;
                 let items: Result<Vec<J>> = (0..n)
-                    .map(|_| Ok(J::String(pick(u, request_values(ty))?)))
+                    .map(|_| Ok(J::String(pick(u, &strs(&gen::request_values(ty)))?)))
                     .collect();
                 J::Array(items?)
             }
-            _ => J::String(pick(u, request_values(ty))?),
+            _ => J::String(pick(u, &strs(&gen::request_values(ty)))?),
         };
         ctx.insert(key, v);
     }
@@ -676,7 +348,7 @@ fn describe(o: &Outcome) -> String {
     match &o.deciding {
         Some(Deciding::Statement(d)) => format!(
             "{} by {}[{}][{}] statement {}",
-            o.decision, d.policy.kind, d.policy.level, d.policy.index, d.statement
+            o.decision, d.kind, d.level, d.policy, d.statement
         ),
         Some(Deciding::Rule(r)) => format!("{} by built-in rule {}", o.decision, r.id()),
         None => o.decision.to_string(),
@@ -702,11 +374,11 @@ fn run(text: &[u8]) {
                 });
             let mut scratch = set.create_scratch();
             let want = iamc_reference::evaluate(&r.policies, &r.request);
-            let got = lower::decide(set, &mut scratch, &r.request);
+            let got = iamc_harness::adapter::decide(set, &mut scratch, &r.request);
             // E-21: what an indeterminate decision depends on, the same in both engines.
-            if matches!(want.decision, iamc_compiler::decision::Decision::Indeterminate(_)) {
+            if matches!(want.decision, iamc_runtime::Decision::Indeterminate(_)) {
                 let a = iamc_reference::depends_on(&r.policies, &r.request);
-                let b = lower::depends_on(set, &mut scratch, &r.request);
+                let b = iamc_harness::adapter::depends_on(set, &mut scratch, &r.request);
                 if a != b {
                     panic!(
                         "depends_on differs on scenario {:?} request {:?}: reference {a:?} / \

@@ -1,4 +1,4 @@
-//! Fuzz target: arbitrary bytes → the scenario loader (`iamc_compiler::scenario::load_bytes`)
+//! Fuzz target: arbitrary bytes → the scenario loader (`iamc_harness::scenario::load_bytes`)
 //! as a JSON file and as JSON lines — what `iamc eval --scenarios` reads from outside. Must
 //! never panic or hang; a rejected input comes with at least one error.
 //!
@@ -7,7 +7,7 @@
 
 #![no_main]
 
-use iamc_compiler::scenario;
+use iamc_harness::scenario;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

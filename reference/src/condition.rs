@@ -2,9 +2,9 @@
 
 use std::cmp::Ordering;
 
+use crate::request::{Context, ContextValue, Request, Unknowns};
 use iamc_compiler::ast::{BaseOp, Condition, ConditionValue, SetOp, ValueType};
 use iamc_compiler::keys::is_multivalued;
-use iamc_compiler::request::{Context, ContextValue, Request, Unknowns};
 
 use crate::glob::{matches, Tok};
 use crate::template::{refers_to_unknown, to_glob, to_text};

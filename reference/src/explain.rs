@@ -16,11 +16,11 @@
 //!
 //! Nothing here runs for a plain decision: the engines never call it.
 
+use crate::request::{ContextValue, Request};
 use iamc_compiler::ast::{
     BaseOp, Condition, Effect, Policy, PolicyKind, PolicyRef, PolicySet, Statement, StatementRef,
 };
-use iamc_compiler::decision::{Deciding, Decision, DependsOn, Outcome};
-use iamc_compiler::request::{ContextValue, Request};
+use iamc_runtime::{Deciding, Decision, DependsOn, Outcome};
 
 use crate::condition::{condition_holds, read_request_value, request_value, RequestValue};
 use crate::principal::{grant_strength, principal_part_matches, Facts, PrincipalKind, Strength};
@@ -43,10 +43,7 @@ pub struct Named {
 impl Named {
     fn of(policy: &Policy, pref: PolicyRef, stmt: &Statement) -> Named {
         Named {
-            at: StatementRef {
-                policy: pref,
-                statement: stmt.index,
-            },
+            at: pref.statement(stmt.index),
             name: policy.source.to_string(),
             sid: stmt.sid.clone(),
             effect: stmt.effect,
@@ -192,8 +189,11 @@ pub struct Explanation {
 
 /// The statement a reference names in `set`, with its policy.
 pub fn statement_at(set: &PolicySet, at: StatementRef) -> Option<(&Policy, &Statement)> {
-    let policy = policy_at(set, at.policy)?;
-    let stmt = policy.statements.iter().find(|s| s.index == at.statement)?;
+    let policy = policy_at(set, PolicyRef::of(at))?;
+    let stmt = policy
+        .statements
+        .iter()
+        .find(|s| s.index == at.statement as usize)?;
     Some((policy, stmt))
 }
 
@@ -214,7 +214,7 @@ pub fn explain(set: &PolicySet, req: &Request) -> Explanation {
     let outcome = crate::evaluate(set, req);
     let deciding = match outcome.deciding {
         Some(Deciding::Statement(at)) => {
-            statement_at(set, at).map(|(p, s)| Named::of(p, at.policy, s))
+            statement_at(set, at).map(|(p, s)| Named::of(p, PolicyRef::of(at), s))
         }
         _ => None,
     };
@@ -376,10 +376,10 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+    use crate::request::{Context, Unknowns};
     use iamc_compiler::ast::PolicyKind;
     use iamc_compiler::limits::Limits;
     use iamc_compiler::parse::parse_policy;
-    use iamc_compiler::request::{Context, Unknowns};
 
     fn policy(name: &str, kind: PolicyKind, text: &str) -> Policy {
         parse_policy(name, text.as_bytes(), kind, &Limits::default())

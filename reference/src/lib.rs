@@ -5,9 +5,11 @@
 //! rules, not to be fast: every compiled decision of the project is checked against it by
 //! differential tests, so a reviewer should be able to check each function against its rule id.
 //!
-//! It shares the AST, the request model and the multivalued-key table with the compiler, and
-//! nothing with the runtime: the glob matcher ([`glob`]) and the value readers ([`values`]) are
-//! its own, so a bug in one engine shows up as a disagreement with the other.
+//! It shares the AST and the multivalued-key table with the compiler, and only the decision
+//! types (`Decision`, `Outcome`, `StatementRef`: plain data, one definition) with the runtime:
+//! the glob matcher ([`glob`]) and the value readers ([`values`]) are its own, so a bug in one
+//! engine shows up as a disagreement with the other. [`request`] is its input: the owned
+//! request scenario files and logs describe.
 //!
 //! [`explain::explain`] says why, on request (near misses, the failed condition, what an
 //! identity Allow lacked, the unknowns); plain decisions never compute it.
@@ -22,16 +24,17 @@ pub mod condition;
 pub mod explain;
 pub mod glob;
 pub mod principal;
+pub mod request;
 pub mod template;
 pub mod tri;
 pub mod values;
 
+use crate::request::Request;
 use iamc_compiler::ast::{
     ActionPart, Effect, Policy, PolicyKind, PolicyRef, PolicySet, ResourcePart, Statement,
     StatementRef,
 };
-use iamc_compiler::decision::{BuiltinRule, Deciding, Decision, DependsOn, Outcome, Possible};
-use iamc_compiler::request::Request;
+use iamc_runtime::{BuiltinRule, Deciding, Decision, DependsOn, Outcome, Possible};
 
 use crate::condition::all_conditions_hold;
 use crate::glob::{matches, wildcard_pattern};
@@ -107,10 +110,7 @@ fn applies(stmt: &Statement, req: &Request, facts: &Facts, boundaries_given: boo
 
 /// The reference of statement `stmt` of the policy `policy`.
 fn statement_ref(policy: PolicyRef, stmt: &Statement) -> StatementRef {
-    StatementRef {
-        policy,
-        statement: stmt.index,
-    }
+    policy.statement(stmt.index)
 }
 
 /// spec: E-19 — the resource policy must grant: KMS keys, and role assumption on a role.
@@ -454,14 +454,13 @@ pub fn depends_on(set: &PolicySet, req: &Request) -> DependsOn {
     }
     keys.sort();
     out.keys = keys;
-    out.opaque
-        .sort_by_key(|(r, _)| (r.policy.kind, r.policy.level, r.policy.index, r.statement));
+    out.opaque.sort_by_key(|(r, _)| *r);
     out
 }
 
 /// Whether two key names are the same key (C-2: case-insensitively).
 fn same_key(a: &str, b: &str) -> bool {
-    iamc_compiler::request::Unknowns {
+    crate::request::Unknowns {
         context: vec![a.to_string()],
         resource: false,
     }
@@ -470,7 +469,7 @@ fn same_key(a: &str, b: &str) -> bool {
 
 /// Whether a template has a variable naming `key` (C-2: case-insensitively).
 fn template_names(t: &iamc_compiler::ast::Template, key: &str) -> bool {
-    let one = iamc_compiler::request::Unknowns {
+    let one = crate::request::Unknowns {
         context: vec![key.to_string()],
         resource: false,
     };

@@ -1,8 +1,8 @@
 //! Request facts about the principal and the resource (DESIGN.md "Request facts", E-9, E-12)
 //! and the principal part of resource-based policies and RCPs (E-14 … E-16).
 
+use crate::request::{ContextValue, Request};
 use iamc_compiler::ast::PrincipalPart;
-use iamc_compiler::request::{ContextValue, Request};
 
 use crate::values::arn_fields;
 

@@ -4,8 +4,8 @@
 //! The parser has already applied the version gate (V-2): under `2008-10-17` a template is one
 //! `Text` part, so nothing is substituted here.
 
+use crate::request::{Context, ContextValue, Unknowns};
 use iamc_compiler::ast::{Template, TemplatePart};
-use iamc_compiler::request::{Context, ContextValue, Unknowns};
 
 use crate::glob::{literal_pattern, wildcard_pattern, Tok};
 

@@ -3,11 +3,11 @@
 //! compiler's parser, so the tests exercise the same AST the differential tests use.
 #![allow(clippy::panic)]
 
-use iamc_compiler::ast::{PolicyKind, PolicyRef, PolicySet, StatementRef};
-use iamc_compiler::decision::Decision::{self, Allow, ExplicitDeny, ImplicitDeny};
+use crate::request::{Context, ContextValue, Request};
+use iamc_compiler::ast::{PolicyKind, PolicyRef, PolicySet};
 use iamc_compiler::parse::parse_policy;
-use iamc_compiler::request::{Context, ContextValue, Request};
 use iamc_compiler::Limits;
+use iamc_runtime::Decision::{self, Allow, ExplicitDeny, ImplicitDeny};
 
 use crate::evaluate;
 
@@ -925,19 +925,13 @@ fn e3_explicit_deny_wins_and_names_the_first_deny() {
     assert_eq!(out.decision, ExplicitDeny);
     assert_eq!(
         out.statement(),
-        Some(StatementRef {
-            policy: PolicyRef::new(PolicyKind::Identity, 0, 1),
-            statement: 1
-        })
+        Some(PolicyRef::new(PolicyKind::Identity, 0, 1).statement(1))
     );
     let out = evaluate(&set, &req(ALICE, "ec2:RunInstances", "*"));
     assert_eq!(out.decision, Allow);
     assert_eq!(
         out.statement(),
-        Some(StatementRef {
-            policy: PolicyRef::new(PolicyKind::Identity, 0, 0),
-            statement: 0
-        })
+        Some(PolicyRef::new(PolicyKind::Identity, 0, 0).statement(0))
     );
 }
 
@@ -1029,10 +1023,7 @@ fn e7_same_account_grant_strengths() {
     set.identity = vec![identity(ALLOW_ALL)];
     let out = evaluate(&set, &r(ALICE));
     assert_eq!(out.decision, Allow);
-    assert_eq!(
-        out.statement().map(|d| d.policy.kind),
-        Some(PolicyKind::Identity)
-    );
+    assert_eq!(out.statement().map(|d| d.kind), Some(PolicyKind::Identity));
 }
 
 #[test]
@@ -1186,10 +1177,7 @@ fn e11_scp_deny_is_explicit_and_names_the_level() {
     assert_eq!(out.decision, ExplicitDeny);
     assert_eq!(
         out.statement(),
-        Some(StatementRef {
-            policy: PolicyRef::new(PolicyKind::Scp, 1, 1),
-            statement: 0
-        })
+        Some(PolicyRef::new(PolicyKind::Scp, 1, 1).statement(0))
     );
 }
 
@@ -1437,10 +1425,7 @@ fn e19_assume_role_requires_the_trust_policy() {
     assert_eq!(out.decision, Allow);
     assert_eq!(
         out.statement(),
-        Some(StatementRef {
-            policy: PolicyRef::new(PolicyKind::Resource, 0, 0),
-            statement: 0
-        })
+        Some(PolicyRef::new(PolicyKind::Resource, 0, 0).statement(0))
     );
 }
 
@@ -1460,9 +1445,6 @@ fn deciding_allow_names_the_strongest_resource_grant() {
     assert_eq!(out.decision, Allow);
     assert_eq!(
         out.statement(),
-        Some(StatementRef {
-            policy: PolicyRef::new(PolicyKind::Resource, 0, 0),
-            statement: 2
-        })
+        Some(PolicyRef::new(PolicyKind::Resource, 0, 0).statement(2))
     );
 }

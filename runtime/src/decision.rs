@@ -2,24 +2,41 @@
 
 use core::fmt;
 
-/// The kind of a policy (mirrors the compiler's AST kind; the runtime does not depend on it).
+/// Which kind of policy a document is; it decides which elements are allowed (G-11) and how the
+/// policy takes part in evaluation (group E). The one definition: the compiler's AST, the
+/// reference interpreter and the CLI use this type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PolicyKind {
-    /// Identity-based policy.
+    /// Identity-based policy attached to the principal (user, group, role).
     Identity,
-    /// Resource-based policy.
+    /// Resource-based policy attached to the resource (bucket policy, key policy, trust policy).
     Resource,
-    /// Permissions boundary.
+    /// Permissions boundary of the principal.
     Boundary,
-    /// Session policy.
+    /// Session policy passed when the session was created.
     Session,
-    /// Service control policy.
+    /// Service control policy (AWS Organizations).
     Scp,
-    /// Resource control policy.
+    /// Resource control policy (AWS Organizations).
     Rcp,
 }
 
 impl PolicyKind {
+    /// Every kind, in the canonical order used to pick the deciding statement.
+    pub const ALL: [PolicyKind; 6] = [
+        PolicyKind::Identity,
+        PolicyKind::Resource,
+        PolicyKind::Boundary,
+        PolicyKind::Session,
+        PolicyKind::Scp,
+        PolicyKind::Rcp,
+    ];
+
+    /// Whether statements of this kind carry a `Principal`/`NotPrincipal` (G-11).
+    pub fn has_principal(self) -> bool {
+        matches!(self, PolicyKind::Resource | PolicyKind::Rcp)
+    }
+
     /// The name used in JSON output.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -30,6 +47,12 @@ impl PolicyKind {
             PolicyKind::Scp => "scp",
             PolicyKind::Rcp => "rcp",
         }
+    }
+}
+
+impl fmt::Display for PolicyKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -154,8 +177,9 @@ impl fmt::Display for Decision {
     }
 }
 
-/// Names one statement of the compiled set.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// Names one statement of a policy set: the same indices in the compiled set and in the
+/// compiler's AST (ordered as the canonical order of statements).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct StatementRef {
     /// The policy kind.
     pub kind: PolicyKind,

@@ -1,20 +1,7 @@
 //! Shared helpers for iamc's integration tests.
 
-use std::path::PathBuf;
-
-/// The `shared/` folder beside the repository: `$IAMC_SHARED`, else `../shared` from the
-/// workspace root.
-pub fn shared_dir() -> PathBuf {
-    match std::env::var_os("IAMC_SHARED") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
-    }
-}
-
-/// The repository root.
-pub fn repo_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+/// The shared data folder and the repository root: the harness's, the one definition.
+pub use iamc_harness::{repo_dir, shared_dir};
 
 /// A policy set of one identity policy parsed from JSON text (panics with every error: test
 /// input is meant to parse).
@@ -31,13 +18,13 @@ pub fn identity_set(doc: &str) -> iamc_compiler::ast::PolicySet {
 
 /// The realistic benchmark's requests (all share one policy set), or `None` (with a note)
 /// when the shared data is not beside the repo.
-pub fn realistic_requests() -> Option<Vec<iamc_compiler::scenario::ScenarioRequest>> {
+pub fn realistic_requests() -> Option<Vec<iamc_harness::scenario::ScenarioRequest>> {
     let path = shared_dir().join("bench/realistic.json");
     if !path.exists() {
         println!("note: {} not found; skipping", path.display());
         return None;
     }
-    let loaded = iamc_compiler::scenario::load_file(&path).expect("realistic.json loads");
+    let loaded = iamc_harness::scenario::load_file(&path).expect("realistic.json loads");
     Some(
         loaded
             .scenarios

@@ -7,7 +7,7 @@
 
 use iamc_compiler::ast::PolicySet;
 use iamc_compiler::lower;
-use iamc_compiler::request::{Context, Request};
+use iamc_harness::request::{Context, Request};
 
 fn set(actions: &[&str]) -> PolicySet {
     let list: Vec<String> = actions.iter().map(|a| format!("{a:?}")).collect();
@@ -63,8 +63,8 @@ fn a2_action_spellings_agree_with_the_reference() {
                 context: Context::default(),
                 unknown: Default::default(),
             };
-            let got = lower::with_runtime_request(&req, |r| {
-                lower::outcome(compiled.evaluate(&mut scratch, r))
+            let got = iamc_harness::adapter::with_runtime_request(&req, |r| {
+                compiled.evaluate(&mut scratch, r)
             });
             let want = iamc_reference::evaluate(&set, &req).decision.to_string();
             assert_eq!(got.decision.to_string(), want, "{actions:?} {a:?}");

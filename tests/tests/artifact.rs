@@ -11,39 +11,22 @@
 //!   ~100,000 random inputs and mutations reach the decoder: an error or a set that
 //!   evaluates, never a panic.
 
+use iamc_harness::rng::Rng;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use iamc_compiler::ast::{Effect, Policy, PolicyKind, PolicySet};
 use iamc_compiler::json::{self, Json};
-use iamc_compiler::request::{Context, ContextValue, Request};
-use iamc_compiler::{lower, parse_policy, parse_policy_json, scenario, Limits};
+use iamc_compiler::{lower, parse_policy, parse_policy_json, Limits};
+use iamc_harness::request::{Context, ContextValue, Request};
+use iamc_harness::scenario;
 use iamc_runtime::artifact::{self, BuildInfo, LoadOptions, FORMAT_VERSION, HEADER_LEN};
 use iamc_runtime::ir::{PolicySetIr, TemplatePartIr};
 use iamc_runtime::{LoadError, Outcome};
 
-/// xorshift64*, deterministic.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
-    }
-}
-
 fn decide(set: &iamc_runtime::PolicySet, r: &Request) -> Outcome {
     let mut scratch = set.create_scratch();
-    lower::with_runtime_request(r, |req| set.evaluate(&mut scratch, req))
+    iamc_harness::adapter::with_runtime_request(r, |req| set.evaluate(&mut scratch, req))
 }
 
 fn round_trip(fresh: &iamc_runtime::PolicySet) -> iamc_runtime::PolicySet {
@@ -92,7 +75,7 @@ fn spec_cases_decide_the_same_after_a_round_trip() {
                     ));
                 }
                 if let Some(expect) = r.expect {
-                    let d = lower::outcome(got).decision;
+                    let d = got.decision;
                     if d != expect {
                         bad.push(format!(
                             "{name}: {} ({}): expected {expect}, loaded set decided {d}",
@@ -521,7 +504,7 @@ fn random_inputs_never_panic() {
         match i % 4 {
             0 => {
                 let n = rng.below(300);
-                buf.extend((0..n).map(|_| rng.next() as u8));
+                buf.extend((0..n).map(|_| rng.next_u64() as u8));
             }
             1 => {
                 buf.extend_from_slice(&base[..HEADER_LEN]);
@@ -529,7 +512,7 @@ fn random_inputs_never_panic() {
                 buf.extend((0..n).map(|_| match rng.below(4) {
                     0 => 0,
                     1 => 1,
-                    _ => rng.next() as u8,
+                    _ => rng.next_u64() as u8,
                 }));
                 let len = (buf.len() - HEADER_LEN) as u64;
                 buf[8..16].copy_from_slice(&len.to_le_bytes());
@@ -542,7 +525,7 @@ fn random_inputs_never_panic() {
                         0 => {
                             buf.truncate(at);
                         }
-                        1 => buf.insert(at, rng.next() as u8),
+                        1 => buf.insert(at, rng.next_u64() as u8),
                         2 => buf[at] = 0xff,
                         3 => buf[at] = 0,
                         _ => buf[at] ^= 1 << rng.below(8),

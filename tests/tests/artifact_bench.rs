@@ -21,7 +21,8 @@ use std::time::{Duration, Instant};
 
 use iamc_compiler::ast::{PolicyKind, PolicySet};
 use iamc_compiler::json::{self, Json};
-use iamc_compiler::{lower, parse_policy_json, scenario, Limits};
+use iamc_compiler::{lower, parse_policy_json, Limits};
+use iamc_harness::scenario;
 use iamc_runtime::artifact;
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -139,7 +140,7 @@ fn realistic_and_managed_load_and_decide_times() {
     let fresh = lower::compile(&set).expect("compiles");
 
     // Decisions: equal, then timed (median of 31 passes over the 1,000 requests).
-    lower::with_runtime_requests(&requests, |reqs| {
+    iamc_harness::adapter::with_runtime_requests(&requests, |reqs| {
         let (mut s1, mut s2) = (fresh.create_scratch(), from_bytes.create_scratch());
         for q in reqs {
             assert_eq!(fresh.evaluate(&mut s1, q), from_bytes.evaluate(&mut s2, q));

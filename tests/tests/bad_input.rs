@@ -7,11 +7,11 @@
 use std::time::{Duration, Instant};
 
 use iamc_compiler::ast::{PolicyKind, PolicySet};
-use iamc_compiler::decision::Decision;
 use iamc_compiler::error::{Error, ErrorKind};
 use iamc_compiler::parse::Parsed;
-use iamc_compiler::request::{Context, ContextValue, Request};
 use iamc_compiler::{parse_policy, Limits};
+use iamc_harness::request::{Context, ContextValue, Request};
+use iamc_runtime::Decision;
 
 const SOURCE: &str = "bad.json";
 

@@ -20,7 +20,7 @@ fn serial_and_parallel_batches_decide_as_one_by_one() {
         }
         owned.extend(one);
     }
-    lower::with_runtime_requests(owned, |batch| {
+    iamc_harness::adapter::with_runtime_requests(owned, |batch| {
         let mut scratch = set.create_scratch();
         let expected: Vec<Outcome> = batch
             .iter()

@@ -11,10 +11,10 @@
 
 use std::path::PathBuf;
 
-use iamc::engine::{Engine, EngineChoice};
-use iamc_compiler::decision::Decision;
-use iamc_compiler::scenario;
-use iamc_tests::shared_dir;
+use iamc_harness::engine::{self, Engine};
+use iamc_harness::scenario;
+use iamc_harness::shared_dir;
+use iamc_runtime::Decision;
 
 /// Cases whose expectation contradicts a spec rule, with the decision the rule gives and the
 /// evidence. The engines follow the rule; the test checks they do, so the entry fails (and
@@ -131,7 +131,7 @@ fn assert_clean(what: &str, checked: usize, problems: &[String], at_least: usize
 #[test]
 fn spec_cases_through_every_engine() {
     let files = case_files("cases");
-    let (checked, problems) = run(&files, &EngineChoice::All.engines());
+    let (checked, problems) = run(&files, &engine::all());
     assert_clean("cases, every engine", checked, &problems, 3 * 450);
 }
 
@@ -140,9 +140,6 @@ fn spec_cases_through_every_engine() {
 #[test]
 fn spec_cases_next_through_every_engine() {
     let files = case_files("cases-next");
-    let (checked, problems) = run(&files, &NEXT_ENGINES.engines());
+    let (checked, problems) = run(&files, &engine::all());
     assert_clean("cases-next", checked, &problems, 20);
 }
-
-/// The engines that decide unknown facts and opaque statements (E-21, G-21).
-const NEXT_ENGINES: EngineChoice = EngineChoice::All;

@@ -4,7 +4,7 @@
 
 use iamc_compiler::ast::PolicySet;
 use iamc_compiler::lower;
-use iamc_compiler::request::{Context, ContextValue, Request};
+use iamc_harness::request::{Context, ContextValue, Request};
 
 fn set_with_conditions(n: usize) -> PolicySet {
     let conds: Vec<String> = (0..n)
@@ -36,7 +36,7 @@ fn both(set: &PolicySet, req: &Request) -> (String, String) {
     let compiled = lower::compile(set).unwrap();
     let mut scratch = compiled.create_scratch();
     let got =
-        lower::with_runtime_request(req, |r| lower::outcome(compiled.evaluate(&mut scratch, r)));
+        iamc_harness::adapter::with_runtime_request(req, |r| compiled.evaluate(&mut scratch, r));
     let want = iamc_reference::evaluate(set, req);
     (got.decision.to_string(), want.decision.to_string())
 }

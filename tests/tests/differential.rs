@@ -22,6 +22,8 @@
 //! Size: 4,000 policy sets × 100–140 requests by default (≥ 400,000 comparisons);
 //! `IAMC_DIFF_CASES=<n>` sets the number of policy sets, `IAMC_DIFF_LONG=1` runs 50,000.
 
+use iamc_harness::gen::*;
+use iamc_harness::rng::Rng;
 use std::cell::RefCell;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
@@ -31,550 +33,19 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use iamc_compiler::ast::{PolicyKind, PolicySet};
-use iamc_compiler::decision::{Deciding, Outcome};
 use iamc_compiler::parse::{parse_policy_with, ReadMode};
-use iamc_compiler::request::{Context, ContextValue, Request};
 use iamc_compiler::{lower, Limits};
+use iamc_harness::request::{Context, ContextValue, Request};
+use iamc_runtime::{Deciding, Outcome};
 use quickcheck::{Arbitrary, Gen, QuickCheck, TestResult};
 use serde_json::{json, Map, Value as J};
 
 // ---------------------------------------------------------------------------------------------
-// A small deterministic RNG (splitmix64), seeded from quickcheck's generator.
-
-#[derive(Clone, Debug)]
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
-    }
-    fn range(&mut self, lo: usize, hi: usize) -> usize {
-        lo + self.below(hi - lo + 1)
-    }
-    /// True with probability `pct` percent.
-    fn pct(&mut self, pct: u64) -> bool {
-        self.next() % 100 < pct
-    }
-    fn pick<'a, T>(&mut self, s: &'a [T]) -> &'a T {
-        &s[self.below(s.len())]
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Pools of values. Accounts: A (member), B (other member), M (management).
+// Pools of values: the harness's (`iamc_harness::gen`), shared with the fuzz target.
 
 /// Whether the generator makes unknown facts (K-13) and lenient sets with opaque statements
 /// (G-21), compared by decision, possible outcomes and depends_on (E-21).
 const UNKNOWNS: bool = true;
-
-const A: &str = "111122223333";
-const B: &str = "444455556666";
-const M: &str = "999988887777";
-
-const ACTIONS: &[&str] = &[
-    "s3:GetObject",
-    "s3:PutObject",
-    "s3:ListBucket",
-    "s3:DeleteBucket",
-    "iam:GetUser",
-    "iam:PassRole",
-    "ec2:RunInstances",
-    "ec2:StopInstances",
-    "kms:Decrypt",
-    "kms:Encrypt",
-    "sts:AssumeRole",
-    "sts:AssumeRoleWithSAML",
-    "sts:AssumeRoleWithWebIdentity",
-    "sts:TagSession",
-    "dynamodb:GetItem",
-    "sqs:SendMessage",
-    "lambda:InvokeFunction",
-    // E-20, and E-10's services with and without RCP support.
-    "sts:GetCallerIdentity",
-    "sns:Publish",
-    "ecr:BatchGetImage",
-    "secretsmanager:GetSecretValue",
-];
-
-const ACTION_PATTERNS: &[&str] = &[
-    "*",
-    "s3:*",
-    "s3:Get*",
-    "s3:*Object",
-    "s3:Get?bject",
-    "S3:getobject",
-    "iam:?etUser",
-    "ec2:*Instances",
-    "kms:*crypt",
-    "kms:*",
-    "sts:AssumeRole*",
-    "sts:assumerole",
-    "dynamodb:Get*",
-    "s3:**",
-    "sts:Get*",
-    "sns:*",
-    "secretsmanager:*",
-];
-
-fn principal_pool() -> Vec<String> {
-    vec![
-        format!("arn:aws:iam::{A}:user/alice"),
-        format!("arn:aws:iam::{A}:user/path/bob"),
-        format!("arn:aws:iam::{B}:user/carol"),
-        format!("arn:aws:iam::{A}:role/app"),
-        format!("arn:aws:iam::{A}:role/path/app"),
-        format!("arn:aws:sts::{A}:assumed-role/app/sess1"),
-        format!("arn:aws:sts::{B}:assumed-role/app/s"),
-        format!("arn:aws:sts::{A}:assumed-role/other/s"),
-        format!("arn:aws:iam::{A}:root"),
-        format!("arn:aws:iam::{B}:root"),
-        format!("arn:aws:iam::{M}:user/admin"),
-        format!("arn:aws:sts::{M}:assumed-role/app/s"),
-        format!("arn:aws:sts::{A}:federated-user/fed"),
-        format!("arn:aws:iam::{A}:role/aws-service-role/ec2.amazonaws.com/AWSServiceRoleForEC2"),
-        format!("arn:aws-cn:iam::{A}:user/alice"),
-        "s3.amazonaws.com".to_string(),
-        "lambda.amazonaws.com".to_string(),
-        "anonymous".to_string(),
-        "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be".to_string(),
-        "cognito-identity.amazonaws.com".to_string(),
-        // Edge shapes: region set, no account, session without a session name or role name.
-        format!("arn:aws:iam:us-east-1:{A}:user/alice"),
-        "arn:aws:iam:::user/nobody".to_string(),
-        format!("arn:aws:sts::{A}:assumed-role/app"),
-        format!("arn:aws:sts::{A}:assumed-role//s"),
-        format!("arn:aws:iam:us-east-1:{A}:role/aws-service-role/x/y"),
-        format!("arn:aws:iam:us-east-1:{A}:role/app"),
-    ]
-}
-
-fn principal_entry_pool() -> Vec<(&'static str, String)> {
-    vec![
-        ("AWS", A.to_string()),
-        ("AWS", B.to_string()),
-        ("AWS", format!("arn:aws:iam::{A}:root")),
-        ("AWS", format!("arn:aws:iam::{B}:root")),
-        ("AWS", format!("arn:aws:iam::{A}:user/alice")),
-        ("AWS", format!("arn:aws:iam::{B}:user/carol")),
-        ("AWS", format!("arn:aws:iam::{A}:role/app")),
-        ("AWS", format!("arn:aws:iam::{A}:role/path/app")),
-        ("AWS", format!("arn:aws:iam::{B}:role/app")),
-        ("AWS", format!("arn:aws:sts::{A}:assumed-role/app/sess1")),
-        ("AWS", format!("arn:aws:iam::{A}:user/Alice")),
-        ("AWS", format!("arn:aws:iam::{M}:user/admin")),
-        ("AWS", "*".to_string()),
-        ("AWS", format!("arn:aws:iam::{A}:user/*")),
-        ("AWS", format!("arn:aws:sts::{A}:assumed-role/app/*")),
-        ("Service", "s3.amazonaws.com".to_string()),
-        ("Service", "lambda.amazonaws.com".to_string()),
-        ("Federated", "cognito-identity.amazonaws.com".to_string()),
-        (
-            "CanonicalUser",
-            "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be".to_string(),
-        ),
-    ]
-}
-
-fn resource_pool() -> Vec<String> {
-    vec![
-        "*".to_string(),
-        "arn:aws:s3:::bucket".to_string(),
-        "arn:aws:s3:::bucket/key.txt".to_string(),
-        "arn:aws:s3:::bucket/home/alice/x".to_string(),
-        "arn:aws:s3:::bucket/home/Alice/x".to_string(),
-        "arn:aws:s3:::bucket/ü/é".to_string(),
-        "arn:aws:s3:::bucket/*x".to_string(),
-        "arn:aws:s3:::bucket/${aws:username}".to_string(),
-        format!("arn:aws:kms:us-east-1:{A}:key/1234abcd"),
-        format!("arn:aws:kms:us-east-1:{B}:key/5678"),
-        format!("arn:aws:kms:us-east-1:{A}:alias/x"),
-        format!("arn:aws:iam::{A}:role/app"),
-        format!("arn:aws:iam::{A}:role/path/app"),
-        format!("arn:aws:iam::{B}:role/other"),
-        format!("arn:aws:ec2:us-east-1:{A}:instance/i-123"),
-        format!("arn:aws:dynamodb:us-east-1:{A}:table/T"),
-        format!("arn:aws:sqs:us-east-1:{M}:queue"),
-        format!("arn:aws:iam::{A}:user/alice"),
-        format!("arn:aws:iam:us-east-1:{A}:role/app"),
-        "arn:aws:kms:us-east-1::key/noaccount".to_string(),
-        format!("arn:aws:sns:us-east-1:{A}:topic"),
-        format!("arn:aws:secretsmanager:eu-west-1:{A}:secret:app-1"),
-    ]
-}
-
-fn resource_patterns() -> Vec<String> {
-    vec![
-        "*".to_string(),
-        "arn:aws:s3:::bucket".to_string(),
-        "arn:aws:s3:::bucket/*".to_string(),
-        "arn:aws:s3:::bucket*".to_string(),
-        "arn:aws:s3:::b?cket/*".to_string(),
-        "arn:aws:s3:::bucket/?/*".to_string(),
-        format!("arn:aws:kms:*:{A}:key/*"),
-        format!("arn:aws:kms:us-east-1:{B}:key/5678"),
-        "arn:aws:iam::*:role/*".to_string(),
-        format!("arn:aws:iam::{A}:role/app"),
-        "arn:aws:s3:::bucket/home/${aws:username}/*".to_string(),
-        "arn:aws:s3:::bucket/home/${aws:username, 'alice'}/*".to_string(),
-        "arn:aws:s3:::bucket/${aws:PrincipalTag/team}/*".to_string(),
-        "arn:aws:s3:::bucket/${*}x".to_string(),
-        "arn:aws:s3:::bucket/${?}".to_string(),
-        "arn:aws:s3:::${$}".to_string(),
-        "arn:aws:s3:::bucket/${aws:username}".to_string(),
-        "arn:aws:s3:::bucket/${aws:TagKeys}/*".to_string(),
-        "arn:aws:ec2:*:*:instance/*".to_string(),
-        "arn:aws:*:*:*:*".to_string(),
-        "arn:aws:s3:::bucket/ü/*".to_string(),
-        format!("arn:aws:dynamodb:us-east-1:{A}:table/T"),
-        // V-3: variables in the region and account fields.
-        "arn:*:kms:*:${aws:PrincipalAccount}:key/*".to_string(),
-        "arn:aws:dynamodb:${aws:RequestedRegion}:${aws:PrincipalAccount}:table/*".to_string(),
-        "arn:aws:secretsmanager:*:${aws:PrincipalAccount}:secret:app-*".to_string(),
-        "arn:aws:iam::${aws:PrincipalAccount}:role/*".to_string(),
-        "arn:aws:sns:${aws:RequestedRegion, 'us-east-1'}:*:topic".to_string(),
-    ]
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Ty {
-    Str,
-    MultiStr,
-    Num,
-    Date,
-    Bool,
-    Bin,
-    Ip,
-    Arn,
-}
-
-const KEYS: &[(&str, Ty)] = &[
-    ("aws:username", Ty::Str),
-    ("aws:PrincipalTag/team", Ty::Str),
-    ("aws:RequestTag/env", Ty::Str),
-    ("s3:prefix", Ty::Str),
-    ("aws:ResourceTag/Ünï", Ty::Str),
-    ("ec2:InstanceType", Ty::Str),
-    ("aws:RequestTag/ΟΔΟΣ", Ty::Str),
-    ("aws:TagKeys", Ty::MultiStr),
-    ("aws:CalledVia", Ty::MultiStr),
-    ("ec2:IKEVersions", Ty::MultiStr),
-    ("s3:max-keys", Ty::Num),
-    ("aws:MultiFactorAuthAge", Ty::Num),
-    ("aws:CurrentTime", Ty::Date),
-    ("aws:EpochTime", Ty::Date),
-    ("aws:SecureTransport", Ty::Bool),
-    ("aws:MultiFactorAuthPresent", Ty::Bool),
-    ("custom:Blob", Ty::Bin),
-    ("aws:SourceIp", Ty::Ip),
-    ("aws:PrincipalArn", Ty::Arn),
-    ("aws:SourceArn", Ty::Arn),
-];
-
-const VAR_KEYS: &[&str] = &[
-    "aws:username",
-    "aws:PrincipalTag/team",
-    "aws:userid",
-    "aws:PrincipalAccount",
-    "aws:RequestedRegion",
-    "s3:prefix",
-    "aws:TagKeys",
-];
-
-const STR_POLICY: &[&str] = &[
-    "alice",
-    "Alice",
-    "dev",
-    "prod",
-    "ünï",
-    "ΑΣ",
-    "ß",
-    "İ",
-    "K",
-    "a*",
-    "x?y",
-    "*",
-    "",
-    "home/${aws:username}",
-    "home/${aws:username}/*",
-    "${aws:username}",
-    "${aws:PrincipalTag/team, 'dev'}",
-    "${aws:username, ''}",
-    "${*}",
-    "${?}",
-    "${$}",
-    "a${*}b",
-    "${aws:TagKeys}",
-    "${aws:userid}",
-];
-
-const STR_REQUEST: &[&str] = &[
-    "alice",
-    "Alice",
-    "ALICE",
-    "bob",
-    "dev",
-    "prod",
-    "Prod",
-    "ünï",
-    "ÜNÏ",
-    "ΑΣ",
-    "ας",
-    "ασ",
-    "ß",
-    "SS",
-    "ss",
-    "İ",
-    "i̇",
-    "i",
-    "K",
-    "k",
-    "a*",
-    "ab",
-    "a",
-    "x?y",
-    "xzy",
-    "*",
-    "",
-    "home/alice",
-    "home/alice/x",
-    "${aws:username}",
-    "a*b",
-    "?",
-    "$",
-];
-
-const NUM_POLICY: &[&str] = &[
-    "0",
-    "-0",
-    "10",
-    "10.0",
-    "010",
-    "3600",
-    "-3.5",
-    "99999999999999999999",
-    "0.1",
-];
-const NUM_REQUEST: &[&str] = &[
-    "0",
-    "-0",
-    "0.0",
-    "9",
-    "10",
-    "010",
-    "10.0",
-    "10.5",
-    "11",
-    "3599",
-    "3600",
-    "3601",
-    "-3.5",
-    "-3.25",
-    "-4",
-    "1e1",
-    " 10",
-    "+10",
-    "10.",
-    ".5",
-    "99999999999999999999",
-    "100000000000000000000",
-    "0.1",
-    "0.10000000000000000001",
-    "0.09",
-    "",
-];
-
-const DATE_POLICY: &[&str] = &[
-    "2024-01-01T00:00:00Z",
-    "1704067200",
-    "2024-01-01",
-    "2024-01-01T02:00:00+02:00",
-    "2023-12-31T23:59:59.999Z",
-    "2000-02-29",
-    "0000-03-01",
-    "9999-12-31T23:59:59Z",
-    "2024-01-01T00:00Z",
-    "0",
-];
-const DATE_REQUEST: &[&str] = &[
-    "2024-01-01T00:00:00Z",
-    "1704067200",
-    "1704067199",
-    "1704067201",
-    "2024-01-01T00:00:00.001Z",
-    "2024-01-01T00:00:00.000000000001Z",
-    "2023-12-31T23:59:59Z",
-    "2023-12-31T23:59:59.999Z",
-    "2024-01-01T01:00:00+01:00",
-    "2023-12-31T23:00-01:00",
-    "2024-01-01",
-    "2024-01-01T00:00",
-    "2024-1-1",
-    "2024-02-30",
-    "2000-02-29T00:00:00Z",
-    "0000-02-29",
-    "0000-03-01",
-    "0",
-    "999999999999999999",
-    "1999999999999999999",
-    "tomorrow",
-    "",
-    "2024-01-01T00:00:00+24:00",
-];
-
-const BOOL_POLICY: &[&str] = &["true", "false", "TRUE", "False"];
-const BOOL_REQUEST: &[&str] = &["true", "false", "TRUE", "False", "yes", "1", "", "tru"];
-
-const BIN_POLICY: &[&str] = &["aGVsbG8=", "YQ==", "", "AB==", "+/+/", "aGk="];
-const BIN_REQUEST: &[&str] = &[
-    "aGVsbG8=", "aGVsbG8", "YQ==", "YR==", "YQ", "", "AA==", "AB==", "+/+/", "-_-_", "aGk=", "aGk",
-    "====", "A===",
-];
-
-const IP_POLICY: &[&str] = &[
-    "10.0.0.0/8",
-    "192.0.2.0/24",
-    "192.0.2.1",
-    "2001:db8::/32",
-    "::ffff:10.0.0.0/104",
-    "0.0.0.0/0",
-    "::/0",
-    "10.1.2.3/8",
-    "10.0.0.0/032",
-    "::ffff:192.0.2.1",
-    "192.0.2.1/32",
-];
-const IP_REQUEST: &[&str] = &[
-    "10.0.0.1",
-    "10.255.255.255",
-    "11.0.0.0",
-    "192.0.2.1",
-    "192.0.2.255",
-    "192.0.3.0",
-    "::ffff:10.0.0.1",
-    "::ffff:192.0.2.1",
-    "2001:db8::1",
-    "2001:db9::1",
-    "::1",
-    "0.0.0.0",
-    "10.0.0.1/32",
-    "not-an-ip",
-    "010.0.0.1",
-    "[::1]",
-    "",
-];
-
-fn arn_policy() -> Vec<String> {
-    vec![
-        format!("arn:aws:iam::{A}:user/*"),
-        "arn:aws:iam::*:role/aws-service-role/*".to_string(),
-        "arn:*:iam::*:*".to_string(),
-        format!("arn:aws:iam::{A}:user/${{aws:username}}"),
-        "arn:aws:s3:::bucket".to_string(),
-        format!("arn:aws:sts::{A}:assumed-role/app/*"),
-        "arn:aws".to_string(),
-        "arn:aws:s3:::b:c:d".to_string(),
-        format!("arn:aws:iam::{A}:root"),
-        "*".to_string(),
-        "arn:aws:iam::${aws:PrincipalAccount}:user/*".to_string(),
-        "arn:aws:s3:::bucket/${*}".to_string(),
-        "arn:aws:iam::?????????333:*".to_string(),
-        "${aws:PrincipalArn}".to_string(),
-        "${aws:SourceArn, 'arn:aws:s3:::bucket'}".to_string(),
-        "arn:aws:iam::111122223333:${aws:username}".to_string(),
-    ]
-}
-
-fn arn_request() -> Vec<String> {
-    let mut v = principal_pool();
-    v.extend(resource_pool());
-    v.extend([
-        "arn:aws".to_string(),
-        "not:an:arn:at:all:really".to_string(),
-        "arn:aws:s3:::b:c:d".to_string(),
-        "arn:aws:s3:::bucket/*".to_string(),
-        format!("arn:aws:iam::{A}:user/ALICE"),
-    ]);
-    v
-}
-
-fn policy_values(ty: Ty) -> Vec<String> {
-    let s = |x: &[&str]| x.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    match ty {
-        Ty::Str | Ty::MultiStr => s(STR_POLICY),
-        Ty::Num => s(NUM_POLICY),
-        Ty::Date => s(DATE_POLICY),
-        Ty::Bool => s(BOOL_POLICY),
-        Ty::Bin => s(BIN_POLICY),
-        Ty::Ip => s(IP_POLICY),
-        Ty::Arn => arn_policy(),
-    }
-}
-
-fn request_values(ty: Ty) -> Vec<String> {
-    let s = |x: &[&str]| x.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    match ty {
-        Ty::Str | Ty::MultiStr => s(STR_REQUEST),
-        Ty::Num => s(NUM_REQUEST),
-        Ty::Date => s(DATE_REQUEST),
-        Ty::Bool => s(BOOL_REQUEST),
-        Ty::Bin => s(BIN_REQUEST),
-        Ty::Ip => s(IP_REQUEST),
-        Ty::Arn => arn_request(),
-    }
-}
-
-const ALL_TYPES: [Ty; 8] = [
-    Ty::Str,
-    Ty::MultiStr,
-    Ty::Num,
-    Ty::Date,
-    Ty::Bool,
-    Ty::Bin,
-    Ty::Ip,
-    Ty::Arn,
-];
-
-/// (base operator, the key/value type it reads).
-const OPS: &[(&str, Ty)] = &[
-    ("StringEquals", Ty::Str),
-    ("StringNotEquals", Ty::Str),
-    ("StringEqualsIgnoreCase", Ty::Str),
-    ("StringNotEqualsIgnoreCase", Ty::Str),
-    ("StringLike", Ty::Str),
-    ("StringNotLike", Ty::Str),
-    ("NumericEquals", Ty::Num),
-    ("NumericNotEquals", Ty::Num),
-    ("NumericLessThan", Ty::Num),
-    ("NumericLessThanEquals", Ty::Num),
-    ("NumericGreaterThan", Ty::Num),
-    ("NumericGreaterThanEquals", Ty::Num),
-    ("DateEquals", Ty::Date),
-    ("DateNotEquals", Ty::Date),
-    ("DateLessThan", Ty::Date),
-    ("DateLessThanEquals", Ty::Date),
-    ("DateGreaterThan", Ty::Date),
-    ("DateGreaterThanEquals", Ty::Date),
-    ("Bool", Ty::Bool),
-    ("BinaryEquals", Ty::Bin),
-    ("IpAddress", Ty::Ip),
-    ("NotIpAddress", Ty::Ip),
-    ("ArnEquals", Ty::Arn),
-    ("ArnLike", Ty::Arn),
-    ("ArnNotEquals", Ty::Arn),
-    ("ArnNotLike", Ty::Arn),
-    ("Null", Ty::Bool),
-];
 
 // ---------------------------------------------------------------------------------------------
 // The generated case: structured, so it can be shrunk, and rendered to JSON text.
@@ -798,7 +269,7 @@ impl Req {
             resource: self.resource.clone(),
             resource_account: self.resource_account.clone(),
             context,
-            unknown: iamc_compiler::request::Unknowns {
+            unknown: iamc_harness::request::Unknowns {
                 context: self.unknown_keys.clone(),
                 resource: self.unknown_resource,
             },
@@ -1860,14 +1331,14 @@ fn compiled_outcome(
     scratch: &mut iamc_runtime::Scratch,
     req: &Request,
 ) -> Outcome {
-    lower::decide(set, scratch, req)
+    iamc_harness::adapter::decide(set, scratch, req)
 }
 
 fn describe(o: &Outcome) -> String {
     match &o.deciding {
         Some(Deciding::Statement(d)) => format!(
             "{} by {}[{}][{}] statement {}",
-            o.decision, d.policy.kind, d.policy.level, d.policy.index, d.statement
+            o.decision, d.kind, d.level, d.policy, d.statement
         ),
         Some(Deciding::Rule(r)) => format!("{} by built-in rule {}", o.decision, r.id()),
         None => o.decision.to_string(),
@@ -1932,10 +1403,10 @@ fn check_case(c: &Case, count: bool) -> Result<(), Box<(Case, String)>> {
         if count {
             COMPARISONS.fetch_add(1, Ordering::Relaxed);
             let slot = match want.decision {
-                iamc_compiler::decision::Decision::Allow => 0,
-                iamc_compiler::decision::Decision::ExplicitDeny => 1,
-                iamc_compiler::decision::Decision::ImplicitDeny => 2,
-                iamc_compiler::decision::Decision::Indeterminate(_) => 3,
+                iamc_runtime::Decision::Allow => 0,
+                iamc_runtime::Decision::ExplicitDeny => 1,
+                iamc_runtime::Decision::ImplicitDeny => 2,
+                iamc_runtime::Decision::Indeterminate(_) => 3,
             };
             DECISIONS[slot].fetch_add(1, Ordering::Relaxed);
         }
@@ -1948,12 +1419,9 @@ fn check_case(c: &Case, count: bool) -> Result<(), Box<(Case, String)>> {
             return Err(Box::new((acc, note)));
         }
         // E-21: what an indeterminate decision depends on, the same in both engines.
-        if matches!(
-            want.decision,
-            iamc_compiler::decision::Decision::Indeterminate(_)
-        ) {
+        if matches!(want.decision, iamc_runtime::Decision::Indeterminate(_)) {
             let want_d = iamc_reference::depends_on(&set, &req);
-            let got_d = lower::depends_on(&compiled, &mut scratch, &req);
+            let got_d = iamc_harness::adapter::depends_on(&compiled, &mut scratch, &req);
             if want_d != got_d {
                 let note =
                     format!("request {i}: depends_on: reference {want_d:?} / compiled {got_d:?}");
@@ -2172,7 +1640,7 @@ fn generated_policy_sets_agree_with_reference() {
 
 /// Decide every request of a loaded scenario file with both engines.
 fn replay(path: &std::path::Path) -> Vec<String> {
-    let loaded = match iamc_compiler::scenario::load_file(path) {
+    let loaded = match iamc_harness::scenario::load_file(path) {
         Ok(l) => l,
         Err(errs) => {
             return errs

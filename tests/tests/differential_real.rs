@@ -19,6 +19,7 @@
 //! Both engines must agree on every request: the decision and the deciding statement. The
 //! counts are printed. Skips with a note when the shared corpus is absent.
 
+use iamc_harness::rng::Rng;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::Read;
 use std::path::PathBuf;
@@ -26,10 +27,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use iamc_compiler::ast::{Policy, PolicyKind, PolicySet, TemplatePart};
-use iamc_compiler::decision::{Deciding, Outcome};
 use iamc_compiler::json::{self, Json};
-use iamc_compiler::request::{Context, ContextValue, Request};
 use iamc_compiler::{lower, parse_policy_json, Limits};
+use iamc_harness::request::{Context, ContextValue, Request};
+use iamc_runtime::{Deciding, Outcome};
 
 const ACCOUNT: &str = "123456789012";
 
@@ -40,26 +41,6 @@ fn corpus(rel: &str) -> Option<PathBuf> {
     } else {
         println!("note: {} not found; skipping", p.display());
         None
-    }
-}
-
-/// splitmix64, for reproducible sampling.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
     }
 }
 
@@ -370,7 +351,7 @@ fn describe(o: &Outcome) -> String {
     match &o.deciding {
         Some(Deciding::Statement(d)) => format!(
             "{} by {}[{}] statement {}",
-            o.decision, d.policy.kind, d.policy.index, d.statement
+            o.decision, d.kind, d.policy, d.statement
         ),
         Some(Deciding::Rule(r)) => format!("{} by built-in rule {}", o.decision, r.id()),
         None => o.decision.to_string(),
@@ -386,12 +367,12 @@ fn compare(set: &PolicySet, label: &str, requests: &[Request]) -> (usize, Vec<St
     for r in requests {
         let want = iamc_reference::evaluate(set, r);
         let got =
-            lower::with_runtime_request(r, |q| lower::outcome(compiled.evaluate(&mut scratch, q)));
+            iamc_harness::adapter::with_runtime_request(r, |q| compiled.evaluate(&mut scratch, q));
         decisions[match want.decision {
-            iamc_compiler::decision::Decision::Allow => 0,
-            iamc_compiler::decision::Decision::ExplicitDeny => 1,
-            iamc_compiler::decision::Decision::ImplicitDeny => 2,
-            iamc_compiler::decision::Decision::Indeterminate(_) => 3,
+            iamc_runtime::Decision::Allow => 0,
+            iamc_runtime::Decision::ExplicitDeny => 1,
+            iamc_runtime::Decision::ImplicitDeny => 2,
+            iamc_runtime::Decision::Indeterminate(_) => 3,
         }] += 1;
         if want != got {
             problems.push(format!(

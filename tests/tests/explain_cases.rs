@@ -11,11 +11,11 @@
 
 use std::collections::BTreeMap;
 
-use iamc_compiler::decision::{Deciding, Decision};
-use iamc_compiler::scenario;
+use iamc_harness::scenario;
 use iamc_reference::explain::{explain, statement_at, Failed};
 use iamc_reference::tri::Tri;
 use iamc_reference::{depends_on, evaluate, statement_applies};
+use iamc_runtime::{Deciding, Decision};
 use iamc_tests::shared_dir;
 
 #[test]

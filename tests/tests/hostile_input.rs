@@ -13,10 +13,11 @@
 use std::time::{Duration, Instant};
 
 use iamc_compiler::ast::{PolicyKind, PolicySet};
-use iamc_compiler::decision::Decision;
 use iamc_compiler::error::{Error, ErrorKind};
-use iamc_compiler::request::{Context, ContextValue, Request};
-use iamc_compiler::{lower, parse_policy, scenario, Limits};
+use iamc_compiler::{lower, parse_policy, Limits};
+use iamc_harness::request::{Context, ContextValue, Request};
+use iamc_harness::scenario;
+use iamc_runtime::Decision;
 
 const ALICE: &str = "arn:aws:iam::111122223333:user/alice";
 
@@ -79,7 +80,7 @@ fn decide_set(set: &PolicySet, compiled: &iamc_runtime::PolicySet, req: &Request
     let want = iamc_reference::evaluate(set, req);
     let mut scratch = compiled.create_scratch();
     let got =
-        lower::with_runtime_request(req, |r| lower::outcome(compiled.evaluate(&mut scratch, r)));
+        iamc_harness::adapter::with_runtime_request(req, |r| compiled.evaluate(&mut scratch, r));
     assert_eq!(want, got, "engines disagree on {req:?}");
     want.decision
 }

@@ -9,8 +9,8 @@ use std::time::Instant;
 
 use iamc_compiler::ast::{Policy, PolicyKind, PolicySet};
 use iamc_compiler::check::{check_policy, Catalog, WarningKind};
-use iamc_compiler::request::{Context, ContextValue, Request};
 use iamc_compiler::{parse_policy, Limits};
+use iamc_harness::request::{Context, ContextValue, Request};
 
 fn corpus(rel: &str) -> Option<PathBuf> {
     let p = iamc_tests::shared_dir().join("corpus").join(rel);

@@ -89,12 +89,15 @@ fn warm_evaluation_of_the_realistic_benchmark_allocates_nothing() {
 
     // Borrowed request data, built up front (list values, context slices, requests; then the
     // same with interned keys), so only the evaluations run while allocations are counted.
-    lower::with_runtime_requests(requests.iter().map(|r| &r.request), |runtime_requests| {
-        iamc_tests::with_interned(&set, runtime_requests, |interned_requests| {
-            warm_decisions_allocate_nothing(&set, runtime_requests, interned_requests);
-            three_valued_decisions_allocate_nothing(&set, runtime_requests);
-        })
-    });
+    iamc_harness::adapter::with_runtime_requests(
+        requests.iter().map(|r| &r.request),
+        |runtime_requests| {
+            iamc_tests::with_interned(&set, runtime_requests, |interned_requests| {
+                warm_decisions_allocate_nothing(&set, runtime_requests, interned_requests);
+                three_valued_decisions_allocate_nothing(&set, runtime_requests);
+            })
+        },
+    );
     dfa_globs_allocate_nothing();
 }
 

@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 
 use iamc_compiler::check::{check_policy, WarningKind};
-use iamc_compiler::scenario;
+use iamc_harness::scenario;
 
 fn seed_files() -> Vec<PathBuf> {
     let dir = iamc_tests::repo_dir().join("corpus/seeds");

@@ -3,11 +3,11 @@
 //! and loaded back. Each test fails on the behaviour before the correction (named in its doc).
 
 use iamc_compiler::ast::{PolicyKind, PolicySet};
-use iamc_compiler::decision::{BuiltinRule, Deciding, Decision, Outcome};
 use iamc_compiler::lower;
 use iamc_compiler::parse::parse_policy;
-use iamc_compiler::request::{Context, ContextValue, Request};
 use iamc_compiler::Limits;
+use iamc_harness::request::{Context, ContextValue, Request};
+use iamc_runtime::{BuiltinRule, Deciding, Decision, Outcome};
 
 const ALICE: &str = "arn:aws:iam::111122223333:user/alice";
 const ROLE: &str = "arn:aws:iam::111122223333:role/app";
@@ -41,13 +41,12 @@ fn decide(set: &PolicySet, r: &Request) -> Outcome {
     let reference = iamc_reference::evaluate(set, r);
     let compiled_set = lower::compile(set).expect("compiles");
     let mut scratch = compiled_set.create_scratch();
-    let compiled = lower::with_runtime_request(r, |q| {
-        lower::outcome(compiled_set.evaluate(&mut scratch, q))
-    });
+    let compiled =
+        iamc_harness::adapter::with_runtime_request(r, |q| compiled_set.evaluate(&mut scratch, q));
     let loaded = iamc_runtime::PolicySet::from_bytes(&compiled_set.to_bytes()).expect("loads");
     let mut scratch = loaded.create_scratch();
     let artifact =
-        lower::with_runtime_request(r, |q| lower::outcome(loaded.evaluate(&mut scratch, q)));
+        iamc_harness::adapter::with_runtime_request(r, |q| loaded.evaluate(&mut scratch, q));
     assert_eq!(reference, compiled, "reference vs compiled for {r:?}");
     assert_eq!(reference, artifact, "reference vs artifact for {r:?}");
     reference

@@ -1,7 +1,8 @@
 //! Owned requests as scenario files and logs describe them.
 //!
-//! This is the request model shared by the scenario loader, the reference interpreter and the
-//! CLI. The runtime has its own borrowed request type; the CLI converts between the two.
+//! The reference interpreter's input, and the request model of the scenario loader
+//! (`iamc_harness`), the CLI and the audit. The runtime has its own borrowed request type;
+//! `iamc_harness::adapter` converts between the two.
 
 /// A context value: a single string or a list of strings (K-2).
 #[derive(Clone, Debug, PartialEq, Eq)]
