@@ -176,7 +176,7 @@ impl Auditor {
         let (after_set, touched) = self
             .snapshot
             .policy_set(&m.principal, rp, Some(&self.change));
-        let compile = |s: &iamc_compiler::ast::PolicySet| match iamc_compiler::lower::compile(s) {
+        let compile = |s: &iamc_compiler::ast::ParsedSet| match iamc_compiler::lower::compile(s) {
             Ok(c) => c,
             Err(e) => {
                 self.compile_errors
@@ -184,7 +184,7 @@ impl Auditor {
                     .unwrap_or_else(|e| e.into_inner())
                     .push(format!("{key}: {e}"));
                 // An empty set: everything is an implicit deny, reported above.
-                iamc_compiler::lower::compile(&iamc_compiler::ast::PolicySet::default())
+                iamc_compiler::lower::compile(&iamc_compiler::ast::ParsedSet::default())
                     .unwrap_or_else(|_| unreachable_empty())
             }
         };

@@ -7,7 +7,7 @@
 //!
 //! Every document goes through `iamc_compiler::parse::parse_policy` (which undoes the
 //! URL-encoding the AWS API uses). A document that does not parse is reported once and left
-//! out; the run goes on. [`Snapshot::policy_set`] assembles the `ast::PolicySet` of one
+//! out; the run goes on. [`Snapshot::policy_set`] assembles the `ast::ParsedSet` of one
 //! principal (user: inline + attached + its groups' inline + attached; role: inline + attached;
 //! boundaries as the permissions boundary, E-5), before or after the change.
 //!
@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use iamc_compiler::ast::{Policy, PolicyKind, PolicySet};
+use iamc_compiler::ast::{ParsedSet, Policy, PolicyKind};
 use iamc_compiler::parse::{parse_policy_with, ReadMode};
 
 /// Read a document as AWS holds it (G-21: leniently): a statement iamc cannot read becomes an
@@ -552,8 +552,8 @@ impl Snapshot {
         p: &Principal<'_>,
         resource_policy: Option<&Arc<Policy>>,
         change: Option<&Change>,
-    ) -> (PolicySet, bool) {
-        let mut set = PolicySet::default();
+    ) -> (ParsedSet, bool) {
+        let mut set = ParsedSet::default();
         let mut touched = false;
         let ent = self.entity(p);
         if let Some((is_user, name, e)) = ent {

@@ -11,7 +11,7 @@ pub mod check;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use iamc_compiler::ast::{PolicyKind, PolicySet};
+use iamc_compiler::ast::{ParsedSet, PolicyKind};
 use iamc_compiler::{lower, Compiler, Config, Limits};
 use iamc_harness::request::{Context, ContextValue, Request};
 use iamc_harness::scenario;
@@ -24,7 +24,7 @@ pub struct Workload {
     /// Name used in benchmark ids and the baseline.
     pub name: String,
     /// The policies.
-    pub set: Arc<PolicySet>,
+    pub set: Arc<ParsedSet>,
     /// The requests.
     pub requests: Vec<Request>,
 }
@@ -91,7 +91,7 @@ pub fn compile(w: &Workload) -> iamc_runtime::PolicySet {
 }
 
 /// The set of one identity policy (panics with every error: generated workloads must compile).
-fn identity_set(config: Config, name: &str, doc: &str) -> PolicySet {
+fn identity_set(config: Config, name: &str, doc: &str) -> ParsedSet {
     let mut compiler = Compiler::new(config);
     compiler.add(PolicyKind::Identity, 0, name, doc.as_bytes());
     compiler.into_ast().unwrap_or_else(|e| panic!("{e}"))
@@ -543,8 +543,8 @@ pub const IAI_IDS: &[&str] = &[
 ];
 
 /// The compiled size of every workload: a table of policies, statements, `memory_bytes`
-/// (`PolicySet::stats()`, approximate heap bytes of tables and automata), artifact bytes
-/// (`PolicySet::to_bytes`) and one compile's time.
+/// (`ParsedSet::stats()`, approximate heap bytes of tables and automata), artifact bytes
+/// (`ParsedSet::to_bytes`) and one compile's time.
 pub fn sizes_table() -> String {
     let mut rows: Vec<Workload> = vec![single(), realistic()];
     rows.push(managed_all());

@@ -30,7 +30,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use iamc_compiler::ast::{JsonPath, Policy, PolicyKind, PolicyRef, PolicySet};
+use iamc_compiler::ast::{JsonPath, ParsedSet, Policy, PolicyKind, PolicyRef};
 use iamc_compiler::json;
 use iamc_harness::scenario::{self, Loaded, ScenarioRequest};
 use iamc_runtime::{Deciding, Decision, DependsOn, Outcome, Possible};
@@ -229,7 +229,7 @@ fn decision_slot(d: Decision) -> usize {
 }
 
 /// The policy a [`PolicyRef`] names in a set.
-pub fn policy_at(set: &PolicySet, r: PolicyRef) -> Option<&Policy> {
+pub fn policy_at(set: &ParsedSet, r: PolicyRef) -> Option<&Policy> {
     match r.kind {
         PolicyKind::Identity => set.identity.get(r.index),
         PolicyKind::Resource => set.resource.as_ref().filter(|_| r.index == 0),
@@ -243,7 +243,7 @@ pub fn policy_at(set: &PolicySet, r: PolicyRef) -> Option<&Policy> {
 /// The `deciding` field as JSON text, fields in a fixed order: where the deciding statement
 /// is and its Sid from the AST; `{"kind":"builtin","rule":"E-20",...}` for a built-in rule;
 /// `null` when nothing decided (implicit deny).
-pub fn deciding_json(set: &PolicySet, deciding: Option<Deciding>) -> String {
+pub fn deciding_json(set: &ParsedSet, deciding: Option<Deciding>) -> String {
     let s = match deciding {
         None => return "null".to_string(),
         Some(Deciding::Rule(rule)) => {
@@ -289,21 +289,21 @@ fn field_raw(line: &mut String, key: &str, raw: &str) {
     line.push_str(raw);
 }
 
-/// Prepared sets, one per distinct `Arc<PolicySet>` and engine. Requests that share the
+/// Prepared sets, one per distinct `Arc<ParsedSet>` and engine. Requests that share the
 /// scenario's set share its `Arc`, so each set is prepared once.
 struct PreparedCache {
     entries: HashMap<(usize, usize), CacheEntry>,
 }
 
 /// A prepared set (or why it could not be prepared), with the `Arc` it was prepared from.
-type CacheEntry = (Arc<PolicySet>, Result<Box<dyn Prepared>, String>);
+type CacheEntry = (Arc<ParsedSet>, Result<Box<dyn Prepared>, String>);
 
 impl PreparedCache {
     fn get(
         &mut self,
         engine_index: usize,
         engine: &dyn Engine,
-        set: &Arc<PolicySet>,
+        set: &Arc<ParsedSet>,
     ) -> &Result<Box<dyn Prepared>, String> {
         // Keyed by address; the entry keeps the `Arc` alive so the address is not reused.
         let key = (engine_index, Arc::as_ptr(set) as usize);
@@ -403,7 +403,7 @@ impl BulkPolicies {
         &self,
         sum: &mut EvalSummary,
         lenient: bool,
-    ) -> Result<PolicySet, Vec<iamc_compiler::Error>> {
+    ) -> Result<ParsedSet, Vec<iamc_compiler::Error>> {
         let mut errors = Vec::new();
         let mode = if lenient {
             ReadMode::Lenient
@@ -421,7 +421,7 @@ impl BulkPolicies {
                     Vec::new()
                 }
             };
-        let mut set = PolicySet::default();
+        let mut set = ParsedSet::default();
         for p in &self.identity {
             set.identity
                 .extend(load(p, PolicyKind::Identity, &mut errors));
@@ -793,7 +793,7 @@ fn request_line(
 
 /// E-21: `{"keys": [...], "resource": bool, "opaque": [{kind, level, policy, statement,
 /// name, rule}]}`.
-pub fn depends_on_json(set: &PolicySet, d: &DependsOn) -> Value {
+pub fn depends_on_json(set: &ParsedSet, d: &DependsOn) -> Value {
     let opaque: Vec<Value> = d
         .opaque
         .iter()

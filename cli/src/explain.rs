@@ -7,7 +7,7 @@
 //! traces, on stdout, instead of the JSON lines. The summary stays on stderr either way.
 //! Explanations are computed only with `--explain`, once per request, over the AST.
 
-use iamc_compiler::ast::{Effect, PolicySet};
+use iamc_compiler::ast::{Effect, ParsedSet};
 use iamc_harness::request::Request;
 use iamc_reference::explain::{Explanation, Failed, Missing, Named, Why};
 use iamc_runtime::Decision;
@@ -45,7 +45,7 @@ fn named_json(n: &Named) -> Value {
 
 /// The `"explain"` object: `decision`, `deciding` (named, or null), and for an implicit deny
 /// `near_misses` and `missing`, for an indeterminate decision `unknowns`.
-pub fn explain_json(set: &PolicySet, e: &Explanation) -> Value {
+pub fn explain_json(set: &ParsedSet, e: &Explanation) -> Value {
     let mut obj = serde_json::Map::new();
     obj.insert("decision".into(), json!(e.outcome.decision.as_str()));
     obj.insert(
@@ -114,7 +114,7 @@ fn why_text(w: &Why) -> String {
 }
 
 /// The readable trace of one request: a heading line, then one indented line per fact.
-pub fn explain_text(heading: &str, req: &Request, set: &PolicySet, e: &Explanation) -> String {
+pub fn explain_text(heading: &str, req: &Request, set: &ParsedSet, e: &Explanation) -> String {
     let resource = if req.unknown.resource {
         "(unknown resource)"
     } else {

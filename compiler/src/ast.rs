@@ -590,9 +590,11 @@ pub struct ConditionValue {
     pub path: JsonPath,
 }
 
-/// The policies that decide one request, grouped by kind (group E).
+/// The policies that decide one request, grouped by kind (group E), as parsed: what the
+/// reference interpreter reads and what [`crate::lower`] compiles into the runtime's
+/// `iamc_runtime::PolicySet` (a different thing, hence a different name).
 #[derive(Clone, Debug)]
-pub struct PolicySet {
+pub struct ParsedSet {
     /// Identity-based policies (E-5).
     pub identity: Vec<Policy>,
     /// The resource-based policy, if any (E-6 … E-8, E-19).
@@ -614,9 +616,9 @@ pub struct PolicySet {
     pub rcp_services: Vec<String>,
 }
 
-impl Default for PolicySet {
-    fn default() -> PolicySet {
-        PolicySet {
+impl Default for ParsedSet {
+    fn default() -> ParsedSet {
+        ParsedSet {
             identity: Vec::new(),
             resource: None,
             boundaries: Vec::new(),
@@ -637,7 +639,7 @@ pub fn default_rcp_services() -> Vec<String> {
         .collect()
 }
 
-impl PolicySet {
+impl ParsedSet {
     /// Every policy with its kind, level (SCP/RCP level, else 0) and index within its group,
     /// in the canonical order.
     pub fn iter(&self) -> impl Iterator<Item = (PolicyRef, &Policy)> + '_ {
@@ -680,7 +682,7 @@ impl PolicySet {
     }
 }
 
-/// Names one policy of a [`PolicySet`]: kind, level (SCPs/RCPs; 0 otherwise) and index.
+/// Names one policy of a [`ParsedSet`]: kind, level (SCPs/RCPs; 0 otherwise) and index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PolicyRef {
     /// The policy kind.

@@ -9,7 +9,7 @@ into opaque statements, G-21), the services RCPs apply to (E-10) and the managem
 (E-10, E-12). A [`Compiler`] takes documents one by one ([`Compiler::add`] for bytes,
 [`Compiler::add_policy`] for an already parsed [`Policy`]), each with its kind and, for SCPs
 and RCPs, its organization level (root = 0). [`Compiler::build`] lowers the set and builds the
-runtime's form; [`Compiler::build_ast`] hands back the assembled [`ast::PolicySet`] instead
+runtime's form; [`Compiler::build_ast`] hands back the assembled [`ast::ParsedSet`] instead
 (the reference interpreter decides on it).
 
 # Errors
@@ -352,7 +352,7 @@ impl std::error::Error for CompileErrors {
 #[derive(Clone, Debug)]
 pub struct Compiler {
     config: Config,
-    set: ast::PolicySet,
+    set: ast::ParsedSet,
     errors: Vec<CompileError>,
     warnings: Vec<Warning>,
 }
@@ -366,10 +366,10 @@ impl Default for Compiler {
 impl Compiler {
     /// A compiler with nothing added yet.
     pub fn new(config: Config) -> Compiler {
-        let set = ast::PolicySet {
+        let set = ast::ParsedSet {
             management_account: config.management_account.clone(),
             rcp_services: config.rcp_services.clone(),
-            ..ast::PolicySet::default()
+            ..ast::ParsedSet::default()
         };
         Compiler {
             config,
@@ -504,7 +504,7 @@ impl Compiler {
 
     /// The assembled set, checked (every error, level gaps included), for callers that decide
     /// on the AST (the reference interpreter).
-    pub fn build_ast(&self) -> Result<ast::PolicySet, CompileErrors> {
+    pub fn build_ast(&self) -> Result<ast::ParsedSet, CompileErrors> {
         let errors = self.all_errors();
         if errors.is_empty() {
             Ok(self.set.clone())
@@ -514,7 +514,7 @@ impl Compiler {
     }
 
     /// [`Compiler::build_ast`] without the copy: the assembled set, checked.
-    pub fn into_ast(self) -> Result<ast::PolicySet, CompileErrors> {
+    pub fn into_ast(self) -> Result<ast::ParsedSet, CompileErrors> {
         let errors = self.all_errors();
         if errors.is_empty() {
             Ok(self.set)

@@ -24,7 +24,7 @@
 //! 2. [`parse`] turns it into the validated [`ast`], rejecting everything spec group G rejects,
 //!    with errors that name the source and the JSON path ([`error`]);
 //! 3. [`check`] adds warnings for policies AWS accepts but that don't do what they seem;
-//! 4. [`lower`] compiles an [`ast::PolicySet`] into an immutable `iamc_runtime::PolicySet`,
+//! 4. [`lower`] compiles an [`ast::ParsedSet`] into an immutable `iamc_runtime::PolicySet`,
 //!    with [`automata`] building the DFAs of general-shape globs;
 //! 5. [`compiler`] ties them together behind [`Compiler`] and [`Config`].
 //!

@@ -13,7 +13,7 @@
 //! Most callers want [`crate::Compiler`], which reads documents, assembles the set, checks its
 //! levels and reports every error at once, then calls [`to_ir_with`] with its configured
 //! [`AutomataLimits`]. [`compile`] and [`to_ir`] stay for callers that already hold an
-//! [`ast::PolicySet`] (`iamc_harness`, the benches); they use the default limits.
+//! [`ast::ParsedSet`] (`iamc_harness`, the benches); they use the default limits.
 
 use std::collections::HashMap;
 
@@ -149,12 +149,12 @@ fn statement(s: &ast::Statement, keys: &mut Keys) -> StatementIr {
 }
 
 /// Lower a policy set to the runtime's IR with the default [`AutomataLimits`].
-pub fn to_ir(set: &ast::PolicySet) -> PolicySetIr {
+pub fn to_ir(set: &ast::ParsedSet) -> PolicySetIr {
     to_ir_with(set, &AutomataLimits::default())
 }
 
 /// Lower a policy set to the runtime's IR, building glob DFAs within `limits`.
-pub fn to_ir_with(set: &ast::PolicySet, limits: &AutomataLimits) -> PolicySetIr {
+pub fn to_ir_with(set: &ast::ParsedSet, limits: &AutomataLimits) -> PolicySetIr {
     let mut keys = Keys::default();
     let policies = set
         .iter()
@@ -193,7 +193,7 @@ pub fn to_ir_with(set: &ast::PolicySet, limits: &AutomataLimits) -> PolicySetIr 
 ///
 /// The entry point for compiling documents is [`crate::Compiler`]: it parses, assembles the
 /// set (rejecting gaps in SCP/RCP levels), reports every error and applies its
-/// [`crate::Config`]. This function is for callers that already hold an [`ast::PolicySet`].
-pub fn compile(set: &ast::PolicySet) -> Result<PolicySet, BuildError> {
+/// [`crate::Config`]. This function is for callers that already hold an [`ast::ParsedSet`].
+pub fn compile(set: &ast::ParsedSet) -> Result<PolicySet, BuildError> {
     PolicySet::new(&to_ir(set))
 }

@@ -29,7 +29,7 @@ use std::sync::OnceLock;
 use iamc_audit::catalog::Catalog;
 use iamc_audit::event::{map_event, Event};
 use iamc_audit::records::for_each_record;
-use iamc_compiler::ast::{PolicyKind, PolicySet};
+use iamc_compiler::ast::{PolicyKind, ParsedSet};
 use iamc_harness::request::{Context, ContextValue, Request};
 use iamc_compiler::{lower, parse_policy, Limits};
 use libfuzzer_sys::fuzz_target;
@@ -74,10 +74,10 @@ const POLICIES: [(PolicyKind, &str); 4] = [
     ),
 ];
 
-fn policies() -> &'static (PolicySet, iamc_runtime::PolicySet) {
-    static SET: OnceLock<(PolicySet, iamc_runtime::PolicySet)> = OnceLock::new();
+fn policies() -> &'static (ParsedSet, iamc_runtime::PolicySet) {
+    static SET: OnceLock<(ParsedSet, iamc_runtime::PolicySet)> = OnceLock::new();
     SET.get_or_init(|| {
-        let mut set = PolicySet::default();
+        let mut set = ParsedSet::default();
         for (i, (kind, doc)) in POLICIES.iter().enumerate() {
             let p = parse_policy(&format!("p{i}"), doc.as_bytes(), *kind, &Limits::default())
                 .expect("fixed policy parses")

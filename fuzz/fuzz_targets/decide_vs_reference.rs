@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use arbitrary::{Result, Unstructured};
-use iamc_compiler::ast::PolicySet;
+use iamc_compiler::ast::ParsedSet;
 use iamc_runtime::{Deciding, Outcome};
 use iamc_compiler::lower;
 use iamc_harness::gen::{self, Ty, A, ACTIONS, ACTION_PATTERNS, B, KEYS, M, OPS};
@@ -359,7 +359,7 @@ fn run(text: &[u8]) {
     let Ok(loaded) = scenario::load_bytes("fuzz.json", text) else {
         return;
     };
-    let mut compiled: HashMap<*const PolicySet, iamc_runtime::PolicySet> = HashMap::new();
+    let mut compiled: HashMap<*const ParsedSet, iamc_runtime::PolicySet> = HashMap::new();
     for s in &loaded.scenarios {
         for r in &s.requests {
             let key = Arc::as_ptr(&r.policies);

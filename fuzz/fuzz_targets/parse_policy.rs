@@ -5,7 +5,7 @@
 
 #![no_main]
 
-use iamc_compiler::ast::{PolicyKind, PolicySet};
+use iamc_compiler::ast::{PolicyKind, ParsedSet};
 use iamc_compiler::{check, lower, parse_policy, Limits};
 use libfuzzer_sys::fuzz_target;
 
@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
                 for w in check::check_policy(&parsed.policy, None) {
                     let _ = w.to_string();
                 }
-                let mut set = PolicySet::default();
+                let mut set = ParsedSet::default();
                 match kind {
                     PolicyKind::Identity => set.identity.push(parsed.policy),
                     PolicyKind::Resource => set.resource = Some(parsed.policy),

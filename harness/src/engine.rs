@@ -2,7 +2,7 @@
 //! tests can run any of them (or several and compare).
 //!
 //! An engine works in two steps, which is the shape a compiling engine needs:
-//! 1. [`Engine::prepare`] takes a parsed [`PolicySet`] once (the compiled engine lowers it into
+//! 1. [`Engine::prepare`] takes a parsed [`ParsedSet`] once (the compiled engine lowers it into
 //!    its runtime form here; the reference engine just keeps it);
 //! 2. [`Prepared::decide`] decides any number of requests against the prepared set.
 //!
@@ -14,7 +14,7 @@
 
 use std::sync::Arc;
 
-use iamc_compiler::ast::PolicySet;
+use iamc_compiler::ast::ParsedSet;
 use iamc_runtime::{DependsOn, Outcome};
 
 use crate::request::Request;
@@ -26,7 +26,7 @@ pub trait Engine {
 
     /// Prepare a policy set for deciding requests (compile it, for a compiling engine).
     /// An `Err` is reported for every request that needs this set.
-    fn prepare(&self, set: &Arc<PolicySet>) -> Result<Box<dyn Prepared>, String>;
+    fn prepare(&self, set: &Arc<ParsedSet>) -> Result<Box<dyn Prepared>, String>;
 }
 
 /// A policy set prepared by an [`Engine`].
@@ -46,7 +46,7 @@ pub trait Prepared {
 pub struct ReferenceEngine;
 
 struct ReferencePrepared {
-    set: Arc<PolicySet>,
+    set: Arc<ParsedSet>,
 }
 
 impl Engine for ReferenceEngine {
@@ -54,7 +54,7 @@ impl Engine for ReferenceEngine {
         "reference"
     }
 
-    fn prepare(&self, set: &Arc<PolicySet>) -> Result<Box<dyn Prepared>, String> {
+    fn prepare(&self, set: &Arc<ParsedSet>) -> Result<Box<dyn Prepared>, String> {
         Ok(Box::new(ReferencePrepared {
             set: Arc::clone(set),
         }))
@@ -86,7 +86,7 @@ impl Engine for CompiledEngine {
         "compiled"
     }
 
-    fn prepare(&self, set: &Arc<PolicySet>) -> Result<Box<dyn Prepared>, String> {
+    fn prepare(&self, set: &Arc<ParsedSet>) -> Result<Box<dyn Prepared>, String> {
         let set = iamc_compiler::lower::compile(set).map_err(|e| e.to_string())?;
         let scratch = std::cell::RefCell::new(set.create_scratch());
         Ok(Box::new(CompiledPrepared { set, scratch }))
@@ -112,7 +112,7 @@ impl Prepared for CompiledPrepared {
 }
 
 /// The compiled engine over a compiled artifact: the set is lowered, written with
-/// `PolicySet::to_bytes` and loaded back with `PolicySet::from_bytes` before deciding, so
+/// `ParsedSet::to_bytes` and loaded back with `ParsedSet::from_bytes` before deciding, so
 /// every request checks that a loaded artifact decides like the set it was written from.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ArtifactEngine;
@@ -122,7 +122,7 @@ impl Engine for ArtifactEngine {
         "artifact"
     }
 
-    fn prepare(&self, set: &Arc<PolicySet>) -> Result<Box<dyn Prepared>, String> {
+    fn prepare(&self, set: &Arc<ParsedSet>) -> Result<Box<dyn Prepared>, String> {
         let compiled = iamc_compiler::lower::compile(set).map_err(|e| e.to_string())?;
         let set = iamc_runtime::PolicySet::from_bytes(&compiled.to_bytes())
             .map_err(|e| format!("artifact does not load: {e}"))?;
@@ -150,7 +150,7 @@ mod tests {
     #[test]
     fn reference_engine_denies_implicitly_without_policies() {
         let engine = ReferenceEngine;
-        let prepared = engine.prepare(&Arc::new(PolicySet::default())).unwrap();
+        let prepared = engine.prepare(&Arc::new(ParsedSet::default())).unwrap();
         let req = Request {
             principal: "arn:aws:iam::111122223333:user/alice".into(),
             action: "s3:GetObject".into(),

@@ -18,7 +18,7 @@
 
 use crate::request::{ContextValue, Request};
 use iamc_compiler::ast::{
-    BaseOp, Condition, Effect, Policy, PolicyKind, PolicyRef, PolicySet, Statement, StatementRef,
+    BaseOp, Condition, Effect, ParsedSet, Policy, PolicyKind, PolicyRef, Statement, StatementRef,
 };
 use iamc_runtime::{Deciding, Decision, DependsOn, Outcome};
 
@@ -188,7 +188,7 @@ pub struct Explanation {
 }
 
 /// The statement a reference names in `set`, with its policy.
-pub fn statement_at(set: &PolicySet, at: StatementRef) -> Option<(&Policy, &Statement)> {
+pub fn statement_at(set: &ParsedSet, at: StatementRef) -> Option<(&Policy, &Statement)> {
     let policy = policy_at(set, PolicyRef::of(at))?;
     let stmt = policy
         .statements
@@ -198,7 +198,7 @@ pub fn statement_at(set: &PolicySet, at: StatementRef) -> Option<(&Policy, &Stat
 }
 
 /// The policy a [`PolicyRef`] names in a set.
-pub fn policy_at(set: &PolicySet, r: PolicyRef) -> Option<&Policy> {
+pub fn policy_at(set: &ParsedSet, r: PolicyRef) -> Option<&Policy> {
     match r.kind {
         PolicyKind::Identity => set.identity.get(r.index),
         PolicyKind::Resource => set.resource.as_ref().filter(|_| r.index == 0),
@@ -210,7 +210,7 @@ pub fn policy_at(set: &PolicySet, r: PolicyRef) -> Option<&Policy> {
 }
 
 /// Explain the decision of `req` against `set` (see the module documentation).
-pub fn explain(set: &PolicySet, req: &Request) -> Explanation {
+pub fn explain(set: &ParsedSet, req: &Request) -> Explanation {
     let outcome = crate::evaluate(set, req);
     let deciding = match outcome.deciding {
         Some(Deciding::Statement(at)) => {
@@ -239,7 +239,7 @@ pub fn explain(set: &PolicySet, req: &Request) -> Explanation {
 }
 
 /// In-scope statements whose action and resource match `req` for sure but that do not apply.
-fn near_misses(set: &PolicySet, req: &Request, facts: &Facts, scope: &Scope) -> Vec<NearMiss> {
+fn near_misses(set: &ParsedSet, req: &Request, facts: &Facts, scope: &Scope) -> Vec<NearMiss> {
     let boundaries_given = !set.boundaries.is_empty();
     let mut out = Vec::new();
     for (pref, policy) in set.iter() {
@@ -314,7 +314,7 @@ pub fn first_failed_condition(conditions: &[Condition], req: &Request) -> Option
 }
 
 /// For an implicit deny: what the grant lacked (E-4 … E-19), two-valued.
-fn missing(set: &PolicySet, req: &Request, facts: &Facts, scope: &Scope) -> Vec<Missing> {
+fn missing(set: &ParsedSet, req: &Request, facts: &Facts, scope: &Scope) -> Vec<Missing> {
     let boundaries_given = !set.boundaries.is_empty();
     let allows = |s: &Statement| {
         s.effect == Effect::Allow
@@ -418,7 +418,7 @@ mod tests {
 
     #[test]
     fn implicit_deny_names_a_condition_whose_key_is_absent() {
-        let mut set = PolicySet::default();
+        let mut set = ParsedSet::default();
         set.identity
             .push(policy("mfa.json", PolicyKind::Identity, MFA));
         let e = explain(&set, &request("s3:GetObject", "arn:aws:s3:::b/k", &[]));
@@ -432,7 +432,7 @@ mod tests {
 
     #[test]
     fn implicit_deny_names_a_condition_whose_value_differs() {
-        let mut set = PolicySet::default();
+        let mut set = ParsedSet::default();
         set.identity
             .push(policy("mfa.json", PolicyKind::Identity, MFA));
         let req = request(
@@ -449,7 +449,7 @@ mod tests {
 
     #[test]
     fn implicit_deny_names_an_unparseable_value_c17() {
-        let mut set = PolicySet::default();
+        let mut set = ParsedSet::default();
         set.identity.push(policy(
             "age.json",
             PolicyKind::Identity,
@@ -480,7 +480,7 @@ mod tests {
 
     #[test]
     fn implicit_deny_says_the_boundary_does_not_allow() {
-        let mut set = PolicySet::default();
+        let mut set = ParsedSet::default();
         set.identity.push(policy(
             "admin.json",
             PolicyKind::Identity,
@@ -505,7 +505,7 @@ mod tests {
 
     #[test]
     fn cross_account_needs_a_resource_policy_grant() {
-        let mut set = PolicySet::default();
+        let mut set = ParsedSet::default();
         set.identity.push(policy(
             "admin.json",
             PolicyKind::Identity,
@@ -520,7 +520,7 @@ mod tests {
 
     #[test]
     fn indeterminate_lists_its_unknowns() {
-        let mut set = PolicySet::default();
+        let mut set = ParsedSet::default();
         set.identity.push(policy(
             "tags.json",
             PolicyKind::Identity,

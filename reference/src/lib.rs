@@ -1,6 +1,6 @@
 //! Reference interpreter: the simplest code that follows the spec rule by rule.
 //!
-//! [`evaluate`] decides one request against a [`PolicySet`] exactly as DESIGN.md "Evaluation,
+//! [`evaluate`] decides one request against a [`ParsedSet`] exactly as DESIGN.md "Evaluation,
 //! exactly" describes, and names the deciding statement. It is written to be read against the
 //! rules, not to be fast: every compiled decision of the project is checked against it by
 //! differential tests, so a reviewer should be able to check each function against its rule id.
@@ -31,7 +31,7 @@ pub mod values;
 
 use crate::request::Request;
 use iamc_compiler::ast::{
-    ActionPart, Effect, Policy, PolicyKind, PolicyRef, PolicySet, ResourcePart, Statement,
+    ActionPart, Effect, ParsedSet, Policy, PolicyKind, PolicyRef, ResourcePart, Statement,
     StatementRef,
 };
 use iamc_runtime::{BuiltinRule, Deciding, Decision, DependsOn, Outcome, Possible};
@@ -140,7 +140,7 @@ fn resource_policy_may_be_required(req: &Request) -> bool {
 
 /// spec: E-10 — whether RCPs apply to the action's service (the set's list; service prefixes
 /// compare without regard to ASCII case, A-2).
-pub fn rcp_covers(set: &PolicySet, action: &str) -> bool {
+pub fn rcp_covers(set: &ParsedSet, action: &str) -> bool {
     let service = action.split(':').next().unwrap_or(action);
     set.rcp_services
         .iter()
@@ -157,7 +157,7 @@ struct Scope {
 }
 
 impl Scope {
-    fn of(set: &PolicySet, req: &Request, facts: &Facts) -> Scope {
+    fn of(set: &ParsedSet, req: &Request, facts: &Facts) -> Scope {
         // spec: E-11, E-12 — SCPs restrict principals of member accounts, except
         // service-linked roles and the management account.
         let scp = facts.principal_account.is_some()
@@ -206,7 +206,7 @@ impl Scope {
 /// some Deny is yes or unknown (a yes decides at once); `allow` iff granted with every unknown
 /// Allow taken as applying; `implicit_deny` iff not granted with every unknown Allow taken as
 /// not applying. One possible outcome is the decision; several make it `indeterminate`.
-pub fn evaluate(set: &PolicySet, req: &Request) -> Outcome {
+pub fn evaluate(set: &ParsedSet, req: &Request) -> Outcome {
     // spec: E-20 — `sts:GetCallerIdentity` needs no permission: allowed whatever the policies.
     if req.action.eq_ignore_ascii_case("sts:GetCallerIdentity") {
         return Outcome {
@@ -299,7 +299,7 @@ pub fn evaluate(set: &PolicySet, req: &Request) -> Outcome {
 
 /// spec: E-12, E-21 — `aws:PrincipalArn` is declared unknown and the set has SCPs or RCPs,
 /// whose scope (service-linked roles) reads it.
-fn org_scope_unknown(set: &PolicySet, req: &Request) -> bool {
+fn org_scope_unknown(set: &ParsedSet, req: &Request) -> bool {
     (!set.scps.is_empty() || !set.rcps.is_empty()) && req.unknown.has_key("aws:PrincipalArn")
 }
 
@@ -307,7 +307,7 @@ fn org_scope_unknown(set: &PolicySet, req: &Request) -> bool {
 /// spec: E-5 … E-19 — whether the request is granted, taking each Allow whose applicability
 /// is unknown as applying iff `assume` (E-21); `Some(deciding statement)` when granted.
 fn grant(
-    set: &PolicySet,
+    set: &ParsedSet,
     req: &Request,
     facts: &Facts,
     scope: &Scope,
@@ -400,7 +400,7 @@ fn grant(
 /// variables in its resource patterns and condition values), "resource" when the resource is
 /// unknown and its resource part is not `"*"`, and itself when it is opaque. Empty for a
 /// request whose decision is determinate or decided by E-20.
-pub fn depends_on(set: &PolicySet, req: &Request) -> DependsOn {
+pub fn depends_on(set: &ParsedSet, req: &Request) -> DependsOn {
     let mut out = DependsOn::default();
     if !matches!(evaluate(set, req).decision, Decision::Indeterminate(_)) {
         return out;

@@ -4,7 +4,7 @@
 #![allow(clippy::panic)]
 
 use crate::request::{Context, ContextValue, Request};
-use iamc_compiler::ast::{PolicyKind, PolicyRef, PolicySet};
+use iamc_compiler::ast::{ParsedSet, PolicyKind, PolicyRef};
 use iamc_compiler::parse::parse_policy;
 use iamc_compiler::Limits;
 use iamc_runtime::Decision::{self, Allow, ExplicitDeny, ImplicitDeny};
@@ -60,7 +60,7 @@ fn multi(k: &str, vs: &[&str]) -> (String, ContextValue) {
 /// Whether one condition entry `{op: {key: values}}` holds for `context`, through a whole
 /// evaluation: an identity Allow carrying only that condition.
 fn cond(op: &str, key: &str, values: &str, context: Vec<(String, ContextValue)>) -> bool {
-    let set = PolicySet {
+    let set = ParsedSet {
         identity: vec![identity(&format!(
             r#"{{"Effect":"Allow","Action":"*","Resource":"*","Condition":{{"{op}":{{"{key}":{values}}}}}}}"#
         ))],
@@ -71,7 +71,7 @@ fn cond(op: &str, key: &str, values: &str, context: Vec<(String, ContextValue)>)
     evaluate(&set, &r).decision == Allow
 }
 
-fn decide(set: &PolicySet, r: &Request) -> Decision {
+fn decide(set: &ParsedSet, r: &Request) -> Decision {
     evaluate(set, r).decision
 }
 
@@ -661,7 +661,7 @@ fn c24_scalar_for_a_multivalued_key_is_a_list() {
 
 #[test]
 fn c1_every_condition_must_hold() {
-    let set = PolicySet {
+    let set = ParsedSet {
         identity: vec![identity(
             r#"{"Effect":"Allow","Action":"*","Resource":"*","Condition":{
                 "StringEquals":{"k:a":"1","k:b":"2"},"Bool":{"k:c":"true"}}}"#,
@@ -748,7 +748,7 @@ fn v1_variables_in_condition_values_resolve() {
 
 #[test]
 fn v6_unresolved_variable_in_resource_matches_nothing() {
-    let set = PolicySet {
+    let set = ParsedSet {
         identity: vec![identity(
             r#"{"Effect":"Allow","Action":"s3:*","Resource":["arn:aws:s3:::b/${aws:username}/*","arn:aws:s3:::pub/*"]}"#,
         )],
@@ -765,7 +765,7 @@ fn v6_unresolved_variable_in_resource_matches_nothing() {
 
 #[test]
 fn v6_unresolved_variable_in_not_resource_excludes_nothing() {
-    let set = PolicySet {
+    let set = ParsedSet {
         identity: vec![identity(
             r#"{"Effect":"Allow","Action":"s3:*","NotResource":"arn:aws:s3:::b/${aws:username}/*"}"#,
         )],
@@ -779,7 +779,7 @@ fn v6_unresolved_variable_in_not_resource_excludes_nothing() {
 
 #[test]
 fn v8_substituted_wildcards_are_literal_in_resource() {
-    let set = PolicySet {
+    let set = ParsedSet {
         identity: vec![identity(
             r#"{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/${aws:username}/*"}"#,
         )],
@@ -794,7 +794,7 @@ fn v8_substituted_wildcards_are_literal_in_resource() {
 
 #[test]
 fn v2_version_2008_does_not_substitute() {
-    let set = PolicySet {
+    let set = ParsedSet {
         identity: vec![pol(
             PolicyKind::Identity,
             r#"{"Version":"2008-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/${aws:username}/*"}]}"#,
@@ -812,7 +812,7 @@ fn v2_version_2008_does_not_substitute() {
 
 #[test]
 fn a2_actions_are_ascii_case_insensitive_a5_prefix_must_match() {
-    let set = PolicySet {
+    let set = ParsedSet {
         identity: vec![identity(
             r#"{"Effect":"Allow","Action":["S3:get*","rds:*"],"Resource":"*"}"#,
         )],
@@ -836,7 +836,7 @@ fn a2_actions_are_ascii_case_insensitive_a5_prefix_must_match() {
 
 #[test]
 fn a7_not_action_matches_everything_else() {
-    let set = PolicySet {
+    let set = ParsedSet {
         identity: vec![identity(
             r#"{"Effect":"Allow","NotAction":"iam:*","Resource":"*"}"#,
         )],
@@ -851,7 +851,7 @@ fn a7_not_action_matches_everything_else() {
 
 #[test]
 fn r4_resources_are_case_sensitive_r2_star_matches_star() {
-    let set = PolicySet {
+    let set = ParsedSet {
         identity: vec![identity(
             r#"{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::Bucket/*"},
                {"Effect":"Allow","Action":"ec2:*","Resource":"*"}"#,
@@ -878,7 +878,7 @@ fn r4_resources_are_case_sensitive_r2_star_matches_star() {
 
 #[test]
 fn r6_not_resource_with_request_star() {
-    let set = PolicySet {
+    let set = ParsedSet {
         identity: vec![identity(
             r#"{"Effect":"Deny","Action":"*","NotResource":"arn:aws:s3:::b/*"},
                {"Effect":"Allow","Action":"*","Resource":"*"}"#,
@@ -906,7 +906,7 @@ fn bucket_policy(principal: &str) -> iamc_compiler::ast::Policy {
 
 #[test]
 fn e3_explicit_deny_wins_and_names_the_first_deny() {
-    let set = PolicySet {
+    let set = ParsedSet {
         identity: vec![
             identity(ALLOW_ALL),
             identity(
@@ -937,7 +937,7 @@ fn e3_explicit_deny_wins_and_names_the_first_deny() {
 
 #[test]
 fn e4_no_policies_is_implicit_deny() {
-    let out = evaluate(&PolicySet::default(), &req(ALICE, "s3:GetObject", OBJECT));
+    let out = evaluate(&ParsedSet::default(), &req(ALICE, "s3:GetObject", OBJECT));
     assert_eq!(out.decision, ImplicitDeny);
     assert_eq!(out.deciding, None);
 }
@@ -952,7 +952,7 @@ fn e5_boundary_and_session_limit_the_identity_side() {
         PolicyKind::Session,
         &doc(r#"{"Effect":"Allow","Action":"s3:Get*","Resource":"*"}"#),
     );
-    let mut set = PolicySet {
+    let mut set = ParsedSet {
         identity: vec![identity(ALLOW_ALL)],
         boundaries: vec![boundary.clone()],
         ..Default::default()
@@ -969,7 +969,7 @@ fn e5_boundary_and_session_limit_the_identity_side() {
     );
     assert_eq!(decide(&set, &req(ALICE, "s3:GetObject", OBJECT)), Allow);
     // A boundary grants nothing on its own.
-    let alone = PolicySet {
+    let alone = ParsedSet {
         boundaries: vec![boundary],
         ..Default::default()
     };
@@ -993,14 +993,14 @@ fn e7_same_account_grant_strengths() {
         r
     };
     // Direct (the user ARN): stands alone, even against a boundary's implicit deny (E-13).
-    let set = PolicySet {
+    let set = ParsedSet {
         resource: Some(bucket_policy(&format!(r#"{{"AWS":"{ALICE}"}}"#))),
         boundaries: vec![boundary.clone()],
         ..Default::default()
     };
     assert_eq!(decide(&set, &r(ALICE)), Allow);
     // Role ARN for a session: stands alone, but a boundary's implicit deny blocks it.
-    let mut set = PolicySet {
+    let mut set = ParsedSet {
         resource: Some(bucket_policy(role)),
         ..Default::default()
     };
@@ -1008,14 +1008,14 @@ fn e7_same_account_grant_strengths() {
     set.boundaries = vec![boundary.clone()];
     assert_eq!(decide(&set, &r(sess)), ImplicitDeny);
     // `*` is direct.
-    let set = PolicySet {
+    let set = ParsedSet {
         resource: Some(bucket_policy(r#""*""#)),
         boundaries: vec![boundary],
         ..Default::default()
     };
     assert_eq!(decide(&set, &r(sess)), Allow);
     // Account root delegates: the identity side must allow.
-    let mut set = PolicySet {
+    let mut set = ParsedSet {
         resource: Some(bucket_policy(r#"{"AWS":"111122223333"}"#)),
         ..Default::default()
     };
@@ -1028,7 +1028,7 @@ fn e7_same_account_grant_strengths() {
 
 #[test]
 fn e14_role_grant_needs_same_partition_account_and_name() {
-    let set = PolicySet {
+    let set = ParsedSet {
         resource: Some(bucket_policy(
             r#"{"AWS":["arn:aws:iam::444455556666:role/Dev","arn:aws:iam::111122223333:role/Devs"]}"#,
         )),
@@ -1041,7 +1041,7 @@ fn e14_role_grant_needs_same_partition_account_and_name() {
     );
     assert_eq!(decide(&set, &r), ImplicitDeny);
     // A grant to the user does not cover its federated-user sessions.
-    let set = PolicySet {
+    let set = ParsedSet {
         resource: Some(bucket_policy(&format!(r#"{{"AWS":"{ALICE}"}}"#))),
         ..Default::default()
     };
@@ -1058,7 +1058,7 @@ fn e8_cross_account_needs_both_sides() {
     let bob = user("bob", "444455556666");
     let mut r = req(&bob, "s3:GetObject", OBJECT);
     r.resource_account = Some("111122223333".into());
-    let mut set = PolicySet {
+    let mut set = ParsedSet {
         resource: Some(bucket_policy(&format!(r#"{{"AWS":"{bob}"}}"#))),
         ..Default::default()
     };
@@ -1078,7 +1078,7 @@ fn e8_cross_account_needs_both_sides() {
 
 #[test]
 fn e9_resource_account_from_the_arn() {
-    let set = PolicySet {
+    let set = ParsedSet {
         identity: vec![identity(ALLOW_ALL)],
         ..Default::default()
     };
@@ -1099,7 +1099,7 @@ fn e9_resource_account_from_the_arn() {
 #[test]
 fn e7_service_principal_needs_a_direct_grant() {
     let svc = "cloudtrail.amazonaws.com";
-    let set = PolicySet {
+    let set = ParsedSet {
         resource: Some(bucket_policy(&format!(r#"{{"Service":"{svc}"}}"#))),
         ..Default::default()
     };
@@ -1108,7 +1108,7 @@ fn e7_service_principal_needs_a_direct_grant() {
         decide(&set, &req("s3.amazonaws.com", "s3:GetObject", OBJECT)),
         ImplicitDeny
     );
-    let identity_only = PolicySet {
+    let identity_only = ParsedSet {
         identity: vec![identity(ALLOW_ALL)],
         ..Default::default()
     };
@@ -1126,7 +1126,7 @@ fn scp(statements: &str) -> iamc_compiler::ast::Policy {
 fn e11_every_scp_level_must_allow() {
     let full = scp(ALLOW_ALL);
     let s3_only = scp(r#"{"Effect":"Allow","Action":"s3:*","Resource":"*"}"#);
-    let mut set = PolicySet {
+    let mut set = ParsedSet {
         identity: vec![identity(ALLOW_ALL)],
         scps: vec![
             vec![full.clone()],
@@ -1150,7 +1150,7 @@ fn e11_every_scp_level_must_allow() {
         ImplicitDeny
     );
     // SCPs never grant.
-    let alone = PolicySet {
+    let alone = ParsedSet {
         scps: vec![vec![full]],
         ..Default::default()
     };
@@ -1162,7 +1162,7 @@ fn e11_every_scp_level_must_allow() {
 
 #[test]
 fn e11_scp_deny_is_explicit_and_names_the_level() {
-    let set = PolicySet {
+    let set = ParsedSet {
         identity: vec![identity(ALLOW_ALL)],
         scps: vec![
             vec![scp(ALLOW_ALL)],
@@ -1184,7 +1184,7 @@ fn e11_scp_deny_is_explicit_and_names_the_level() {
 #[test]
 fn e12_management_account_and_service_linked_roles_ignore_scps() {
     let deny = scp(r#"{"Effect":"Deny","Action":"*","Resource":"*"}"#);
-    let mut set = PolicySet {
+    let mut set = ParsedSet {
         identity: vec![identity(ALLOW_ALL)],
         scps: vec![vec![deny]],
         ..Default::default()
@@ -1224,7 +1224,7 @@ fn e10_rcps_restrict_only_by_deny_and_cover_every_caller() {
         r#"{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*","Condition":{"StringNotEqualsIfExists":{"aws:PrincipalOrgID":"o-1"}}}"#,
     );
     let svc = "cloudtrail.amazonaws.com";
-    let mut set = PolicySet {
+    let mut set = ParsedSet {
         identity: vec![identity(ALLOW_ALL)],
         resource: Some(bucket_policy(&format!(r#"{{"Service":"{svc}"}}"#))),
         rcps: vec![vec![deny], vec![]],
@@ -1246,7 +1246,7 @@ fn e10_rcps_restrict_only_by_deny_and_cover_every_caller() {
 
 #[test]
 fn e10_service_linked_roles_ignore_rcps() {
-    let set = PolicySet {
+    let set = ParsedSet {
         identity: vec![identity(ALLOW_ALL)],
         rcps: vec![vec![rcp(
             r#"{"Effect":"Deny","Principal":"*","Action":"*","Resource":"*"}"#,
@@ -1274,7 +1274,7 @@ fn e15_not_principal_user_needs_account_and_user() {
     let r = req(ALICE, "s3:GetObject", OBJECT);
     let d = |listed: String| {
         decide(
-            &PolicySet {
+            &ParsedSet {
                 resource: Some(not_principal_policy(&listed)),
                 ..Default::default()
             },
@@ -1295,7 +1295,7 @@ fn e15_not_principal_session_needs_account_and_role_or_session() {
     let r = req(sess, "s3:GetObject", OBJECT);
     let d = |listed: String| {
         decide(
-            &PolicySet {
+            &ParsedSet {
                 resource: Some(not_principal_policy(&listed)),
                 ..Default::default()
             },
@@ -1308,7 +1308,7 @@ fn e15_not_principal_session_needs_account_and_role_or_session() {
     assert_eq!(d(format!(r#"["{root}"]"#)), ExplicitDeny);
     // Account root as principal: the account is enough.
     let rr = req(root, "s3:GetObject", OBJECT);
-    let set = PolicySet {
+    let set = ParsedSet {
         resource: Some(not_principal_policy(r#""111122223333""#)),
         ..Default::default()
     };
@@ -1318,7 +1318,7 @@ fn e15_not_principal_session_needs_account_and_role_or_session() {
 #[test]
 fn e15_not_principal_service_principal_is_exempt_when_listed() {
     let svc = "logs.amazonaws.com";
-    let set = PolicySet {
+    let set = ParsedSet {
         resource: Some(resource(&format!(
             r#"{{"Effect":"Deny","NotPrincipal":{{"Service":"{svc}"}},"Action":"s3:*","Resource":"*"}},
                {{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}}"#
@@ -1336,7 +1336,7 @@ fn e15_not_principal_service_principal_is_exempt_when_listed() {
 fn e16_not_principal_with_boundary_exempts_nobody() {
     let root = "arn:aws:iam::111122223333:root";
     let boundary = pol(PolicyKind::Boundary, &doc(ALLOW_ALL));
-    let mut set = PolicySet {
+    let mut set = ParsedSet {
         resource: Some(not_principal_policy(&format!(r#"["{root}","{ALICE}"]"#))),
         ..Default::default()
     };
@@ -1355,7 +1355,7 @@ fn e19_kms_key_requires_the_key_policy() {
             r#"{{"Effect":"Allow","Principal":{principal},"Action":"kms:*","Resource":"*"}}"#
         ))
     };
-    let mut set = PolicySet {
+    let mut set = ParsedSet {
         identity: vec![identity(ALLOW_ALL)],
         ..Default::default()
     };
@@ -1363,13 +1363,13 @@ fn e19_kms_key_requires_the_key_policy() {
     // Account root delegates: with the identity side, allow; without it, not.
     set.resource = Some(key_policy(r#"{"AWS":"arn:aws:iam::111122223333:root"}"#));
     assert_eq!(decide(&set, &r), Allow);
-    let no_identity = PolicySet {
+    let no_identity = ParsedSet {
         resource: set.resource.clone(),
         ..Default::default()
     };
     assert_eq!(decide(&no_identity, &r), ImplicitDeny);
     // Naming the user stands on its own.
-    let direct = PolicySet {
+    let direct = ParsedSet {
         resource: Some(key_policy(&format!(r#"{{"AWS":"{ALICE}"}}"#))),
         ..Default::default()
     };
@@ -1380,7 +1380,7 @@ fn e19_kms_key_requires_the_key_policy() {
         "kms:Decrypt",
         "arn:aws:kms:us-east-1:111122223333:alias/a",
     );
-    let identity_only = PolicySet {
+    let identity_only = ParsedSet {
         identity: vec![identity(ALLOW_ALL)],
         ..Default::default()
     };
@@ -1390,7 +1390,7 @@ fn e19_kms_key_requires_the_key_policy() {
 #[test]
 fn e19_assume_role_requires_the_trust_policy() {
     let target = "arn:aws:iam::111122223333:role/Target";
-    let identity_only = PolicySet {
+    let identity_only = ParsedSet {
         identity: vec![identity(ALLOW_ALL)],
         ..Default::default()
     };
@@ -1417,7 +1417,7 @@ fn e19_assume_role_requires_the_trust_policy() {
     let trust = resource(&format!(
         r#"{{"Effect":"Allow","Principal":{{"AWS":"{ALICE}"}},"Action":"sts:AssumeRole","Resource":"{target}"}}"#
     ));
-    let set = PolicySet {
+    let set = ParsedSet {
         resource: Some(trust),
         ..Default::default()
     };
@@ -1432,7 +1432,7 @@ fn e19_assume_role_requires_the_trust_policy() {
 #[test]
 fn deciding_allow_names_the_strongest_resource_grant() {
     let sess = "arn:aws:sts::111122223333:assumed-role/Dev/s1";
-    let set = PolicySet {
+    let set = ParsedSet {
         resource: Some(resource(
             r#"{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"s3:*","Resource":"*"},
                {"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/Dev"},"Action":"s3:*","Resource":"*"},

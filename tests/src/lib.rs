@@ -5,7 +5,7 @@ pub use iamc_harness::{repo_dir, shared_dir};
 
 /// A policy set of one identity policy parsed from JSON text (panics with every error: test
 /// input is meant to parse).
-pub fn identity_set(doc: &str) -> iamc_compiler::ast::PolicySet {
+pub fn identity_set(doc: &str) -> iamc_compiler::ast::ParsedSet {
     let mut compiler = iamc_compiler::Compiler::default();
     compiler.add(
         iamc_compiler::ast::PolicyKind::Identity,

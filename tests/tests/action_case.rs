@@ -5,11 +5,11 @@
 //! and a dotted `\u{130}` is not `i`, on either side (the runtime once folded them by Unicode
 //! rules, so `\u{212A}MS:Decrypt` was allowed by `kms:Decrypt`; this test caught it).
 
-use iamc_compiler::ast::PolicySet;
+use iamc_compiler::ast::ParsedSet;
 use iamc_compiler::lower;
 use iamc_harness::request::{Context, Request};
 
-fn set(actions: &[&str]) -> PolicySet {
+fn set(actions: &[&str]) -> ParsedSet {
     let list: Vec<String> = actions.iter().map(|a| format!("{a:?}")).collect();
     let doc = format!(
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":[{}],"Resource":"*"}}]}}"#,

@@ -15,7 +15,7 @@ use iamc_harness::rng::Rng;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use iamc_compiler::ast::{Effect, Policy, PolicyKind, PolicySet};
+use iamc_compiler::ast::{Effect, ParsedSet, Policy, PolicyKind};
 use iamc_compiler::json::{self, Json};
 use iamc_compiler::{lower, parse_policy, parse_policy_json, Limits};
 use iamc_harness::request::{Context, ContextValue, Request};
@@ -54,7 +54,7 @@ fn spec_cases_decide_the_same_after_a_round_trip() {
     let mut bad = Vec::new();
     for f in &files {
         let loaded = scenario::load_file(f).unwrap_or_else(|e| panic!("{e:?}"));
-        let mut compiled: HashMap<*const PolicySet, (iamc_runtime::PolicySet, _)> = HashMap::new();
+        let mut compiled: HashMap<*const ParsedSet, (iamc_runtime::PolicySet, _)> = HashMap::new();
         for sc in &loaded.scenarios {
             for r in &sc.requests {
                 let (fresh, from_bytes) =
@@ -207,9 +207,9 @@ fn all_managed_policies_decide_the_same_after_a_round_trip() {
         .cloned()
         .collect();
     for (label, identity) in [("all", all), ("allow-only", allow_only)] {
-        let set = PolicySet {
+        let set = ParsedSet {
             identity,
-            ..PolicySet::default()
+            ..ParsedSet::default()
         };
         let ir = lower::to_ir(&set);
         let fresh = iamc_runtime::PolicySet::new(&ir).expect("compiles");
@@ -274,7 +274,7 @@ fn small_set() -> iamc_runtime::PolicySet {
         r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
         PolicyKind::Scp,
     );
-    let set = PolicySet {
+    let set = ParsedSet {
         identity: vec![identity],
         resource: Some(resource),
         boundaries: vec![scp.clone()],

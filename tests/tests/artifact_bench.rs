@@ -8,7 +8,7 @@
 //! Prints, for the realistic benchmark set (`shared/bench/realistic.json`) and all managed
 //! policies as one identity set: artifact size, median `from_bytes` time (it decodes into a
 //! view borrowing the input's strings and builds from that), and for comparison the time of
-//! `artifact::decode` into an owned IR and of `PolicySet::new` from an owned IR (which also
+//! `artifact::decode` into an owned IR and of `ParsedSet::new` from an owned IR (which also
 //! encodes the IR it keeps for `to_bytes`; `from_bytes` copies the input's bytes instead), its
 //! CPU time over many runs, and for realistic
 //! the median time per decision from a fresh and from a loaded set (whose decisions must be
@@ -19,7 +19,7 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use iamc_compiler::ast::{PolicyKind, PolicySet};
+use iamc_compiler::ast::{ParsedSet, PolicyKind};
 use iamc_compiler::json::{self, Json};
 use iamc_compiler::{lower, parse_policy_json, Limits};
 use iamc_harness::scenario;
@@ -80,7 +80,7 @@ fn ms(d: Duration) -> String {
 }
 
 /// Size and load-time figures of one set.
-fn load_figures(label: &str, set: &PolicySet, runs: usize) -> iamc_runtime::PolicySet {
+fn load_figures(label: &str, set: &ParsedSet, runs: usize) -> iamc_runtime::PolicySet {
     let compile = time(runs.min(20), || lower::compile(set).expect("compiles"));
     let fresh = lower::compile(set).expect("compiles");
     let bytes = fresh.to_bytes();
@@ -100,7 +100,7 @@ fn load_figures(label: &str, set: &PolicySet, runs: usize) -> iamc_runtime::Poli
     let st = fresh.stats();
     println!(
         "{label}: {} policies, {} statements; artifact {} bytes ({:.2} MB); \
-         from_bytes {}; for comparison: decode to an owned IR {}, PolicySet::new from an \
+         from_bytes {}; for comparison: decode to an owned IR {}, ParsedSet::new from an \
          owned IR {} (of which encoding the IR it keeps {}); to_bytes {}; compile from AST {}",
         st.policies,
         st.statements,
@@ -190,9 +190,9 @@ fn realistic_and_managed_load_and_decide_times() {
             .map(|p| p.policy)
         })
         .collect();
-    let managed = PolicySet {
+    let managed = ParsedSet {
         identity,
-        ..PolicySet::default()
+        ..ParsedSet::default()
     };
     load_figures("all managed policies", &managed, 41);
 }

@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use iamc_compiler::ast::{PolicyKind, PolicySet};
+use iamc_compiler::ast::{ParsedSet, PolicyKind};
 use iamc_compiler::error::{Error, ErrorKind};
 use iamc_compiler::parse::Parsed;
 use iamc_compiler::{parse_policy, Limits};
@@ -362,9 +362,9 @@ fn invalid_utf8_and_lone_surrogates() {
 
 fn decide(doc: &str, key: &str, value: &str) -> Decision {
     let policy = parse(doc.as_bytes()).expect("parses").policy;
-    let set = PolicySet {
+    let set = ParsedSet {
         identity: vec![policy],
-        ..PolicySet::default()
+        ..ParsedSet::default()
     };
     let mut context = Context::default();
     context.insert(key, ContextValue::Single(value.to_string()));

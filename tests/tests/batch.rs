@@ -59,7 +59,7 @@ fn serial_and_parallel_batches_decide_as_one_by_one() {
 #[test]
 #[should_panic(expected = "one outcome slot per request")]
 fn a_batch_with_too_few_slots_is_refused() {
-    let set = lower::compile(&iamc_compiler::ast::PolicySet::default()).expect("compiles");
+    let set = lower::compile(&iamc_compiler::ast::ParsedSet::default()).expect("compiles");
     let req = Request {
         principal: "arn:aws:iam::111122223333:user/a",
         action: "s3:GetObject",

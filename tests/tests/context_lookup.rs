@@ -2,11 +2,11 @@
 //! per-key scan used for the first few keys of a decision and the resolve-everything pass that
 //! takes over when a decision reads many keys — agree with the reference interpreter.
 
-use iamc_compiler::ast::PolicySet;
+use iamc_compiler::ast::ParsedSet;
 use iamc_compiler::lower;
 use iamc_harness::request::{Context, ContextValue, Request};
 
-fn set_with_conditions(n: usize) -> PolicySet {
+fn set_with_conditions(n: usize) -> ParsedSet {
     let conds: Vec<String> = (0..n)
         .map(|i| format!(r#""aws:PrincipalTag/K{i}":"v{i}""#))
         .collect();
@@ -32,7 +32,7 @@ fn request(context: Vec<(String, String)>) -> Request {
     }
 }
 
-fn both(set: &PolicySet, req: &Request) -> (String, String) {
+fn both(set: &ParsedSet, req: &Request) -> (String, String) {
     let compiled = lower::compile(set).unwrap();
     let mut scratch = compiled.create_scratch();
     let got =
@@ -353,8 +353,8 @@ fn model_lookup(names: &[String], key: &str) -> Option<usize> {
 /// names fold alike (a well-formed context, which is all the reference can express), the
 /// reference decides the same.
 /// The set of the property below, compiled once, and a scratch reused by every case.
-fn prop_set() -> &'static (PolicySet, iamc_runtime::PolicySet) {
-    static SET: std::sync::OnceLock<(PolicySet, iamc_runtime::PolicySet)> =
+fn prop_set() -> &'static (ParsedSet, iamc_runtime::PolicySet) {
+    static SET: std::sync::OnceLock<(ParsedSet, iamc_runtime::PolicySet)> =
         std::sync::OnceLock::new();
     SET.get_or_init(|| {
     // Per key i: `s3:Get{i}` is allowed when the key's value is "good", `s3:Nul{i}` when the

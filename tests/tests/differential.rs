@@ -32,7 +32,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use iamc_compiler::ast::{PolicyKind, PolicySet};
+use iamc_compiler::ast::{ParsedSet, PolicyKind};
 use iamc_compiler::parse::{parse_policy_with, ReadMode};
 use iamc_compiler::{lower, Limits};
 use iamc_harness::request::{Context, ContextValue, Request};
@@ -1215,7 +1215,7 @@ fn parse_doc(
 }
 
 /// The case with every document the parser rejects left out, and its policy set.
-fn accepted(c: &Case, count: bool) -> (Case, PolicySet) {
+fn accepted(c: &Case, count: bool) -> (Case, ParsedSet) {
     let mut out = Case {
         management_account: c.management_account.clone(),
         rcp_services: c.rcp_services.clone(),
@@ -1223,9 +1223,9 @@ fn accepted(c: &Case, count: bool) -> (Case, PolicySet) {
         requests: c.requests.clone(),
         ..Case::default()
     };
-    let mut set = PolicySet {
+    let mut set = ParsedSet {
         management_account: c.management_account.clone(),
-        ..PolicySet::default()
+        ..ParsedSet::default()
     };
     if let Some(list) = &c.rcp_services {
         set.rcp_services = list.clone();
@@ -1650,7 +1650,7 @@ fn replay(path: &std::path::Path) -> Vec<String> {
         }
     };
     let mut problems = Vec::new();
-    let mut cache: Vec<(Arc<PolicySet>, iamc_runtime::PolicySet)> = Vec::new();
+    let mut cache: Vec<(Arc<ParsedSet>, iamc_runtime::PolicySet)> = Vec::new();
     for sc in &loaded.scenarios {
         for r in &sc.requests {
             let idx = match cache.iter().position(|(p, _)| Arc::ptr_eq(p, &r.policies)) {

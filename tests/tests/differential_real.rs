@@ -26,7 +26,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use iamc_compiler::ast::{Policy, PolicyKind, PolicySet, TemplatePart};
+use iamc_compiler::ast::{ParsedSet, Policy, PolicyKind, TemplatePart};
 use iamc_compiler::json::{self, Json};
 use iamc_compiler::{lower, parse_policy_json, Limits};
 use iamc_harness::request::{Context, ContextValue, Request};
@@ -359,7 +359,7 @@ fn describe(o: &Outcome) -> String {
 }
 
 /// Decide `requests` with both engines; mismatches as text.
-fn compare(set: &PolicySet, label: &str, requests: &[Request]) -> (usize, Vec<String>, [usize; 4]) {
+fn compare(set: &ParsedSet, label: &str, requests: &[Request]) -> (usize, Vec<String>, [usize; 4]) {
     let compiled = lower::compile(set).expect("compiles");
     let mut scratch = compiled.create_scratch();
     let mut problems = Vec::new();
@@ -441,9 +441,9 @@ fn every_managed_policy_alone_agrees_with_reference() {
                                 requests.push(trail[(index * 12 + k) % trail.len()].clone());
                             }
                         }
-                        let set = PolicySet {
+                        let set = ParsedSet {
                             identity: vec![policy.clone()],
-                            ..PolicySet::default()
+                            ..ParsedSet::default()
                         };
                         let (c, p, d) = compare(&set, name, &requests);
                         total += c;
@@ -522,9 +522,9 @@ fn all_managed_policies_together_agree_with_reference() {
 }
 
 fn together(label: &str, identity: Vec<Policy>, services: &Services, trail: &[Request]) {
-    let set = PolicySet {
+    let set = ParsedSet {
         identity,
-        ..PolicySet::default()
+        ..ParsedSet::default()
     };
     let conditions: Vec<(String, Vec<String>)> = set
         .identity

@@ -5,16 +5,16 @@
 
 use std::time::{Duration, Instant};
 
-use iamc_compiler::ast::{PolicyKind, PolicySet};
+use iamc_compiler::ast::{ParsedSet, PolicyKind};
 use iamc_compiler::parse::parse_policy;
 use iamc_compiler::{lower, Limits};
 
-fn set_of(doc: &str, limits: &Limits) -> PolicySet {
+fn set_of(doc: &str, limits: &Limits) -> ParsedSet {
     let p = parse_policy("hostile.json", doc.as_bytes(), PolicyKind::Identity, limits)
         .unwrap_or_else(|e| panic!("{}", e[0]));
-    PolicySet {
+    ParsedSet {
         identity: vec![p.policy],
-        ..PolicySet::default()
+        ..ParsedSet::default()
     }
 }
 

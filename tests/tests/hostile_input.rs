@@ -12,7 +12,7 @@
 
 use std::time::{Duration, Instant};
 
-use iamc_compiler::ast::{PolicyKind, PolicySet};
+use iamc_compiler::ast::{ParsedSet, PolicyKind};
 use iamc_compiler::error::{Error, ErrorKind};
 use iamc_compiler::{lower, parse_policy, Limits};
 use iamc_harness::request::{Context, ContextValue, Request};
@@ -21,9 +21,9 @@ use iamc_runtime::Decision;
 
 const ALICE: &str = "arn:aws:iam::111122223333:user/alice";
 
-fn parse_with(doc: &[u8], kind: PolicyKind, limits: &Limits) -> Result<PolicySet, Vec<Error>> {
+fn parse_with(doc: &[u8], kind: PolicyKind, limits: &Limits) -> Result<ParsedSet, Vec<Error>> {
     let policy = parse_policy("hostile.json", doc, kind, limits)?.policy;
-    let mut set = PolicySet::default();
+    let mut set = ParsedSet::default();
     match kind {
         PolicyKind::Resource => set.resource = Some(policy),
         _ => set.identity.push(policy),
@@ -31,7 +31,7 @@ fn parse_with(doc: &[u8], kind: PolicyKind, limits: &Limits) -> Result<PolicySet
     Ok(set)
 }
 
-fn identity(doc: &str) -> PolicySet {
+fn identity(doc: &str) -> ParsedSet {
     parse_with(doc.as_bytes(), PolicyKind::Identity, &Limits::default())
         .unwrap_or_else(|e| panic!("{doc}: {e:?}"))
 }
@@ -76,7 +76,7 @@ fn request(resource: &str, context: &[(&str, &str)]) -> Request {
 }
 
 /// Decide with both engines; they must agree (decision and deciding statement).
-fn decide_set(set: &PolicySet, compiled: &iamc_runtime::PolicySet, req: &Request) -> Decision {
+fn decide_set(set: &ParsedSet, compiled: &iamc_runtime::PolicySet, req: &Request) -> Decision {
     let want = iamc_reference::evaluate(set, req);
     let mut scratch = compiled.create_scratch();
     let got =
@@ -85,7 +85,7 @@ fn decide_set(set: &PolicySet, compiled: &iamc_runtime::PolicySet, req: &Request
     want.decision
 }
 
-fn decide(set: &PolicySet, req: &Request) -> Decision {
+fn decide(set: &ParsedSet, req: &Request) -> Decision {
     let compiled = lower::compile(set).expect("compiles");
     decide_set(set, &compiled, req)
 }

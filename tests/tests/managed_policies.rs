@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use iamc_compiler::ast::{Policy, PolicyKind, PolicySet};
+use iamc_compiler::ast::{ParsedSet, Policy, PolicyKind};
 use iamc_compiler::check::{check_policy, Catalog, WarningKind};
 use iamc_compiler::{parse_policy, Limits};
 use iamc_harness::request::{Context, ContextValue, Request};
@@ -279,9 +279,9 @@ fn e_reference_evaluates_requests_for_every_managed_policy() {
     let mut decisions = std::collections::BTreeMap::new();
     for (i, (name, policy)) in ok.into_iter().enumerate() {
         let requests = requests_for(&policy, &cat, i, &all);
-        let set = PolicySet {
+        let set = ParsedSet {
             identity: vec![policy],
-            ..PolicySet::default()
+            ..ParsedSet::default()
         };
         for r in &requests {
             let outcome = iamc_reference::evaluate(&set, r);

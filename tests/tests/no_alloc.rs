@@ -6,7 +6,7 @@
 //! policies, SCP levels and a boundary) is compiled once; every request is built up front as
 //! an `iamc_runtime::Request` borrowing its strings and context slice; one pass warms the
 //! scratch; then all 1,000 requests are evaluated with counting on, and the count must be
-//! zero. The same for `evaluate_interned`, with key ids resolved by `PolicySet::key_id` (keys
+//! zero. The same for `evaluate_interned`, with key ids resolved by `ParsedSet::key_id` (keys
 //! the set does not use are left out), and for the batch calls.
 //!
 //! The allocator is process-wide, so this file holds a single test.
@@ -220,7 +220,7 @@ fn warm_decisions_allocate_nothing(
 /// checked on a set of its own: a resource, a `StringLike` value and an ARN field, each a glob
 /// with a `?` after a `*`.
 fn dfa_globs_allocate_nothing() {
-    use iamc_compiler::ast::{PolicyKind, PolicySet};
+    use iamc_compiler::ast::{ParsedSet, PolicyKind};
     let doc = r#"{"Version":"2012-10-17","Statement":[
       {"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/*/x?/*",
        "Condition":{"StringLike":{"s3:prefix":"p*?/*"},"ArnLike":{"aws:SourceArn":"arn:aws:sns:*:*:t*?pic*"}}}]}"#;
@@ -232,9 +232,9 @@ fn dfa_globs_allocate_nothing() {
     )
     .expect("parses")
     .policy;
-    let set = lower::compile(&PolicySet {
+    let set = lower::compile(&ParsedSet {
         identity: vec![p],
-        ..PolicySet::default()
+        ..ParsedSet::default()
     })
     .expect("compiles");
     assert_eq!(set.stats().general_globs, [3, 0], "three DFA globs");

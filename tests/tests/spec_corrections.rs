@@ -2,7 +2,7 @@
 //! the reference interpreter, the compiled set, and the compiled set written as an artifact
 //! and loaded back. Each test fails on the behaviour before the correction (named in its doc).
 
-use iamc_compiler::ast::{PolicyKind, PolicySet};
+use iamc_compiler::ast::{ParsedSet, PolicyKind};
 use iamc_compiler::lower;
 use iamc_compiler::parse::parse_policy;
 use iamc_compiler::Limits;
@@ -37,7 +37,7 @@ fn req(principal: &str, action: &str, resource: &str, ctx: &[(&str, &str)]) -> R
 }
 
 /// The outcome of every engine, checked equal; returns it.
-fn decide(set: &PolicySet, r: &Request) -> Outcome {
+fn decide(set: &ParsedSet, r: &Request) -> Outcome {
     let reference = iamc_reference::evaluate(set, r);
     let compiled_set = lower::compile(set).expect("compiles");
     let mut scratch = compiled_set.create_scratch();
@@ -56,7 +56,7 @@ fn decide(set: &PolicySet, r: &Request) -> Outcome {
 /// before the ARN is matched. Before the correction the parser rejected the policy.
 #[test]
 fn v3_variable_in_account_and_region_fields() {
-    let set = PolicySet {
+    let set = ParsedSet {
         identity: vec![pol(
             PolicyKind::Identity,
             r#"{"Effect":"Allow","Action":"dynamodb:GetItem","Resource":"arn:*:dynamodb:*:${aws:PrincipalAccount}:table/*"},
@@ -117,7 +117,7 @@ fn v3_variable_in_account_and_region_fields() {
 #[test]
 fn e20_get_caller_identity_always_allowed() {
     let deny_all = r#"{"Effect":"Deny","Action":"*","Resource":"*"}"#;
-    let set = PolicySet {
+    let set = ParsedSet {
         identity: vec![pol(PolicyKind::Identity, deny_all)],
         boundaries: vec![pol(
             PolicyKind::Boundary,
@@ -149,7 +149,7 @@ fn e20_get_caller_identity_always_allowed() {
     }
     // No policy at all.
     let o = decide(
-        &PolicySet::default(),
+        &ParsedSet::default(),
         &req(ALICE, "sts:GetCallerIdentity", "*", &[]),
     );
     assert_eq!(o.decision, Decision::Allow);
@@ -159,7 +159,7 @@ fn e20_get_caller_identity_always_allowed() {
 /// as compile input. Before the correction an RCP Deny applied to every service.
 #[test]
 fn e10_rcps_only_for_supported_services() {
-    let mut set = PolicySet {
+    let mut set = ParsedSet {
         identity: vec![pol(
             PolicyKind::Identity,
             r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#,
@@ -236,7 +236,7 @@ fn e13_grant_to_role_arn_limited_by_boundary_for_the_role_itself() {
     let grant = format!(
         r#"{{"Effect":"Allow","Principal":{{"AWS":"{ROLE}"}},"Action":"s3:GetObject","Resource":"*"}}"#
     );
-    let mut set = PolicySet {
+    let mut set = ParsedSet {
         resource: Some(pol(PolicyKind::Resource, &grant)),
         boundaries: vec![pol(
             PolicyKind::Boundary,

@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use iamc_compiler::ast::{JsonPath, PolicySet};
+use iamc_compiler::ast::{JsonPath, ParsedSet};
 use iamc_compiler::check::Warning;
 use iamc_compiler::error::{suggest, Error, ErrorKind};
 use iamc_compiler::json::Json;
@@ -269,7 +269,7 @@ impl Loader<'_> {
             }
             return None;
         };
-        let set = Arc::new(fields.apply(&PolicySet::default()));
+        let set = Arc::new(fields.apply(&ParsedSet::default()));
         let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
             if let Some(r) = self.request(file, item, &rpath.index(i), i, &set) {

@@ -24,7 +24,7 @@
 //!
 //! - Every policy field may also be given on a request; it then replaces the scenario's
 //!   (a request-level `null` removes it). Requests that override nothing share the scenario's
-//!   parsed [`PolicySet`] through one `Arc`.
+//!   parsed [`ParsedSet`] through one `Arc`.
 //! - `permission_boundary` (a single document) is accepted in place of `permission_boundaries`.
 //! - `management_account` is an iamc extension (E-10, E-12); the oracle ignores it. So is
 //!   `rcp_services` (E-10: the services RCPs apply to; default
@@ -42,7 +42,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use iamc_compiler::ast::{JsonPath, PolicySet};
+use iamc_compiler::ast::{JsonPath, ParsedSet};
 use iamc_compiler::check::Warning;
 use iamc_compiler::error::{Error, ErrorKind};
 use iamc_compiler::json::{self, Json};
@@ -89,7 +89,7 @@ pub struct ScenarioRequest {
     /// The rule the request pins, if given (more precise than the scenario's).
     pub rule: Option<String>,
     /// The policies: the scenario's, shared, unless the request overrides a policy field.
-    pub policies: Arc<PolicySet>,
+    pub policies: Arc<ParsedSet>,
     /// The request itself.
     pub request: Request,
     /// The expected decision, if given.
@@ -252,7 +252,7 @@ pub fn parse_request(
         lenient: false,
     };
     let file: Arc<str> = Arc::from(source);
-    let base = Arc::new(PolicySet::default());
+    let base = Arc::new(ParsedSet::default());
     let parsed = loader.request(&file, value, path, index, &base);
     if let Some(r) = &parsed {
         if !Arc::ptr_eq(&r.policies, &base) {

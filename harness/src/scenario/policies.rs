@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use iamc_compiler::ast::{JsonPath, Policy, PolicyKind, PolicySet};
+use iamc_compiler::ast::{JsonPath, ParsedSet, Policy, PolicyKind};
 use iamc_compiler::error::ErrorKind;
 use iamc_compiler::json::Json;
 use iamc_compiler::parse::{parse_lenient_json, parse_policy_json, parse_policy_with, ReadMode};
@@ -37,8 +37,8 @@ impl PolicyFields {
     }
 
     /// `base` with the fields given here replacing its own.
-    pub(super) fn apply(self, base: &PolicySet) -> PolicySet {
-        PolicySet {
+    pub(super) fn apply(self, base: &ParsedSet) -> ParsedSet {
+        ParsedSet {
             identity: self.identity.unwrap_or_else(|| base.identity.clone()),
             resource: self.resource.unwrap_or_else(|| base.resource.clone()),
             boundaries: self.boundaries.unwrap_or_else(|| base.boundaries.clone()),

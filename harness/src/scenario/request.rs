@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use iamc_compiler::ast::{JsonPath, PolicySet};
+use iamc_compiler::ast::{JsonPath, ParsedSet};
 use iamc_compiler::error::ErrorKind;
 use iamc_compiler::json::Json;
 use iamc_runtime::{Decision, Possible};
@@ -21,7 +21,7 @@ impl Loader<'_> {
         value: &Json,
         path: &JsonPath,
         index: usize,
-        base: &Arc<PolicySet>,
+        base: &Arc<ParsedSet>,
     ) -> Option<ScenarioRequest> {
         let errors_before = self.errors.len();
         let members = self.members(file, value, path, &REQUEST_FIELDS)?;
