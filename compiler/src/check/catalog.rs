@@ -404,7 +404,11 @@ impl Catalog {
 
     /// The lower-cased actions of `prefix` matched by `pattern` (the name part, any case, with
     /// `*`/`?`, A-3). `None` when the service is unknown.
-    pub(super) fn matching_actions<'c>(&'c self, prefix: &str, pattern: &str) -> Option<Vec<&'c Action>> {
+    pub(super) fn matching_actions<'c>(
+        &'c self,
+        prefix: &str,
+        pattern: &str,
+    ) -> Option<Vec<&'c Action>> {
         let service = self.services.get(prefix)?;
         let pattern = pattern.to_lowercase();
         if !pattern.contains(['*', '?']) {

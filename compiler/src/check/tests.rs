@@ -183,9 +183,8 @@ fn c20_c21_set_operator_on_single_valued_key() {
         }]
     );
     // Unknown keys are not known to be single-valued.
-    let p = stmt(
-        r#""Action":"*","Resource":"*","Condition":{"ForAnyValue:StringEquals":{"x:y":"a"}}"#,
-    );
+    let p =
+        stmt(r#""Action":"*","Resource":"*","Condition":{"ForAnyValue:StringEquals":{"x:y":"a"}}"#);
     assert_eq!(kinds(&p, None), vec![]);
 }
 

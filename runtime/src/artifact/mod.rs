@@ -100,15 +100,14 @@ use crate::ir::{
 };
 
 mod read;
-mod write;
 #[cfg(test)]
 mod tests;
+mod write;
 
-pub use read::MAX_LEVELS;
 use read::Reader;
+pub use read::MAX_LEVELS;
 pub use write::encode;
 use write::{assemble, checksum, Writer};
-
 
 /// The first four bytes of every artifact.
 pub const MAGIC: [u8; 4] = *b"IAMC";

@@ -2,8 +2,8 @@
 //! index and tag before it allocates or indexes (see "Loading never trusts the bytes" in the
 //! parent module's doc).
 
-use super::*;
 use super::write::{KINDS, OPS};
+use super::*;
 
 /// Most SCP/RCP levels a loaded set may have. Levels are a number, not a list (a level may
 /// hold no policy), so they are not bounded by the input's size; the evaluator's scratch
@@ -387,7 +387,11 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
-    pub(super) fn templates(&mut self, nkeys: usize, v: &mut IrView<'a>) -> Result<Span, LoadError> {
+    pub(super) fn templates(
+        &mut self,
+        nkeys: usize,
+        v: &mut IrView<'a>,
+    ) -> Result<Span, LoadError> {
         let n = self.count(MIN_TEMPLATE)?;
         let start = v.templates.len();
         for _ in 0..n {
