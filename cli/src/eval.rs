@@ -228,18 +228,6 @@ fn decision_slot(d: Decision) -> usize {
     }
 }
 
-/// The policy a [`PolicyRef`] names in a set.
-pub fn policy_at(set: &ParsedSet, r: PolicyRef) -> Option<&Policy> {
-    match r.kind {
-        PolicyKind::Identity => set.identity.get(r.index),
-        PolicyKind::Resource => set.resource.as_ref().filter(|_| r.index == 0),
-        PolicyKind::Boundary => set.boundaries.get(r.index),
-        PolicyKind::Session => set.session.as_ref().filter(|_| r.index == 0),
-        PolicyKind::Scp => set.scps.get(r.level)?.get(r.index),
-        PolicyKind::Rcp => set.rcps.get(r.level)?.get(r.index),
-    }
-}
-
 /// The `deciding` field as JSON text, fields in a fixed order: where the deciding statement
 /// is and its Sid from the AST; `{"kind":"builtin","rule":"E-20",...}` for a built-in rule;
 /// `null` when nothing decided (implicit deny).
@@ -256,7 +244,8 @@ pub fn deciding_json(set: &ParsedSet, deciding: Option<Deciding>) -> String {
         }
         Some(Deciding::Statement(s)) => s,
     };
-    let sid = policy_at(set, PolicyRef::of(s))
+    let sid = set
+        .policy(PolicyRef::of(s))
         .and_then(|p| {
             p.statements
                 .iter()
@@ -269,7 +258,7 @@ pub fn deciding_json(set: &ParsedSet, deciding: Option<Deciding>) -> String {
     field(&mut obj, "policy", &json!(s.policy));
     field(&mut obj, "statement", &json!(s.statement));
     field(&mut obj, "sid", &json!(sid));
-    let name = policy_at(set, PolicyRef::of(s)).map(|p| p.source.to_string());
+    let name = set.policy(PolicyRef::of(s)).map(|p| p.source.to_string());
     field(&mut obj, "name", &json!(name));
     obj.push('}');
     obj
@@ -803,7 +792,7 @@ pub fn depends_on_json(set: &ParsedSet, d: &DependsOn) -> Value {
                 "level": s.level,
                 "policy": s.policy,
                 "statement": s.statement,
-                "name": policy_at(set, PolicyRef::of(*s)).map(|p| p.source.to_string()),
+                "name": set.policy(PolicyRef::of(*s)).map(|p| p.source.to_string()),
                 "rule": rule,
             })
         })

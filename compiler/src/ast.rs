@@ -640,6 +640,18 @@ pub fn default_rcp_services() -> Vec<String> {
 }
 
 impl ParsedSet {
+    /// The policy a [`PolicyRef`] names, if the set has it.
+    pub fn policy(&self, r: PolicyRef) -> Option<&Policy> {
+        match r.kind {
+            PolicyKind::Identity => self.identity.get(r.index),
+            PolicyKind::Resource => self.resource.as_ref().filter(|_| r.index == 0),
+            PolicyKind::Boundary => self.boundaries.get(r.index),
+            PolicyKind::Session => self.session.as_ref().filter(|_| r.index == 0),
+            PolicyKind::Scp => self.scps.get(r.level)?.get(r.index),
+            PolicyKind::Rcp => self.rcps.get(r.level)?.get(r.index),
+        }
+    }
+
     /// Every policy with its kind, level (SCP/RCP level, else 0) and index within its group,
     /// in the canonical order.
     pub fn iter(&self) -> impl Iterator<Item = (PolicyRef, &Policy)> + '_ {

@@ -18,7 +18,7 @@
 
 use crate::request::{ContextValue, Request};
 use iamc_compiler::ast::{
-    BaseOp, Condition, Effect, ParsedSet, Policy, PolicyKind, PolicyRef, Statement, StatementRef,
+    BaseOp, Condition, Effect, ParsedSet, Policy, PolicyRef, Statement, StatementRef,
 };
 use iamc_runtime::{Deciding, Decision, DependsOn, Outcome};
 
@@ -197,16 +197,9 @@ pub fn statement_at(set: &ParsedSet, at: StatementRef) -> Option<(&Policy, &Stat
     Some((policy, stmt))
 }
 
-/// The policy a [`PolicyRef`] names in a set.
+/// The policy a [`PolicyRef`] names in a set ([`ParsedSet::policy`]).
 pub fn policy_at(set: &ParsedSet, r: PolicyRef) -> Option<&Policy> {
-    match r.kind {
-        PolicyKind::Identity => set.identity.get(r.index),
-        PolicyKind::Resource => set.resource.as_ref().filter(|_| r.index == 0),
-        PolicyKind::Boundary => set.boundaries.get(r.index),
-        PolicyKind::Session => set.session.as_ref().filter(|_| r.index == 0),
-        PolicyKind::Scp => set.scps.get(r.level)?.get(r.index),
-        PolicyKind::Rcp => set.rcps.get(r.level)?.get(r.index),
-    }
+    set.policy(r)
 }
 
 /// Explain the decision of `req` against `set` (see the module documentation).
