@@ -14,6 +14,24 @@
 //! [`explain::explain`] says why, on request (near misses, the failed condition, what an
 //! identity Allow lacked, the unknowns); plain decisions never compute it.
 //!
+//! # Example
+//! ```
+//! use iamc_compiler::{ast::PolicyKind, Compiler};
+//! use iamc_reference::request::Request;
+//! use iamc_runtime::Decision;
+//!
+//! let doc = br#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:Get*","Resource":"*"}]}"#;
+//! let mut compiler = Compiler::default();
+//! compiler.add(PolicyKind::Identity, 0, "allow.json", doc);
+//! let set = compiler.into_ast()?;
+//! let req = Request { principal: "arn:aws:iam::111122223333:user/alice".into(),
+//!     action: "s3:GetObject".into(), resource: "*".into(), ..Request::default() };
+//! let outcome = iamc_reference::evaluate(&set, &req);
+//! assert_eq!(outcome.decision, Decision::Allow);
+//! assert_eq!(outcome.statement().map(|s| s.statement), Some(0));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! Modules: [`glob`] (A-3, R-3, C-8), [`template`] (V), [`values`] (C-9 … C-14 value
 //! grammars), [`condition`] (C), [`principal`] (request facts, E-9, E-12, E-14 … E-16); this
 //! file holds the action and resource parts (A, R), E-2 and the combining rules (E).
