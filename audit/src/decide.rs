@@ -27,7 +27,7 @@ use crate::{deciding, rank, recycle, Deciding, Local, Worker};
 
 /// Event ids seen so far, shared by the workers.
 ///
-/// UUIDs go first to [`Fixed`], a lock-free table sized once from the input (no lock word
+/// UUIDs go first to `Fixed`, a lock-free table sized once from the input (no lock word
 /// bounces between the workers' cores); what does not fit there, and ids that are not UUIDs,
 /// go to locked shards.
 pub struct Seen {

@@ -56,7 +56,7 @@ pub struct Part {
     pub last_seen: String,
     /// The statement deciding after the change (policy, index, Sid), of the first event.
     pub decided_by: Option<crate::Deciding>,
-    /// Events by resource (the first [`MAX_GROUP_RESOURCES`] distinct ones).
+    /// Events by resource (the first `MAX_GROUP_RESOURCES` distinct ones).
     pub resources: FxHashMap<String, u64>,
     /// Events on resources beyond those kept.
     pub other_resources: u64,

@@ -164,7 +164,7 @@ fn limits() -> Limits {
 }
 
 /// Parse one document (object, string or URL-encoded string) as `kind`.
-/// Read leniently (G-21, [`read_lenient`]); the messages name each opaque statement.
+/// Read leniently (G-21, `read_lenient`); the messages name each opaque statement.
 pub fn parse_doc(source: &str, doc: &Value, kind: PolicyKind) -> (Arc<Policy>, Vec<String>) {
     let text;
     let bytes = match doc {

@@ -65,8 +65,11 @@ pub struct AuditArgs {
     pub max_record_bytes: Option<usize>,
 }
 
-/// Run `iamc audit`; `Ok(false)` when records were unreadable or files damaged.
-pub fn audit(args: AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io::Result<bool> {
+/// Run `iamc audit`; returns the exit status: 2 when an input cannot be used (the snapshot,
+/// a policy or log path that cannot be read, unreadable records or damaged files), else 1
+/// when the change alters a decision (newly denied or newly allowed calls: the findings),
+/// else 0.
+pub fn audit(args: AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io::Result<u8> {
     let opts = iamc_audit::Options {
         account_details: args.account_details,
         logs: args.logs,
@@ -86,10 +89,12 @@ pub fn audit(args: AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::
         top: (!args.all_groups).then_some(args.top),
     };
     match iamc_audit::run(&opts, out, err) {
-        Ok(s) => Ok(s.unreadable == 0 && s.file_errors.is_empty()),
+        Ok(s) if s.unreadable > 0 || !s.file_errors.is_empty() => Ok(crate::EXIT_INPUT),
+        Ok(s) if s.changed > 0 => Ok(crate::EXIT_FAILED),
+        Ok(_) => Ok(0),
         Err(e) => {
             writeln!(err, "iamc audit: {e}")?;
-            Ok(false)
+            Ok(crate::EXIT_INPUT)
         }
     }
 }

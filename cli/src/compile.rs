@@ -408,14 +408,16 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 /// Compile `files` (as `opts.kind`) and the manifest's files, writing the report to `out`,
-/// errors to `err`, and with `opts.output` the artifact. Returns whether it succeeded (exit
-/// status 0).
+/// errors to `err`, and with `opts.output` the artifact. Returns the exit status: 0 compiled,
+/// 1 a policy has an error (the policies are what `compile` judges), 2 an input that cannot
+/// be used (a file or manifest that cannot be read, no files, an artifact that cannot be
+/// written).
 pub fn compile(
     files: &[PathBuf],
     opts: CompileOptions<'_>,
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> io::Result<bool> {
+) -> io::Result<u8> {
     let mut entries: Vec<Entry> = files
         .iter()
         .map(|p| Entry {
@@ -433,7 +435,7 @@ pub fn compile(
             }
             Err(e) => {
                 writeln!(err, "iamc compile: {e}")?;
-                return Ok(false);
+                return Ok(crate::EXIT_INPUT);
             }
         }
     }
@@ -442,7 +444,7 @@ pub fn compile(
             err,
             "iamc compile: no policy files (give FILE... or --manifest)"
         )?;
-        return Ok(false);
+        return Ok(crate::EXIT_INPUT);
     }
     let mut config = Config::new().management_account(management_account);
     if let Some(list) = &opts.rcp_services {
@@ -451,6 +453,7 @@ pub fn compile(
     let mut compiler = Compiler::new(config);
     // Errors are printed as they are found, file by file: the loader's, then the set's.
     let mut errors = 0usize;
+    let mut unreadable = false;
     let mut printed = 0usize;
     for e in &entries {
         match load_policies(&e.path, e.kind) {
@@ -461,6 +464,10 @@ pub fn compile(
             }
             Err(es) => {
                 errors += es.len();
+                // A file that cannot be opened is an input error; what is in a file that
+                // opens (bad JSON, a G-rule, a document over the limit) is a policy error,
+                // as `iamc check` counts them.
+                unreadable |= std::fs::File::open(&e.path).is_err();
                 for e in &es {
                     writeln!(err, "{e}")?;
                 }
@@ -480,7 +487,11 @@ pub fn compile(
     }
     if errors > 0 {
         writeln!(err, "iamc compile: {errors} error(s); nothing compiled")?;
-        return Ok(false);
+        return Ok(if unreadable {
+            crate::EXIT_INPUT
+        } else {
+            crate::EXIT_FAILED
+        });
     }
     let start = Instant::now();
     let compiled = match compiler.build() {
@@ -489,7 +500,7 @@ pub fn compile(
             for e in es.errors() {
                 writeln!(err, "iamc compile: {e}")?;
             }
-            return Ok(false);
+            return Ok(crate::EXIT_FAILED);
         }
     };
     let elapsed = start.elapsed();
@@ -517,7 +528,7 @@ pub fn compile(
         let bytes = compiled.to_bytes_with(&build);
         if let Err(e) = write_atomically(path, &bytes) {
             writeln!(err, "iamc compile: cannot write {}: {e}", path.display())?;
-            return Ok(false);
+            return Ok(crate::EXIT_INPUT);
         }
         artifact = Some((path, bytes.len()));
     }
@@ -566,7 +577,7 @@ pub fn compile(
             )?;
         }
     }
-    Ok(true)
+    Ok(0)
 }
 
 /// Add `extra`'s members to the object `obj`.

@@ -38,6 +38,8 @@ use serde_json::{json, Value};
 
 use crate::compile::{load_policies_with, opaque_reports};
 use crate::explain::{explain_json, explain_text, ExplainMode};
+use crate::table::Table;
+use iamc_compiler::principal_keys;
 use iamc_compiler::check::WarningKind;
 use iamc_compiler::parse::ReadMode;
 use iamc_harness::engine::{Engine, Prepared};
@@ -99,9 +101,24 @@ impl Input {
     }
 }
 
+/// `--format`: how decisions are printed on stdout.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// One JSON object a line (the contract in the module documentation).
+    #[default]
+    Json,
+    /// A readable table ([`crate::table`]).
+    Table,
+}
+
 /// Options of `iamc eval`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct EvalOptions {
+    /// How decisions are printed on stdout.
+    pub format: OutputFormat,
+    /// Add the principal keys the principal ARN determines (K-7,
+    /// [`iamc_compiler::principal_keys`]) to each request that does not give them.
+    pub derive_principal_keys: bool,
     /// Print a JSON summary line last on stdout.
     pub json_summary: bool,
     /// List the parser warnings about the scenario files' policies (otherwise only counted).
@@ -144,8 +161,12 @@ impl std::fmt::Display for Disagreement {
 /// What a run of `iamc eval` found.
 #[derive(Clone, Debug, Default)]
 pub struct EvalSummary {
-    /// Input files.
+    /// Scenario or requests files read.
     pub files: usize,
+    /// Bulk mode: policy files read.
+    pub policy_files: usize,
+    /// Principal keys derived from the principal ARN (K-7), over all requests.
+    pub derived_keys: usize,
     /// Files that failed to load.
     pub files_failed: usize,
     /// Errors in those files.
@@ -187,10 +208,30 @@ impl EvalSummary {
             && self.bad_lines == 0
     }
 
+    /// Whether an input could not be used: a file that failed to load, a malformed request
+    /// line.
+    pub fn input_error(&self) -> bool {
+        self.files_failed > 0 || self.bad_lines > 0
+    }
+
+    /// The exit status: 2 when an input could not be used, else 1 when a decision disagrees
+    /// (with its expectation, or between engines) or an engine failed, else 0.
+    pub fn exit_status(&self) -> u8 {
+        if self.input_error() {
+            crate::EXIT_INPUT
+        } else if self.ok() {
+            0
+        } else {
+            crate::EXIT_FAILED
+        }
+    }
+
     fn to_json(&self, engines: &[Box<dyn Engine>]) -> Value {
         json!({"summary": {
             "engines": engines.iter().map(|e| e.name()).collect::<Vec<_>>(),
             "files": self.files,
+            "policy_files": self.policy_files,
+            "derived_principal_keys": self.derived_keys,
             "files_failed": self.files_failed,
             "file_errors": self.file_errors,
             "warnings": self.warnings,
@@ -316,9 +357,10 @@ pub fn eval(
         files: inputs.len(),
         ..EvalSummary::default()
     };
+    let mut table = Table::new(engines.len() > 1);
     for input in inputs {
         let file = input.name();
-        let loaded = match input.load() {
+        let mut loaded = match input.load() {
             Ok(l) => l,
             Err(errors) => {
                 sum.files_failed += 1;
@@ -341,15 +383,20 @@ pub fn eval(
         let mut cache = PreparedCache {
             entries: HashMap::new(),
         };
-        for sc in &loaded.scenarios {
-            for req in &sc.requests {
+        for sc in &mut loaded.scenarios {
+            for req in &mut sc.requests {
+                if opts.derive_principal_keys {
+                    sum.derived_keys += principal_keys::add_derived(&mut req.request);
+                }
                 let rule = req.rule.as_deref().or(sc.rule.as_deref());
                 decide_request(
                     &file, &sc.name, req, rule, engines, opts, &mut cache, &mut sum, out, err,
+                    &mut table,
                 )?;
             }
         }
     }
+    table.flush(out)?;
     if opts.json_summary {
         writeln!(out, "{}", sum.to_json(engines))?;
     }
@@ -470,9 +517,11 @@ pub fn eval_bulk(
     err: &mut dyn Write,
 ) -> io::Result<EvalSummary> {
     let mut sum = EvalSummary {
-        files: policies.file_count() + 1,
+        files: 1,
+        policy_files: policies.file_count(),
         ..EvalSummary::default()
     };
+    let mut table = Table::new(engines.len() > 1);
     let file = requests.display().to_string();
     let set = match policies.load(&mut sum, opts.lenient) {
         Ok(set) => {
@@ -567,7 +616,10 @@ pub fn eval_bulk(
                 )]),
             };
             match parsed {
-                Ok((request, expect, id)) => {
+                Ok((mut request, expect, id)) => {
+                    if opts.derive_principal_keys {
+                        sum.derived_keys += principal_keys::add_derived(&mut request);
+                    }
                     let req = ScenarioRequest {
                         index: n - 1,
                         id,
@@ -578,6 +630,7 @@ pub fn eval_bulk(
                     };
                     decide_request(
                         &file, &file, &req, None, engines, opts, &mut cache, &mut sum, out, err,
+                        &mut table,
                     )?;
                 }
                 Err(errors) => {
@@ -589,6 +642,7 @@ pub fn eval_bulk(
             }
         }
     }
+    table.flush(out)?;
     if opts.json_summary {
         writeln!(out, "{}", sum.to_json(engines))?;
     }
@@ -610,6 +664,7 @@ fn decide_request(
     sum: &mut EvalSummary,
     out: &mut dyn Write,
     err: &mut dyn Write,
+    table: &mut Table,
 ) -> io::Result<()> {
     sum.requests += 1;
     if !req.policies.rcps.is_empty() && !sum.rcp_services.contains(&req.policies.rcp_services) {
@@ -657,7 +712,9 @@ fn decide_request(
             line.push('}');
         }
         let result = result.map(|(o, _)| o);
-        if opts.explain != Some(ExplainMode::Text) {
+        if opts.format == OutputFormat::Table {
+            table.push(out, table_cells(req, &result), engine.name())?;
+        } else if opts.explain != Some(ExplainMode::Text) {
             writeln!(out, "{line}")?;
         }
         let outcome = match result {
@@ -720,6 +777,58 @@ fn decide_request(
         first.get_or_insert(outcome.decision);
     }
     Ok(())
+}
+
+/// The cells of a `--format table` row ([`crate::table`]).
+fn table_cells(req: &ScenarioRequest, result: &Result<Outcome, String>) -> [String; 6] {
+    let r = &req.request;
+    let (decision, deciding) = match result {
+        Ok(o) => {
+            let mut d = o.decision.to_string();
+            if let Decision::Indeterminate(p) = o.decision {
+                d = format!("indeterminate ({})", p.names().collect::<Vec<_>>().join("|"));
+            }
+            if let Some(expected) = req.expect.filter(|e| *e != o.decision) {
+                d = format!("{d} (expected {expected})");
+            }
+            (d, deciding_text(&req.policies, o.deciding))
+        }
+        Err(e) => ("error".to_string(), e.clone()),
+    };
+    [
+        req.id.clone(),
+        r.principal.clone(),
+        r.action.clone(),
+        if r.unknown.resource {
+            "(unknown)".to_string()
+        } else {
+            r.resource.clone()
+        },
+        decision,
+        deciding,
+    ]
+}
+
+/// The deciding statement for people: the policy's name and the statement's Sid (or its
+/// index when it has none); `builtin E-20` for a built-in rule; `-` when nothing decided.
+pub fn deciding_text(set: &PolicySet, deciding: Option<Deciding>) -> String {
+    let s = match deciding {
+        None => return "-".to_string(),
+        Some(Deciding::Rule(rule)) => return format!("builtin {}", rule.id()),
+        Some(Deciding::Statement(s)) => s,
+    };
+    let policy = policy_at(set, s.policy);
+    let sid = policy
+        .and_then(|p| p.statements.iter().find(|st| st.index == s.statement))
+        .and_then(|st| st.sid.clone());
+    let name = policy.map_or_else(
+        || format!("{} policy {}", s.policy.kind.as_str(), s.policy.index),
+        |p| p.source.to_string(),
+    );
+    match sid {
+        Some(sid) => format!("{name} Sid {sid:?}"),
+        None => format!("{name} statement {}", s.statement),
+    }
 }
 
 fn request_line(
@@ -821,13 +930,26 @@ fn write_human_summary(
     err: &mut dyn Write,
 ) -> io::Result<()> {
     let names: Vec<&str> = engines.iter().map(|e| e.name()).collect();
+    let policies = if sum.policy_files > 0 {
+        format!(", policies from {} file(s)", sum.policy_files)
+    } else {
+        String::new()
+    };
     writeln!(
         err,
-        "iamc eval: {} request(s) from {} file(s), engine {}",
+        "iamc eval: {} request(s) from {} file(s){policies}, engine {}",
         sum.requests,
         sum.files,
         names.join(", ")
     )?;
+    if sum.derived_keys > 0 {
+        writeln!(
+            err,
+            "  principal keys derived from the principal ARN (K-7): {} \
+             (--derive-principal-keys=false to leave them out)",
+            sum.derived_keys
+        )?;
+    }
     writeln!(
         err,
         "  decisions: allow {}, explicit_deny {}, implicit_deny {}, indeterminate {}",

@@ -22,6 +22,7 @@ pub mod engine;
 pub mod eval;
 pub mod explain;
 pub mod inspect;
+pub mod table;
 
 use std::ffi::OsString;
 use std::io::{self, Write};
@@ -50,12 +51,18 @@ pub struct Cli {
 pub enum Command {
     /// Decide every request of scenario files and compare with their expectations.
     ///
-    /// Prints one JSON line per request (stdout) and a summary (stderr). Without --scenarios,
-    /// runs the embedded example (corpus/seeds/rds_mfa_example.json). Exits non-zero on any
-    /// disagreement or file error.
+    /// Prints one JSON line per request (stdout; a table with --format table) and a summary
+    /// (stderr). Without --scenarios, runs the embedded example
+    /// (corpus/seeds/rds_mfa_example.json).
     ///
     /// Bulk mode: --requests FILE (one request object a line) decided against the policies
-    /// of --policies, --boundary, --scp, --resource-policy and --session-policy.
+    /// of --policies, --boundary, --scp, --rcp, --resource-policy and --session-policy (at
+    /// least one is required).
+    ///
+    /// Exit status: 0 every decision agrees, 1 a decision disagrees with its expectation (or
+    /// between engines, or an engine failed), 2 a usage error or an input that cannot be used
+    /// (a missing or unreadable file, bad JSON in a scenario, policy or request line, no
+    /// policy in bulk mode).
     Eval {
         /// Scenario files: {"scenarios":[...]}, one scenario, an array, or JSON lines (.jsonl).
         #[arg(long, short = 's', value_name = "FILE", num_args = 1.., conflicts_with = "requests")]
@@ -90,6 +97,20 @@ pub enum Command {
         /// The engine that decides.
         #[arg(long, value_enum, default_value_t = EngineChoice::Compiled)]
         engine: EngineChoice,
+        /// How decisions are printed on stdout: `json` (one object a line, the default) or
+        /// `table` (id, principal, action, resource, decision, deciding policy and Sid).
+        #[arg(long, value_enum, default_value_t = eval::OutputFormat::Json)]
+        format: eval::OutputFormat,
+        /// Add the principal keys AWS sets for an authenticated principal and its ARN
+        /// determines (K-7): aws:PrincipalArn, aws:PrincipalAccount, aws:PrincipalType,
+        /// aws:username (IAM users only) and aws:userid (root: the account id; federated
+        /// users: ACCOUNT:NAME; not derivable for IAM users and roles, whose unique ids are
+        /// not in the ARN: give it in the context). A key the request gives wins. On by
+        /// default for --requests, off for scenario files (which spell out their context);
+        /// `--derive-principal-keys=false` / `=true` to choose.
+        #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true,
+              default_missing_value = "true")]
+        derive_principal_keys: Option<bool>,
         /// Also print a JSON summary as the last line of stdout.
         #[arg(long)]
         json_summary: bool,
@@ -148,12 +169,19 @@ pub enum Command {
     },
     /// Replay CloudTrail logs against the current policies of an account snapshot and a
     /// proposed change; report which past calls the change breaks (or newly allows).
+    ///
+    /// Exit status: 0 no decision changes, 1 the change alters decisions (newly denied or
+    /// newly allowed calls), 2 a usage error or an input that cannot be used (snapshot or
+    /// policy unreadable, unreadable records or damaged log files).
     Audit(Box<audit::AuditArgs>),
     /// Compile policy files into one policy set and report what was built.
     ///
     /// Prints policies, statements, the action index, resource patterns by strategy,
-    /// conditions, keys, approximate size and compile time. Exits non-zero (after listing every
-    /// error) when any file fails to parse.
+    /// conditions, keys, approximate size and compile time.
+    ///
+    /// Exit status: 0 compiled, 1 a policy has an error (all are listed), 2 a usage error or
+    /// an input that cannot be used (a file or manifest that cannot be read, an artifact that
+    /// cannot be written).
     Compile {
         /// Policy files: a document (bare, PolicyVersion wrapper, URL-encoded), or .jsonl with
         /// one document or {"name":...,"document":{...}} a line.
@@ -239,9 +267,10 @@ pub const EXIT_STATUS_HELP: &str = "\
 Exit status (every command):
   0    success: no findings
   1    findings: policy errors (check, compile; warnings too with check --deny-warnings),
-       disagreements (eval), changed decisions (audit)
-  2    usage error, or an input that cannot be used (missing or unreadable file,
-       an artifact that does not load, a bad --catalog)
+       disagreements with expectations or between engines (eval), changed decisions (audit)
+  2    usage error, or an input that cannot be used (missing or unreadable file, bad JSON
+       in a scenario or request line (eval), no policy for eval --requests, an artifact
+       that does not load, a bad --catalog, unreadable CloudTrail records)
   141  standard output was closed early (`iamc ... | head`); nothing more is printed";
 
 /// Parse `args` (including the program name) and run; clap reports usage errors itself
@@ -276,12 +305,26 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
             resource_policy,
             session_policy,
             engine,
+            format,
+            derive_principal_keys,
             json_summary,
             warnings,
             explain,
             lenient,
         } => {
+            if format == eval::OutputFormat::Table
+                && explain == Some(crate::explain::ExplainMode::Text)
+            {
+                let _ = writeln!(
+                    err,
+                    "iamc eval: --format table and --explain=text both print on stdout; use \
+                     --explain (traces on stderr) with the table"
+                );
+                return ExitCode::from(EXIT_INPUT);
+            }
             let opts = EvalOptions {
+                format,
+                derive_principal_keys: derive_principal_keys.unwrap_or(requests.is_some()),
                 json_summary,
                 show_warnings: warnings,
                 explain,
@@ -292,9 +335,25 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
                     Ok(list) => list,
                     Err(e) => {
                         let _ = writeln!(err, "iamc eval: {e}");
-                        return ExitCode::from(EXIT_FAILED);
+                        return ExitCode::from(EXIT_INPUT);
                     }
                 };
+                // An empty set denies everything: deciding against it is never what was meant.
+                if policies.is_empty()
+                    && boundary.is_empty()
+                    && scp.is_empty()
+                    && rcp.is_empty()
+                    && resource_policy.is_none()
+                    && session_policy.is_none()
+                {
+                    let _ = writeln!(
+                        err,
+                        "iamc eval: --requests needs policies to decide against: give \
+                         --policies, --resource-policy, --boundary, --scp, --rcp or \
+                         --session-policy"
+                    );
+                    return ExitCode::from(EXIT_INPUT);
+                }
                 let bulk = BulkPolicies {
                     identity: policies,
                     boundaries: boundary,
@@ -305,17 +364,17 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
                     session: session_policy,
                 };
                 eval::eval_bulk(&bulk, &requests, &engine.engines(), opts, out, err)
-                    .map(|s| status(s.ok()))
+                    .map(|s| s.exit_status())
             } else {
                 let inputs: Vec<Input> = if scenarios.is_empty() {
                     vec![Input::default_example()]
                 } else {
                     scenarios.into_iter().map(Input::File).collect()
                 };
-                eval::eval(&inputs, &engine.engines(), opts, out, err).map(|s| status(s.ok()))
+                eval::eval(&inputs, &engine.engines(), opts, out, err).map(|s| s.exit_status())
             }
         }
-        Command::Audit(args) => audit::audit(*args, out, err).map(status),
+        Command::Audit(args) => audit::audit(*args, out, err),
         Command::Compile {
             files,
             kind,
@@ -328,7 +387,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
                 Ok(list) => list,
                 Err(e) => {
                     let _ = writeln!(err, "iamc compile: {e}");
-                    return ExitCode::from(EXIT_FAILED);
+                    return ExitCode::from(EXIT_INPUT);
                 }
             };
             let opts = compile::CompileOptions {
@@ -338,7 +397,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
                 output: output.as_deref(),
                 rcp_services,
             };
-            compile::compile(&files, opts, out, err).map(status)
+            compile::compile(&files, opts, out, err)
         }
         Command::Inspect { file, json } => {
             inspect::inspect(&file, inspect::InspectOptions { json }, out, err).map(|loaded| {
@@ -379,15 +438,6 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
         }
     };
     finish(result, out, err)
-}
-
-/// The exit status of a command that reports success or findings.
-fn status(ok: bool) -> u8 {
-    if ok {
-        0
-    } else {
-        EXIT_FAILED
-    }
 }
 
 /// The exit status of a run: the command's own, unless writing its output failed. A closed
