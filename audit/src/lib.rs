@@ -1,6 +1,39 @@
 //! iamc-audit: replay CloudTrail logs against the current and a proposed set of policies
 //! (issue 6) — "which of last month's calls would this change break?".
 //!
+//! # Example
+//! Replay one CloudTrail record against the repository's example snapshot, with a policy
+//! that denies deleting objects attached to everyone:
+//! ```
+//! use std::path::PathBuf;
+//!
+//! let dir = std::env::temp_dir().join(format!("iamc-audit-doc-{}", std::process::id()));
+//! std::fs::create_dir_all(&dir)?;
+//! let logs = dir.join("trail.json");
+//! std::fs::write(&logs, r#"{"Records":[{"eventID":"e1","eventSource":"s3.amazonaws.com",
+//!     "eventName":"DeleteObject","awsRegion":"us-east-1",
+//!     "userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::123837392027:user/bert-jan",
+//!                     "accountId":"123837392027","userName":"bert-jan"},
+//!     "requestParameters":{"bucketName":"b","key":"k"}}]}"#)?;
+//! let deny = dir.join("deny.json");
+//! std::fs::write(&deny, r#"{"Version":"2012-10-17","Statement":[
+//!     {"Effect":"Deny","Action":"s3:DeleteObject","Resource":"*"}]}"#)?;
+//! let opts = iamc_audit::Options {
+//!     account_details: PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+//!         .join("../corpus/audit/account-details.json"),
+//!     logs: vec![logs],
+//!     proposed: vec![deny],
+//!     attach_to: vec!["all".into()],
+//!     summary_only: true,
+//!     ..iamc_audit::Options::default()
+//! };
+//! let (mut out, mut err) = (Vec::new(), Vec::new());
+//! let stats = iamc_audit::run(&opts, &mut out, &mut err).map_err(|e| e.0)?;
+//! assert_eq!((stats.decided, stats.changed), (1, 1)); // bert-jan's delete is newly denied
+//! # std::fs::remove_dir_all(&dir)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! Pipeline: [`input`] finds and reads log files (Records, JSON lines, gz, directories;
 //! [`records`] streams a Records file and parses each record once, straight into a borrowed
 //! [`event::Event`]) → [`event`] maps each record to an IAM request → [`snapshot`] gives the

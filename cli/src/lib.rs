@@ -11,6 +11,20 @@
 //!
 //! [`run`] is the whole program behind `main`, with its output streams passed in so tests can
 //! drive it in-process.
+//!
+//! # Example
+//! Run `iamc eval` on the embedded example in-process and read its exit status and output:
+//! ```
+//! use clap::Parser;
+//! use std::process::ExitCode;
+//!
+//! let cli = iamc::Cli::try_parse_from(["iamc", "eval", "--format", "table"])?;
+//! let (mut out, mut err) = (Vec::new(), Vec::new());
+//! assert_eq!(iamc::run(cli, &mut out, &mut err), ExitCode::SUCCESS); // every request agrees
+//! let table = String::from_utf8(out)?;
+//! assert!(table.starts_with("id ") && table.contains("explicit_deny"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 #![forbid(unsafe_code)]
 

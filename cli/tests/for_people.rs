@@ -292,7 +292,7 @@ fn derived_principal_keys_resolve_aws_username() {
         let lines = json_lines(&out);
         let own = lines.iter().find(|l| l["id"] == "own").unwrap();
         // Without the derived keys: no username, and the StringNotEquals on the absent
-        // PrincipalType matches (C-rules), so the Deny decides.
+        // PrincipalType is true (C-3), so the Deny decides.
         assert_eq!(own["decision"], "explicit_deny", "{engine}");
     }
 

@@ -12,14 +12,36 @@
 //! Values cannot hold a tab or `;` (and list items no `,`): this is a demonstration format,
 //! not an escaping scheme. Blank lines and lines starting with `#` are skipped.
 //!
-//! One line is printed per request: the decision, then the deciding statement as
-//! `kind:level:policy:statement` and its Sid (`-` when there is none), tab-separated; a
-//! malformed line (not a request, not UTF-8, over [`MAX_LINE_BYTES`]) gives
+//! One line is printed per request: the decision, the deciding policy's name (as compiled:
+//! its file, or the `name` of a `.jsonl` line) and the statement's Sid (`statement N` when it
+//! has none), tab-separated; `-` twice when nothing decided (implicit deny), `builtin` and the
+//! rule for a built-in rule (E-20). A malformed line (not a request, not UTF-8, over [`MAX_LINE_BYTES`]) gives
 //! `error<TAB>line N: message` and the run goes on.
 //!
 //! The point is the shape of an authorizer: load once ([`iamc_runtime::PolicySet::from_bytes`]
 //! checks every byte), keep one [`iamc_runtime::Scratch`] per thread, decide from borrowed
 //! strings without allocating in the runtime.
+//!
+//! # Example
+//! ```
+//! # use iamc_runtime::ir::{PolicyIr, PolicySetIr, StatementIr, TemplateIr, TemplatePartIr};
+//! # let statement = StatementIr { index: 0, sid: Some("Read".into()), allow: true,
+//! #     principal: None, not_action: false, actions: vec!["s3:Get*".into()],
+//! #     not_resource: false,
+//! #     resources: vec![TemplateIr { parts: vec![TemplatePartIr::Text("*".into())] }],
+//! #     conditions: vec![], opaque: None };
+//! # let policy = PolicyIr { kind: iamc_runtime::PolicyKind::Identity, level: 0, index: 0,
+//! #     name: "read.json".into(), statements: vec![statement] };
+//! # let ir = PolicySetIr { policies: vec![policy], ..PolicySetIr::default() };
+//! # let bytes = iamc_runtime::PolicySet::new(&ir)?.to_bytes();
+//! // `bytes`: an artifact from `iamc compile read.json -o set.iamc`.
+//! let set = iamc_runtime::PolicySet::from_bytes(&bytes)?;
+//! let input = "arn:aws:iam::1:user/a\ts3:GetObject\tarn:aws:s3:::b/k\n";
+//! let mut out = Vec::new();
+//! iamc_authorizer_example::run(&set, input.as_bytes(), &mut out)?;
+//! assert_eq!(String::from_utf8(out)?, "allow\tread.json\tRead\n");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::io::{self, BufRead, Write};
 
@@ -181,6 +203,13 @@ fn next_line<'a, R: BufRead>(
 pub fn run(set: &PolicySet, mut input: impl BufRead, mut out: impl Write) -> io::Result<Counts> {
     let mut scratch = set.create_scratch();
     let mut counts = Counts::default();
+    // Policy names by (kind, level, index), looked up once per decision rather than by a
+    // scan of every policy.
+    let names: std::collections::HashMap<(&str, u32, u32), &str> = set
+        .policies()
+        .iter()
+        .map(|p| ((p.kind.as_str(), p.level, p.index), p.name.as_str()))
+        .collect();
     let mut buf = Vec::new();
     let mut n = 0usize;
     while let Some(line) = next_line(&mut input, &mut buf)? {
@@ -212,16 +241,16 @@ pub fn run(set: &PolicySet, mut input: impl BufRead, mut out: impl Write) -> io:
             Some(iamc_runtime::Deciding::Rule(rule)) => {
                 writeln!(out, "{}\tbuiltin:{}\t-", o.decision, rule.id())?
             }
-            Some(iamc_runtime::Deciding::Statement(d)) => writeln!(
-                out,
-                "{}\t{}:{}:{}:{}\t{}",
-                o.decision,
-                d.kind.as_str(),
-                d.level,
-                d.policy,
-                d.statement,
-                set.sid(&d).unwrap_or("-")
-            )?,
+            Some(iamc_runtime::Deciding::Statement(d)) => {
+                let name = names
+                    .get(&(d.kind.as_str(), d.level, d.policy))
+                    .copied()
+                    .unwrap_or("-");
+                match set.sid(&d) {
+                    Some(sid) => writeln!(out, "{}\t{name}\t{sid}", o.decision)?,
+                    None => writeln!(out, "{}\t{name}\tstatement {}", o.decision, d.statement)?,
+                }
+            }
             None => writeln!(out, "{}\t-\t-", o.decision)?,
         }
     }
@@ -263,7 +292,7 @@ mod tests {
                 kind: PolicyKind::Identity,
                 level: 0,
                 index: 0,
-                name: "p".into(),
+                name: "policies/read.json".into(),
                 statements: vec![
                     stmt(
                         0,
@@ -322,9 +351,9 @@ mod tests {
         assert_eq!(
             lines,
             vec![
-                "allow\tidentity:0:0:0\tS0",
+                "allow\tpolicies/read.json\tS0",
                 "implicit_deny\t-\t-",
-                "explicit_deny\tidentity:0:0:1\tS1",
+                "explicit_deny\tpolicies/read.json\tS1",
                 "error\tline 5: missing action",
             ]
         );
@@ -350,7 +379,7 @@ mod tests {
             lines,
             vec![
                 "error\tline 1: not UTF-8 (byte 50)",
-                "explicit_deny\tidentity:0:0:1\tS1",
+                "explicit_deny\tpolicies/read.json\tS1",
             ]
         );
         assert_eq!(
