@@ -38,7 +38,8 @@ impl Table {
         }
     }
 
-    /// Add a row: the cells in [`HEADINGS`] order, and the engine's name.
+    /// Add a row: the cells (id, principal, action, resource, decision, deciding) and the
+    /// engine's name.
     pub fn push(&mut self, out: &mut dyn Write, cells: [String; 6], engine: &str) -> io::Result<()> {
         let mut row: Vec<String> = cells.into();
         if self.with_engine {

@@ -4,7 +4,7 @@
 //! (IAM users only) `aws:username` in every authenticated request. The runtime never derives
 //! them (K-1, V-11: it decides exactly the context it is given), so a harness that builds
 //! requests by hand would otherwise have to spell them out, and `${aws:username}` in a policy
-//! silently matches nothing when it is forgotten. [`derive`] computes what the principal ARN
+//! silently matches nothing when it is forgotten. [`derive()`] computes what the principal ARN
 //! alone tells; [`add_derived`] adds those keys to a request that does not give them. It is an
 //! explicit step of building a request, never part of deciding one.
 //!
@@ -32,7 +32,7 @@
 
 use crate::request::{ContextValue, Request};
 
-/// The keys this module may derive, in the order [`derive`] returns them.
+/// The keys this module may derive, in the order [`derive()`] returns them.
 pub const DERIVED_KEYS: [&str; 5] = [
     "aws:PrincipalArn",
     "aws:PrincipalAccount",
@@ -105,7 +105,7 @@ pub fn derive(principal: &str) -> Vec<(&'static str, String)> {
     keys
 }
 
-/// Add to `request`'s context every key [`derive`] gives for its principal that the request
+/// Add to `request`'s context every key [`derive()`] gives for its principal that the request
 /// neither gives (case-insensitively, C-2) nor declares unknown (K-13). Returns how many keys
 /// were added.
 pub fn add_derived(request: &mut Request) -> usize {

@@ -92,7 +92,7 @@ pub enum Glob {
     /// a wildcard region (`arn:aws:ec2:*:123456789012:instance/*`), one substring search
     /// instead of the general matcher.
     PrefixInfix(Box<[u8]>, Box<[u8]>),
-    /// A general glob with a pre-compiled DFA ([`crate::automaton`]): the literal prefix and
+    /// A general glob with a pre-compiled DFA (the private `automaton` module): the literal prefix and
     /// suffix are checked first, then the DFA walks the bytes between.
     Dfa {
         /// Literal prefix every match starts with (may be empty).

@@ -31,7 +31,7 @@ pub struct PolicySetIr {
     /// The service prefixes RCPs apply to (E-10), lower-case; RCPs are skipped for actions of
     /// any other service. [`DEFAULT_RCP_SERVICES`] unless the compile input says otherwise.
     pub rcp_services: Vec<String>,
-    /// Pre-compiled DFAs of general-shape static globs, by glob (see [`crate::automaton`]).
+    /// Pre-compiled DFAs of general-shape static globs, by glob (see the private `automaton` module).
     /// Optional: a general glob without an entry is matched by the linear matcher.
     pub automata: Vec<AutomatonIr>,
     /// Pre-compiled multi-pattern DFAs of services' wildcard action names. Optional: a
@@ -45,7 +45,7 @@ pub struct ActionAutomatonIr {
     /// The lower-cased service prefix.
     pub service: String,
     /// Its distinct lower-cased wildcard name patterns, sorted: pattern `i` of the DFA is
-    /// `patterns[i]` (as [`crate::automaton`]'s `action_patterns` lists them).
+    /// `patterns[i]` (as the private `automaton` module's `action_patterns` lists them).
     pub patterns: Vec<String>,
     /// `regex_automata::dfa::dense::DFA::to_bytes_little_endian`, without leading padding.
     pub dfa: Vec<u8>,

@@ -7,7 +7,7 @@ use core::cell::Cell;
 use crate::compiled::Inner;
 use crate::tokens::TokenBuf;
 
-/// Reusable per-thread buffers for [`PolicySet::evaluate`].
+/// Reusable per-thread buffers for [`crate::PolicySet::evaluate`].
 #[derive(Clone, Debug, Default)]
 pub struct Scratch {
     pub(super) cands: Vec<u32>,
