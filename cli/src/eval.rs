@@ -39,10 +39,10 @@ use serde_json::{json, Value};
 use crate::compile::{load_policies_with, opaque_reports};
 use crate::explain::{explain_json, explain_text, ExplainMode};
 use crate::table::Table;
-use iamc_compiler::principal_keys;
 use iamc_compiler::check::WarningKind;
 use iamc_compiler::parse::ReadMode;
 use iamc_harness::engine::{Engine, Prepared};
+use iamc_compiler::principal_keys;
 
 /// The embedded default example (`corpus/seeds/rds_mfa_example.json`), run by `iamc eval`
 /// without `--scenarios`.
@@ -786,7 +786,10 @@ fn table_cells(req: &ScenarioRequest, result: &Result<Outcome, String>) -> [Stri
         Ok(o) => {
             let mut d = o.decision.to_string();
             if let Decision::Indeterminate(p) = o.decision {
-                d = format!("indeterminate ({})", p.names().collect::<Vec<_>>().join("|"));
+                d = format!(
+                    "indeterminate ({})",
+                    p.names().collect::<Vec<_>>().join("|")
+                );
             }
             if let Some(expected) = req.expect.filter(|e| *e != o.decision) {
                 d = format!("{d} (expected {expected})");

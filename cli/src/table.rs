@@ -16,7 +16,14 @@ use std::io::{self, Write};
 pub const BLOCK_ROWS: usize = 1000;
 
 /// Column headings, without `engine`.
-const HEADINGS: [&str; 6] = ["id", "principal", "action", "resource", "decision", "deciding"];
+const HEADINGS: [&str; 6] = [
+    "id",
+    "principal",
+    "action",
+    "resource",
+    "decision",
+    "deciding",
+];
 
 /// A table being written.
 #[derive(Debug, Default)]
@@ -40,7 +47,12 @@ impl Table {
 
     /// Add a row: the cells (id, principal, action, resource, decision, deciding) and the
     /// engine's name.
-    pub fn push(&mut self, out: &mut dyn Write, cells: [String; 6], engine: &str) -> io::Result<()> {
+    pub fn push(
+        &mut self,
+        out: &mut dyn Write,
+        cells: [String; 6],
+        engine: &str,
+    ) -> io::Result<()> {
         let mut row: Vec<String> = cells.into();
         if self.with_engine {
             row.insert(1, engine.to_string());
@@ -89,7 +101,10 @@ fn write_row(out: &mut dyn Write, row: &[String], widths: &[usize]) -> io::Resul
         line.push_str(cell);
         if i + 1 < row.len() {
             let w = widths.get(i).copied().unwrap_or(0);
-            line.extend(std::iter::repeat_n(' ', w.saturating_sub(cell.chars().count())));
+            line.extend(std::iter::repeat_n(
+                ' ',
+                w.saturating_sub(cell.chars().count()),
+            ));
         }
     }
     writeln!(out, "{}", line.trim_end())
@@ -102,7 +117,15 @@ mod tests {
     use super::*;
 
     fn cells(id: &str, resource: &str) -> [String; 6] {
-        [id, "p", "s3:GetObject", resource, "allow", "a.json Sid \"S\""].map(String::from)
+        [
+            id,
+            "p",
+            "s3:GetObject",
+            resource,
+            "allow",
+            "a.json Sid \"S\"",
+        ]
+        .map(String::from)
     }
 
     #[test]
@@ -111,7 +134,8 @@ mod tests {
         let mut out = Vec::new();
         t.push(&mut out, cells("r1", "arn:aws:s3:::b/long-key"), "compiled")
             .unwrap();
-        t.push(&mut out, cells("request2", "*"), "compiled").unwrap();
+        t.push(&mut out, cells("request2", "*"), "compiled")
+            .unwrap();
         t.flush(&mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();

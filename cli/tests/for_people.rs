@@ -63,12 +63,27 @@ fn exit_status_is_one_convention_across_commands() {
     let policy = temp_file("policy.json", ALLOW_S3);
     let p = policy.to_str().unwrap();
     // A disagreement: 1.
-    let reqs = temp_file("reqs.jsonl", &request("r1", "s3:GetObject", "implicit_deny"));
-    let out = iamc(&["eval", "--policies", p, "--requests", reqs.to_str().unwrap()]);
+    let reqs = temp_file(
+        "reqs.jsonl",
+        &request("r1", "s3:GetObject", "implicit_deny"),
+    );
+    let out = iamc(&[
+        "eval",
+        "--policies",
+        p,
+        "--requests",
+        reqs.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     // Agreement: 0.
     let reqs = temp_file("reqs.jsonl", &request("r1", "s3:GetObject", "allow"));
-    let out = iamc(&["eval", "--policies", p, "--requests", reqs.to_str().unwrap()]);
+    let out = iamc(&[
+        "eval",
+        "--policies",
+        p,
+        "--requests",
+        reqs.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     // Input errors: 2.
     let bad_line = temp_file("bad.jsonl", "{not json\n");
@@ -77,17 +92,42 @@ fn exit_status_is_one_convention_across_commands() {
     for args in [
         vec!["eval", "--scenarios", missing],
         vec!["eval", "--scenarios", bad_json.to_str().unwrap()],
-        vec!["eval", "--policies", missing, "--requests", reqs.to_str().unwrap()],
+        vec![
+            "eval",
+            "--policies",
+            missing,
+            "--requests",
+            reqs.to_str().unwrap(),
+        ],
         vec!["eval", "--policies", p, "--requests", missing],
-        vec!["eval", "--policies", p, "--requests", bad_line.to_str().unwrap()],
-        vec!["eval", "--policies", p, "--requests", reqs.to_str().unwrap(), "--rcp-services", missing],
+        vec![
+            "eval",
+            "--policies",
+            p,
+            "--requests",
+            bad_line.to_str().unwrap(),
+        ],
+        vec![
+            "eval",
+            "--policies",
+            p,
+            "--requests",
+            reqs.to_str().unwrap(),
+            "--rcp-services",
+            missing,
+        ],
         vec!["compile", missing],
         vec!["compile", "--manifest", missing],
         vec!["audit", "--account-details", missing, "--logs", missing],
         vec!["eval", "--no-such-flag"],
     ] {
         let out = iamc(&args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
     }
     // compile: a policy error (what compile judges) stays 1.
     let bad_policy = temp_file(
@@ -128,7 +168,11 @@ fn audit_exits_1_when_the_change_alters_decisions() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let out = run(&["--proposed", deny.to_str().unwrap(), "--attach-to", "all"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("DeleteObject"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("DeleteObject"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 /// Every command's `--help` states its exit status.
@@ -137,7 +181,10 @@ fn every_help_states_the_exit_status() {
     for cmd in ["eval", "check", "compile", "audit", "inspect"] {
         let out = iamc(&[cmd, "--help"]);
         let help = text(&out.stdout);
-        assert!(help.contains("Exit status") || help.contains("exits 2"), "{cmd}:\n{help}");
+        assert!(
+            help.contains("Exit status") || help.contains("exits 2"),
+            "{cmd}:\n{help}"
+        );
     }
     let help = text(&iamc(&["eval", "--help"]).stdout);
     assert!(help.contains("2 a usage error"), "{help}");
@@ -159,17 +206,38 @@ fn eval_table_names_the_deciding_policy_and_sid() {
         .join("\n"),
     );
     let r = reqs.to_str().unwrap();
-    let out = iamc(&["eval", "--policies", p, "--requests", r, "--format", "table"]);
+    let out = iamc(&[
+        "eval",
+        "--policies",
+        p,
+        "--requests",
+        r,
+        "--format",
+        "table",
+    ]);
     assert_eq!(out.status.code(), Some(1), "the delete disagrees");
     let stdout = text(&out.stdout);
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 4, "{stdout}");
-    for h in ["id", "principal", "action", "resource", "decision", "deciding"] {
+    for h in [
+        "id",
+        "principal",
+        "action",
+        "resource",
+        "decision",
+        "deciding",
+    ] {
         assert!(lines[0].contains(h), "{stdout}");
     }
     let row = |id: &str| *lines.iter().find(|l| l.starts_with(id)).unwrap();
-    assert!(row("read").contains(&format!("{p} Sid \"ReadAll\"")), "{stdout}");
-    assert!(row("read").contains(ALICE) && row("read").contains("allow"), "{stdout}");
+    assert!(
+        row("read").contains(&format!("{p} Sid \"ReadAll\"")),
+        "{stdout}"
+    );
+    assert!(
+        row("read").contains(ALICE) && row("read").contains("allow"),
+        "{stdout}"
+    );
     assert!(
         row("delete").contains("explicit_deny (expected allow)")
             && row("delete").contains("Sid \"NoDelete\""),
@@ -182,7 +250,12 @@ fn eval_table_names_the_deciding_policy_and_sid() {
 
     let out = iamc(&["eval", "--policies", p, "--requests", r]);
     let json = json_lines(&out);
-    let keys: Vec<&str> = json[0].as_object().unwrap().keys().map(String::as_str).collect();
+    let keys: Vec<&str> = json[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     for k in ["scenario", "id", "decision", "deciding", "expect", "agrees"] {
         assert!(keys.contains(&k), "{keys:?}");
     }
@@ -198,7 +271,10 @@ fn eval_requests_without_policies_is_an_input_error() {
     let out = iamc(&["eval", "--requests", reqs.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
-    assert!(err.contains("needs policies") && !err.contains("result: ok"), "{err}");
+    assert!(
+        err.contains("needs policies") && !err.contains("result: ok"),
+        "{err}"
+    );
     assert!(out.stdout.is_empty());
 }
 
@@ -213,7 +289,13 @@ fn eval_summary_counts_files() {
             .collect::<Vec<_>>()
             .join("\n"),
     );
-    let mut args = vec!["eval", "--json-summary", "--requests", reqs.to_str().unwrap(), "--policies"];
+    let mut args = vec![
+        "eval",
+        "--json-summary",
+        "--requests",
+        reqs.to_str().unwrap(),
+        "--policies",
+    ];
     args.extend(policies.iter().map(|p| p.to_str().unwrap()));
     let out = iamc(&args);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -286,7 +368,13 @@ fn derived_principal_keys_resolve_aws_username() {
         assert!(text(&out.stderr).contains("principal keys derived"));
 
         let out = iamc(&[
-            "eval", "--policies", p, "--requests", r, "--engine", engine,
+            "eval",
+            "--policies",
+            p,
+            "--requests",
+            r,
+            "--engine",
+            engine,
             "--derive-principal-keys=false",
         ]);
         let lines = json_lines(&out);
@@ -309,5 +397,10 @@ fn derived_principal_keys_resolve_aws_username() {
     let out = iamc(&["eval", "--scenarios", s]);
     assert_eq!(json_lines(&out)[0]["decision"], "explicit_deny");
     let out = iamc(&["eval", "--scenarios", s, "--derive-principal-keys"]);
-    assert_eq!(json_lines(&out)[0]["decision"], "allow", "{}", text(&out.stderr));
+    assert_eq!(
+        json_lines(&out)[0]["decision"],
+        "allow",
+        "{}",
+        text(&out.stderr)
+    );
 }

@@ -59,15 +59,17 @@ pub fn derive(principal: &str) -> Vec<(&'static str, String)> {
     ) else {
         return Vec::new();
     };
-    if partition.is_empty() || account.is_empty() || !account.bytes().all(|b| b.is_ascii_digit())
-    {
+    if partition.is_empty() || account.is_empty() || !account.bytes().all(|b| b.is_ascii_digit()) {
         return Vec::new();
     }
     let last = |path: &str| path.rsplit('/').next().unwrap_or_default().to_string();
     let (arn, kind, username, userid) = match (service, resource.split_once('/')) {
-        ("iam", None) if resource == "root" => {
-            (principal.to_string(), "Account", None, Some(account.to_string()))
-        }
+        ("iam", None) if resource == "root" => (
+            principal.to_string(),
+            "Account",
+            None,
+            Some(account.to_string()),
+        ),
         ("iam", Some(("user", path))) if !last(path).is_empty() => {
             (principal.to_string(), "User", Some(last(path)), None)
         }
@@ -166,7 +168,10 @@ mod tests {
         assert_eq!(get(&k, "aws:userid").as_deref(), Some("111122223333"));
         assert_eq!(get(&k, "aws:username"), None);
         let k = derive("arn:aws:sts::111122223333:federated-user/carol");
-        assert_eq!(get(&k, "aws:PrincipalType").as_deref(), Some("FederatedUser"));
+        assert_eq!(
+            get(&k, "aws:PrincipalType").as_deref(),
+            Some("FederatedUser")
+        );
         assert_eq!(get(&k, "aws:userid").as_deref(), Some("111122223333:carol"));
         assert_eq!(get(&k, "aws:username"), None);
     }
