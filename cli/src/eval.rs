@@ -14,8 +14,12 @@
 //!   kind (`indeterminate` apart: never counted as allowed or denied), the possible outcomes
 //!   of the indeterminate ones, and the opaque statements read (G-21).
 //! - **stderr**: file errors as `file: path: message`, then a human summary.
-//! - **exit status**: non-zero when any file failed to load, any request disagrees with its
-//!   expectation, any engine failed, or (with several engines) the engines disagree.
+//! - **exit status** ([`EvalSummary::exit_status`]): 2 when a file failed to load or a request
+//!   line is malformed (the inputs, not what is judged); else 1 when any request disagrees with
+//!   its expectation, any engine failed, or (with several engines) the engines disagree.
+//! - With `--format table` ([`crate::table`]) stdout holds a readable table instead of the
+//!   JSON lines; with `--derive-principal-keys` (the default in bulk mode) each request gets
+//!   the principal keys its principal ARN determines ([`iamc_compiler::principal_keys`]).
 //!
 //! Bulk mode ([`eval_bulk`], `--policies ... --requests FILE`): the policies come from policy
 //! files and the requests from a JSON-lines file read a line at a time, one request object a
