@@ -5,6 +5,14 @@
 //! decision counts (computed once with the reference interpreter when it is loaded), and the
 //! benches assert the compiled engine reproduces them before timing anything: a benchmark that
 //! measures wrong answers measures nothing.
+//!
+//! # Example
+//! A generated workload (no shared data needed), its decisions by both engines:
+//! ```
+//! let w = iamc_bench::scale(10);
+//! let set = iamc_bench::compile(&w);
+//! assert_eq!(iamc_bench::compiled_counts(&set, &w), iamc_bench::reference_counts(&w));
+//! ```
 
 pub mod check;
 

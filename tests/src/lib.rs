@@ -1,4 +1,16 @@
 //! Shared helpers for iamc's integration tests.
+//!
+//! # Example
+//! ```
+//! use iamc_compiler::{decision::Decision, request::Request};
+//!
+//! let set = iamc_tests::identity_set(
+//!     r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#,
+//! );
+//! let req = Request { principal: "arn:aws:iam::111122223333:user/a".into(),
+//!     action: "s3:GetObject".into(), resource: "arn:aws:s3:::b/k".into(), ..Request::default() };
+//! assert_eq!(iamc_reference::evaluate(&set, &req).decision, Decision::Allow);
+//! ```
 
 /// The shared data folder and the repository root: the harness's, the one definition.
 pub use iamc_harness::{repo_dir, shared_dir};
