@@ -150,14 +150,27 @@ pub struct Disagreement {
     pub expected: String,
     /// What the engine decided.
     pub got: String,
+    /// The deciding statement by policy name and Sid ([`deciding_text`]); `None` when
+    /// nothing decided (implicit deny).
+    pub deciding: Option<String>,
 }
 
 impl std::fmt::Display for Disagreement {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{}: scenario {:?} request {} (id {:?}): expected {}, got {} [{}]",
-            self.file, self.scenario, self.index, self.id, self.expected, self.got, self.engine
+            "{}: scenario {:?} request {} (id {:?}): expected {}, got {}{} [{}]",
+            self.file,
+            self.scenario,
+            self.index,
+            self.id,
+            self.expected,
+            self.got,
+            self.deciding
+                .as_ref()
+                .map(|d| format!(" by {d}"))
+                .unwrap_or_default(),
+            self.engine
         )
     }
 }
@@ -761,6 +774,9 @@ fn decide_request(
                 engine: engine.name().to_string(),
                 expected: expected.to_string(),
                 got: outcome.decision.to_string(),
+                deciding: outcome
+                    .deciding
+                    .map(|d| deciding_text(&req.policies, Some(d))),
             })
         };
         match req.expect {

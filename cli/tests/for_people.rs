@@ -244,6 +244,14 @@ fn eval_table_names_the_deciding_policy_and_sid() {
         "{stdout}"
     );
     assert!(row("put").contains("implicit_deny") && row("put").trim_end().ends_with('-'));
+    // The summary's disagreement names the deciding policy too.
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "expected allow, got explicit_deny by {p} Sid \"NoDelete\""
+        )),
+        "{err}"
+    );
     // The columns line up: "decision" starts where each row's decision does.
     let col = lines[0].find("decision").unwrap();
     assert_eq!(&row("read")[col..col + 5], "allow", "{stdout}");
