@@ -19,7 +19,7 @@
 //!   its expectation, any engine failed, or (with several engines) the engines disagree.
 //! - With `--format table` ([`crate::table`]) stdout holds a readable table instead of the
 //!   JSON lines; with `--derive-principal-keys` (the default in bulk mode) each request gets
-//!   the principal keys its principal ARN determines ([`iamc_compiler::principal_keys`]).
+//!   the principal keys its principal ARN determines ([`iamc_harness::principal_keys`]).
 //!
 //! Bulk mode ([`eval_bulk`], `--policies ... --requests FILE`): the policies come from policy
 //! files and the requests from a JSON-lines file read a line at a time, one request object a
@@ -46,7 +46,7 @@ use crate::table::Table;
 use iamc_compiler::check::WarningKind;
 use iamc_compiler::parse::ReadMode;
 use iamc_harness::engine::{Engine, Prepared};
-use iamc_compiler::principal_keys;
+use iamc_harness::principal_keys;
 
 /// The embedded default example (`corpus/seeds/rds_mfa_example.json`), run by `iamc eval`
 /// without `--scenarios`.
@@ -121,7 +121,7 @@ pub struct EvalOptions {
     /// How decisions are printed on stdout.
     pub format: OutputFormat,
     /// Add the principal keys the principal ARN determines (K-7,
-    /// [`iamc_compiler::principal_keys`]) to each request that does not give them.
+    /// [`iamc_harness::principal_keys`]) to each request that does not give them.
     pub derive_principal_keys: bool,
     /// Print a JSON summary line last on stdout.
     pub json_summary: bool,
@@ -834,18 +834,22 @@ fn table_cells(req: &ScenarioRequest, result: &Result<Outcome, String>) -> [Stri
 
 /// The deciding statement for people: the policy's name and the statement's Sid (or its
 /// index when it has none); `builtin E-20` for a built-in rule; `-` when nothing decided.
-pub fn deciding_text(set: &PolicySet, deciding: Option<Deciding>) -> String {
+pub fn deciding_text(set: &ParsedSet, deciding: Option<Deciding>) -> String {
     let s = match deciding {
         None => return "-".to_string(),
         Some(Deciding::Rule(rule)) => return format!("builtin {}", rule.id()),
         Some(Deciding::Statement(s)) => s,
     };
-    let policy = policy_at(set, s.policy);
+    let policy = set.policy(PolicyRef::of(s));
     let sid = policy
-        .and_then(|p| p.statements.iter().find(|st| st.index == s.statement))
+        .and_then(|p| {
+            p.statements
+                .iter()
+                .find(|st| st.index == s.statement as usize)
+        })
         .and_then(|st| st.sid.clone());
     let name = policy.map_or_else(
-        || format!("{} policy {}", s.policy.kind.as_str(), s.policy.index),
+        || format!("{} policy {}", s.kind.as_str(), s.policy),
         |p| p.source.to_string(),
     );
     match sid {

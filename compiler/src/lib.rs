@@ -45,7 +45,6 @@ pub mod keys_multivalued;
 pub mod limits;
 pub mod lower;
 pub mod parse;
-pub mod principal_keys;
 pub mod rcp_services;
 
 pub use compiler::{CompileError, CompileErrors, Compiler, Config};

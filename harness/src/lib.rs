@@ -37,6 +37,7 @@ use std::path::PathBuf;
 pub mod adapter;
 pub mod engine;
 pub mod gen;
+pub mod principal_keys;
 pub mod rng;
 pub mod scenario;
 

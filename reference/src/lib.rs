@@ -35,29 +35,6 @@
 //! Modules: [`glob`] (A-3, R-3, C-8), [`template`] (V), [`values`] (C-9 … C-14 value
 //! grammars), [`condition`] (C), [`principal`] (request facts, E-9, E-12, E-14 … E-16); this
 //! file holds the action and resource parts (A, R), E-2 and the combining rules (E).
-//!
-//! # Example
-//! Build the AST set with the compiler's front door and decide a request:
-//! ```
-//! use iamc_compiler::{ast::PolicyKind, decision::Decision, request::Request, Compiler};
-//!
-//! let doc = br#"{"Version":"2012-10-17","Statement":[
-//!     {"Sid":"Home","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::home/${aws:username}/*"}]}"#;
-//! let mut compiler = Compiler::default();
-//! compiler.add(PolicyKind::Identity, 0, "home.json", doc);
-//! let set = compiler.build_ast()?;
-//! let mut req = Request {
-//!     principal: "arn:aws:iam::111122223333:user/alice".into(),
-//!     action: "s3:GetObject".into(),
-//!     resource: "arn:aws:s3:::home/alice/notes.txt".into(),
-//!     ..Request::default()
-//! };
-//! // K-1: the context is what the request says; `${aws:username}` needs the key.
-//! assert_eq!(iamc_reference::evaluate(&set, &req).decision, Decision::ImplicitDeny);
-//! iamc_compiler::principal_keys::add_derived(&mut req); // aws:username = alice (K-7)
-//! assert_eq!(iamc_reference::evaluate(&set, &req).decision, Decision::Allow);
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
 
 #![forbid(unsafe_code)]
 
