@@ -2,7 +2,8 @@
 //!
 //! # Example
 //! ```
-//! use iamc_compiler::{decision::Decision, request::Request};
+//! use iamc_reference::request::Request;
+//! use iamc_runtime::Decision;
 //!
 //! let set = iamc_tests::identity_set(
 //!     r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#,
