@@ -498,25 +498,33 @@ impl Worker<'_> {
                     .iter()
                     .map(|(k, v)| (k.as_str(), Value::Single(v.as_str()))),
             );
-            let req = iamc_runtime::Request {
-                principal: &m.principal.arn,
-                action,
-                resource: res,
-                resource_account: m.resource_account.as_deref(),
-                context: &ctx,
-            };
             // K-13: resource tags are unknown to an audit (CloudTrail does not record them).
             let names: Vec<&str> = aud.unknown_keys.iter().map(String::as_str).collect();
             let unknown = iamc_runtime::Unknown {
                 context: &names,
                 resource: false,
             };
-            let b =
-                l.c.before
-                    .evaluate_with_unknowns(&mut l.before, &req, &unknown);
-            let a = match (&l.c.after, &mut l.after) {
-                (Some(set), Some(scr)) => set.evaluate_with_unknowns(scr, &req, &unknown),
-                _ => b,
+            // K-2: a record whose context names a key twice is malformed, decided so under
+            // both sets (never by whichever entry came first).
+            let (b, a) = match iamc_runtime::Context::new(&ctx) {
+                Ok(context) => {
+                    let req = iamc_runtime::Request {
+                        principal: &m.principal.arn,
+                        action,
+                        resource: res,
+                        resource_account: m.resource_account.as_deref(),
+                        context,
+                    };
+                    let b =
+                        l.c.before
+                            .evaluate_with_unknowns(&mut l.before, &req, &unknown);
+                    let a = match (&l.c.after, &mut l.after) {
+                        (Some(set), Some(scr)) => set.evaluate_with_unknowns(scr, &req, &unknown),
+                        _ => b,
+                    };
+                    (b, a)
+                }
+                Err(_) => (Outcome::MALFORMED, Outcome::MALFORMED),
             };
             self.spare_request = recycle(ctx);
             // Names for the event lines, and for the report's groups when the decision

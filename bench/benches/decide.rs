@@ -39,7 +39,10 @@ fn runtime_requests<'a>(
     w.requests
         .iter()
         .zip(contexts)
-        .map(|(r, ctx)| iamc_harness::adapter::runtime_request(r, ctx))
+        .map(|(r, ctx)| {
+            iamc_harness::adapter::runtime_request(r, ctx)
+                .expect("workload requests are well-formed (K-2)")
+        })
         .collect()
 }
 
@@ -53,7 +56,7 @@ fn bench_workload(
     let rr = RuntimeRequests::new(&w.requests);
     let contexts: Vec<_> = (0..w.requests.len()).map(|i| rr.context(i)).collect();
     let reqs = runtime_requests(w, &contexts);
-    let interned_ctx: Vec<Vec<(u32, iamc_runtime::Value<'_>)>> = contexts
+    let interned_ctx: Vec<Vec<(iamc_runtime::InternedKey, iamc_runtime::Value<'_>)>> = contexts
         .iter()
         .map(|ctx| {
             ctx.iter()
@@ -69,7 +72,9 @@ fn bench_workload(
             action: r.action,
             resource: r.resource,
             resource_account: r.resource_account,
-            context: ctx,
+            context: set
+                .intern_context(ctx)
+                .expect("workload requests are well-formed (K-2)"),
         })
         .collect();
 
@@ -227,7 +232,8 @@ fn bench(c: &mut Criterion) {
                 seeds.iter().zip(&sets).zip(&prepared).zip(&mut scratches)
             {
                 for (r, ctx) in w.requests.iter().zip(ctxs) {
-                    let req = iamc_harness::adapter::runtime_request(r, ctx);
+                    let req = iamc_harness::adapter::runtime_request(r, ctx)
+                        .expect("workload requests are well-formed (K-2)");
                     black_box(set.evaluate(scratch, black_box(&req)));
                 }
             }

@@ -222,7 +222,10 @@ fn measure(name: &str, file: &str, runs: usize, rows: &mut Vec<Row>) -> Vec<u8> 
         .requests
         .iter()
         .zip(&ctxs)
-        .map(|(r, ctx)| iamc_harness::adapter::runtime_request(r, ctx))
+        .map(|(r, ctx)| {
+            iamc_harness::adapter::runtime_request(r, ctx)
+                .expect("workload requests are well-formed (K-2)")
+        })
         .collect();
     let mut scratch = set.create_scratch();
     let iamc: Vec<u8> = reqs

@@ -20,7 +20,8 @@ fn main() {
     let mut n = 0usize;
     for _ in 0..rounds {
         for (r, ctx) in w.requests.iter().zip(&ctxs) {
-            let req = iamc_harness::adapter::runtime_request(r, ctx);
+            let req = iamc_harness::adapter::runtime_request(r, ctx)
+                .expect("workload requests are well-formed (K-2)");
             if set.evaluate(&mut scratch, black_box(&req)).decision == iamc_runtime::Decision::Allow
             {
                 n += 1;

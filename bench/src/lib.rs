@@ -87,7 +87,8 @@ pub fn compiled_counts(set: &iamc_runtime::PolicySet, w: &Workload) -> Counts {
     let mut c = [0; 4];
     for (i, r) in w.requests.iter().enumerate() {
         let ctx = rr.context(i);
-        let req = iamc_harness::adapter::runtime_request(r, &ctx);
+        let req = iamc_harness::adapter::runtime_request(r, &ctx)
+            .expect("workload requests are well-formed (K-2)");
         c[slot(set.evaluate(&mut scratch, &req).decision)] += 1;
     }
     c
@@ -486,6 +487,7 @@ fn prepare_compiled(w: Workload, set: iamc_runtime::PolicySet) -> Prepared {
             let ctx: &'static [(&'static str, iamc_runtime::Value<'static>)] =
                 Box::leak(rr.context(i).into_boxed_slice());
             iamc_harness::adapter::runtime_request(r, ctx)
+                .expect("workload requests are well-formed (K-2)")
         })
         .collect::<Vec<_>>();
     let mut scratch = set.create_scratch();

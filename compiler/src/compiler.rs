@@ -33,7 +33,7 @@ opaque-statement warnings of a lenient read) are available at any time from
 # Example
 ```
 use iamc_compiler::{ast::PolicyKind, Compiler};
-use iamc_runtime::{Decision, Request};
+use iamc_runtime::{Context, Decision, Request};
 
 let mut c = Compiler::default();
 c.add(PolicyKind::Identity, 0, "read.json", br#"{"Version":"2012-10-17",
@@ -46,7 +46,7 @@ let req = Request {
     action: "s3:GetObject",
     resource: "arn:aws:s3:::bucket/key",
     resource_account: None,
-    context: &[],
+    context: Context::EMPTY,
 };
 assert_eq!(set.evaluate(&mut set.create_scratch(), &req).decision, Decision::Allow);
 # Ok::<(), Box<dyn std::error::Error>>(())

@@ -5,7 +5,7 @@
 //! runtime ([`compiler`] has the details: [`Config`], every error in [`CompileErrors`]).
 //! ```
 //! use iamc_compiler::{ast::PolicyKind, Compiler};
-//! use iamc_runtime::{Decision, Request};
+//! use iamc_runtime::{Context, Decision, Request};
 //!
 //! let allow = br#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#;
 //! let deny = br#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:Delete*","Resource":"*"}]}"#;
@@ -14,7 +14,7 @@
 //! compiler.add(PolicyKind::Identity, 0, "deny.json", deny);
 //! let set = compiler.build()?;
 //! let req = Request { principal: "arn:aws:iam::111122223333:user/alice", action: "s3:DeleteObject",
-//!     resource: "arn:aws:s3:::bucket/key", resource_account: None, context: &[] };
+//!     resource: "arn:aws:s3:::bucket/key", resource_account: None, context: Context::EMPTY };
 //! assert_eq!(set.evaluate(&mut set.create_scratch(), &req).decision, Decision::ExplicitDeny);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

@@ -119,7 +119,8 @@ fn decide(ev: &Event<'_>, catalog: Option<&'static Catalog>) {
         let want = iamc_reference::evaluate(set, &req);
         let got = iamc_harness::adapter::with_runtime_request(&req, |r| {
             compiled.evaluate(&mut scratch, r)
-        });
+        })
+        .unwrap_or(iamc_runtime::Outcome::MALFORMED);
         assert_eq!(
             want, got,
             "engines disagree on the request mapped from {ev:?}: {req:?}"

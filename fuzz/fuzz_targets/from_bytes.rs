@@ -25,21 +25,21 @@ fn decide_all(set: &PolicySet) -> Vec<iamc_runtime::Outcome> {
             action: "s3:GetObject",
             resource: "arn:aws:s3:::bucket/key",
             resource_account: None,
-            context: &ctx,
+            context: iamc_runtime::Context::new(&ctx).expect("distinct keys"),
         },
         Request {
             principal: "arn:aws:sts::444455556666:assumed-role/app/s",
             action: "kms:Decrypt",
             resource: "arn:aws:kms:us-east-1:111122223333:key/k",
             resource_account: Some("111122223333"),
-            context: &[],
+            context: iamc_runtime::Context::EMPTY,
         },
         Request {
             principal: "s3.amazonaws.com",
             action: "sts:AssumeRole",
             resource: "*",
             resource_account: None,
-            context: &ctx,
+            context: iamc_runtime::Context::new(&ctx).expect("distinct keys"),
         },
     ];
     reqs.iter().map(|r| set.evaluate(&mut scratch, r)).collect()

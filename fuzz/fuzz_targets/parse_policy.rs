@@ -36,7 +36,11 @@ fuzz_target!(|data: &[u8]| {
                     action: "s3:GetObject",
                     resource: "arn:aws:s3:::bucket/key",
                     resource_account: None,
-                    context: &[("aws:username", iamc_runtime::Value::Single("alice"))],
+                    context: iamc_runtime::Context::new(&[(
+                        "aws:username",
+                        iamc_runtime::Value::Single("alice"),
+                    )])
+                    .expect("one key"),
                 };
                 let _ = compiled.evaluate(&mut scratch, &req);
             }

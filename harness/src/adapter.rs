@@ -41,29 +41,33 @@ pub fn borrowed_context<'a>(
         .collect()
 }
 
-/// An owned request as the runtime takes it, its context from [`borrowed_context`].
+/// An owned request as the runtime takes it, its context from [`borrowed_context`]; an error
+/// when the context names a key twice (K-2: [`iamc_runtime::Context::new`] refuses it; the
+/// loaders already did).
 pub fn runtime_request<'a>(
     req: &'a Request,
     context: &'a [(&'a str, iamc_runtime::Value<'a>)],
-) -> iamc_runtime::Request<'a> {
-    iamc_runtime::Request {
+) -> Result<iamc_runtime::Request<'a>, iamc_runtime::RequestError> {
+    Ok(iamc_runtime::Request {
         principal: &req.principal,
         action: &req.action,
         resource: &req.resource,
         resource_account: req.resource_account.as_deref(),
-        context,
-    }
+        context: iamc_runtime::Context::new(context)?,
+    })
 }
 
-/// Run `f` on a runtime request borrowing from an owned [`Request`] (the
-/// harness shape). Allocates the borrowed context; authorizers build runtime requests directly.
+/// Run `f` on a runtime request borrowing from an owned [`Request`] (the harness shape); an
+/// error, without calling `f`, when the request is malformed (K-2: decide it
+/// [`Outcome::MALFORMED`], as the reference does). Allocates the borrowed context; authorizers
+/// build runtime requests directly.
 pub fn with_runtime_request<R>(
     req: &Request,
     f: impl FnOnce(&iamc_runtime::Request<'_>) -> R,
-) -> R {
+) -> Result<R, iamc_runtime::RequestError> {
     let lists = list_values(req);
     let context = borrowed_context(req, &lists);
-    f(&runtime_request(req, &context))
+    Ok(f(&runtime_request(req, &context)?))
 }
 
 /// Decide an owned request with the compiled set, its unknowns (K-13) included: the compiled
@@ -75,6 +79,7 @@ pub fn decide(set: &PolicySet, scratch: &mut iamc_runtime::Scratch, req: &Reques
         resource: req.unknown.resource,
     };
     with_runtime_request(req, |r| set.evaluate_with_unknowns(scratch, r, &unknown))
+        .unwrap_or(Outcome::MALFORMED)
 }
 
 /// What an indeterminate decision of the compiled set depends on (E-21): the counterpart of
@@ -89,15 +94,17 @@ pub fn depends_on(
         context: &names,
         resource: req.unknown.resource,
     };
-    with_runtime_request(req, |r| set.depends_on(scratch, r, &unknown))
+    // A malformed request (K-2) is decided without reading anything.
+    with_runtime_request(req, |r| set.depends_on(scratch, r, &unknown)).unwrap_or_default()
 }
 
 /// [`with_runtime_request`] for many requests at once, in their order (for batch calls and
-/// measured loops: everything is borrowed before `f` runs).
+/// measured loops: everything is borrowed before `f` runs); an error, without calling `f`,
+/// when any request is malformed (K-2).
 pub fn with_runtime_requests<'r, R>(
     reqs: impl IntoIterator<Item = &'r Request>,
     f: impl FnOnce(&[iamc_runtime::Request<'_>]) -> R,
-) -> R {
+) -> Result<R, iamc_runtime::RequestError> {
     let reqs: Vec<&Request> = reqs.into_iter().collect();
     let lists: Vec<_> = reqs.iter().map(|r| list_values(r)).collect();
     let contexts: Vec<_> = reqs
@@ -109,6 +116,6 @@ pub fn with_runtime_requests<'r, R>(
         .iter()
         .zip(&contexts)
         .map(|(r, c)| runtime_request(r, c))
-        .collect();
-    f(&runtime)
+        .collect::<Result<_, _>>()?;
+    Ok(f(&runtime))
 }

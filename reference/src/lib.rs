@@ -225,6 +225,15 @@ impl Scope {
 /// Allow taken as applying; `implicit_deny` iff not granted with every unknown Allow taken as
 /// not applying. One possible outcome is the decision; several make it `indeterminate`.
 pub fn evaluate(set: &ParsedSet, req: &Request) -> Outcome {
+    // spec: K-2 — a context naming one key twice (in any spelling, C-2) is malformed: it is
+    // never decided by whichever entry a lookup meets first, but denied by the rule itself,
+    // before anything else (E-20 included).
+    if req.context.duplicate().is_some() {
+        return Outcome {
+            decision: Decision::ExplicitDeny,
+            deciding: Some(Deciding::Rule(BuiltinRule::MalformedRequest)),
+        };
+    }
     // spec: E-20 — `sts:GetCallerIdentity` needs no permission: allowed whatever the policies.
     if req.action.eq_ignore_ascii_case("sts:GetCallerIdentity") {
         return Outcome {

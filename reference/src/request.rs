@@ -33,6 +33,21 @@ impl Context {
             .map(|(_, v)| v)
     }
 
+    /// The first two entries (0-based, in order) that name the same key, compared as
+    /// [`Context::get`] compares (C-2): such a context is malformed (K-2). `None` when every
+    /// name is a different key. Quadratic: for the reference interpreter and the loaders'
+    /// tests, not for hot paths.
+    pub fn duplicate(&self) -> Option<(usize, usize)> {
+        let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b) || unicode_eq_ignore_case(a, b);
+        self.entries.iter().enumerate().find_map(|(j, (b, _))| {
+            self.entries
+                .get(..j)?
+                .iter()
+                .position(|(a, _)| same(a, b))
+                .map(|i| (i, j))
+        })
+    }
+
     /// Add an entry (no duplicate check; loaders check K-2).
     pub fn insert(&mut self, key: impl Into<String>, value: ContextValue) {
         self.entries.push((key.into(), value));

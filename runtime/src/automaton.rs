@@ -21,7 +21,8 @@
 //! - Simple general globs (`arn:aws:ec2:*:*:instance/*`, `a?b*`): the linear matcher is a chain
 //!   of substring searches on them and measured faster than a byte-by-byte DFA walk.
 //! - Templates with policy variables: their text is known per request only; they are matched
-//!   in place, prefix and suffix compared and the middle run by the linear greedy matcher.
+//!   in place, prefix and suffix compared and the middle run by the evaluator's matcher over
+//!   pieces.
 //! - Action globs one by one: they are matched against the short action name after a
 //!   per-service lookup, and a service with at least 8 distinct wildcard names has all of them
 //!   in one multi-pattern DFA instead ([`MultiDfa`], `MatchKind::All`: the match state after the
@@ -29,11 +30,12 @@
 //!   (`PolicySetIr::action_automata`, the second half of the artifact's automata section).
 //! - A general glob the compiler gave no DFA (its size limit or the set's budget was hit, the
 //!   pattern has too many wildcards, the IR came from elsewhere, or the host is big-endian):
-//!   the greedy two-pointer matcher of [`crate::glob`], O(text × pattern), no allocation. The
-//!   decision is the same either way; only the cost differs.
+//!   the segment matcher of [`crate::tokens`] (linear for literal segments, O(text × segment)
+//!   for a segment with a `?`), no allocation. The decision is the same either way; only the
+//!   cost differs.
 //!
 //! # Semantics
-//! The DFA recognises exactly the language of the greedy matcher: a literal run matches its
+//! The DFA recognises exactly the language of the segment matcher: a literal run matches its
 //! bytes, `*` any sequence of Unicode scalar values, `?` exactly one; the whole text must match
 //! (the DFA is anchored at the start, and a match must end at the end of input). Matching is
 //! case-sensitive, as every glob use is (actions are lower-cased on both sides before). Request

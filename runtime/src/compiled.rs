@@ -63,7 +63,8 @@ pub(crate) enum Middle {
     /// class makes `*` or `*/*` a comparison or two).
     Glob(Glob),
     /// From the first wildcard to the last, with a variable between wildcards: matched by
-    /// the evaluator's greedy matcher over pieces (`match_middle`), still without assembling.
+    /// the evaluator (`match_middle`: variables resolved, the middle assembled and matched by
+    /// the linear segment matcher).
     Toks(Box<[MidTok]>),
 }
 
@@ -179,6 +180,8 @@ pub struct PolicyInfo {
 
 /// A compiled policy set, behind the `Arc` of [`crate::PolicySet`].
 pub(crate) struct Inner {
+    /// Unique to this build in this process, never 0 ([`crate::InternedKey`]).
+    pub stamp: u64,
     /// Denies first, then Allows, each in canonical order (see `build`).
     pub stmts: Vec<Stmt>,
     /// Id of the first Allow statement: candidates below it are Denies.

@@ -197,6 +197,11 @@ pub enum BuiltinRule {
     /// E-20: `sts:GetCallerIdentity` needs no permission; it is allowed whatever the policies
     /// say.
     GetCallerIdentity,
+    /// K-2: the request is malformed — its context names a key twice (in any spelling, C-2),
+    /// or holds a key interned by another policy set. It is never allowed: callers that
+    /// convert their own requests ([`crate::Context::new`] refused the context) decide it
+    /// [`Outcome::MALFORMED`], and so does a decision given an interned context of another set.
+    MalformedRequest,
 }
 
 impl BuiltinRule {
@@ -204,6 +209,7 @@ impl BuiltinRule {
     pub fn id(self) -> &'static str {
         match self {
             BuiltinRule::GetCallerIdentity => "E-20",
+            BuiltinRule::MalformedRequest => "K-2",
         }
     }
 
@@ -211,6 +217,9 @@ impl BuiltinRule {
     pub fn describe(self) -> &'static str {
         match self {
             BuiltinRule::GetCallerIdentity => "sts:GetCallerIdentity needs no permission",
+            BuiltinRule::MalformedRequest => {
+                "malformed request (a context key given twice, or a key of another set): denied"
+            }
         }
     }
 }
@@ -245,6 +254,13 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// A malformed request (K-2): an explicit deny by [`BuiltinRule::MalformedRequest`],
+    /// whatever the policies say.
+    pub const MALFORMED: Outcome = Outcome {
+        decision: Decision::ExplicitDeny,
+        deciding: Some(Deciding::Rule(BuiltinRule::MalformedRequest)),
+    };
+
     /// The deciding statement, when a statement decided.
     pub fn statement(&self) -> Option<StatementRef> {
         self.deciding.and_then(Deciding::statement)

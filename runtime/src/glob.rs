@@ -2,10 +2,12 @@
 //!
 //! A glob is compiled into tokens — literal byte runs, `*` and `?` — and classified by shape
 //! (the ripgrep `globset` idea): exact text, a literal prefix with a trailing `*`, or general.
-//! Exact and prefix globs are a single comparison; general globs run the classic greedy
-//! two-pointer matcher that remembers only the last `*`. That matcher is O(text × pattern) in
-//! the worst case and allocation-free, so a hostile pattern (`*a*a*a*…`) costs bounded time and
-//! no memory, and no automaton can blow up. `?` consumes one UTF-8 encoded character.
+//! Exact and prefix globs are a single comparison; `*lit*` shapes one substring search
+//! (`memchr::memmem`); general globs run the segment matcher of [`crate::tokens`]: each
+//! `*`-separated segment searched leftmost in order, O(text + pattern) when the segments are
+//! literal, up to O(text × segment) for a segment holding a `?` (which the compiler's DFA, when
+//! it built one, brings back to O(text)). Allocation-free, and no automaton can blow up. `?`
+//! consumes one UTF-8 encoded character.
 //!
 //! Patterns whose literal parts come from policy variables are matched in place by the
 //! evaluator (`eval::template::split_matches`): their literal prefix and suffix compared, the glob
@@ -15,7 +17,7 @@
 //! wildcards between its literal prefix and suffix — can instead carry a DFA the compiler built
 //! ([`Glob::Dfa`], see [`crate::automaton`] for what gets one and why): prefix and suffix are
 //! compared, then the DFA walks the bytes between in O(text). The DFA is optional and
-//! size-limited; a glob without one keeps the greedy matcher, with the same decisions.
+//! size-limited; a glob without one keeps the segment matcher, with the same decisions.
 
 use crate::automaton::{split_general, GlobDfa};
 use crate::tokens::{match_tokens, Tok, TokenBuf};
@@ -29,17 +31,20 @@ fn dfa_matches(prefix: &[u8], suffix: &[u8], dfa: &GlobDfa, text: &[u8]) -> bool
         .is_some_and(|middle| dfa.matches(middle))
 }
 
-/// Whether `needle` occurs in `hay`: each place its first byte occurs, then the rest. (In
-/// UTF-8 text a literal's first byte only ever matches at a character boundary.)
+/// Whether `needle` occurs in `hay`, in O(hay + needle) whatever the two are: a `memchr` for
+/// the first byte and a compare at each hit on short haystacks (cheapest on ARNs; at most
+/// [`SHORT_HAY`] × needle steps), one `memmem` search (Two-Way) on longer ones (the
+/// compare-at-each-hit search was O(hay × needle): `*aaa…ab*` against `aaaa…`). In UTF-8
+/// text a literal only ever occurs at a character boundary.
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    if hay.len() > SHORT_HAY {
+        return memchr::memmem::find(hay, needle).is_some();
+    }
     let Some((&first, rest)) = needle.split_first() else {
         return true;
     };
     let mut from = 0;
-    while let Some(p) = hay
-        .get(from..)
-        .and_then(|h| h.iter().position(|&b| b == first))
-    {
+    while let Some(p) = hay.get(from..).and_then(|h| memchr::memchr(first, h)) {
         let at = from + p + 1;
         if hay.get(at..).is_some_and(|t| t.starts_with(rest)) {
             return true;
@@ -48,6 +53,9 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
     }
     false
 }
+
+/// Haystacks up to this length take [`contains`]'s first-byte search.
+const SHORT_HAY: usize = 256;
 
 /// [`Glob::PrefixInfix`]'s test, out of line like the other searching shapes: inlined, its
 /// loop made every caller of [`Glob::matches`] save and restore registers (~25 instructions

@@ -16,7 +16,7 @@
 //! and [`PolicySet::to_bytes`]) and decide a request. The hidden lines build a one-statement
 //! artifact from [`ir`] so the example runs without the compiler.
 //! ```
-//! use iamc_runtime::{Decision, PolicySet, Request};
+//! use iamc_runtime::{Context, Decision, PolicySet, Request};
 //! # use iamc_runtime::ir::{PolicyIr, PolicySetIr, StatementIr, TemplateIr, TemplatePartIr};
 //! # let statement = StatementIr { index: 0, sid: None, allow: true, principal: None,
 //! #     not_action: false, actions: vec!["s3:Get*".into()], not_resource: false,
@@ -33,7 +33,7 @@
 //!     action: "s3:GetObject",
 //!     resource: "arn:aws:s3:::bucket/key",
 //!     resource_account: None,
-//!     context: &[],
+//!     context: Context::EMPTY,
 //! };
 //! assert_eq!(set.evaluate(&mut scratch, &req).decision, Decision::Allow);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -67,7 +67,9 @@
 //! # Untrusted input
 //! Request strings may be anything: nothing here panics or loops without bound on any input
 //! (indexing that could panic is denied by lint; each remaining index says why it is in
-//! range). Glob matching is O(text × pattern) in the worst case.
+//! range). Glob matching is linear in the text for globs whose `*`-separated segments are
+//! literal, whatever the pattern; a segment holding a `?` costs up to O(text × segment) when
+//! the compiler gave the glob no DFA (`docs/limits.md` has the worst case per decision).
 //!
 //! # Artifacts: integrity is not authenticity
 //! An artifact's CRC32C catches accidents only: whoever can write the file can recompute it.
@@ -76,6 +78,14 @@
 //! from the file. A pin does not protect against an attacker who can change the pin too, an
 //! older artifact replayed with its own pin, or a policy mistake that was pinned
 //! (docs/artifacts.md).
+//!
+//! # Malformed requests
+//! A context that names a key twice, in any spelling (C-2), is malformed (K-2): [`Context::new`]
+//! refuses it ([`RequestError`]), so no [`Request`] holds one, and
+//! [`PolicySet::intern_context`] refuses interned keys of another set or given twice. The
+//! check is made once when the context is built, not on every decision. A caller converting
+//! its own requests decides a refused one [`Outcome::MALFORMED`] (an explicit deny by
+//! [`BuiltinRule::MalformedRequest`]), as the reference interpreter does.
 //!
 //! # Failing closed
 //! The builder checks the IR it is given and establishes the compiled form's invariants
@@ -111,7 +121,9 @@ pub use error::BuildError;
 pub use eval::{DependsOn, Scratch, Unknown};
 pub use ir::KeyId;
 pub use policy_set::PolicySet;
-pub use request::{InternedRequest, Request, Value};
+pub use request::{
+    Context, InternedContext, InternedKey, InternedRequest, Request, RequestError, Value,
+};
 
 /// What only the compiler, the tests and the benches need of the runtime: the glob and
 /// automaton machinery the compiler builds DFAs with, the walks that tell it which globs and

@@ -8,7 +8,7 @@
 //! | [`PolicySet::to_bytes`], [`PolicySet::to_bytes_with`], [`PolicySet::build_info`], [`PolicySet::ir`], [`PolicySet::encoded_ir_len`] | [`crate::artifact`] |
 //! | [`PolicySet::create_scratch`], [`PolicySet::evaluate`], [`PolicySet::evaluate_interned`] | [`crate::eval`] |
 //! | [`PolicySet::evaluate_batch`], [`PolicySet::evaluate_interned_batch`], [`PolicySet::par_evaluate_batch`] | loops over the above (below) |
-//! | [`PolicySet::key_id`], [`PolicySet::policies`], [`PolicySet::rcp_services`], [`PolicySet::sid`] | here, reading [`crate::compiled`] |
+//! | [`PolicySet::key_id`], [`PolicySet::intern_context`], [`PolicySet::policies`], [`PolicySet::rcp_services`], [`PolicySet::sid`] | here, reading [`crate::compiled`] |
 //! | [`PolicySet::stats`] | [`crate::build::stats`] |
 //!
 //! `PolicySet` is `Send + Sync` and cheap to clone (an `Arc` inside).
@@ -33,8 +33,8 @@ use crate::decision::{Outcome, StatementRef};
 use crate::error::BuildError;
 use crate::eval::{self, DependsOn, Scratch, Unknown};
 use crate::fold::fold_key;
-use crate::ir::{IrView, KeyId, PolicySetIr};
-use crate::request::{InternedRequest, Request};
+use crate::ir::{IrView, PolicySetIr};
+use crate::request::{InternedContext, InternedKey, InternedRequest, Request, RequestError, Value};
 
 /// An immutable compiled policy set. Build one with [`PolicySet::new`] from a compiler's IR
 /// or load one with [`PolicySet::from_bytes`]; decide requests with [`PolicySet::evaluate`].
@@ -234,13 +234,30 @@ impl PolicySet {
             );
     }
 
-    /// The id of a condition key (case-insensitive, C-2), for building
-    /// [`InternedRequest`]s; `None` when no policy in the set uses the key.
-    pub fn key_id(&self, name: &str) -> Option<KeyId> {
-        if name.bytes().all(|b| !b.is_ascii_uppercase()) && name.is_ascii() {
-            return self.inner.keys.get(name).copied();
-        }
-        self.inner.keys.get(fold_key(name).as_str()).copied()
+    /// The interned key of a condition key name (case-insensitive, C-2), for building
+    /// [`InternedRequest`]s; `None` when no policy in the set uses the key. The key carries
+    /// this set's stamp: only this set (or a clone) accepts it.
+    pub fn key_id(&self, name: &str) -> Option<InternedKey> {
+        let id = if name.bytes().all(|b| !b.is_ascii_uppercase()) && name.is_ascii() {
+            self.inner.keys.get(name).copied()
+        } else {
+            self.inner.keys.get(fold_key(name).as_str()).copied()
+        }?;
+        Some(InternedKey {
+            set: self.inner.stamp,
+            id,
+        })
+    }
+
+    /// Check an interned context for this set: every key interned by this set (or a clone),
+    /// none twice (K-2). A decision by another set of the context that results fails closed
+    /// ([`crate::Outcome::MALFORMED`]). Allocates only for more than
+    /// 64 entries.
+    pub fn intern_context<'a>(
+        &self,
+        entries: &'a [(InternedKey, Value<'a>)],
+    ) -> Result<InternedContext<'a>, RequestError> {
+        InternedContext::new(self.inner.stamp, entries)
     }
 
     /// Metadata of every policy, in canonical order.

@@ -58,6 +58,7 @@ pub fn with_interned<R>(
         .iter()
         .map(|r| {
             r.context
+                .entries()
                 .iter()
                 .filter_map(|(k, v)| set.key_id(k).map(|id| (id, *v)))
                 .collect()
@@ -71,7 +72,8 @@ pub fn with_interned<R>(
             action: r.action,
             resource: r.resource,
             resource_account: r.resource_account,
-            context: c,
+            // A context by name has no key twice, so neither has its interned form.
+            context: set.intern_context(c).expect("a checked context interns"),
         })
         .collect();
     f(&interned)

@@ -65,7 +65,8 @@ fn a2_action_spellings_agree_with_the_reference() {
             };
             let got = iamc_harness::adapter::with_runtime_request(&req, |r| {
                 compiled.evaluate(&mut scratch, r)
-            });
+            })
+            .unwrap_or(iamc_runtime::Outcome::MALFORMED);
             let want = iamc_reference::evaluate(&set, &req).decision.to_string();
             assert_eq!(got.decision.to_string(), want, "{actions:?} {a:?}");
         }

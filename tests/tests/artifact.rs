@@ -27,6 +27,7 @@ use iamc_runtime::{LoadError, Outcome};
 fn decide(set: &iamc_runtime::PolicySet, r: &Request) -> Outcome {
     let mut scratch = set.create_scratch();
     iamc_harness::adapter::with_runtime_request(r, |req| set.evaluate(&mut scratch, req))
+        .unwrap_or(Outcome::MALFORMED)
 }
 
 fn round_trip(fresh: &iamc_runtime::PolicySet) -> iamc_runtime::PolicySet {
@@ -321,7 +322,7 @@ fn exercise(set: &iamc_runtime::PolicySet) {
                 action,
                 resource,
                 resource_account: None,
-                context: &ctx,
+                context: iamc_runtime::Context::new(&ctx).unwrap(),
             };
             let _ = set.evaluate(&mut scratch, &req);
         }
@@ -359,7 +360,7 @@ fn small_artifact_round_trips_and_decides_the_same() {
         action: "s3:ListBucket",
         resource: "arn:aws:s3:::b/a/xé/k",
         resource_account: None,
-        context: &ctx,
+        context: iamc_runtime::Context::new(&ctx).unwrap(),
     };
     assert_eq!(
         loaded.evaluate(&mut scratch, &req).decision,
@@ -571,7 +572,7 @@ fn tampered_artifact_with_recomputed_crc_loads_unpinned_and_is_refused_pinned() 
         action: "s3:GetObject",
         resource: "arn:aws:s3:::secret/k",
         resource_account: None,
-        context: &[],
+        context: iamc_runtime::Context::EMPTY,
     };
     let decide =
         |set: &iamc_runtime::PolicySet| set.evaluate(&mut set.create_scratch(), &req).decision;

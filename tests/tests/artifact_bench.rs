@@ -169,7 +169,8 @@ fn realistic_and_managed_load_and_decide_times() {
             a[2],
             b[2]
         );
-    });
+    })
+    .expect("well-formed requests (K-2)");
 
     // All managed policies as one identity set.
     let mpath = iamc_tests::shared_dir().join("corpus/managed-policies/aws-managed-policies.jsonl");

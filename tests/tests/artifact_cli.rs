@@ -112,7 +112,7 @@ fn manifest_compiles_to_an_artifact_that_inspect_shows_and_the_runtime_loads() {
                 action,
                 resource,
                 resource_account: None,
-                context: &ctx,
+                context: iamc_runtime::Context::new(&ctx).unwrap(),
             },
         )
         .decision

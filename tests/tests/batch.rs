@@ -53,7 +53,8 @@ fn serial_and_parallel_batches_decide_as_one_by_one() {
         ] {
             assert!(expected.iter().any(|o| o.decision == d), "no {d}");
         }
-    });
+    })
+    .expect("well-formed requests (K-2)");
 }
 
 #[test]
@@ -65,7 +66,7 @@ fn a_batch_with_too_few_slots_is_refused() {
         action: "s3:GetObject",
         resource: "*",
         resource_account: None,
-        context: &[],
+        context: iamc_runtime::Context::EMPTY,
     };
     set.evaluate_batch(&mut set.create_scratch(), &[req, req], &mut []);
 }

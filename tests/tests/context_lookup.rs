@@ -36,7 +36,8 @@ fn both(set: &ParsedSet, req: &Request) -> (String, String) {
     let compiled = lower::compile(set).unwrap();
     let mut scratch = compiled.create_scratch();
     let got =
-        iamc_harness::adapter::with_runtime_request(req, |r| compiled.evaluate(&mut scratch, r));
+        iamc_harness::adapter::with_runtime_request(req, |r| compiled.evaluate(&mut scratch, r))
+            .unwrap_or(iamc_runtime::Outcome::MALFORMED);
     let want = iamc_reference::evaluate(set, req);
     (got.decision.to_string(), want.decision.to_string())
 }
@@ -178,7 +179,7 @@ fn c2_spellings_of_one_unicode_key_intern_to_one_id() {
             action: &req.action,
             resource: &req.resource,
             resource_account: None,
-            context: &ctx,
+            context: compiled.intern_context(&ctx).unwrap(),
         };
         let got = compiled.evaluate_interned(&mut compiled.create_scratch(), &interned);
         assert_eq!(
@@ -195,12 +196,13 @@ fn view(v: &[(String, String)]) -> Vec<(&str, iamc_runtime::Value<'_>)> {
         .collect()
 }
 
-/// K-2 at the runtime's own API, where nothing stops two entries naming one key: the first
-/// entry wins, in any case; and one scratch reused across requests whose keys move, change
-/// case, disappear or repeat answers each request on its own.
+/// K-2 at the runtime's own API: a context naming one key twice, in any case and in either
+/// order, cannot be built ([`iamc_runtime::Context::new`]), so it is never decided by
+/// whichever entry comes first; and one scratch reused across requests whose keys move,
+/// change case or disappear answers each request on its own.
 #[test]
-fn k2_first_entry_wins_and_requests_do_not_leak_into_each_other() {
-    use iamc_runtime::{Decision, Request as Rt, Value};
+fn k2_duplicates_refused_and_requests_do_not_leak_into_each_other() {
+    use iamc_runtime::{Context, Decision, Request as Rt, RequestError, Value};
     for n in [1, 3, 9, 30] {
         let compiled = lower::compile(&set_with_conditions(n)).unwrap();
         let mut scratch = compiled.create_scratch();
@@ -212,7 +214,7 @@ fn k2_first_entry_wins_and_requests_do_not_leak_into_each_other() {
                 action: "s3:GetObject",
                 resource: "arn:aws:s3:::b/k",
                 resource_account: None,
-                context: ctx,
+                context: Context::new(ctx).unwrap(),
             };
             compiled.evaluate(scratch, &r).decision == Decision::Allow
         };
@@ -238,21 +240,25 @@ fn k2_first_entry_wins_and_requests_do_not_leak_into_each_other() {
             let mut removed = base.clone();
             removed.remove(round % n);
             assert!(!decide(&mut scratch, &view(&removed)), "n {n}");
-            // Duplicates: a wrong value after the right one changes nothing; before it, the
-            // wrong one wins, in whatever case it is written.
+            // Duplicates, after or before the right entry, in either case: refused, naming
+            // both entries.
             for i in [0, n - 1] {
-                let mut dup = base.clone();
-                dup.push((names[i].to_lowercase(), "wrong".into()));
-                assert!(decide(&mut scratch, &view(&dup)), "n {n} i {i}");
-                let mut dup = base.clone();
-                dup.insert(0, (upper[i].clone(), "wrong".into()));
-                assert!(!decide(&mut scratch, &view(&dup)), "n {n} i {i}");
-                let mut dup = base.clone();
-                dup.insert(i + 1, (names[i].to_lowercase(), "wrong".into()));
-                assert!(decide(&mut scratch, &view(&dup)), "n {n} i {i}");
-                let mut dup = base.clone();
-                dup.insert(i, (names[i].to_lowercase(), "wrong".into()));
-                assert!(!decide(&mut scratch, &view(&dup)), "n {n} i {i}");
+                for (at, spelling) in [
+                    (base.len(), names[i].to_lowercase()),
+                    (0, upper[i].clone()),
+                    (i + 1, names[i].to_lowercase()),
+                    (i, names[i].to_lowercase()),
+                ] {
+                    let mut dup = base.clone();
+                    dup.insert(at, (spelling, "wrong".into()));
+                    let v = view(&dup);
+                    let (first, second) = if at <= i { (at, i + 1) } else { (i, at) };
+                    assert_eq!(
+                        Context::new(&v).map(|_| ()),
+                        Err(RequestError::DuplicateKey { first, second }),
+                        "n {n} i {i} at {at}"
+                    );
+                }
             }
         }
     }
@@ -348,10 +354,10 @@ fn model_lookup(names: &[String], key: &str) -> Option<usize> {
 }
 
 /// C-2, K-2 as a property: for random contexts of near-miss, recased, repeated and
-/// Kelvin-sign names, every key of the set is found at the entry [`model_lookup`] names (its
-/// value decides), or found absent (`Null`), through one reused scratch; and, when no two
-/// names fold alike (a well-formed context, which is all the reference can express), the
-/// reference decides the same.
+/// Kelvin-sign names, a context with two names that fold alike is refused by the runtime and
+/// denied by the reference's K-2 rule; in any other, every key of the set is found at the
+/// entry [`model_lookup`] names (its value decides), or found absent (`Null`), through one
+/// reused scratch, and the reference decides the same.
 /// The set of the property below, compiled once, and a scratch reused by every case.
 fn prop_set() -> &'static (ParsedSet, iamc_runtime::PolicySet) {
     static SET: std::sync::OnceLock<(ParsedSet, iamc_runtime::PolicySet)> =
@@ -409,12 +415,27 @@ fn c2_k2_lookup_matches_the_model_for_random_contexts() {
                 (format!("s3:Get{i}"), want.is_some()),
                 (format!("s3:Nul{i}"), want.is_none()),
             ] {
+                let v = view(&ctx);
+                let Ok(context) = iamc_runtime::Context::new(&v) else {
+                    let mut req = request(ctx.clone());
+                    req.action = action.clone();
+                    let reference = iamc_reference::evaluate(set, &req);
+                    if well_formed || reference != iamc_runtime::Outcome::MALFORMED {
+                        eprintln!("{action}: refused; reference {reference:?}; {ctx:?}");
+                        return quickcheck::TestResult::failed();
+                    }
+                    continue;
+                };
+                if !well_formed {
+                    eprintln!("{action}: a malformed context was accepted; {ctx:?}");
+                    return quickcheck::TestResult::failed();
+                }
                 let r = iamc_runtime::Request {
                     principal: "arn:aws:iam::111122223333:user/alice",
                     action: &action,
                     resource: "arn:aws:s3:::b/k",
                     resource_account: None,
-                    context: &view(&ctx),
+                    context,
                 };
                 let got = PROP_SCRATCH.with_borrow_mut(|s| {
                     let s = s.get_or_insert_with(|| compiled.create_scratch());

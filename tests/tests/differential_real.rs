@@ -367,7 +367,8 @@ fn compare(set: &ParsedSet, label: &str, requests: &[Request]) -> (usize, Vec<St
     for r in requests {
         let want = iamc_reference::evaluate(set, r);
         let got =
-            iamc_harness::adapter::with_runtime_request(r, |q| compiled.evaluate(&mut scratch, q));
+            iamc_harness::adapter::with_runtime_request(r, |q| compiled.evaluate(&mut scratch, q))
+                .unwrap_or(iamc_runtime::Outcome::MALFORMED);
         decisions[match want.decision {
             iamc_runtime::Decision::Allow => 0,
             iamc_runtime::Decision::ExplicitDeny => 1,

@@ -187,7 +187,7 @@ fn allowed(set: &iamc_runtime::PolicySet, resource: &str) -> bool {
         action: "s3:GetObject",
         resource,
         resource_account: None,
-        context: &[],
+        context: iamc_runtime::Context::EMPTY,
     };
     set.evaluate(&mut scratch, &req).decision == iamc_runtime::Decision::Allow
 }
@@ -358,7 +358,7 @@ fn action_dfa_selects_like_the_per_pattern_scan() {
                     action: &action,
                     resource: "r",
                     resource_account: None,
-                    context: &ctx,
+                    context: iamc_runtime::Context::new(&ctx).unwrap(),
                 };
                 let a = with.evaluate(&mut s1, &req);
                 let b = without.evaluate(&mut s2, &req);

@@ -25,7 +25,7 @@ fn decide(set: &iamc_runtime::PolicySet, action: &str, resource: &str) -> iamc_r
         action,
         resource,
         resource_account: None,
-        context: &[],
+        context: iamc_runtime::Context::EMPTY,
     };
     set.evaluate(&mut scratch, &req).decision
 }
@@ -110,7 +110,7 @@ fn c8_long_question_runs_are_bounded() {
         action: "s3:ListBucket",
         resource: "*",
         resource_account: None,
-        context: &ctx,
+        context: iamc_runtime::Context::new(&ctx).unwrap(),
     };
     let start = Instant::now();
     assert_eq!(
@@ -119,7 +119,7 @@ fn c8_long_question_runs_are_bounded() {
     );
     let short = [("s3:prefix", iamc_runtime::Value::Single("abc"))];
     let req = iamc_runtime::Request {
-        context: &short,
+        context: iamc_runtime::Context::new(&short).unwrap(),
         ..req
     };
     assert_eq!(

@@ -80,7 +80,8 @@ fn decide_set(set: &ParsedSet, compiled: &iamc_runtime::PolicySet, req: &Request
     let want = iamc_reference::evaluate(set, req);
     let mut scratch = compiled.create_scratch();
     let got =
-        iamc_harness::adapter::with_runtime_request(req, |r| compiled.evaluate(&mut scratch, r));
+        iamc_harness::adapter::with_runtime_request(req, |r| compiled.evaluate(&mut scratch, r))
+            .unwrap_or(iamc_runtime::Outcome::MALFORMED);
     assert_eq!(want, got, "engines disagree on {req:?}");
     want.decision
 }

@@ -97,7 +97,8 @@ fn warm_evaluation_of_the_realistic_benchmark_allocates_nothing() {
                 three_valued_decisions_allocate_nothing(&set, runtime_requests);
             })
         },
-    );
+    )
+    .expect("well-formed requests (K-2)");
     dfa_globs_allocate_nothing();
 }
 
@@ -252,7 +253,7 @@ fn dfa_globs_allocate_nothing() {
             action: "s3:ListBucket",
             resource,
             resource_account: None,
-            context: &ctx,
+            context: iamc_runtime::Context::new(&ctx).unwrap(),
         })
         .collect();
     let mut scratch = set.create_scratch();

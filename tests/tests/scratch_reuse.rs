@@ -29,7 +29,8 @@ fn e8_c2_foreign_and_default_scratches_decide_as_the_sets_own() {
     };
     let set = lower::compile(&requests[0].policies).expect("compiles");
     let owned = requests.iter().map(|r| &r.request);
-    iamc_harness::adapter::with_runtime_requests(owned, |reqs| decide_alike(&set, reqs));
+    iamc_harness::adapter::with_runtime_requests(owned, |reqs| decide_alike(&set, reqs))
+        .expect("well-formed requests (K-2)");
 }
 
 /// Every scratch below decides `reqs` as `set`'s own, and afterwards still decides for a

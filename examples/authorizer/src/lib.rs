@@ -45,7 +45,7 @@
 
 use std::io::{self, BufRead, Write};
 
-use iamc_runtime::{Decision, Outcome, PolicySet, Request, Value};
+use iamc_runtime::{Context, Decision, Outcome, PolicySet, Request, Value};
 
 /// A context value of a request line.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -129,6 +129,11 @@ pub fn decide(
             (*k, v)
         })
         .collect();
+    // K-2: a line naming a context key twice (in any spelling) is malformed; it is denied
+    // by the rule, never decided by whichever entry comes first.
+    let Ok(context) = Context::new(&context) else {
+        return Outcome::MALFORMED;
+    };
     set.evaluate(
         scratch,
         &Request {
@@ -136,7 +141,7 @@ pub fn decide(
             action: r.action,
             resource: r.resource,
             resource_account: r.resource_account,
-            context: &context,
+            context,
         },
     )
 }

@@ -190,6 +190,7 @@ pub(crate) fn build(v: &IrView<'_>, source: Source) -> Result<Inner, BuildError>
     let has_boundary = v.policies.iter().any(|p| p.kind == PolicyKind::Boundary);
     let has_session = v.policies.iter().any(|p| p.kind == PolicyKind::Session);
     Ok(Inner {
+        stamp: next_stamp(),
         stmts,
         first_allow,
         actions,
@@ -212,4 +213,12 @@ pub(crate) fn build(v: &IrView<'_>, source: Source) -> Result<Inner, BuildError>
         policies,
         source,
     })
+}
+
+/// A stamp for a new set: a process-wide counter from 1, so that keys interned by one set are
+/// told apart from another's ([`crate::InternedKey`]). 2^64 builds do not happen.
+fn next_stamp() -> u64 {
+    use core::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }

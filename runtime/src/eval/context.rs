@@ -13,7 +13,7 @@ use rustc_hash::FxHashMap as FxMap;
 
 use crate::fold::{fold_chars, LengthRange, LowerName};
 use crate::ir::KeyId;
-use crate::request::Value;
+use crate::request::{InternedKey, Value};
 
 /// Context lookup by key id, over either request shape.
 pub(super) trait Ctx<'a> {
@@ -38,14 +38,14 @@ pub(super) struct NamedCtx<'a, 'c> {
     pub(super) unicode: &'c [LengthRange],
 }
 
-pub(super) struct InternedCtx<'a>(pub(super) &'a [(KeyId, Value<'a>)]);
+pub(super) struct InternedCtx<'a>(pub(super) &'a [(InternedKey, Value<'a>)]);
 
 impl NamedCtx<'_, '_> {
     /// Resolve every context name at once, on the first lookup that is not cached: fold the
     /// name (C-2, as the set's key table is folded) into a reused buffer and look it up in the
     /// key table. O(context entries) per decision, however many conditions read the context.
-    /// The first entry for a key wins, as in the reference. (A context with two names that
-    /// fold to the same key is malformed, K-2; the loaders reject it.)
+    /// A key has one entry at most: [`crate::Context::new`] refused a context with two names
+    /// that fold alike (K-2).
     #[cold]
     fn resolve_all(&self) -> bool {
         // Names are folded into a stack buffer; a name too long for it (or one that folds
@@ -202,6 +202,6 @@ impl<'a> NamedCtx<'a, '_> {
 impl<'a> Ctx<'a> for InternedCtx<'a> {
     #[inline]
     fn value(&self, key: KeyId) -> Option<Value<'a>> {
-        self.0.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+        self.0.iter().find(|(k, _)| k.id == key).map(|(_, v)| *v)
     }
 }

@@ -15,7 +15,9 @@
 //!
 //! An internal inconsistency (a candidate id with no statement, which the builder rules out)
 //! fails closed: the decision is an explicit deny naming no statement, never a skipped
-//! statement.
+//! statement. An interned context checked for another set fails closed too
+//! ([`Outcome::MALFORMED`], K-2); a context by name was checked when it was built
+//! ([`crate::Context::new`]), so a lookup's first match is its only one.
 
 mod combine;
 mod condition;
@@ -49,7 +51,7 @@ pub(crate) fn evaluate(inner: &Inner, scratch: &mut Scratch, req: &Request<'_>) 
     let generation = scratch.begin(inner);
     let cache = core::mem::take(&mut scratch.cache);
     let ctx = NamedCtx {
-        entries: req.context,
+        entries: req.context.entries(),
         keys: &inner.keys,
         cache: &cache,
         generation,
@@ -77,6 +79,11 @@ pub(crate) fn evaluate_interned(
     scratch: &mut Scratch,
     req: &InternedRequest<'_>,
 ) -> Outcome {
+    // A context checked for another set names other keys here (K-2): fail closed. One
+    // compare per decision; the keys were checked when the context was built.
+    if req.context.set != inner.stamp {
+        return Outcome::MALFORMED;
+    }
     scratch.begin(inner);
     if inner.has_opaque {
         return unknown::evaluate3(
@@ -87,7 +94,7 @@ pub(crate) fn evaluate_interned(
             req.resource,
             req.resource_account,
             &Unknown::default(),
-            &InternedCtx(req.context),
+            &InternedCtx(req.context.entries),
             &mut |_| {},
         );
     }
@@ -98,7 +105,7 @@ pub(crate) fn evaluate_interned(
         req.action,
         req.resource,
         req.resource_account,
-        &InternedCtx(req.context),
+        &InternedCtx(req.context.entries),
     )
 }
 
@@ -115,7 +122,7 @@ pub(crate) fn evaluate_unknown(
     let generation = scratch.begin(inner);
     let cache = core::mem::take(&mut scratch.cache);
     let ctx = NamedCtx {
-        entries: req.context,
+        entries: req.context.entries(),
         keys: &inner.keys,
         cache: &cache,
         generation,

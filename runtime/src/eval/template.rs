@@ -144,12 +144,53 @@ pub(super) fn first_byte<'a>(pieces: &[Piece], ctx: &impl Ctx<'a>) -> Option<Opt
     Some(None)
 }
 
-/// [`crate::tokens::match_tokens`] over a middle whose literals are pieces (variables between
-/// wildcards), reading variable values in place instead of assembling them: the same greedy
-/// matcher that remembers only the last `*` (O(text × pattern), no allocation), `?` consuming
-/// one UTF-8 character. A variable that does not resolve makes it `false` (R-6, V-6); a
-/// `true` has read every variable, since every literal token was matched.
+thread_local! {
+    /// The assembled middle of [`match_middle`], reused: it grows to the longest middle a
+    /// thread has matched and is not freed, like a [`crate::Scratch`]'s buffers.
+    static MIDDLE: core::cell::RefCell<TokenBuf> = core::cell::RefCell::new(TokenBuf::default());
+}
+
+/// A middle whose literals are pieces (variables between wildcards): its variables resolved
+/// and the middle assembled into a reused per-thread token list, then matched by
+/// [`crate::tokens::match_tokens`] — linear in the text for literal segments, whatever the
+/// variables' values (which are request input too: matching them in place retried every
+/// piece at every occurrence, O(text × value)). Values are literal (V-1: a `*` in one matches
+/// only `*`). A variable that does not resolve makes it `false` (R-6, V-6). Allocates only
+/// while the buffer grows to a longer middle than the thread has seen.
 pub(super) fn match_middle<'a>(toks: &[MidTok], text: &[u8], ctx: &impl Ctx<'a>) -> bool {
+    let assembled = MIDDLE.try_with(|cell| {
+        let Ok(mut buf) = cell.try_borrow_mut() else {
+            return None;
+        };
+        buf.clear();
+        for t in toks {
+            match t {
+                MidTok::Star => buf.push_glob(b"*"),
+                MidTok::Quest => buf.push_glob(b"?"),
+                MidTok::Lit(pieces) => {
+                    for p in pieces.iter() {
+                        let Some(s) = piece_text(p, ctx) else {
+                            return Some(false);
+                        };
+                        buf.push_lit(s.as_bytes());
+                    }
+                }
+            }
+        }
+        Some(buf.matches(text))
+    });
+    match assembled {
+        Ok(Some(hit)) => hit,
+        // Only while the thread is being torn down, or re-entered (neither happens in a
+        // decision): the in-place matcher, same answers, O(text × pattern).
+        _ => match_middle_in_place(toks, text, ctx),
+    }
+}
+
+/// [`match_middle`] without assembling: the greedy matcher that remembers only the last `*`,
+/// reading variable values in place (O(text × pattern), no allocation), `?` consuming one
+/// UTF-8 character. A variable that does not resolve makes it `false` (R-6, V-6).
+pub(super) fn match_middle_in_place<'a>(toks: &[MidTok], text: &[u8], ctx: &impl Ctx<'a>) -> bool {
     let (mut ti, mut x) = (0usize, 0usize);
     // (token index after the last star, text position it is tried at)
     let mut star: Option<(usize, usize)> = None;
@@ -325,6 +366,7 @@ mod tests {
     use crate::build::template::split;
     use crate::eval::context::InternedCtx;
     use crate::ir::PartView;
+    use crate::request::InternedKey;
     use quickcheck::{Arbitrary, Gen, QuickCheck, TestResult};
 
     /// Characters templates, values and texts are drawn from: wildcards, a separator and a
@@ -465,13 +507,14 @@ mod tests {
             .iter()
             .map(|(_, v, _)| [v.as_deref().unwrap_or_default(), "x"])
             .collect();
-        let ctx_vals: Vec<(KeyId, Value<'_>)> = case
+        let key = |id| InternedKey { set: 0, id };
+        let ctx_vals: Vec<(InternedKey, Value<'_>)> = case
             .values
             .iter()
             .zip(&lists)
             .map(|((k, v, multi), list)| match (v, multi) {
-                (Some(v), false) => (*k, Value::Single(v)),
-                _ => (*k, Value::Multi(list)),
+                (Some(v), false) => (key(*k), Value::Single(v)),
+                _ => (key(*k), Value::Multi(list)),
             })
             .collect();
         let ctx = InternedCtx(&ctx_vals);
@@ -599,7 +642,7 @@ mod tests {
             case.text = text.to_string();
             let r = templates_agree(case.clone());
             assert!(!r.is_failure(), "{case:?}");
-            let ctx_vals = [(0, Value::Single(v))];
+            let ctx_vals = [(InternedKey { set: 0, id: 0 }, Value::Single(v))];
             let got = split_matches(
                 &built_split(&case),
                 text.as_bytes(),

@@ -1,0 +1,193 @@
+//! No request value buys unbounded CPU through a glob (C-8, R-3, C-14): `StringLike`,
+//! `ArnLike` and resource patterns at the policy limits, against 1 MB request values.
+//!
+//! The case that took ~40 s before the matchers became linear: one `StringLike` with 250
+//! values `*aaa…ab*` (~4 KB each, a 1 MB policy within every limit) against a 1 MB
+//! `aws:UserAgent` of `a`s. The 1 MB decisions are taken by the compiled engine only (the
+//! reference interpreter may be slow); the same policies against short values are decided by
+//! both engines, which must agree. The time bound is a hang detector, not a benchmark: 10 s
+//! where a release build takes milliseconds (`bench/benches/decide.rs`, `hostile_glob`, has
+//! the figures).
+
+use std::time::{Duration, Instant};
+
+use iamc_compiler::lower;
+use iamc_harness::request::{Context, ContextValue, Request};
+use iamc_runtime::Decision;
+
+const ALICE: &str = "arn:aws:iam::111122223333:user/alice";
+const BOUND: Duration = Duration::from_secs(10);
+
+fn policy(op: &str, key: &str, values: &[String]) -> String {
+    let list = values
+        .iter()
+        .map(|v| format!("\"{v}\""))
+        .collect::<Vec<_>>()
+        .join(",");
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{{"{op}":{{"{key}":[{list}]}}}}}}]}}"#
+    )
+}
+
+fn request(resource: &str, key: &str, value: &str) -> Request {
+    let mut ctx = Context::default();
+    ctx.insert(key, ContextValue::Single(value.into()));
+    Request {
+        principal: ALICE.into(),
+        action: "s3:GetObject".into(),
+        resource: resource.into(),
+        resource_account: None,
+        context: ctx,
+        unknown: Default::default(),
+    }
+}
+
+/// The compiled engine's decision, within [`BOUND`].
+fn compiled(set: &iamc_runtime::PolicySet, req: &Request, what: &str) -> Decision {
+    let mut scratch = set.create_scratch();
+    let t = Instant::now();
+    let out = iamc_harness::adapter::with_runtime_request(req, |r| {
+        set.evaluate(&mut scratch, r).decision
+    })
+    .expect("well-formed");
+    assert!(
+        t.elapsed() < BOUND,
+        "{what}: one decision took {:?}",
+        t.elapsed()
+    );
+    out
+}
+
+/// Both engines on a short value: they agree.
+fn both(set: &iamc_compiler::ast::ParsedSet, req: &Request) -> Decision {
+    let want = iamc_reference::evaluate(set, req);
+    let c = lower::compile(set).expect("compiles");
+    let got = iamc_harness::adapter::decide(&c, &mut c.create_scratch(), req);
+    assert_eq!(want, got, "engines disagree");
+    want.decision
+}
+
+/// C-8: the issue's policy (250 × `*a…ab*`, 4,000 bytes each) against a 1 MB value of `a`s
+/// (no match) and one that ends in the pattern's `b` (a match), and the same shape with the
+/// general matcher's worst case (`*a*a…*a*b`, 200 stars, too many wildcards for a DFA).
+#[test]
+fn c8_string_like_is_linear_in_the_request_value() {
+    let infix: Vec<String> = (0..250)
+        .map(|i| format!("*{}{}b*", "a".repeat(3_990), i % 10))
+        .collect();
+    let stars: Vec<String> = (0..250).map(|i| "*a".repeat(200 + i % 7) + "b").collect();
+    let huge = "a".repeat(1 << 20);
+    for (name, values, hit) in [
+        ("infix", &infix, format!("{}9b", "a".repeat(4_000))),
+        ("stars", &stars, "ab".to_string()),
+    ] {
+        let doc = policy("StringLike", "aws:UserAgent", values);
+        assert!(doc.len() < 1 << 20, "{name}: within max_policy_bytes");
+        let set = iamc_tests::identity_set(&doc);
+        let c = lower::compile(&set).expect("compiles");
+        let miss = request("*", "aws:UserAgent", &huge);
+        assert_eq!(compiled(&c, &miss, name), Decision::ImplicitDeny, "{name}");
+        let with_hit = format!("{huge}{hit}");
+        let hit_req = request("*", "aws:UserAgent", &with_hit);
+        assert_eq!(compiled(&c, &hit_req, name), Decision::Allow, "{name}");
+        // Short values, the first ten patterns (the reference is quadratic): the engines
+        // agree.
+        let set = iamc_tests::identity_set(&policy("StringLike", "aws:UserAgent", &values[..10]));
+        let short = "a".repeat(5_000);
+        assert_eq!(
+            both(&set, &request("*", "aws:UserAgent", &short)),
+            Decision::ImplicitDeny
+        );
+        let short_hit = format!("x{hit}x");
+        let expect = if name == "infix" {
+            Decision::Allow
+        } else {
+            Decision::ImplicitDeny
+        };
+        assert_eq!(
+            both(&set, &request("*", "aws:UserAgent", &short_hit)),
+            expect,
+            "{name}"
+        );
+    }
+}
+
+/// R-3, C-14: resource patterns and `ArnLike` fields of the same shapes against a 1 MB
+/// resource ARN.
+#[test]
+fn r3_c14_resource_and_arn_globs_are_linear() {
+    let huge = format!("arn:aws:s3:::{}", "a".repeat(1 << 20));
+    let resources: Vec<String> = (0..200)
+        .map(|i| format!("arn:aws:s3:::*{}{}b*", "a".repeat(3_900), i % 10))
+        .collect();
+    let list = resources
+        .iter()
+        .map(|v| format!("\"{v}\""))
+        .collect::<Vec<_>>()
+        .join(",");
+    let doc = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:GetObject","Resource":[{list}]}}]}}"#
+    );
+    let set = iamc_tests::identity_set(&doc);
+    let c = lower::compile(&set).expect("compiles");
+    assert_eq!(
+        compiled(&c, &request(&huge, "x:y", "1"), "resource"),
+        Decision::ImplicitDeny
+    );
+    let arns: Vec<String> = (0..200)
+        .map(|_| format!("arn:aws:s3:::{}b", "*a".repeat(120)))
+        .collect();
+    let doc = policy("ArnLike", "aws:SourceArn", &arns[..1]);
+    let set = iamc_tests::identity_set(&doc);
+    assert_eq!(
+        both(&set, &request("*", "aws:SourceArn", "arn:aws:s3:::aab")),
+        Decision::ImplicitDeny,
+        "120 `a`s are needed"
+    );
+    let doc = policy("ArnLike", "aws:SourceArn", &arns);
+    let set = iamc_tests::identity_set(&doc);
+    let c = lower::compile(&set).expect("compiles");
+    assert_eq!(
+        compiled(&c, &request("*", "aws:SourceArn", &huge), "arn"),
+        Decision::ImplicitDeny
+    );
+    let hit = format!("arn:aws:s3:::{}b", "a".repeat(120));
+    assert_eq!(
+        compiled(&c, &request("*", "aws:SourceArn", &hit), "arn"),
+        Decision::Allow
+    );
+}
+
+/// V-1, C-8: a variable between wildcards (`*${aws:PrincipalTag/t}*`), whose value is request
+/// input too: a 512 KiB value against a 1 MiB text, both `a`s but the value ending in `b`.
+/// Matched in place, every occurrence of `a` retried the whole value (O(text × value)).
+#[test]
+fn v1_c8_variable_between_wildcards_is_linear() {
+    let doc = policy(
+        "StringLike",
+        "aws:UserAgent",
+        &["*${aws:PrincipalTag/t}*".to_string()],
+    );
+    let set = iamc_tests::identity_set(&doc);
+    let c = lower::compile(&set).expect("compiles");
+    let value = format!("{}b", "a".repeat(512 << 10));
+    let text = "a".repeat(1 << 20);
+    let mut req = request("*", "aws:UserAgent", &text);
+    req.context
+        .insert("aws:PrincipalTag/t", ContextValue::Single(value.clone()));
+    assert_eq!(compiled(&c, &req, "variable"), Decision::ImplicitDeny);
+    let hit = format!("{text}{value}x");
+    let mut req = request("*", "aws:UserAgent", &hit);
+    req.context
+        .insert("aws:PrincipalTag/t", ContextValue::Single(value));
+    assert_eq!(compiled(&c, &req, "variable"), Decision::Allow);
+    // Short: the engines agree, a `*` in the value matching only `*` (V-1).
+    let mut req = request("*", "aws:UserAgent", "xa*bx");
+    req.context
+        .insert("aws:PrincipalTag/t", ContextValue::Single("a*b".into()));
+    assert_eq!(both(&set, &req), Decision::Allow);
+    let mut req = request("*", "aws:UserAgent", "xaZbx");
+    req.context
+        .insert("aws:PrincipalTag/t", ContextValue::Single("a*b".into()));
+    assert_eq!(both(&set, &req), Decision::ImplicitDeny);
+}
