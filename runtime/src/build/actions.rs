@@ -85,6 +85,41 @@ pub(crate) fn split_action(p: &str) -> Option<(String, String, bool)> {
     Some((service.to_string(), name.to_string(), wildcard))
 }
 
+/// A service's index in the builder's tables (`services`, `patterns`, `name_service`) and in
+/// the per-service lists [`IndexBuilder::finish`] builds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ServiceIdx(u32);
+
+impl ServiceIdx {
+    fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// The slot of one distinct exact name (in `names`, `name_service`) or one distinct wildcard
+/// pattern (in `globs`, `patterns`): what [`group`] groups the statements' tags by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Slot(u32);
+
+impl Slot {
+    fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// An entry of a candidate list: a statement id, with [`EXCLUDE`] set when the statement
+/// names the action in `NotAction`. Kept apart from slots and service indexes, the other
+/// `u32`s the builder pairs it with; the built index holds the raw `u32`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Tag(u32);
+
+impl Tag {
+    /// The tag of statement `id` (A-7: `NotAction` excludes).
+    fn of(id: u32, not_action: bool) -> Tag {
+        Tag(if not_action { id | EXCLUDE } else { id })
+    }
+}
+
 /// Collects the action patterns of a set's statements, then builds its [`ActionIndex`].
 /// Patterns are lower-cased into one reused buffer and grouped by full text in two tables
 /// (exact names, wildcard patterns), so each distinct name or pattern is allocated, parsed
@@ -93,34 +128,34 @@ pub(crate) fn split_action(p: &str) -> Option<(String, String, bool)> {
 #[derive(Default)]
 pub(crate) struct IndexBuilder {
     /// Service prefix → index in `globs_of`.
-    pub(crate) services: FxMap<Box<[u8]>, u32>,
+    pub(crate) services: FxMap<Box<[u8]>, ServiceIdx>,
     /// Exact `service:name` → slot; `name_service[slot]` is its service.
-    pub(crate) names: FxMap<Box<[u8]>, u32>,
-    pub(crate) name_service: Vec<u32>,
+    pub(crate) names: FxMap<Box<[u8]>, Slot>,
+    pub(crate) name_service: Vec<ServiceIdx>,
     /// Wildcard `service:pattern` → slot; `patterns[slot]` is its service and glob.
-    pub(crate) globs: FxMap<Box<[u8]>, u32>,
-    pub(crate) patterns: Vec<(u32, Glob)>,
+    pub(crate) globs: FxMap<Box<[u8]>, Slot>,
+    pub(crate) patterns: Vec<(ServiceIdx, Glob)>,
     /// (slot, tag) of every exact name and every pattern, in statement order.
-    pub(crate) name_tags: Vec<(u32, u32)>,
-    pub(crate) glob_tags: Vec<(u32, u32)>,
+    pub(crate) name_tags: Vec<(Slot, Tag)>,
+    pub(crate) glob_tags: Vec<(Slot, Tag)>,
     pub(crate) always: Vec<u32>,
     pub(crate) not_action_count: usize,
     pub(crate) buf: String,
 }
 
 impl IndexBuilder {
-    pub(crate) fn service(&mut self, service: &str) -> u32 {
+    pub(crate) fn service(&mut self, service: &str) -> ServiceIdx {
         if let Some(&i) = self.services.get(service.as_bytes()) {
             return i;
         }
-        let i = self.services.len() as u32;
+        let i = ServiceIdx(self.services.len() as u32);
         self.services.insert(service.as_bytes().into(), i);
         i
     }
 
     /// Index one statement's action patterns (A-2 case-folded, A-3 globs, A-7 NotAction).
     pub(crate) fn add(&mut self, id: u32, not_action: bool, patterns: &[&str]) {
-        let tag = if not_action { id | EXCLUDE } else { id };
+        let tag = Tag::of(id, not_action);
         let mut any = false;
         let mut buf = core::mem::take(&mut self.buf);
         for p in patterns {
@@ -142,7 +177,7 @@ impl IndexBuilder {
                 let slot = match self.globs.get(buf.as_bytes()) {
                     Some(&slot) => slot,
                     None => {
-                        let slot = self.patterns.len() as u32;
+                        let slot = Slot(self.patterns.len() as u32);
                         let svc = self.service(service);
                         self.patterns.push((svc, text_glob(name)));
                         self.globs.insert(buf.as_bytes().into(), slot);
@@ -154,7 +189,7 @@ impl IndexBuilder {
                 let slot = match self.names.get(buf.as_bytes()) {
                     Some(&slot) => slot,
                     None => {
-                        let slot = self.name_service.len() as u32;
+                        let slot = Slot(self.name_service.len() as u32);
                         let svc = self.service(service);
                         self.name_service.push(svc);
                         self.names.insert(buf.as_bytes().into(), slot);
@@ -188,11 +223,11 @@ impl IndexBuilder {
         let (goff, gtags) = group(self.patterns.len(), &self.glob_tags);
         let mut globs_of: Vec<Vec<(Glob, Box<[u32]>)>> = vec![Vec::new(); self.services.len()];
         // Per pattern slot: its service and its index in that service's list.
-        let mut place: Vec<(u32, u32)> = Vec::with_capacity(self.patterns.len());
+        let mut place: Vec<(ServiceIdx, u32)> = Vec::with_capacity(self.patterns.len());
         for (slot, (svc, glob)) in self.patterns.into_iter().enumerate() {
-            let list = globs_of.get_mut(svc as usize).ok_or(INCONSISTENT)?;
+            let list = globs_of.get_mut(svc.index()).ok_or(INCONSISTENT)?;
             place.push((svc, list.len() as u32));
-            list.push((glob, tags_of(&goff, &gtags, slot)?));
+            list.push((glob, tags_of(&goff, &gtags, Slot(slot as u32))?));
         }
         let mut multi = if autos.is_empty() {
             Vec::new()
@@ -211,14 +246,14 @@ impl IndexBuilder {
         let mut total = 0;
         for (full, &slot) in &self.names {
             let (name, svc) = name_of(full, slot, &self.name_service)?;
-            let globs = globs_of.get(svc as usize).ok_or(INCONSISTENT)?.as_slice();
-            let exact = slot_tags(&noff, &ntags, slot as usize)?;
+            let globs = globs_of.get(svc.index()).ok_or(INCONSISTENT)?.as_slice();
+            let exact = slot_tags(&noff, &ntags, slot)?;
             select(exact, globs, name, &always, &mut out, &mut excluded);
             total += out.len();
             if total > limit {
                 break;
             }
-            *lists.get_mut(slot as usize).ok_or(INCONSISTENT)? = out.as_slice().into();
+            *lists.get_mut(slot.index()).ok_or(INCONSISTENT)? = out.as_slice().into();
         }
         let mut services: Vec<ServiceActions> = globs_of
             .into_iter()
@@ -235,15 +270,15 @@ impl IndexBuilder {
             // Too big to precompute: exact names take the general path.
             for (full, slot) in self.names {
                 let (name, svc) = name_of(&full, slot, &self.name_service)?;
-                let s = services.get_mut(svc as usize).ok_or(INCONSISTENT)?;
+                let s = services.get_mut(svc.index()).ok_or(INCONSISTENT)?;
                 s.exact
-                    .insert(name.into(), tags_of(&noff, &ntags, slot as usize)?.into());
+                    .insert(name.into(), tags_of(&noff, &ntags, slot)?.into());
             }
         } else {
             let mut entries = Vec::with_capacity(self.names.len());
             for (full, slot) in self.names {
                 let list = lists
-                    .get_mut(slot as usize)
+                    .get_mut(slot.index())
                     .map(core::mem::take)
                     .ok_or(INCONSISTENT)?;
                 entries.push((full, list));
@@ -253,7 +288,7 @@ impl IndexBuilder {
         let mut by_name = FxMap::default();
         by_name.reserve(self.services.len());
         for (name, i) in self.services {
-            if let Some(s) = services.get_mut(i as usize) {
+            if let Some(s) = services.get_mut(i.index()) {
                 by_name.insert(name, core::mem::take(s));
             }
         }
@@ -272,9 +307,9 @@ impl IndexBuilder {
 /// [`action_patterns`] order (sorted); `services` and `globs` are the builder's tables and
 /// `place` each pattern slot's (service, index in its list).
 pub(crate) fn multi_dfas(
-    services: &FxMap<Box<[u8]>, u32>,
-    globs: &FxMap<Box<[u8]>, u32>,
-    place: &[(u32, u32)],
+    services: &FxMap<Box<[u8]>, ServiceIdx>,
+    globs: &FxMap<Box<[u8]>, Slot>,
+    place: &[(ServiceIdx, u32)],
     autos: &[(&str, Span, &[u8])],
     strs: &[&str],
 ) -> Result<Vec<Option<Box<ActionDfa>>>, BuildError> {
@@ -286,7 +321,7 @@ pub(crate) fn multi_dfas(
     for (k, &(service, _, _)) in autos.iter().enumerate() {
         let Some(w) = services
             .get(service.as_bytes())
-            .and_then(|&i| want.get_mut(i as usize))
+            .and_then(|&i| want.get_mut(i.index()))
         else {
             return Err(bad(service, "no such service"));
         };
@@ -298,8 +333,8 @@ pub(crate) fn multi_dfas(
     // Each wanted service's pattern names with their index in its list.
     let mut names: Vec<Vec<(&[u8], u32)>> = vec![Vec::new(); autos.len()];
     for (full, &slot) in globs {
-        let &(svc, at) = place.get(slot as usize).ok_or(INCONSISTENT)?;
-        if let Some(&Some(k)) = want.get(svc as usize) {
+        let &(svc, at) = place.get(slot.index()).ok_or(INCONSISTENT)?;
+        if let Some(&Some(k)) = want.get(svc.index()) {
             let colon = full.iter().position(|&b| b == b':').ok_or(INCONSISTENT)?;
             let name = full.get(colon + 1..).ok_or(INCONSISTENT)?;
             names.get_mut(k).ok_or(INCONSISTENT)?.push((name, at));
@@ -335,10 +370,10 @@ pub(crate) fn multi_dfas(
     clippy::indexing_slicing,
     reason = "`i` runs over `1..off.len()`, so `i` and `i - 1` are in range"
 )]
-pub(crate) fn group(slots: usize, pairs: &[(u32, u32)]) -> (Vec<u32>, Vec<u32>) {
+pub(crate) fn group(slots: usize, pairs: &[(Slot, Tag)]) -> (Vec<u32>, Vec<u32>) {
     let mut off = vec![0u32; slots + 1];
     for &(slot, _) in pairs {
-        if let Some(n) = off.get_mut(slot as usize + 1) {
+        if let Some(n) = off.get_mut(slot.index() + 1) {
             *n += 1;
         }
     }
@@ -347,8 +382,8 @@ pub(crate) fn group(slots: usize, pairs: &[(u32, u32)]) -> (Vec<u32>, Vec<u32>) 
     }
     let mut next = off.clone();
     let mut tags = vec![0u32; pairs.len()];
-    for &(slot, tag) in pairs {
-        if let Some(n) = next.get_mut(slot as usize) {
+    for &(slot, Tag(tag)) in pairs {
+        if let Some(n) = next.get_mut(slot.index()) {
             if let Some(t) = tags.get_mut(*n as usize) {
                 *t = tag;
             }
@@ -360,7 +395,7 @@ pub(crate) fn group(slots: usize, pairs: &[(u32, u32)]) -> (Vec<u32>, Vec<u32>) 
 
 /// The tags of `slot` from [`group`], without repeats (a statement naming the same action
 /// twice; its tags are adjacent, in statement order).
-pub(crate) fn tags_of(off: &[u32], tags: &[u32], slot: usize) -> Result<Box<[u32]>, BuildError> {
+pub(crate) fn tags_of(off: &[u32], tags: &[u32], slot: Slot) -> Result<Box<[u32]>, BuildError> {
     let mut v = slot_tags(off, tags, slot)?.to_vec();
     v.dedup();
     Ok(v.into_boxed_slice())
@@ -371,9 +406,9 @@ pub(crate) fn tags_of(off: &[u32], tags: &[u32], slot: usize) -> Result<Box<[u32
 pub(crate) fn slot_tags<'t>(
     off: &[u32],
     tags: &'t [u32],
-    slot: usize,
+    slot: Slot,
 ) -> Result<&'t [u32], BuildError> {
-    let (Some(&a), Some(&z)) = (off.get(slot), off.get(slot + 1)) else {
+    let (Some(&a), Some(&z)) = (off.get(slot.index()), off.get(slot.index() + 1)) else {
         return Err(INCONSISTENT);
     };
     tags.get(a as usize..z as usize).ok_or(INCONSISTENT)
@@ -388,12 +423,12 @@ const INCONSISTENT: BuildError = BuildError::Inconsistent {
 /// An exact name's `name` part (after `service:`) and its service slot.
 fn name_of<'n>(
     full: &'n [u8],
-    slot: u32,
-    name_service: &[u32],
-) -> Result<(&'n [u8], u32), BuildError> {
+    slot: Slot,
+    name_service: &[ServiceIdx],
+) -> Result<(&'n [u8], ServiceIdx), BuildError> {
     let colon = full.iter().position(|&b| b == b':').ok_or(INCONSISTENT)?;
     let name = full.get(colon + 1..).ok_or(INCONSISTENT)?;
-    let svc = name_service.get(slot as usize).ok_or(INCONSISTENT)?;
+    let svc = name_service.get(slot.index()).ok_or(INCONSISTENT)?;
     Ok((name, *svc))
 }
 
