@@ -111,7 +111,12 @@ impl Catalog {
     /// come from the built-in table.
     pub fn load(path: &Path) -> Result<Catalog, String> {
         let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let mut c = Catalog::from_slice(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+        Catalog::from_named_slice(&path.display().to_string(), &bytes)
+    }
+
+    /// [`Catalog::load`] of bytes already read (`name`: the file's name, for messages).
+    pub fn from_named_slice(name: &str, bytes: &[u8]) -> Result<Catalog, String> {
+        let mut c = Catalog::from_slice(bytes).map_err(|e| format!("{name}: {e}"))?;
         c.add_renames(BUILTIN);
         Ok(c)
     }

@@ -320,11 +320,11 @@ fn e20() -> Deciding {
 
 /// Where the worst outcome so far came from.
 #[derive(Default)]
-struct Worst {
-    before: Option<Outcome>,
-    after: Option<Outcome>,
-    before_name: Option<Deciding>,
-    after_name: Option<Deciding>,
+pub(crate) struct Worst {
+    pub(crate) before: Option<Outcome>,
+    pub(crate) after: Option<Outcome>,
+    pub(crate) before_name: Option<Deciding>,
+    pub(crate) after_name: Option<Deciding>,
 }
 
 impl Worker<'_> {
@@ -342,9 +342,11 @@ impl Worker<'_> {
         if !crate::event::is_request(ev) {
             if key.is_some_and(|k| !aud.seen.first_key(k)) {
                 self.stats.duplicates += 1;
+                self.row_duplicate(file, pos, ev);
             } else {
-                self.stats
-                    .not_request(ev.event_type.as_deref().unwrap_or(""));
+                let t = ev.event_type.as_deref().unwrap_or("");
+                self.stats.not_request(t);
+                self.row_not_request(file, pos, ev, t);
             }
             return;
         }
@@ -358,6 +360,7 @@ impl Worker<'_> {
         // The duplicate check, once the mapping has given the prefetch its time.
         if key.is_some_and(|k| !aud.seen.first_key(k)) {
             self.stats.duplicates += 1;
+            self.row_duplicate(file, pos, ev);
             self.spare_resources = recycle(m.resources);
             self.spare_context = recycle(m.context);
             return;
@@ -427,6 +430,7 @@ impl Worker<'_> {
                 e20: m.needs_no_permission,
             },
         );
+        self.row_decided(file, pos, ev, &m, &w);
         if aud.emit {
             crate::report::event_line(
                 &mut self.out,
@@ -529,7 +533,7 @@ impl Worker<'_> {
             self.spare_request = recycle(ctx);
             // Names for the event lines, and for the report's groups when the decision
             // changes.
-            let named = aud.emit || b.decision != a.decision;
+            let named = aud.emit || self.sink.is_some() || b.decision != a.decision;
             if w.before.is_none_or(|x| rank(b.decision) > rank(x.decision)) {
                 w.before = Some(b);
                 w.before_name = b

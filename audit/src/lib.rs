@@ -67,6 +67,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod batch;
 pub mod catalog;
 pub mod decide;
 pub mod event;
@@ -249,6 +250,8 @@ struct Worker<'a> {
     stats: Stats,
     out: Vec<u8>,
     tx: &'a SyncSender<Vec<u8>>,
+    /// Where each record's row goes, when a caller wants one per record ([`batch`]).
+    sink: Option<&'a mut (dyn batch::RowSink + Send)>,
     key: String,
     /// Allocations kept from one event to the next (see [`recycle`]).
     spare_resources: Vec<std::borrow::Cow<'static, str>>,
@@ -288,6 +291,7 @@ impl<'a> Worker<'a> {
             stats: Stats::default(),
             out: Vec::new(),
             tx,
+            sink: None,
             key: String::new(),
             spare_resources: Vec::new(),
             spare_context: Vec::new(),
@@ -303,6 +307,7 @@ impl<'a> Worker<'a> {
     }
 
     fn unreadable(&mut self, file: &str, pos: Position, reason: String) {
+        self.row_unreadable(file, pos, &reason, 1);
         self.stats.unreadable(file, &pos.to_string(), reason);
     }
 
@@ -358,12 +363,35 @@ fn deciding(set: &PolicySet, d: &iamc_runtime::Deciding) -> Deciding {
 
 fn process_file(aud: &Auditor, path: &Path, tx: &SyncSender<Vec<u8>>) -> Stats {
     let name = path.display().to_string();
-    let mut w = Worker::new(aud, tx);
+    let w = Worker::new(aud, tx);
+    process_source(
+        w,
+        &name,
+        input::format_of(path),
+        &|| input::open(path),
+        // A pipe cannot be read twice.
+        &|| std::fs::metadata(path).is_ok_and(|m| m.is_file()),
+    )
+}
+
+/// How a source is opened (again, for a Records file that turns out to be JSON lines).
+type Open<'o> = dyn Fn() -> std::io::Result<Box<dyn std::io::Read + Send + 'o>> + 'o;
+
+/// Decide every record of one source (a file, or bytes in memory: [`batch`]).
+fn process_source(
+    mut w: Worker<'_>,
+    name: &str,
+    format: Format,
+    open: &Open<'_>,
+    rereadable: &dyn Fn() -> bool,
+) -> Stats {
+    let name = name.to_string();
+    let aud = w.aud;
     w.stats.files = 1;
-    match input::format_of(path) {
-        Format::Lines => lines_file(&mut w, path, &name),
+    match format {
+        Format::Lines => lines_file(&mut w, open, &name),
         Format::Records => {
-            let r = match input::open(path) {
+            let r = match open() {
                 Ok(r) => r,
                 Err(e) => {
                     w.stats.file_error(format!("{name}: {e}"));
@@ -381,8 +409,8 @@ fn process_file(aud: &Auditor, path: &Path, tx: &SyncSender<Vec<u8>>) -> Stats {
             if end.not_records {
                 // Not a Records file (a single event, JSON lines named .json): read it again as
                 // JSON lines. Nothing was counted from it yet. A pipe cannot be read again.
-                if std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
-                    lines_file(&mut w, path, &name);
+                if rereadable() {
+                    lines_file(&mut w, open, &name);
                 } else {
                     w.stats.file_error(format!(
                         "{name}: not a {{\"Records\":[...]}} file, and a pipe cannot be read \
@@ -400,6 +428,7 @@ fn process_file(aud: &Auditor, path: &Path, tx: &SyncSender<Vec<u8>>) -> Stats {
                         // The records after the break cannot be parsed: one unreadable entry
                         // stands for them all, with their count.
                         w.stats.read += lost as u64;
+                        w.row_unreadable(&name, pos, &why, lost as u64);
                         w.stats
                             .unreadable_records(&name, &pos.to_string(), why, lost as u64);
                     }
@@ -524,8 +553,8 @@ fn lines_block(w: &mut Worker<'_>, name: &str, block: &LinesBlock) {
 /// decided by a rayon task so one large export keeps every core busy; when enough blocks are
 /// in flight the reader decides the next one itself instead of waiting (no blocking inside the
 /// pool, so no deadlock however many files are open).
-fn lines_file(w: &mut Worker<'_>, path: &Path, name: &str) {
-    let mut r = match input::open(path) {
+fn lines_file(w: &mut Worker<'_>, open: &Open<'_>, name: &str) {
+    let mut r = match open() {
         Ok(r) => r,
         Err(e) => {
             w.stats.file_error(format!("{name}: {e}"));
@@ -608,7 +637,8 @@ fn lines_file(w: &mut Worker<'_>, path: &Path, name: &str) {
             line_no += lines;
             offset += cut;
             if !block.bytes.is_empty() {
-                if in_flight.load(Ordering::Acquire) < max_in_flight {
+                // With a row sink the rows of a source come in order, from this worker.
+                if w.sink.is_none() && in_flight.load(Ordering::Acquire) < max_in_flight {
                     in_flight.fetch_add(1, Ordering::AcqRel);
                     let (in_flight, done) = (&in_flight, &done);
                     sc.spawn(move |_| {
@@ -639,21 +669,43 @@ fn lines_file(w: &mut Worker<'_>, path: &Path, name: &str) {
 
 /// Load everything the options name.
 pub fn load(opts: &Options) -> Result<Auditor, AuditError> {
-    let mut snapshot = Snapshot::load(&opts.account_details).map_err(AuditError)?;
+    load_with(opts, &|p: &Path| {
+        std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))
+    })
+}
+
+/// [`load`] with the files the options name read by `read` (an image holding them: the
+/// Python package); names in messages and reports are the options' paths.
+pub fn load_with(
+    opts: &Options,
+    read: &dyn Fn(&Path) -> Result<Vec<u8>, String>,
+) -> Result<Auditor, AuditError> {
+    let name = |p: &Path| p.display().to_string();
+    let parse_file = |p: &Path, kind| -> Result<_, String> {
+        Ok(snapshot::parse_bytes(&name(p), &read(p)?, kind))
+    };
+    let mut snapshot = Snapshot::from_slice(
+        &name(&opts.account_details),
+        &read(&opts.account_details).map_err(AuditError)?,
+    )
+    .map_err(AuditError)?;
     for s in &opts.scp {
         let (acct, file) = snapshot::scp_arg(s);
         let (p, notes) =
-            snapshot::parse_file(&file, iamc_compiler::ast::PolicyKind::Scp).map_err(AuditError)?;
+            parse_file(&file, iamc_compiler::ast::PolicyKind::Scp).map_err(AuditError)?;
         notes.into_iter().for_each(|n| snapshot.warn(n));
         snapshot.add_scp_level(acct.as_deref(), vec![p]);
     }
     if let Some(rp) = &opts.resource_policies {
-        snapshot.load_resource_policies(rp).map_err(AuditError)?;
+        let bytes = read(rp).map_err(AuditError)?;
+        snapshot
+            .resource_policies_from_slice(&name(rp), &bytes)
+            .map_err(AuditError)?;
     }
     let mut change = Change::default();
     for f in &opts.proposed {
-        let (p, notes) = snapshot::parse_file(f, iamc_compiler::ast::PolicyKind::Identity)
-            .map_err(AuditError)?;
+        let (p, notes) =
+            parse_file(f, iamc_compiler::ast::PolicyKind::Identity).map_err(AuditError)?;
         notes.into_iter().for_each(|n| snapshot.warn(n));
         change.attach.push(p);
     }
@@ -688,14 +740,16 @@ pub fn load(opts: &Options) -> Result<Auditor, AuditError> {
     }
     for f in &opts.proposed_scp {
         let (p, notes) =
-            snapshot::parse_file(f, iamc_compiler::ast::PolicyKind::Scp).map_err(AuditError)?;
+            parse_file(f, iamc_compiler::ast::PolicyKind::Scp).map_err(AuditError)?;
         notes.into_iter().for_each(|n| snapshot.warn(n));
         change.scps.push(p);
     }
     // The built-in table unless --service-reference names another: the same result from
     // any working directory.
     let catalog = match &opts.service_reference {
-        Some(p) => Catalog::load(p).map_err(AuditError)?,
+        Some(p) => {
+            Catalog::from_named_slice(&name(p), &read(p).map_err(AuditError)?).map_err(AuditError)?
+        }
         None => Catalog::builtin(),
     };
     for t in &change.targets {

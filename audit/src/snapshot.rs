@@ -183,6 +183,11 @@ pub fn parse_file(path: &Path, kind: PolicyKind) -> Result<(Arc<Policy>, Vec<Str
     Ok(read_lenient(&path.display().to_string(), &bytes, kind))
 }
 
+/// [`parse_file`] of bytes already read; `name` stands for the file in messages and reports.
+pub fn parse_bytes(name: &str, bytes: &[u8], kind: PolicyKind) -> (Arc<Policy>, Vec<String>) {
+    read_lenient(name, bytes, kind)
+}
+
 /// `ACCOUNT/NAME` of a user or role (the account from its ARN).
 fn entity_key(arn: &str, name: &str) -> String {
     let account = arn.split(':').nth(4).unwrap_or("");
@@ -356,19 +361,20 @@ impl Snapshot {
     /// Load resource policies from a JSON map `{arn: document}`.
     pub fn load_resource_policies(&mut self, path: &Path) -> Result<(), String> {
         let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let v: Value =
-            serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+        self.resource_policies_from_slice(&path.display().to_string(), &bytes)
+    }
+
+    /// [`Snapshot::load_resource_policies`] of bytes already read (`name`: the file's name).
+    pub fn resource_policies_from_slice(&mut self, name: &str, bytes: &[u8]) -> Result<(), String> {
+        let v: Value = serde_json::from_slice(bytes).map_err(|e| format!("{name}: {e}"))?;
         let Some(map) = v.as_object() else {
-            return Err(format!(
-                "{}: expected an object {{arn: policy}}",
-                path.display()
-            ));
+            return Err(format!("{name}: expected an object {{arn: policy}}"));
         };
         for (arn, doc) in map {
             let source = format!("resource:{arn}");
             let (p, notes) = parse_doc(&source, doc, PolicyKind::Resource);
             for n in notes {
-                self.warn(format!("{}: {n}", path.display()));
+                self.warn(format!("{name}: {n}"));
             }
             self.resource_policies.insert(arn.clone(), p);
         }
