@@ -1,6 +1,6 @@
 //! One row per record, for engines that hold the input themselves (the Arrow kernel, Spark):
 //! the bytes of one trail file, or one JSON-lines record, are decided by the very same worker
-//! as `iamc audit` decides a file with ([`decide_bytes`], [`decide_line`]), and every record
+//! as `iamc audit` decides a file with ([`decide_bytes`], [`decide_lines`]), and every record
 //! read gives a row — decided, unreadable, or not decided (no authorization request,
 //! duplicate) — to a [`RowSink`], so counts still add up after any shuffle.
 //!
@@ -177,7 +177,11 @@ impl<'a> Worker<'a> {
 }
 
 /// A worker whose output channel goes nowhere: with a sink, rows are the output.
-fn with_worker<T>(aud: &Auditor, sink: &mut (dyn RowSink + Send), f: impl FnOnce(Worker<'_>) -> T) -> T {
+fn with_worker<T>(
+    aud: &Auditor,
+    sink: &mut (dyn RowSink + Send),
+    f: impl FnOnce(Worker<'_>) -> T,
+) -> T {
     let (tx, rx) = std::sync::mpsc::sync_channel(1);
     // A send to a closed channel fails at once (never blocks): event lines are dropped.
     drop(rx);
@@ -190,7 +194,12 @@ fn with_worker<T>(aud: &Auditor, sink: &mut (dyn RowSink + Send), f: impl FnOnce
 /// that name (`.gz`: gzip; `.jsonl`/`.ndjson`: JSON lines; else `{"Records":[...]}`, or JSON
 /// lines when it has no `Records`). Each record read gives one row to `sink`; the returned
 /// counters are the file's (`read = decided + unreadable + not decided`).
-pub fn decide_bytes(aud: &Auditor, name: &str, bytes: &[u8], sink: &mut (dyn RowSink + Send)) -> Stats {
+pub fn decide_bytes(
+    aud: &Auditor,
+    name: &str,
+    bytes: &[u8],
+    sink: &mut (dyn RowSink + Send),
+) -> Stats {
     let path = Path::new(name);
     let gz = path.extension().is_some_and(|e| e == "gz");
     let open = || -> std::io::Result<Box<dyn std::io::Read + Send + '_>> {
@@ -207,19 +216,21 @@ pub fn decide_bytes(aud: &Auditor, name: &str, bytes: &[u8], sink: &mut (dyn Row
     st
 }
 
-/// Decide one JSON-lines record (`line`: its 1-based line number in `name`), as `iamc audit`
-/// decides a line of a `.jsonl` file; a blank line is no record (nothing counted, no row).
-pub fn decide_line(
+/// Decide JSON-lines records, each `(source name, 1-based line number, record)`, as
+/// `iamc audit` decides the lines of a `.jsonl` file (one worker for them all: compiled sets
+/// and scratch space are reused from one record to the next); a blank line is no record
+/// (nothing counted, no row).
+pub fn decide_lines<'l>(
     aud: &Auditor,
-    name: &str,
-    line: usize,
-    record: &str,
+    lines: &mut dyn Iterator<Item = (&'l str, usize, &'l str)>,
     sink: &mut (dyn RowSink + Send),
 ) -> Stats {
     with_worker(aud, sink, |mut w| {
-        let t = record.trim();
-        if !t.is_empty() {
-            w.record(name, Position::Line(line), t);
+        for (name, line, record) in lines {
+            let t = record.trim();
+            if !t.is_empty() {
+                w.record(name, Position::Line(line), t);
+            }
         }
         w.stats
     })
@@ -292,7 +303,10 @@ mod tests {
         // RDSDenyDelete attached to everyone denies the delete after the change.
         assert!(decided[0].contains("Some(\"explicit_deny\")"), "{rows:#?}");
         assert!(rows.iter().any(|r| r.contains(DUPLICATE)), "{rows:#?}");
-        assert!(rows.iter().any(|r| r.contains("AwsServiceEvent")), "{rows:#?}");
+        assert!(
+            rows.iter().any(|r| r.contains("AwsServiceEvent")),
+            "{rows:#?}"
+        );
         assert!(rows.iter().any(|r| r.contains("lost")), "{rows:#?}");
     }
 
@@ -316,10 +330,11 @@ mod tests {
         // One line at a time gives the same.
         let aud = auditor();
         let mut one: Vec<String> = Vec::new();
-        let mut total = Stats::default();
-        for (i, l) in lines.lines().enumerate() {
-            total = Stats::merge(total, decide_line(&aud, "x.jsonl.gz", i + 1, l, &mut one));
-        }
+        let mut it = lines
+            .lines()
+            .enumerate()
+            .map(|(i, l)| ("x.jsonl.gz", i + 1, l));
+        let total = decide_lines(&aud, &mut it, &mut one);
         assert_eq!((total.read, total.decided, total.unreadable), (2, 1, 1));
         assert_eq!(rows, one);
         assert!(is_lines("x.jsonl.gz") && !is_lines("x.json.gz"));

@@ -739,17 +739,15 @@ pub fn load_with(
         ));
     }
     for f in &opts.proposed_scp {
-        let (p, notes) =
-            parse_file(f, iamc_compiler::ast::PolicyKind::Scp).map_err(AuditError)?;
+        let (p, notes) = parse_file(f, iamc_compiler::ast::PolicyKind::Scp).map_err(AuditError)?;
         notes.into_iter().for_each(|n| snapshot.warn(n));
         change.scps.push(p);
     }
     // The built-in table unless --service-reference names another: the same result from
     // any working directory.
     let catalog = match &opts.service_reference {
-        Some(p) => {
-            Catalog::from_named_slice(&name(p), &read(p).map_err(AuditError)?).map_err(AuditError)?
-        }
+        Some(p) => Catalog::from_named_slice(&name(p), &read(p).map_err(AuditError)?)
+            .map_err(AuditError)?,
         None => Catalog::builtin(),
     };
     for t in &change.targets {
