@@ -787,22 +787,7 @@ pub fn run(opts: &Options, out: &mut dyn Write, err: &mut dyn Write) -> Result<S
     for e in found.skipped {
         stats.skip(e);
     }
-    stats.warnings = aud
-        .snapshot
-        .warnings
-        .lock()
-        .map(|w| w.clone())
-        .unwrap_or_default();
-    stats.warnings.extend(
-        aud.compile_errors
-            .lock()
-            .map(|w| w.clone())
-            .unwrap_or_default(),
-    );
-    stats.accounts_check(&aud.snapshot.accounts());
-    stats.catalog = aud.catalog.is_some();
-    stats.top = opts.top;
-    stats.change = !aud.change.is_empty();
+    aud.finish(&mut stats, opts.top);
     stats.parse_only = opts.parse_only;
     report::human(&stats, err).map_err(|e| AuditError(e.to_string()))?;
     if opts.json {
@@ -811,6 +796,29 @@ pub fn run(opts: &Options, out: &mut dyn Write, err: &mut dyn Write) -> Result<S
     out.flush()
         .map_err(|e| AuditError(format!("cannot write output: {e}")))?;
     Ok(stats)
+}
+
+impl Auditor {
+    /// Complete counters gathered by deciding (here, or by [`batch`] callers) for the report:
+    /// the snapshot's and the compiler's warnings, the accounts check, what was given.
+    pub fn finish(&self, stats: &mut Stats, top: Option<usize>) {
+        stats.warnings = self
+            .snapshot
+            .warnings
+            .lock()
+            .map(|w| w.clone())
+            .unwrap_or_default();
+        stats.warnings.extend(
+            self.compile_errors
+                .lock()
+                .map(|w| w.clone())
+                .unwrap_or_default(),
+        );
+        stats.accounts_check(&self.snapshot.accounts());
+        stats.catalog = self.catalog.is_some();
+        stats.top = top;
+        stats.change = !self.change.is_empty();
+    }
 }
 
 /// Decide every record of `files`, writing event lines to `out`.
