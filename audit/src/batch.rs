@@ -80,23 +80,6 @@ pub trait RowSink {
     fn row(&mut self, row: &Row<'_>);
 }
 
-impl RowSink for Vec<String> {
-    /// A row as text (tests).
-    fn row(&mut self, row: &Row<'_>) {
-        self.push(format!(
-            "{} {} x{} {} {:?} {:?} {:?} {:?}",
-            row.file,
-            row.position,
-            row.records,
-            row.status.as_str(),
-            row.reason,
-            row.event.and_then(|e| e.event_id.as_deref()),
-            row.before.map(Decision::as_str),
-            row.after.map(Decision::as_str),
-        ));
-    }
-}
-
 impl<'a> Worker<'a> {
     fn emit(&mut self, row: Row<'_>) {
         if let Some(s) = self.sink.as_deref_mut() {
@@ -244,6 +227,23 @@ pub fn is_lines(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl RowSink for Vec<String> {
+        /// A row as text (tests).
+        fn row(&mut self, row: &Row<'_>) {
+            self.push(format!(
+                "{} {} x{} {} {:?} {:?} {:?} {:?}",
+                row.file,
+                row.position,
+                row.records,
+                row.status.as_str(),
+                row.reason,
+                row.event.and_then(|e| e.event_id.as_deref()),
+                row.before.map(Decision::as_str),
+                row.after.map(Decision::as_str),
+            ));
+        }
+    }
 
     fn auditor() -> Auditor {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus/audit");
