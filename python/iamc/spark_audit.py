@@ -8,7 +8,9 @@ Reads trail files with the ``binaryFile`` source (recursive; ``*.json[.gz]``,
 (``iamc.spark.audit_fn``) in ``mapInArrow``, marks duplicate event ids across partitions,
 writes Parquet partitioned by ``day`` (the event's date; ``unknown`` for rows without one),
 prints the summary (the accounting and decisions of ``iamc audit``; ``--json``: as one JSON
-object, last on stdout) and an Athena ``CREATE TABLE`` for the output.
+object, last on stdout) and an Athena ``CREATE TABLE`` for the output. Exit status as
+``iamc audit``'s: 0, 1 for changed decisions, 2 for input that cannot be used (3: the counts
+do not add up, a bug).
 
 The options ``--account-details``, ``--proposed``, ``--attach-to``, ``--replace``,
 ``--proposed-scp``, ``--scp``, ``--resource-policies`` and ``--service-reference`` are
@@ -105,8 +107,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not adds_up:
         print("iamc: the counts do not add up (a bug)", file=sys.stderr)
         return 3
-    # As `iamc audit`: unreadable records or file errors make the exit status non-zero.
-    return 1 if s["unreadable"] or s["file_errors_count"] else 0
+    # `iamc audit`'s exit status: 2 for input that cannot be used (unreadable records, file
+    # errors), 1 for changed decisions (newly denied or newly allowed calls), else 0.
+    if s["unreadable"] or s["file_errors_count"]:
+        return 2
+    return 1 if s["newly_denied"]["groups"] or s["newly_allowed"]["groups"] else 0
 
 
 if __name__ == "__main__":
