@@ -198,12 +198,14 @@ impl PolicySet {
             .map(|(k, v)| (k.as_str(), Value::Single(v.as_str())))
             .collect();
         ctx.extend(multi_refs.iter().map(|(k, vs)| (*k, Value::Multi(vs))));
+        let context = iamc_runtime::Context::new(&ctx)
+            .map_err(|e| IamcError::new_err(format!("context: {e}")))?;
         let req = iamc_runtime::Request {
             principal,
             action,
             resource,
             resource_account,
-            context: &ctx,
+            context,
         };
         let mut scratch = self
             .scratch
