@@ -377,6 +377,14 @@ impl Worker<'_> {
                 ));
             }
         }
+        if m.action.starts_with("sts:")
+            && m.resources.iter().any(|r| {
+                crate::snapshot::is_role_arn(r)
+                    && aud.snapshot.resource_policy(&m.action, r).is_none()
+            })
+        {
+            m.set(Approx::UnknownTrustPolicy);
+        }
         let mut w = Worst::default();
         if m.needs_no_permission {
             let allow = Outcome {
@@ -465,7 +473,7 @@ impl Worker<'_> {
             .map(|(k, vs)| (*k, vs.iter().map(|v| v.as_ref()).collect()))
             .collect();
         for res in resources {
-            let rp = aud.snapshot.resource_policy(res);
+            let rp = aud.snapshot.resource_policy(action, res);
             self.key.clear();
             self.key.push_str(&m.principal.arn);
             if let Some((arn, _)) = rp {

@@ -763,6 +763,9 @@ pub enum Approx {
     UnknownPrincipal,
     /// The record has no `eventSource`/`eventName`.
     NoAction,
+    /// An `sts:` call on a role whose trust policy neither the snapshot nor
+    /// `--resource-policies` has: E-19 denies it for want of a grant that may well exist.
+    UnknownTrustPolicy,
 }
 
 impl Approx {
@@ -773,15 +776,17 @@ impl Approx {
             Approx::ResourceStar => "resource_star",
             Approx::UnknownPrincipal => "unknown_principal",
             Approx::NoAction => "no_action",
+            Approx::UnknownTrustPolicy => "unknown_trust_policy",
         }
     }
 
     /// Every reason, in report order.
-    pub const ALL: [Approx; 4] = [
+    pub const ALL: [Approx; 5] = [
         Approx::UnknownAction,
         Approx::ResourceStar,
         Approx::UnknownPrincipal,
         Approx::NoAction,
+        Approx::UnknownTrustPolicy,
     ];
 }
 
@@ -2380,10 +2385,17 @@ mod tests {
 
 /// K-13: a condition key no CloudTrail record carries, so an audit cannot know it: the
 /// resource's tags (`aws:ResourceTag/…`, a service's `…:ResourceTag/…`, RDS's `rds:db-tag/…`
-/// and the like, S3's `s3:ExistingObjectTag/…`). Such keys are declared unknown, not absent.
+/// and the like, S3's `s3:ExistingObjectTag/…`), and the claims of a federation token that trust
+/// policies test (`saml:aud`, `accounts.google.com:aud`, an OIDC provider's
+/// `token.actions.githubusercontent.com:sub`: the prefix is a host name). Such keys are
+/// declared unknown, not absent.
 pub fn not_in_cloudtrail(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
-    k.starts_with("aws:resourcetag/")
+    let federation = k
+        .split_once(':')
+        .is_some_and(|(prefix, _)| prefix == "saml" || prefix.contains('.'));
+    federation
+        || k.starts_with("aws:resourcetag/")
         || (k.contains(":resourcetag/"))
         || (k.starts_with("rds:") && k.contains("-tag/"))
         || k.starts_with("s3:existingobjecttag/")
@@ -2401,6 +2413,9 @@ mod k13_tests {
             "rds:db-tag/stage",
             "rds:cluster-tag/x",
             "s3:ExistingObjectTag/team",
+            "SAML:aud",
+            "accounts.google.com:aud",
+            "token.actions.githubusercontent.com:sub",
         ] {
             assert!(not_in_cloudtrail(k), "{k}");
         }

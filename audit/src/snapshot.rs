@@ -30,17 +30,7 @@ use iamc_compiler::parse::{parse_policy_with, ReadMode};
 fn read_lenient(source: &str, bytes: &[u8], kind: PolicyKind) -> (Arc<Policy>, Vec<String>) {
     match parse_policy_with(source, bytes, kind, &limits(), ReadMode::Lenient) {
         Ok(p) => {
-            let notes = p
-                .warnings
-                .iter()
-                .filter(|w| {
-                    matches!(
-                        w.kind,
-                        iamc_compiler::check::WarningKind::OpaqueStatement(_)
-                    )
-                })
-                .map(|w| w.to_string())
-                .collect();
+            let notes = opaque_notes(&p.warnings);
             (Arc::new(p.policy), notes)
         }
         // A lenient read does not fail; should it all the same, the document is one opaque
@@ -153,6 +143,9 @@ pub struct Snapshot {
     scps_all: Vec<Vec<Arc<Policy>>>,
     scps_by_account: HashMap<String, Vec<Vec<Arc<Policy>>>>,
     resource_policies: HashMap<String, Arc<Policy>>,
+    /// Each role's trust policy (`AssumeRolePolicyDocument`) by role ARN: the resource policy
+    /// of `sts:` calls on the role (E-19).
+    trust_policies: HashMap<String, Arc<Policy>>,
     root_policy: Option<Arc<Policy>>,
     /// Problems found while loading (a document that does not parse, a missing managed
     /// policy); reported, never fatal.
@@ -161,6 +154,53 @@ pub struct Snapshot {
 
 fn limits() -> Limits {
     Limits::default()
+}
+
+/// Read a role's trust policy as IAM stores it (no `Resource`: the role is the resource), leniently
+/// (G-21); the messages name each opaque statement.
+pub fn parse_trust(source: &str, doc: &Value, role_arn: &str) -> (Arc<Policy>, Vec<String>) {
+    let text;
+    let bytes = match doc {
+        Value::String(s) => s.as_bytes(),
+        other => {
+            text = other.to_string();
+            text.as_bytes()
+        }
+    };
+    match iamc_compiler::parse::parse_trust_policy_with(
+        source,
+        bytes,
+        role_arn,
+        &limits(),
+        ReadMode::Lenient,
+    ) {
+        Ok(p) => (Arc::new(p.policy), opaque_notes(&p.warnings)),
+        Err(_) => read_lenient(source, bytes, PolicyKind::Resource),
+    }
+}
+
+/// Whether `arn` is an IAM role's ARN (`arn:<partition>:iam::<account>:role/...`).
+pub fn is_role_arn(arn: &str) -> bool {
+    let mut f = arn.splitn(6, ':');
+    f.next() == Some("arn")
+        && f.next().is_some()
+        && f.next() == Some("iam")
+        && f.next() == Some("")
+        && f.next().is_some()
+        && f.next().is_some_and(|r| r.starts_with("role/"))
+}
+
+fn opaque_notes(warnings: &[iamc_compiler::check::Warning]) -> Vec<String> {
+    warnings
+        .iter()
+        .filter(|w| {
+            matches!(
+                w.kind,
+                iamc_compiler::check::WarningKind::OpaqueStatement(_)
+            )
+        })
+        .map(|w| w.to_string())
+        .collect()
 }
 
 /// Parse one document (object, string or URL-encoded string) as `kind`.
@@ -307,6 +347,11 @@ impl Snapshot {
                 tags: tags(r),
                 ..Entity::default()
             };
+            if let Some(doc) = r.get("AssumeRolePolicyDocument") {
+                let (p, notes) = parse_trust(&format!("{who}:trust"), doc, &e.arn);
+                warnings.extend(notes.into_iter().map(|n| format!("{name}: {n}")));
+                s.trust_policies.insert(e.arn.clone(), p);
+            }
             for ip in list(r, "InstanceProfileList") {
                 for k in ["InstanceProfileName", "Arn"] {
                     if let Some(v) = str_of(ip, k) {
@@ -372,7 +417,12 @@ impl Snapshot {
         };
         for (arn, doc) in map {
             let source = format!("resource:{arn}");
-            let (p, notes) = parse_doc(&source, doc, PolicyKind::Resource);
+            // A role's resource policy is its trust policy, as IAM stores it (E-19).
+            let (p, notes) = if is_role_arn(arn) {
+                parse_trust(&source, doc, arn)
+            } else {
+                parse_doc(&source, doc, PolicyKind::Resource)
+            };
             for n in notes {
                 self.warn(format!("{name}: {n}"));
             }
@@ -381,10 +431,23 @@ impl Snapshot {
         Ok(())
     }
 
-    /// The resource policy for a resource ARN: exact, else the bucket's for an S3 object.
-    pub fn resource_policy(&self, arn: &str) -> Option<(&str, &Arc<Policy>)> {
-        if self.resource_policies.is_empty() {
+    /// The resource policy of `action` on a resource ARN: exact, else the bucket's for an S3
+    /// object. A role's is its trust policy (`--resource-policies` first, else the snapshot's),
+    /// and only for `sts:` calls on it (E-19): IAM's own actions on a role have no resource
+    /// policy.
+    pub fn resource_policy(&self, action: &str, arn: &str) -> Option<(&str, &Arc<Policy>)> {
+        if self.resource_policies.is_empty() && self.trust_policies.is_empty() {
             return None;
+        }
+        if is_role_arn(arn) {
+            if !action.starts_with("sts:") {
+                return None;
+            }
+            return self
+                .resource_policies
+                .get_key_value(arn)
+                .or_else(|| self.trust_policies.get_key_value(arn))
+                .map(|(k, p)| (k.as_str(), p));
         }
         if let Some((k, p)) = self.resource_policies.get_key_value(arn) {
             return Some((k.as_str(), p));
@@ -678,6 +741,7 @@ impl Snapshot {
         out.extend(self.scps_all.iter().flatten().cloned());
         out.extend(self.scps_by_account.values().flatten().flatten().cloned());
         out.extend(self.resource_policies.values().cloned());
+        out.extend(self.trust_policies.values().cloned());
         out
     }
 

@@ -815,3 +815,273 @@ fn the_built_in_action_table_is_used_without_a_service_reference() {
     assert_eq!(builtin.before, file.before);
     assert_eq!(builtin.confusion, file.confusion);
 }
+
+// ---- Trust policies (E-19) -------------------------------------------------------------------
+
+/// A role's trust policy as `get-account-authorization-details` gives it: URL-encoded, no
+/// `Resource`.
+fn trust_doc(statements: &str) -> String {
+    let doc = format!(r#"{{"Version":"2012-10-17","Statement":[{statements}]}}"#);
+    doc.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn role(name: &str, account: &str, trust: &str) -> String {
+    format!(
+        r#"{{"RoleName":"{name}","Arn":"arn:aws:iam::{account}:role/{name}",
+        "AssumeRolePolicyDocument":"{}","RolePolicyList":[],"AttachedManagedPolicies":[]}}"#,
+        trust_doc(trust)
+    )
+}
+
+fn user(name: &str, account: &str, allow_assume: bool) -> String {
+    let policies = if allow_assume {
+        r#"[{"PolicyName":"assume","PolicyDocument":{"Version":"2012-10-17",
+        "Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}}]"#
+    } else {
+        "[]"
+    };
+    format!(
+        r#"{{"UserName":"{name}","Arn":"arn:aws:iam::{account}:user/{name}",
+        "UserPolicyList":{policies},"GroupList":[],"AttachedManagedPolicies":[]}}"#
+    )
+}
+
+/// A successful AssumeRole record (shape of the corpus's and of AWS's CloudTrail examples).
+fn assume_record(id: u32, caller: &str, role_arn: &str) -> String {
+    let account = caller.split(':').nth(4).unwrap();
+    let name = caller.rsplit('/').next().unwrap();
+    format!(
+        r#"{{"eventVersion":"1.08","eventID":"00000000-0000-4000-8000-{id:012}","eventTime":"2024-01-01T00:00:00Z",
+        "eventSource":"sts.amazonaws.com","eventName":"AssumeRole","awsRegion":"us-east-1",
+        "eventType":"AwsApiCall","recipientAccountId":"{account}",
+        "userIdentity":{{"type":"IAMUser","principalId":"AIDAEXAMPLE{id}","arn":"{caller}",
+        "accountId":"{account}","userName":"{name}"}},
+        "requestParameters":{{"roleArn":"{role_arn}","roleSessionName":"s{id}"}}}}"#
+    )
+}
+
+/// E-19 in the audit: the role's trust policy from the snapshot is the resource policy of
+/// `sts:AssumeRole*` on it; an identity Allow alone assumes nothing; a grant naming the user
+/// stands alone within the account, a grant naming the account delegates to the identity side,
+/// and across accounts both sides must allow (E-8). Web identity and SAML callers are granted by
+/// `Federated`. Before: every trust policy was ignored (the identity policy decided alone).
+#[test]
+fn trust_policies_decide_role_assumption_e19() {
+    let dir = scratch("trust");
+    let a = "111111111111";
+    let b = "222222222222";
+    let user_a = format!("arn:aws:iam::{a}:user/alice");
+    let user_n = format!("arn:aws:iam::{a}:user/nopol");
+    let user_b = format!("arn:aws:iam::{b}:user/bob");
+    let user_b2 = format!("arn:aws:iam::{b}:user/bobnopol");
+    let roles = [
+        role(
+            "ec2only",
+            a,
+            r#"{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}"#,
+        ),
+        role(
+            "acct",
+            a,
+            &format!(
+                r#"{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{a}:root"}},"Action":"sts:AssumeRole"}}"#
+            ),
+        ),
+        role(
+            "named",
+            a,
+            &format!(
+                r#"{{"Effect":"Allow","Principal":{{"AWS":["{user_n}","{user_b}","{user_b2}"]}},"Action":"sts:AssumeRole"}}"#
+            ),
+        ),
+        role(
+            "web",
+            a,
+            r#"{"Effect":"Allow","Principal":{"Federated":"accounts.google.com"},"Action":"sts:AssumeRoleWithWebIdentity"}"#,
+        ),
+        role(
+            "saml",
+            a,
+            &format!(
+                r#"{{"Effect":"Allow","Principal":{{"Federated":"arn:aws:iam::{a}:saml-provider/idp"}},"Action":"sts:AssumeRoleWithSAML","Condition":{{"StringEquals":{{"SAML:aud":"https://signin.aws.amazon.com/saml"}}}}}}"#
+            ),
+        ),
+    ];
+    let snap = write(
+        &dir,
+        "snap.json",
+        &format!(
+            r#"{{"UserDetailList":[{},{},{},{}],"GroupDetailList":[],"RoleDetailList":[{}],"Policies":[]}}"#,
+            user("alice", a, true),
+            user("nopol", a, false),
+            user("bob", b, true),
+            user("bobnopol", b, false),
+            roles.join(",")
+        ),
+    );
+    let r = |n: &str| format!("arn:aws:iam::{a}:role/{n}");
+    let cases: Vec<(String, String, &str)> = vec![
+        // identity Allow, trust names only a service: E-19 denies
+        (user_a.clone(), r("ec2only"), "implicit_deny"),
+        // trust names the account: delegates, the identity side allows
+        (user_a.clone(), r("acct"), "allow"),
+        // trust names the account, no identity Allow
+        (user_n.clone(), r("acct"), "implicit_deny"),
+        // trust names the user: stands alone within the account
+        (user_n.clone(), r("named"), "allow"),
+        // another account: the trust names the user, and the identity side allows
+        (user_b.clone(), r("named"), "allow"),
+        // another account without an identity Allow (E-8)
+        (user_b2.clone(), r("named"), "implicit_deny"),
+    ];
+    let mut lines: Vec<String> = cases
+        .iter()
+        .enumerate()
+        .map(|(i, (who, role, _))| assume_record(i as u32 + 1, who, role))
+        .collect();
+    lines.push(format!(
+        r#"{{"eventID":"00000000-0000-4000-8000-000000000101","eventTime":"2024-01-01T00:00:00Z",
+        "eventSource":"sts.amazonaws.com","eventName":"AssumeRoleWithWebIdentity",
+        "awsRegion":"us-east-1","eventType":"AwsApiCall","recipientAccountId":"{a}",
+        "userIdentity":{{"type":"WebIdentityUser",
+        "principalId":"accounts.google.com:application-id.apps.googleusercontent.com:user-id",
+        "userName":"user-id","identityProvider":"accounts.google.com"}},
+        "requestParameters":{{"roleArn":"{}","roleSessionName":"s"}}}}"#,
+        r("web")
+    ));
+    lines.push(format!(
+        r#"{{"eventID":"00000000-0000-4000-8000-000000000102","eventTime":"2024-01-01T00:00:00Z",
+        "eventSource":"sts.amazonaws.com","eventName":"AssumeRoleWithSAML",
+        "awsRegion":"us-east-1","eventType":"AwsApiCall","recipientAccountId":"{a}",
+        "userIdentity":{{"type":"SAMLUser","principalId":"x:SamlExample","userName":"SamlExample",
+        "identityProvider":"bdGOnTesti4+ExamplexL/jEvs="}},
+        "requestParameters":{{"roleSessionName":"s","principalArn":"arn:aws:iam::{a}:saml-provider/idp",
+        "roleArn":"{}"}},"additionalEventData":{{}}}}"#,
+        r("saml")
+    ));
+    let flat: Vec<String> = lines.iter().map(|l| l.replace('\n', " ")).collect();
+    let logs = write(&dir, "trail.jsonl", &(flat.join("\n") + "\n"));
+    let (s, out, report) = audit(&opts(snap.clone(), vec![logs.clone()]));
+    assert_eq!(s.unreadable, 0, "{report}");
+    let by_role = |who: &str, role: &str| {
+        out.iter()
+            .find(|e| e["principal"] == who && e["resources"][0] == role)
+            .unwrap_or_else(|| panic!("no line for {who} on {role}: {report}"))
+            .clone()
+    };
+    for (who, role, want) in &cases {
+        let e = by_role(who, role);
+        assert_eq!(e["before"], *want, "{who} on {role}: {e}");
+        if *want == "allow" && who == &user_n {
+            assert!(
+                e["before_by"]["policy"]
+                    .as_str()
+                    .is_some_and(|p| p.ends_with(":trust")),
+                "{e}"
+            );
+        }
+    }
+    let web = by_role("accounts.google.com", &r("web"));
+    assert_eq!(web["before"], "allow", "{web}");
+    // The SAML trust policy's condition reads SAML:aud, a claim of the assertion that
+    // CloudTrail does not record (K-13): the decision hinges on it, so it is indeterminate,
+    // neither a false deny nor an allow.
+    let saml = by_role(&format!("arn:aws:iam::{a}:saml-provider/idp"), &r("saml"));
+    assert_eq!(saml["before"], "indeterminate", "{saml}");
+    assert!(!report.contains("opaque"), "{report}");
+
+    // A real trust policy (no Resource) given with --resource-policies is read as IAM stores
+    // it and takes the snapshot's place for that role: here it names alice directly.
+    let rp = write(
+        &dir,
+        "rp.json",
+        &format!(
+            r#"{{"{}":{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow",
+            "Principal":{{"AWS":"{user_n}"}},"Action":"sts:AssumeRole"}}]}}}}"#,
+            r("ec2only")
+        ),
+    );
+    let mut records = vec![assume_record(201, &user_n, &r("ec2only"))];
+    records.push(assume_record(202, &user_a, &r("ec2only")));
+    let logs2 = write(
+        &dir,
+        "trail2.jsonl",
+        &(records
+            .iter()
+            .map(|l| l.replace('\n', " "))
+            .collect::<Vec<_>>()
+            .join("\n")
+            + "\n"),
+    );
+    let mut o = opts(snap, vec![logs2]);
+    o.resource_policies = Some(rp);
+    let (_, out, report) = audit(&o);
+    assert!(!report.contains("opaque"), "{report}");
+    assert!(!report.contains("Resource"), "{report}");
+    let n = out
+        .iter()
+        .find(|e| e["principal"] == user_n.as_str())
+        .unwrap();
+    assert_eq!(n["before"], "allow", "{n}");
+    assert_eq!(
+        n["before_by"]["policy"],
+        format!("resource:{}", r("ec2only"))
+    );
+    let al = out
+        .iter()
+        .find(|e| e["principal"] == user_a.as_str())
+        .unwrap();
+    assert_eq!(al["before"], "implicit_deny", "{al}");
+}
+
+/// Corpus records: the services' AssumeRole calls on the corpus snapshot's roles are granted by
+/// the roles' trust policies (`ec2.amazonaws.com`), the others are not (the snapshot's trust
+/// policies name no one else), and a role the snapshot lacks is marked approximate.
+#[test]
+fn corpus_assume_role_calls_are_decided_by_the_snapshots_trust_policies() {
+    let (_, lines, report) = audit(&opts(
+        corpus_snapshot(),
+        vec![cloudtrail("invictus-ir-stratus.json.gz")],
+    ));
+    let assume: Vec<_> = lines
+        .iter()
+        .filter(|e| e["action"] == "sts:AssumeRole")
+        .collect();
+    assert!(assume.len() > 30, "{} {report}", assume.len());
+    let ec2: Vec<_> = assume
+        .iter()
+        .filter(|e| e["principal"] == "ec2.amazonaws.com")
+        .collect();
+    assert_eq!(ec2.len(), 3);
+    for e in &ec2 {
+        assert_eq!(e["before"], "allow", "{e}");
+        assert!(e["before_by"]["policy"]
+            .as_str()
+            .unwrap()
+            .ends_with(":trust"));
+    }
+    // bert-jan's identity policy allows everything; the trust policies name only EC2 (E-19).
+    let bert: Vec<_> = assume
+        .iter()
+        .filter(|e| e["principal"] == "arn:aws:iam::123837392027:user/bert-jan")
+        .collect();
+    assert!(bert.len() > 10);
+    assert!(
+        bert.iter().all(|e| e["before"] == "implicit_deny"),
+        "{bert:?}"
+    );
+    let anywhere = assume
+        .iter()
+        .find(|e| e["principal"] == "rolesanywhere.amazonaws.com")
+        .unwrap();
+    assert!(anywhere["approximate"]
+        .as_array()
+        .is_some_and(|a| a.iter().any(|x| x == "unknown_trust_policy")));
+}

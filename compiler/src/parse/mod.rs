@@ -26,8 +26,10 @@ mod statement;
 mod template;
 #[cfg(test)]
 mod tests;
+mod trust;
 
 pub use template::parse_template;
+pub use trust::parse_trust_policy_with;
 
 /// A parsed policy and the warnings found while parsing it.
 #[derive(Clone, Debug)]

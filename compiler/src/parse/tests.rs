@@ -18,6 +18,60 @@ fn err_text(kind: PolicyKind, text: &str) -> String {
 }
 
 #[test]
+fn trust_policy_as_iam_stores_it_e19_g10() {
+    let role = "arn:aws:iam::111122223333:role/service-role/R";
+    // URL-encoded as get-account-authorization-details returns it; one statement object,
+    // no Resource.
+    let doc = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%7B%22Service%22%3A%22ec2.amazonaws.com%22%7D%2C%22Action%22%3A%22sts%3AAssumeRole%22%7D%7D";
+    let read = |mode| parse_trust_policy_with("t", doc.as_bytes(), role, &Limits::default(), mode);
+    let p = read(ReadMode::Strict).unwrap();
+    let st = &p.policy.statements[0];
+    assert!(st.opaque.is_none());
+    assert_eq!(st.resource.patterns[0].text, role);
+    assert!(!st.resource.negated);
+    // The same document read as a plain resource policy misses its Resource (G-10).
+    assert!(parse(
+        PolicyKind::Resource,
+        &String::from_utf8(percent_decode(doc.as_bytes()).unwrap()).unwrap()
+    )
+    .is_err());
+    // A statement that names its own Resource or NotResource keeps it.
+    let own = r#"{"Version":"2012-10-17","Statement":[
+        {"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole","Resource":"*"},
+        {"Effect":"Deny","Principal":"*","Action":"sts:TagSession","NotResource":"arn:aws:iam::1:role/x"}]}"#;
+    let p = parse_trust_policy_with(
+        "t",
+        own.as_bytes(),
+        role,
+        &Limits::default(),
+        ReadMode::Strict,
+    )
+    .unwrap();
+    assert_eq!(p.policy.statements[0].resource.patterns[0].text, "*");
+    assert!(p.policy.statements[1].resource.negated);
+    // Other G violations stay what they are: an error, or an opaque statement (G-21).
+    let bad = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":null}}}]}"#;
+    assert!(parse_trust_policy_with(
+        "t",
+        bad.as_bytes(),
+        role,
+        &Limits::default(),
+        ReadMode::Strict
+    )
+    .is_err());
+    let p = parse_trust_policy_with(
+        "t",
+        bad.as_bytes(),
+        role,
+        &Limits::default(),
+        ReadMode::Lenient,
+    )
+    .unwrap();
+    assert!(p.policy.statements[0].opaque.is_some());
+    assert_eq!(p.policy.statements[0].resource.patterns[0].text, role);
+}
+
+#[test]
 fn template_grammar_g20_v4_v5() {
     assert_eq!(
         parse_template("a/${aws:username}/b").unwrap().parts,
