@@ -409,9 +409,10 @@ impl Worker<'_> {
                     m.set(Approx::ResourceStar);
                 }
             }
-            self.request(&m, &m.action, &m.resources, &[], &mut w);
+            let recipient = ev.recipient_account_id.as_deref();
+            self.request(&m, &m.action, &m.resources, &[], recipient, &mut w);
             for x in &extras {
-                self.request(&m, &x.action, &x.resources, &x.context, &mut w);
+                self.request(&m, &x.action, &x.resources, &x.context, recipient, &mut w);
             }
             m.extra = extras;
         }
@@ -463,6 +464,7 @@ impl Worker<'_> {
         action: &str,
         resources: &[Cow<'_, str>],
         extra_context: &[(Cow<'_, str>, Cow<'_, str>)],
+        recipient: Option<&str>,
         w: &mut Worst,
     ) {
         let aud = self.aud;
@@ -474,11 +476,22 @@ impl Worker<'_> {
             .collect();
         for res in resources {
             let rp = aud.snapshot.resource_policy(action, res);
+            // E-10: the RCPs of the resource's account (the call's recipient when the ARN
+            // names no account, as S3's do).
+            let racct = crate::event::arn_account(res)
+                .filter(|a| !a.is_empty())
+                .or(m.resource_account.as_deref())
+                .or(recipient);
+            let per_account = aud.snapshot.rcps_per_account();
             self.key.clear();
             self.key.push_str(&m.principal.arn);
             if let Some((arn, _)) = rp {
                 self.key.push('|');
                 self.key.push_str(arn);
+            }
+            if per_account {
+                self.key.push_str("|rcp:");
+                self.key.push_str(racct.unwrap_or(""));
             }
             if !self.local.contains_key(self.key.as_str()) {
                 let mut gkey = aud.snapshot.principal_key(&m.principal);
@@ -486,7 +499,11 @@ impl Worker<'_> {
                     gkey.push('|');
                     gkey.push_str(arn);
                 }
-                let c = aud.compiled(&gkey, m, rp.map(|r| r.1));
+                if per_account {
+                    gkey.push_str("|rcp:");
+                    gkey.push_str(racct.unwrap_or(""));
+                }
+                let c = aud.compiled(&gkey, m, rp.map(|r| r.1), racct);
                 let l = Local {
                     before: c.before.create_scratch(),
                     after: c.after.as_ref().map(PolicySet::create_scratch),

@@ -112,6 +112,13 @@ pub struct Options {
     pub proposed_scp: Vec<PathBuf>,
     /// Current SCPs: `[ACCOUNT=]FILE`, each one level, root first.
     pub scp: Vec<String>,
+    /// Proposed RCPs.
+    pub proposed_rcp: Vec<PathBuf>,
+    /// Current RCPs: `[ACCOUNT=]FILE`, each one level, root first (ACCOUNT: the resources'
+    /// account).
+    pub rcp: Vec<String>,
+    /// The services RCPs apply to (E-10), a list file; `None`: the built-in list.
+    pub rcp_services: Option<PathBuf>,
     /// Resource policies: a JSON object `{arn: document}`.
     pub resource_policies: Option<PathBuf>,
     /// The IAM service reference (`iam-service-reference.json`).
@@ -201,15 +208,18 @@ impl Auditor {
         key: &str,
         m: &Mapped<'_>,
         rp: Option<&Arc<iamc_compiler::ast::Policy>>,
+        resource_account: Option<&str>,
     ) -> Arc<Compiled> {
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(c) = cache.get(key) {
             return Arc::clone(c);
         }
-        let (before_set, _) = self.snapshot.policy_set(&m.principal, rp, None);
-        let (after_set, touched) = self
+        let (before_set, _) = self
             .snapshot
-            .policy_set(&m.principal, rp, Some(&self.change));
+            .policy_set(&m.principal, rp, resource_account, None);
+        let (after_set, touched) =
+            self.snapshot
+                .policy_set(&m.principal, rp, resource_account, Some(&self.change));
         let compile = |s: &iamc_compiler::ast::ParsedSet| match iamc_compiler::lower::compile(s) {
             Ok(c) => c,
             Err(e) => {
@@ -696,6 +706,17 @@ pub fn load_with(
         notes.into_iter().for_each(|n| snapshot.warn(n));
         snapshot.add_scp_level(acct.as_deref(), vec![p]);
     }
+    for s in &opts.rcp {
+        let (acct, file) = snapshot::scp_arg(s);
+        let (p, notes) =
+            snapshot::parse_file(&file, iamc_compiler::ast::PolicyKind::Rcp).map_err(AuditError)?;
+        notes.into_iter().for_each(|n| snapshot.warn(n));
+        snapshot.add_rcp_level(acct.as_deref(), vec![p]);
+    }
+    if let Some(f) = &opts.rcp_services {
+        snapshot.rcp_services =
+            Some(iamc_compiler::rcp_services::read_rcp_services(f).map_err(AuditError)?);
+    }
     if let Some(rp) = &opts.resource_policies {
         let bytes = read(rp).map_err(AuditError)?;
         snapshot
@@ -743,6 +764,12 @@ pub fn load_with(
         notes.into_iter().for_each(|n| snapshot.warn(n));
         change.scps.push(p);
     }
+    for f in &opts.proposed_rcp {
+        let (p, notes) =
+            snapshot::parse_file(f, iamc_compiler::ast::PolicyKind::Rcp).map_err(AuditError)?;
+        notes.into_iter().for_each(|n| snapshot.warn(n));
+        change.rcps.push(p);
+    }
     // The built-in table unless --service-reference names another: the same result from
     // any working directory.
     let catalog = match &opts.service_reference {
@@ -756,6 +783,7 @@ pub fn load_with(
     let mut in_use = snapshot.policies_in_use();
     in_use.extend(change.attach.iter().cloned());
     in_use.extend(change.scps.iter().cloned());
+    in_use.extend(change.rcps.iter().cloned());
     let keys = snapshot::keys_read(&in_use);
     let mut a = Auditor::new(snapshot, change, Some(catalog));
     a.want = event::Want::from_keys(keys.iter().map(String::as_str));

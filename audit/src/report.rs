@@ -876,7 +876,7 @@ pub fn human(s: &Stats, w: &mut dyn Write) -> std::io::Result<()> {
     } else {
         writeln!(
             w,
-            "  no change given (--proposed/--attach-to, --proposed-scp)"
+            "  no change given (--proposed/--attach-to, --proposed-scp, --proposed-rcp)"
         )?;
     }
     let c = s.confusion;

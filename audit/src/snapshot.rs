@@ -104,6 +104,9 @@ pub struct Change {
     pub targets: Vec<Target>,
     /// SCPs to add to the last SCP level (a new level with full access if there is none).
     pub scps: Vec<Arc<Policy>>,
+    /// RCPs to add to the last RCP level (a new level with `RCPFullAWSAccess` if there is
+    /// none).
+    pub rcps: Vec<Arc<Policy>>,
     /// `--replace NAME`: `attach` takes the place of the managed (by name or ARN) or inline
     /// policy of that name wherever it is attached (to the principal or one of its groups);
     /// `targets` is then empty.
@@ -115,6 +118,7 @@ impl Change {
     pub fn is_empty(&self) -> bool {
         (self.attach.is_empty() || (self.targets.is_empty() && self.replace.is_none()))
             && self.scps.is_empty()
+            && self.rcps.is_empty()
     }
 }
 
@@ -142,6 +146,12 @@ pub struct Snapshot {
     /// SCP levels (root first) applying to every account, or per account.
     scps_all: Vec<Vec<Arc<Policy>>>,
     scps_by_account: HashMap<String, Vec<Vec<Arc<Policy>>>>,
+    /// RCP levels (root first) applying to the resources of every account, or of one account
+    /// (E-10: RCPs follow the resource's account, SCPs the principal's).
+    rcps_all: Vec<Vec<Arc<Policy>>>,
+    rcps_by_account: HashMap<String, Vec<Vec<Arc<Policy>>>>,
+    /// The services RCPs apply to (E-10); `None`: the compiler's default list.
+    pub rcp_services: Option<Vec<String>>,
     resource_policies: HashMap<String, Arc<Policy>>,
     /// Each role's trust policy (`AssumeRolePolicyDocument`) by role ARN: the resource policy
     /// of `sts:` calls on the role (E-19).
@@ -403,6 +413,30 @@ impl Snapshot {
         }
     }
 
+    /// Add an RCP level (root first), for the resources of one account or (None) of every
+    /// account.
+    pub fn add_rcp_level(&mut self, account: Option<&str>, level: Vec<Arc<Policy>>) {
+        match account {
+            Some(a) => self
+                .rcps_by_account
+                .entry(a.to_string())
+                .or_default()
+                .push(level),
+            None => self.rcps_all.push(level),
+        }
+    }
+
+    /// Whether the RCP levels differ from one resource account to another (then a compiled
+    /// set is kept per principal and resource account).
+    pub fn rcps_per_account(&self) -> bool {
+        !self.rcps_by_account.is_empty()
+    }
+
+    /// Whether any RCP was loaded.
+    pub fn has_rcps(&self) -> bool {
+        !self.rcps_all.is_empty() || !self.rcps_by_account.is_empty()
+    }
+
     /// Load resource policies from a JSON map `{arn: document}`.
     pub fn load_resource_policies(&mut self, path: &Path) -> Result<(), String> {
         let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -620,6 +654,7 @@ impl Snapshot {
         &self,
         p: &Principal<'_>,
         resource_policy: Option<&Arc<Policy>>,
+        resource_account: Option<&str>,
         change: Option<&Change>,
     ) -> (ParsedSet, bool) {
         let mut set = ParsedSet::default();
@@ -711,6 +746,36 @@ impl Snapshot {
             .into_iter()
             .map(|l| l.into_iter().map(|p| (*p).clone()).collect())
             .collect();
+        // E-10: RCPs follow the resource's account (the runtime checks the rest: services,
+        // service principals, the management account).
+        let mut rlevels: Vec<Vec<Arc<Policy>>> = self.rcps_all.clone();
+        if let Some(l) = resource_account.and_then(|a| self.rcps_by_account.get(a)) {
+            rlevels.extend(l.iter().cloned());
+        }
+        if let Some(c) = change.filter(|c| !c.rcps.is_empty()) {
+            touched = true;
+            match rlevels.last_mut() {
+                Some(last) => last.extend(c.rcps.iter().cloned()),
+                None => {
+                    let full = parse_doc(
+                        "rcp:RCPFullAWSAccess",
+                        &serde_json::json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}),
+                        PolicyKind::Rcp,
+                    )
+                    .0;
+                    let mut level = vec![full];
+                    level.extend(c.rcps.iter().cloned());
+                    rlevels.push(level);
+                }
+            }
+        }
+        set.rcps = rlevels
+            .into_iter()
+            .map(|l| l.into_iter().map(|p| (*p).clone()).collect())
+            .collect();
+        if let Some(list) = &self.rcp_services {
+            set.rcp_services = list.clone();
+        }
         set.resource = resource_policy.map(|p| (**p).clone());
         (set, touched)
     }
@@ -740,6 +805,8 @@ impl Snapshot {
         }
         out.extend(self.scps_all.iter().flatten().cloned());
         out.extend(self.scps_by_account.values().flatten().flatten().cloned());
+        out.extend(self.rcps_all.iter().flatten().cloned());
+        out.extend(self.rcps_by_account.values().flatten().flatten().cloned());
         out.extend(self.resource_policies.values().cloned());
         out.extend(self.trust_policies.values().cloned());
         out
@@ -850,7 +917,7 @@ mod tests {
     #[test]
     fn snapshot_assembles_user_policies() {
         let s = Snapshot::from_slice("t", SNAP.as_bytes()).unwrap();
-        let (set, touched) = s.policy_set(&user("alice"), None, None);
+        let (set, touched) = s.policy_set(&user("alice"), None, None, None);
         assert!(!touched);
         // inline (URL-encoded) + managed (default version) + group inline.
         assert_eq!(set.identity.len(), 3);
@@ -869,7 +936,7 @@ mod tests {
             scps: vec![],
             replace: None,
         };
-        let (set, touched) = s.policy_set(&user("alice"), None, Some(&change));
+        let (set, touched) = s.policy_set(&user("alice"), None, None, Some(&change));
         assert!(touched);
         assert_eq!(set.identity.len(), 4);
         assert!(s.warnings.lock().unwrap().is_empty());
@@ -901,8 +968,8 @@ mod tests {
         // Managed, by name and by ARN: alice (directly) and role r (attached) both hold M.
         for name in ["M", "arn:aws:iam::1:policy/M"] {
             for p in [user("alice"), role.clone()] {
-                let (before, _) = s.policy_set(&p, None, None);
-                let (after, touched) = s.policy_set(&p, None, Some(&change(name)));
+                let (before, _) = s.policy_set(&p, None, None, None);
+                let (after, touched) = s.policy_set(&p, None, None, Some(&change(name)));
                 assert!(touched, "{name}");
                 assert_eq!(after.identity.len(), before.identity.len(), "{name}");
                 assert_eq!(after.identity.iter().filter(|p| is_deny_all(p)).count(), 1);
@@ -912,15 +979,15 @@ mod tests {
         }
         // Inline, the user's own and its group's.
         for name in ["inl", "g"] {
-            let (after, touched) = s.policy_set(&user("alice"), None, Some(&change(name)));
+            let (after, touched) = s.policy_set(&user("alice"), None, None, Some(&change(name)));
             assert!(touched);
             assert_eq!(after.identity.len(), 3);
             assert!(after.identity.iter().any(&is_deny_all));
-            let (_, touched) = s.policy_set(&role, None, Some(&change(name)));
+            let (_, touched) = s.policy_set(&role, None, None, Some(&change(name)));
             assert!(!touched, "role r has no policy {name}");
         }
         // A name nobody has touches nobody.
-        let (_, touched) = s.policy_set(&user("alice"), None, Some(&change("Nope")));
+        let (_, touched) = s.policy_set(&user("alice"), None, None, Some(&change("Nope")));
         assert!(!touched);
         assert!(s.has_policy_named("M") && s.has_policy_named("g") && !s.has_policy_named("Nope"));
         assert!(managed_is(

@@ -1085,3 +1085,68 @@ fn corpus_assume_role_calls_are_decided_by_the_snapshots_trust_policies() {
         .as_array()
         .is_some_and(|a| a.iter().any(|x| x == "unknown_trust_policy")));
 }
+
+// ---- RCPs (E-10) ---------------------------------------------------------------------------
+
+/// `--rcp [ACCOUNT=]FILE`, `--rcp-services FILE` and `--proposed-rcp FILE` on the corpus: the
+/// user's 1,168 successful `s3:GetObject` calls (the snapshot allows them) are denied by an RCP
+/// of the bucket's account, not by one of another account, not when S3 is not among the RCP
+/// services, and a proposed RCP makes them newly denied. Before: no RCP option at all.
+#[test]
+fn rcps_current_and_proposed_e10() {
+    let dir = scratch("rcp");
+    let rcp = write(
+        &dir,
+        "deny-get.json",
+        r#"{"Version":"2012-10-17","Statement":[{"Sid":"NoReads","Effect":"Deny","Principal":"*",
+        "Action":"s3:GetObject","Resource":"*"}]}"#,
+    );
+    let kms_only = write(&dir, "services.json", r#"["kms", "sqs"]"#);
+    let user = "arn:aws:iam::342082656213:user/FalsimentisRoot";
+    let run_with = |f: &dyn Fn(&mut Options)| {
+        let mut o = opts(
+            corpus_snapshot(),
+            vec![cloudtrail("sans-504-s3-ransomware-lab.json.gz")],
+        );
+        f(&mut o);
+        let (s, lines, report) = audit(&o);
+        let gets: Vec<serde_json::Value> = lines
+            .into_iter()
+            .filter(|e| e["principal"] == user && e["action"] == "s3:GetObject")
+            .collect();
+        assert!(gets.len() > 1000, "{} {report}", gets.len());
+        (s, gets, report)
+    };
+    let (_, gets, _) = run_with(&|_| {});
+    assert!(gets.iter().all(|e| e["before"] == "allow"));
+    let (_, gets, _) = run_with(&|o| o.rcp = vec![rcp.display().to_string()]);
+    for e in &gets {
+        assert_eq!(e["before"], "explicit_deny", "{e}");
+        assert_eq!(e["before_by"]["sid"], "NoReads", "{e}");
+    }
+    let (_, gets, _) = run_with(&|o| o.rcp = vec![format!("342082656213={}", rcp.display())]);
+    assert!(gets.iter().all(|e| e["before"] == "explicit_deny"));
+    let (_, gets, _) = run_with(&|o| o.rcp = vec![format!("999999999999={}", rcp.display())]);
+    assert!(gets.iter().all(|e| e["before"] == "allow"));
+    let (_, gets, _) = run_with(&|o| {
+        o.rcp = vec![rcp.display().to_string()];
+        o.rcp_services = Some(kms_only.clone());
+    });
+    assert!(gets.iter().all(|e| e["before"] == "allow"));
+    let (s, gets, report) = run_with(&|o| o.proposed_rcp = vec![rcp.clone()]);
+    for e in &gets {
+        assert_eq!(e["before"], "allow", "{e}");
+        assert_eq!(e["after"], "explicit_deny", "{e}");
+    }
+    assert!(s.changed >= gets.len() as u64, "{report}");
+    assert!(report.contains("newly denied"), "{report}");
+    // A bad service list is an error naming the file.
+    let bad = write(&dir, "bad.txt", "s3 k$ms");
+    let mut o = opts(
+        corpus_snapshot(),
+        vec![cloudtrail("sans-504-s3-ransomware-lab.json.gz")],
+    );
+    o.rcp_services = Some(bad.clone());
+    let e = run(&o, &mut Vec::new(), &mut Vec::new()).unwrap_err();
+    assert!(e.to_string().contains(&bad.display().to_string()), "{e}");
+}

@@ -30,7 +30,20 @@ pub struct AuditArgs {
     /// Current SCPs: [ACCOUNT=]FILE, each one level, root first.
     #[arg(long, value_name = "[ACCOUNT=]FILE")]
     pub scp: Vec<String>,
-    /// Resource policies: a JSON object {"arn": policy document, ...}.
+    /// Current RCPs: [ACCOUNT=]FILE, each one level, root first; with ACCOUNT, the level
+    /// applies to that account's resources only.
+    #[arg(long, value_name = "[ACCOUNT=]FILE")]
+    pub rcp: Vec<String>,
+    /// Proposed RCP files, added to the last RCP level (a level with RCPFullAWSAccess when
+    /// there is none).
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub proposed_rcp: Vec<PathBuf>,
+    /// The services RCPs apply to (E-10), a JSON array or prefixes separated by commas,
+    /// spaces or lines; default s3, sts, kms, sqs, secretsmanager, ecr, aoss.
+    #[arg(long, value_name = "FILE")]
+    pub rcp_services: Option<PathBuf>,
+    /// Resource policies: a JSON object {"arn": policy document, ...}; a role's is its trust
+    /// policy, as IAM stores it (the snapshot's AssumeRolePolicyDocument otherwise).
     #[arg(long, value_name = "FILE")]
     pub resource_policies: Option<PathBuf>,
     /// An IAM service reference (`iam-service-reference.json`) to use instead of the table
@@ -78,6 +91,9 @@ pub fn audit(args: AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::
         replace: args.replace,
         proposed_scp: args.proposed_scp,
         scp: args.scp,
+        rcp: args.rcp,
+        proposed_rcp: args.proposed_rcp,
+        rcp_services: args.rcp_services,
         resource_policies: args.resource_policies,
         service_reference: args.service_reference,
         json: args.json,
