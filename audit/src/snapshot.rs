@@ -934,6 +934,7 @@ mod tests {
             .0],
             targets: vec![Target::Group("devs".into())],
             scps: vec![],
+            rcps: vec![],
             replace: None,
         };
         let (set, touched) = s.policy_set(&user("alice"), None, None, Some(&change));
