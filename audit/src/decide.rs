@@ -527,10 +527,22 @@ impl Worker<'_> {
                     .iter()
                     .map(|(k, v)| (k.as_str(), Value::Single(v.as_str()))),
             );
-            // K-13: resource tags are unknown to an audit (CloudTrail does not record them).
-            let names: Vec<&str> = aud.unknown_keys.iter().map(String::as_str).collect();
+            // K-13: resource tags are unknown to an audit (CloudTrail does not record them),
+            // unless --resource-tags names the resource: then they are known (absent if the
+            // resource lacks the tag).
+            let tagged = aud.resource_tags.as_ref().and_then(|t| t.get(res));
+            if let Some(tags) = tagged {
+                ctx.extend(aud.tag_keys.iter().filter_map(|(k, t)| {
+                    crate::tags::value(tags, res, t).map(|v| (k.as_str(), Value::Single(v)))
+                }));
+            }
+            let names: &[&str] = if tagged.is_some() {
+                &self.unknown_when_tagged
+            } else {
+                &self.unknown
+            };
             let unknown = iamc_runtime::Unknown {
-                context: &names,
+                context: names,
                 resource: false,
             };
             // K-2: a record whose context names a key twice is malformed, decided so under

@@ -75,6 +75,7 @@ pub mod input;
 pub mod records;
 pub mod report;
 pub mod snapshot;
+pub mod tags;
 
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
@@ -121,6 +122,8 @@ pub struct Options {
     pub rcp_services: Option<PathBuf>,
     /// Resource policies: a JSON object `{arn: document}`.
     pub resource_policies: Option<PathBuf>,
+    /// Resource tags: `aws resourcegroupstaggingapi get-resources` output ([`tags`]).
+    pub resource_tags: Option<PathBuf>,
     /// The IAM service reference (`iam-service-reference.json`).
     pub service_reference: Option<PathBuf>,
     /// Print the summary as a JSON object, last on stdout.
@@ -183,6 +186,12 @@ pub struct Auditor {
     /// K-13: keys some policy reads that no CloudTrail record carries (resource tags): they
     /// are unknown, not absent, so decisions that hinge on them are indeterminate (E-21).
     unknown_keys: Vec<String>,
+    /// `--resource-tags`: the tags of the resources it names (their tag keys are known).
+    resource_tags: Option<tags::ResourceTags>,
+    /// The unknown keys the tags file answers for a resource it names (one per key, whatever
+    /// its case), and the unknown keys left for such a resource.
+    tag_keys: Vec<(String, tags::TagKey)>,
+    unknown_when_tagged: Vec<String>,
 }
 
 impl Auditor {
@@ -200,6 +209,9 @@ impl Auditor {
             seen: decide::Seen::default(),
             want: event::Want::ALL,
             unknown_keys: Vec::new(),
+            resource_tags: None,
+            tag_keys: Vec::new(),
+            unknown_when_tagged: Vec::new(),
         }
     }
 
@@ -270,6 +282,10 @@ struct Worker<'a> {
         std::borrow::Cow<'static, str>,
     )>,
     spare_request: Vec<(&'static str, Value<'static>)>,
+    /// The unknown keys (K-13) as the runtime takes them: for any resource, and for a resource
+    /// `--resource-tags` names.
+    unknown: Vec<&'a str>,
+    unknown_when_tagged: Vec<&'a str>,
 }
 
 /// An empty vector with `v`'s allocation, for elements of another lifetime (the in-place
@@ -306,6 +322,8 @@ impl<'a> Worker<'a> {
             spare_resources: Vec::new(),
             spare_context: Vec::new(),
             spare_request: Vec::new(),
+            unknown: aud.unknown_keys.iter().map(String::as_str).collect(),
+            unknown_when_tagged: aud.unknown_when_tagged.iter().map(String::as_str).collect(),
         }
     }
 
@@ -794,6 +812,19 @@ pub fn load_with(
         .collect();
     a.unknown_keys.sort();
     a.unknown_keys.dedup();
+    if let Some(f) = &opts.resource_tags {
+        a.resource_tags = Some(tags::ResourceTags::load(f).map_err(AuditError)?);
+        for k in &a.unknown_keys {
+            match tags::tag_key(k) {
+                // Keys are looked up case-insensitively (C-2): a context holds each once.
+                Some(t) if !a.tag_keys.iter().any(|(x, _)| x.eq_ignore_ascii_case(k)) => {
+                    a.tag_keys.push((k.clone(), t));
+                }
+                Some(_) => {}
+                None => a.unknown_when_tagged.push(k.clone()),
+            }
+        }
+    }
     a.max_record = opts
         .max_record_bytes
         .unwrap_or(records::DEFAULT_MAX_RECORD_BYTES)

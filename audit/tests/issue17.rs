@@ -1150,3 +1150,101 @@ fn rcps_current_and_proposed_e10() {
     let e = run(&o, &mut Vec::new(), &mut Vec::new()).unwrap_err();
     assert!(e.to_string().contains(&bad.display().to_string()), "{e}");
 }
+
+// ---- Resource tags (K-13, E-21) --------------------------------------------------------------
+
+/// `--resource-tags FILE` (`get-resources` output): a proposed Deny on the key's `env` tag makes
+/// the user's 566 `kms:Decrypt` calls indeterminate without the file (CloudTrail does not carry
+/// resource tags), explicit deny when the file tags the key `prod` (pages concatenated, the
+/// `ec2:`-style alias answered too), allowed when it tags it `dev` or leaves the tag out, and
+/// indeterminate again when the file does not name the key. Before: no such option.
+#[test]
+fn resource_tags_file_makes_tag_keys_known() {
+    let dir = scratch("tags");
+    let key = "arn:aws:kms:us-west-1:342082656213:key/85b4ab0e-eee7-4450-adba-82137e39764c";
+    let rp = write(
+        &dir,
+        "rp.json",
+        &format!(
+            r#"{{"{key}":{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow",
+            "Principal":{{"AWS":"arn:aws:iam::342082656213:root"}},"Action":"kms:*","Resource":"*"}}]}}}}"#
+        ),
+    );
+    let deny = write(
+        &dir,
+        "deny.json",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"kms:Decrypt",
+        "Resource":"*","Condition":{"StringEquals":{"aws:ResourceTag/env":"prod","kms:ResourceTag/Env":"prod"}}}]}"#,
+    );
+    let page = |arn: &str, tags: &str| {
+        format!(
+            r#"{{"ResourceTagMappingList":[{{"ResourceARN":"{arn}","Tags":[{tags}]}}],"PaginationToken":""}}"#
+        )
+    };
+    let other = page(
+        "arn:aws:s3:::falsimentis-log",
+        r#"{"Key":"env","Value":"prod"}"#,
+    );
+    let decrypts = |tags: Option<String>| {
+        let mut o = opts(
+            corpus_snapshot(),
+            vec![cloudtrail("sans-504-s3-ransomware-lab.json.gz")],
+        );
+        o.resource_policies = Some(rp.clone());
+        o.proposed = vec![deny.clone()];
+        o.attach_to = vec!["user:FalsimentisRoot".into()];
+        o.resource_tags = tags.map(|t| write(&dir, "tags.json", &t));
+        let (_, lines, report) = audit(&o);
+        let d: Vec<serde_json::Value> = lines
+            .into_iter()
+            .filter(|e| e["action"] == "kms:Decrypt" && e["resources"][0] == key)
+            .collect();
+        assert!(d.len() > 500, "{} {report}", d.len());
+        assert!(d.iter().all(|e| e["before"] == "allow"), "{report}");
+        d
+    };
+    let after = |d: &[serde_json::Value], want: &str| {
+        for e in d {
+            assert_eq!(e["after"], want, "{e}");
+        }
+    };
+    after(&decrypts(None), "indeterminate");
+    after(
+        &decrypts(Some(format!(
+            "{other}{}",
+            page(
+                key,
+                r#"{"Key":"env","Value":"prod"},{"Key":"Env","Value":"prod"}"#
+            )
+        ))),
+        "explicit_deny",
+    );
+    after(
+        &decrypts(Some(format!(
+            "{other}\n{}\n",
+            page(key, r#"{"Key":"env","Value":"dev"}"#)
+        ))),
+        "allow",
+    );
+    after(&decrypts(Some(page(key, ""))), "allow");
+    after(&decrypts(Some(other.clone())), "indeterminate");
+    // A bad file: the error names the file, the page and the path.
+    let mut o = opts(
+        corpus_snapshot(),
+        vec![cloudtrail("sans-504-s3-ransomware-lab.json.gz")],
+    );
+    let bad = write(
+        &dir,
+        "bad.json",
+        &format!(r#"{other}{{"ResourceTagMappingList":[{{"Tags":[]}}]}}"#),
+    );
+    o.resource_tags = Some(bad.clone());
+    let e = run(&o, &mut Vec::new(), &mut Vec::new()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "{}: page 2: $.ResourceTagMappingList[0].ResourceARN: expected a string",
+            bad.display()
+        )
+    );
+}

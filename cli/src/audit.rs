@@ -46,6 +46,11 @@ pub struct AuditArgs {
     /// policy, as IAM stores it (the snapshot's AssumeRolePolicyDocument otherwise).
     #[arg(long, value_name = "FILE")]
     pub resource_policies: Option<PathBuf>,
+    /// Resource tags: `aws resourcegroupstaggingapi get-resources` output (pages one after
+    /// the other or one a line). Tag keys (aws:ResourceTag/K, ec2:ResourceTag/K,
+    /// rds:db-tag/K, …) of a resource in the file are known; of any other, unknown.
+    #[arg(long, value_name = "FILE")]
+    pub resource_tags: Option<PathBuf>,
     /// An IAM service reference (`iam-service-reference.json`) to use instead of the table
     /// built into iamc (the same from any working directory).
     #[arg(long, value_name = "FILE")]
@@ -95,6 +100,7 @@ pub fn audit(args: AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::
         proposed_rcp: args.proposed_rcp,
         rcp_services: args.rcp_services,
         resource_policies: args.resource_policies,
+        resource_tags: args.resource_tags,
         service_reference: args.service_reference,
         json: args.json,
         summary_only: args.summary_only,
