@@ -71,10 +71,10 @@ pub fn value<'t>(tags: &'t [(String, String)], resource: &str, key: &TagKey) -> 
         TagKey::Any(t) => t,
         TagKey::Rds { kind, tag } => {
             // arn:aws:rds:region:account:<type>:<name>
-            let ty = resource.splitn(7, ':').nth(5)?;
-            if !resource.split(':').nth(2).is_some_and(|s| s == "rds")
-                || !ty.eq_ignore_ascii_case(kind)
-            {
+            let mut fields = resource.split(':');
+            let service = fields.nth(2)?;
+            let ty = fields.nth(2)?;
+            if service != "rds" || !ty.eq_ignore_ascii_case(kind) {
                 return None;
             }
             tag
