@@ -191,13 +191,12 @@ pub fn parse_trust(source: &str, doc: &Value, role_arn: &str) -> (Arc<Policy>, V
 
 /// Whether `arn` is an IAM role's ARN (`arn:<partition>:iam::<account>:role/...`).
 pub fn is_role_arn(arn: &str) -> bool {
-    let mut f = arn.splitn(6, ':');
-    f.next() == Some("arn")
-        && f.next().is_some()
-        && f.next() == Some("iam")
-        && f.next() == Some("")
-        && f.next().is_some()
-        && f.next().is_some_and(|r| r.starts_with("role/"))
+    // Asked for every resource of every request: most ARNs fail at the service field.
+    arn.strip_prefix("arn:")
+        .and_then(|r| r.split_once(':'))
+        .and_then(|(_, r)| r.strip_prefix("iam::"))
+        .and_then(|r| r.split_once(':'))
+        .is_some_and(|(_, res)| res.starts_with("role/"))
 }
 
 fn opaque_notes(warnings: &[iamc_compiler::check::Warning]) -> Vec<String> {
@@ -482,6 +481,9 @@ impl Snapshot {
                 .get_key_value(arn)
                 .or_else(|| self.trust_policies.get_key_value(arn))
                 .map(|(k, p)| (k.as_str(), p));
+        }
+        if self.resource_policies.is_empty() {
+            return None;
         }
         if let Some((k, p)) = self.resource_policies.get_key_value(arn) {
             return Some((k.as_str(), p));
@@ -995,6 +997,26 @@ mod tests {
             "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess",
             "ViewOnlyAccess"
         ));
+    }
+
+    #[test]
+    fn role_arns_e19() {
+        for a in [
+            "arn:aws:iam::1:role/r",
+            "arn:aws-cn:iam::123456789012:role/service-role/x",
+        ] {
+            assert!(is_role_arn(a), "{a}");
+        }
+        for a in [
+            "arn:aws:iam::1:user/r",
+            "arn:aws:sts::1:assumed-role/r/s",
+            "arn:aws:iam:us-east-1:1:role/r",
+            "arn:aws:s3:::role/x",
+            "role/x",
+            "*",
+        ] {
+            assert!(!is_role_arn(a), "{a}");
+        }
     }
 
     #[test]
