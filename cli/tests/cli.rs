@@ -1293,3 +1293,55 @@ fn readme_has_install_instructions() {
         "README has no exit-status section"
     );
 }
+
+/// `iamc audit --rcp/--proposed-rcp/--rcp-services/--resource-tags` reach the audit: a proposed
+/// RCP denying `s3:GetObject` changes the admin's read, not when S3 is outside the RCP
+/// services; a tags file that is not `get-resources` output is refused naming file and path.
+#[test]
+fn audit_rcp_and_resource_tags_options() {
+    let d = temp_dir("audit-rcp");
+    let rec = r#"{"eventID":"e2","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","recipientAccountId":"123837392027","requestParameters":{"bucketName":"b","key":"k"},"userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::123837392027:user/bert-jan","accountId":"123837392027","userName":"bert-jan"}}"#;
+    let logs = d.join("l.json");
+    std::fs::write(&logs, format!(r#"{{"Records":[{rec}]}}"#)).unwrap();
+    let rcp = d.join("rcp.json");
+    std::fs::write(&rcp, r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"*"}]}"#).unwrap();
+    let services = d.join("services.txt");
+    std::fs::write(&services, "kms, sqs\n").unwrap();
+    let tags = d.join("tags.json");
+    std::fs::write(
+        &tags,
+        r#"{"ResourceTagMappingList":[{"ResourceARN":"arn:aws:s3:::b","Tags":{}}]}"#,
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = audit_args(&[logs.to_str().unwrap()]);
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        iamc_bounded(&args, 60, "audit with RCP options")
+    };
+    let out = run(&["--proposed-rcp", rcp.to_str().unwrap()]);
+    assert_eq!(last_summary(&out)["changed"], 1, "{}", text(&out.stderr));
+    let out = run(&["--rcp", rcp.to_str().unwrap()]);
+    assert_eq!(
+        last_summary(&out)["before"]["explicit_deny"],
+        1,
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(&[
+        "--proposed-rcp",
+        rcp.to_str().unwrap(),
+        "--rcp-services",
+        services.to_str().unwrap(),
+    ]);
+    assert_eq!(last_summary(&out)["changed"], 0, "{}", text(&out.stderr));
+    let out = run(&["--resource-tags", tags.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(tags.to_str().unwrap())
+            && err.contains("$.ResourceTagMappingList[0].Tags: expected an array"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&d).ok();
+}
