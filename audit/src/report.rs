@@ -588,10 +588,12 @@ impl Stats {
                 }
                 PrincipalKind::Anonymous => "predicted deny, observed ok: anonymous or unidentified caller",
                 _ if !rp
-                    && (m.resources.iter().any(|r| r.contains(":kms:") && r.contains(":key/"))
-                        || m.action.eq_ignore_ascii_case("sts:AssumeRole")) =>
+                    && m.resources.iter().any(|r| r.contains(":kms:") && r.contains(":key/")) =>
                 {
-                    "predicted deny, observed ok: the key policy / trust policy must grant (E-19) and is not in --resource-policies"
+                    "predicted deny, observed ok: the key policy must grant (E-19) and is not in --resource-policies"
+                }
+                _ if m.has(Approx::UnknownTrustPolicy) => {
+                    "predicted deny, observed ok: the role's trust policy must grant (E-19) and neither the snapshot nor --resource-policies has it"
                 }
                 _ if m.has(Approx::UnknownPrincipal) => {
                     "predicted deny, observed ok: principal not in the snapshot"
