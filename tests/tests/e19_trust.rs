@@ -5,12 +5,12 @@
 //! the identity side; across accounts both sides must allow (E-8); federated callers are
 //! granted by `Federated`. The spec's cases cover only the first two.
 
-use iamc_compiler::ast::{PolicyKind, PolicySet};
-use iamc_compiler::decision::{Decision, Outcome};
+use iamc_compiler::ast::{ParsedSet, PolicyKind};
 use iamc_compiler::lower;
 use iamc_compiler::parse::{parse_policy, parse_trust_policy_with, ReadMode};
-use iamc_compiler::request::Request;
 use iamc_compiler::Limits;
+use iamc_harness::request::Request;
+use iamc_runtime::{Decision, Outcome};
 
 const A: &str = "111122223333";
 const ROLE: &str = "arn:aws:iam::111122223333:role/path/app";
@@ -59,25 +59,24 @@ fn req(principal: &str, action: &str) -> Request {
 
 /// Every engine's outcome, checked equal; returns the decision.
 fn decide(identity: bool, trust: Option<iamc_compiler::ast::Policy>, r: &Request) -> Decision {
-    let set = PolicySet {
+    let set = ParsedSet {
         identity: if identity {
             vec![identity_allow()]
         } else {
             Vec::new()
         },
         resource: trust,
-        ..PolicySet::default()
+        ..ParsedSet::default()
     };
     let reference: Outcome = iamc_reference::evaluate(&set, r);
     let compiled_set = lower::compile(&set).expect("compiles");
     let mut scratch = compiled_set.create_scratch();
-    let compiled = lower::with_runtime_request(r, |q| {
-        lower::outcome(compiled_set.evaluate(&mut scratch, q))
-    });
+    let compiled =
+        iamc_harness::adapter::with_runtime_request(r, |q| compiled_set.evaluate(&mut scratch, q));
     let loaded = iamc_runtime::PolicySet::from_bytes(&compiled_set.to_bytes()).expect("loads");
     let mut scratch = loaded.create_scratch();
     let artifact =
-        lower::with_runtime_request(r, |q| lower::outcome(loaded.evaluate(&mut scratch, q)));
+        iamc_harness::adapter::with_runtime_request(r, |q| loaded.evaluate(&mut scratch, q));
     assert_eq!(reference, compiled, "reference vs compiled for {r:?}");
     assert_eq!(reference, artifact, "reference vs artifact for {r:?}");
     reference.decision
