@@ -1336,7 +1336,7 @@ fn audit_rcp_and_resource_tags_options() {
     ]);
     assert_eq!(last_summary(&out)["changed"], 0, "{}", text(&out.stderr));
     let out = run(&["--resource-tags", tags.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2), "unusable input");
     let err = text(&out.stderr);
     assert!(
         err.contains(tags.to_str().unwrap())
