@@ -72,11 +72,13 @@ fn decide(identity: bool, trust: Option<iamc_compiler::ast::Policy>, r: &Request
     let compiled_set = lower::compile(&set).expect("compiles");
     let mut scratch = compiled_set.create_scratch();
     let compiled =
-        iamc_harness::adapter::with_runtime_request(r, |q| compiled_set.evaluate(&mut scratch, q));
+        iamc_harness::adapter::with_runtime_request(r, |q| compiled_set.evaluate(&mut scratch, q))
+            .expect("a well-formed request (K-2)");
     let loaded = iamc_runtime::PolicySet::from_bytes(&compiled_set.to_bytes()).expect("loads");
     let mut scratch = loaded.create_scratch();
     let artifact =
-        iamc_harness::adapter::with_runtime_request(r, |q| loaded.evaluate(&mut scratch, q));
+        iamc_harness::adapter::with_runtime_request(r, |q| loaded.evaluate(&mut scratch, q))
+            .expect("a well-formed request (K-2)");
     assert_eq!(reference, compiled, "reference vs compiled for {r:?}");
     assert_eq!(reference, artifact, "reference vs artifact for {r:?}");
     reference.decision
