@@ -727,13 +727,18 @@ pub fn load_with(
     for s in &opts.rcp {
         let (acct, file) = snapshot::scp_arg(s);
         let (p, notes) =
-            snapshot::parse_file(&file, iamc_compiler::ast::PolicyKind::Rcp).map_err(AuditError)?;
+            parse_file(&file, iamc_compiler::ast::PolicyKind::Rcp).map_err(AuditError)?;
         notes.into_iter().for_each(|n| snapshot.warn(n));
         snapshot.add_rcp_level(acct.as_deref(), vec![p]);
     }
     if let Some(f) = &opts.rcp_services {
-        snapshot.rcp_services =
-            Some(iamc_compiler::rcp_services::read_rcp_services(f).map_err(AuditError)?);
+        let bytes = read(f).map_err(AuditError)?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| AuditError(format!("{}: not UTF-8 text", name(f))))?;
+        snapshot.rcp_services = Some(
+            iamc_compiler::rcp_services::parse_rcp_services(&text)
+                .map_err(|e| AuditError(format!("{}: {e}", name(f))))?,
+        );
     }
     if let Some(rp) = &opts.resource_policies {
         let bytes = read(rp).map_err(AuditError)?;
@@ -783,8 +788,7 @@ pub fn load_with(
         change.scps.push(p);
     }
     for f in &opts.proposed_rcp {
-        let (p, notes) =
-            snapshot::parse_file(f, iamc_compiler::ast::PolicyKind::Rcp).map_err(AuditError)?;
+        let (p, notes) = parse_file(f, iamc_compiler::ast::PolicyKind::Rcp).map_err(AuditError)?;
         notes.into_iter().for_each(|n| snapshot.warn(n));
         change.rcps.push(p);
     }
@@ -813,7 +817,9 @@ pub fn load_with(
     a.unknown_keys.sort();
     a.unknown_keys.dedup();
     if let Some(f) = &opts.resource_tags {
-        a.resource_tags = Some(tags::ResourceTags::load(f).map_err(AuditError)?);
+        let bytes = read(f).map_err(AuditError)?;
+        a.resource_tags =
+            Some(tags::ResourceTags::from_slice(&name(f), &bytes).map_err(AuditError)?);
         for k in &a.unknown_keys {
             match tags::tag_key(k) {
                 // Keys are looked up case-insensitively (C-2): a context holds each once.

@@ -33,6 +33,10 @@ def image(
     resource_policies: Optional[_Path] = ...,
     service_reference: Optional[_Path] = ...,
     max_record_bytes: Optional[int] = ...,
+    rcp: Sequence[str] = ...,
+    proposed_rcp: Sequence[_Path] = ...,
+    rcp_services: Optional[_Path] = ...,
+    resource_tags: Optional[_Path] = ...,
 ) -> bytes:
     """Bundle the files ``iamc audit`` reads with these options (same names and meaning as
     its flags) into an audit image; raises :class:`ImageError` with the CLI's message when

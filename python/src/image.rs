@@ -1,7 +1,8 @@
 //! The audit image and the [`Auditor`].
 //!
 //! An image is the audit's inputs bundled, not compiled: the options of `iamc audit` (the
-//! snapshot, the proposed change, SCPs, resource policies, service reference) and the bytes
+//! snapshot, the proposed change, SCPs, RCPs and their service list, resource policies,
+//! resource tags, service reference) and the bytes
 //! of every file they name, keyed by the path as given. Loading it runs the audit's own loader
 //! (`iamc_audit::load_with`) over those bytes, so messages and report names are the CLI's,
 //! and each principal's policy set is compiled once, on first use, as `iamc audit` does.
@@ -49,6 +50,10 @@ fn options_json(o: &Options) -> Value {
         "proposed_scp": o.proposed_scp.iter().map(|x| p(x)).collect::<Vec<_>>(),
         "scp": o.scp,
         "resource_policies": o.resource_policies.as_deref().map(p),
+        "rcp": o.rcp,
+        "proposed_rcp": o.proposed_rcp.iter().map(|x| p(x)).collect::<Vec<_>>(),
+        "rcp_services": o.rcp_services.as_deref().map(p),
+        "resource_tags": o.resource_tags.as_deref().map(p),
         "service_reference": o.service_reference.as_deref().map(p),
         "max_record_bytes": o.max_record_bytes,
     })
@@ -72,6 +77,13 @@ fn options_of(v: &Value) -> Result<Options, String> {
             .collect(),
         scp: strings(v, "scp"),
         resource_policies: path_of(v, "resource_policies"),
+        rcp: strings(v, "rcp"),
+        proposed_rcp: strings(v, "proposed_rcp")
+            .into_iter()
+            .map(PathBuf::from)
+            .collect(),
+        rcp_services: path_of(v, "rcp_services"),
+        resource_tags: path_of(v, "resource_tags"),
         service_reference: path_of(v, "service_reference"),
         max_record_bytes: v
             .get("max_record_bytes")
@@ -86,7 +98,8 @@ fn options_of(v: &Value) -> Result<Options, String> {
 #[pyfunction]
 #[pyo3(signature = (account_details, *, proposed=vec![], attach_to=vec![], replace=None,
     proposed_scp=vec![], scp=vec![], resource_policies=None, service_reference=None,
-    max_record_bytes=None))]
+    max_record_bytes=None, rcp=vec![], proposed_rcp=vec![], rcp_services=None,
+    resource_tags=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn image<'py>(
     py: Python<'py>,
@@ -99,8 +112,16 @@ pub fn image<'py>(
     resource_policies: Option<PathBuf>,
     service_reference: Option<PathBuf>,
     max_record_bytes: Option<usize>,
+    rcp: Vec<String>,
+    proposed_rcp: Vec<PathBuf>,
+    rcp_services: Option<PathBuf>,
+    resource_tags: Option<PathBuf>,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let opts = Options {
+        rcp,
+        proposed_rcp,
+        rcp_services,
+        resource_tags,
         account_details,
         proposed,
         attach_to,
