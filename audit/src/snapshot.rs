@@ -827,6 +827,52 @@ impl Snapshot {
             })
     }
 
+    /// Every user and role with the policies that govern it, shared rather than copied (for
+    /// access queries over the whole snapshot), sorted by ARN. Identity policies are in the
+    /// order [`Snapshot::policy_set`] assembles them (a user's groups' included); a managed
+    /// policy missing from the snapshot is left out and warned about, as there.
+    pub fn principals(&self) -> Vec<PrincipalPolicies> {
+        let mut out = Vec::with_capacity(self.users.len() + self.roles.len());
+        for (is_user, map) in [(true, &self.users), (false, &self.roles)] {
+            for (key, e) in map {
+                let mut identity = Vec::new();
+                let mut add = |ent: &Entity| {
+                    identity.extend(ent.inline.iter().map(|(_, p)| Arc::clone(p)));
+                    identity.extend(
+                        ent.attached
+                            .iter()
+                            .filter_map(|a| self.managed(a, PolicyKind::Identity)),
+                    );
+                };
+                add(e);
+                if is_user {
+                    for g in &e.groups {
+                        if let Some(ge) = self.groups.get(g) {
+                            add(ge);
+                        }
+                    }
+                }
+                out.push(PrincipalPolicies {
+                    is_user,
+                    arn: e.arn.clone(),
+                    account: e.account.clone(),
+                    name: key
+                        .split_once('/')
+                        .map_or(key.as_str(), |(_, n)| n)
+                        .to_string(),
+                    tags: e.tags.clone(),
+                    identity,
+                    boundary: e
+                        .boundary
+                        .as_ref()
+                        .and_then(|b| self.managed(b, PolicyKind::Boundary)),
+                });
+            }
+        }
+        out.sort_by(|a, b| a.arn.cmp(&b.arn));
+        out
+    }
+
     /// Users and roles, for reports.
     pub fn counts(&self) -> (usize, usize, usize, usize) {
         (
@@ -844,6 +890,25 @@ impl Snapshot {
             .find(|(k, _)| k.split_once('/').is_some_and(|(_, n)| n == name))
             .map(|(_, e)| e.arn.as_str())
     }
+}
+
+/// A user or role of a snapshot with every policy that governs it ([`Snapshot::principals`]).
+#[derive(Clone, Debug)]
+pub struct PrincipalPolicies {
+    /// An IAM user (else a role).
+    pub is_user: bool,
+    /// Its ARN, with its path.
+    pub arn: String,
+    /// The account of `arn`.
+    pub account: String,
+    /// The user or role name.
+    pub name: String,
+    /// Its tags (`aws:PrincipalTag/K`).
+    pub tags: Vec<(String, String)>,
+    /// Inline and attached identity policies (a user's groups' included).
+    pub identity: Vec<Arc<Policy>>,
+    /// The permissions boundary (E-5).
+    pub boundary: Option<Arc<Policy>>,
 }
 
 /// The condition keys and policy variables `policies` read (as written).
