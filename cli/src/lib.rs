@@ -28,15 +28,19 @@
 
 #![forbid(unsafe_code)]
 
+pub mod access_input;
 pub mod audit;
 pub mod bounded;
+pub mod can_what;
 pub mod check;
 pub mod compile;
 pub mod engine;
 pub mod eval;
 pub mod explain;
 pub mod inspect;
+pub mod synth_org;
 pub mod table;
+pub mod who_can;
 
 use std::ffi::OsString;
 use std::io::{self, Write};
@@ -188,6 +192,16 @@ pub enum Command {
     /// newly allowed calls), 2 a usage error or an input that cannot be used (snapshot or
     /// policy unreadable, unreadable records or damaged log files).
     Audit(Box<audit::AuditArgs>),
+    /// Who can perform actions on resources: every user and role of the snapshots allowed,
+    /// with the deciding statement, and principals outside them a resource policy names;
+    /// conditional grants are `indeterminate` with what they depend on (E-21).
+    WhoCan(Box<who_can::WhoCanArgs>),
+    /// What a principal can do, over every action of the IAM service reference, summarised by
+    /// service and access level; `--all` for the whole organisation's matrix.
+    CanWhat(Box<can_what::CanWhatArgs>),
+    /// Write a deterministic synthetic organisation (snapshots per account, SCPs, an RCP,
+    /// resource policies) drawn from the AWS managed policies.
+    SynthOrg(synth_org::SynthArgs),
     /// Compile policy files into one policy set and report what was built.
     ///
     /// Prints policies, statements, the action index, resource patterns by strategy,
@@ -389,6 +403,9 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
             }
         }
         Command::Audit(args) => audit::audit(*args, out, err),
+        Command::WhoCan(args) => who_can::who_can(*args, out, err),
+        Command::CanWhat(args) => can_what::can_what(*args, out, err),
+        Command::SynthOrg(args) => synth_org::synth_org(args, err),
         Command::Compile {
             files,
             kind,
