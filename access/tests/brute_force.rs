@@ -201,9 +201,7 @@ fn some_actions(cat: &Catalog) -> Vec<Action> {
         .iter()
         .enumerate()
         .filter(|(i, a)| {
-            i % 61 == 0
-                || ["s3", "iam", "sts", "kms", "sqs"]
-                    .contains(&a.service.as_str())
+            i % 61 == 0 || ["s3", "iam", "sts", "kms", "sqs"].contains(&a.service.as_str())
         })
         .map(|(_, a)| a.clone())
         .collect()
