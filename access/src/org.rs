@@ -119,6 +119,13 @@ pub struct Org {
     classes: usize,
 }
 
+/// A set to compile: identity policies, boundary, SCP levels.
+type Proto = (Vec<Arc<Policy>>, Option<Arc<Policy>>, Vec<Vec<Arc<Policy>>>);
+
+/// What principals of one sharing class have in common: set, user or role, account, the tags
+/// the set reads.
+type ClassKey = (usize, bool, String, Vec<(String, String)>);
+
 /// Interns policies by content.
 #[derive(Default)]
 struct Interner {
@@ -202,8 +209,7 @@ impl Org {
         let config = Config::new().management_account(inputs.management_account.clone());
         let mut interner = Interner::default();
         let mut by_key: HashMap<Vec<usize>, usize> = HashMap::new();
-        let mut protos: Vec<(Vec<Arc<Policy>>, Option<Arc<Policy>>, Vec<Vec<Arc<Policy>>>)> =
-            Vec::new();
+        let mut protos: Vec<Proto> = Vec::new();
         let mut principals = Vec::new();
         let mut warnings = Vec::new();
         let mut scp_levels: HashMap<String, Vec<Vec<Arc<Policy>>>> = HashMap::new();
@@ -310,8 +316,7 @@ impl Org {
     /// service-linked role (E-12). A set that reads `aws:PrincipalArn` or `aws:username` (a
     /// variable included) puts each principal in a class of its own.
     fn assign_classes(&mut self) {
-        let mut classes: HashMap<(usize, bool, String, Vec<(String, String)>), usize> =
-            HashMap::new();
+        let mut classes: HashMap<ClassKey, usize> = HashMap::new();
         let mut n = 0;
         for p in &mut self.principals {
             let set = &self.sets[p.set];
