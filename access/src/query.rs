@@ -7,9 +7,9 @@
 //! what it depends on (E-21, K-13), never as allowed.
 //!
 //! Without a resource, an action that authorizes on resource types is decided with the
-//! resource unknown: `allow` means allowed on every resource, `indeterminate` with
-//! `depends_on.resource` means allowed on some. An action without resource types is decided
-//! on `*`.
+//! resource unknown, in the principal's own account: `allow` means allowed on every resource
+//! of the account, `indeterminate` with `depends_on.resource` means allowed on some. An action
+//! without resource types is decided on `*`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -133,7 +133,14 @@ fn request<'a>(
         principal: &p.request_arn,
         action,
         resource: resource.unwrap_or("*"),
-        resource_account: facts.resource_account.as_deref(),
+        // An unknown resource is one of the principal's own account (else every grant would
+        // hinge on a resource policy of some other account, E-8).
+        resource_account: facts.resource_account.as_deref().or_else(|| {
+            resource
+                .is_none()
+                .then_some(p.account.as_str())
+                .filter(|a| !a.is_empty())
+        }),
         context,
     }
 }

@@ -82,7 +82,8 @@ fn reference_request(
         principal: p.request_arn.clone(),
         action: action.to_string(),
         resource: resource.unwrap_or("*").to_string(),
-        resource_account: None,
+        // The resource unknown: one of the principal's own account.
+        resource_account: resource.is_none().then(|| p.account.clone()),
         context: Context {
             entries: p
                 .context

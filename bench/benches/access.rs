@@ -51,7 +51,7 @@ fn brute(
         principal: &p.request_arn,
         action,
         resource: resource.unwrap_or("*"),
-        resource_account: None,
+        resource_account: resource.is_none().then_some(p.account.as_str()),
         context: &ctx,
     };
     let unknown = Unknown {

@@ -218,6 +218,10 @@ fn can_what_summarises_and_rejects_an_unknown_principal() {
 fn synth_org_writes_what_who_can_reads() {
     let dir = std::env::temp_dir().join(format!("iamc-synth-{}", std::process::id()));
     let d = dir.display().to_string();
+    let managed = shared()
+        .join("corpus/managed-policies/aws-managed-policies.jsonl")
+        .display()
+        .to_string();
     let out = iamc(&[
         "synth-org",
         "--out",
@@ -226,6 +230,8 @@ fn synth_org_writes_what_who_can_reads() {
         "40",
         "--accounts",
         "2",
+        "--managed-policies",
+        &managed,
     ]);
     assert_eq!(
         out.status.code(),
