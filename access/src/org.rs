@@ -507,3 +507,56 @@ impl Principal {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn snap(account: &str, extra_user_policy: &str) -> Snapshot {
+        let text = format!(
+            r#"{{"UserDetailList":[
+              {{"UserName":"a","Arn":"arn:aws:iam::{account}:user/a","GroupList":["g"],"UserPolicyList":[],"AttachedManagedPolicies":[]}},
+              {{"UserName":"b","Arn":"arn:aws:iam::{account}:user/b","GroupList":["g"],"UserPolicyList":[],"AttachedManagedPolicies":[]}},
+              {{"UserName":"c","Arn":"arn:aws:iam::{account}:user/c","GroupList":[],"UserPolicyList":[
+                 {{"PolicyName":"p","PolicyDocument":{extra_user_policy}}}],"AttachedManagedPolicies":[]}}],
+             "GroupDetailList":[{{"GroupName":"g","Arn":"arn:aws:iam::{account}:group/g","GroupPolicyList":[],
+               "AttachedManagedPolicies":[{{"PolicyArn":"arn:aws:iam::aws:policy/R"}}]}}],
+             "RoleDetailList":[],
+             "Policies":[{{"Arn":"arn:aws:iam::aws:policy/R","PolicyVersionList":[{{"IsDefaultVersion":true,
+               "Document":{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:Get*","Resource":"*"}}]}}}}]}}]}}"#
+        );
+        Snapshot::from_slice("t", text.as_bytes()).unwrap()
+    }
+
+    const PLAIN: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:*","Resource":"*"}]}"#;
+    const OWN: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/${aws:username}/*"}]}"#;
+
+    #[test]
+    fn same_policies_share_one_set_across_accounts() {
+        let org = Org::new(
+            &[snap("111111111111", PLAIN), snap("222222222222", PLAIN)],
+            OrgInputs::default(),
+        )
+        .unwrap();
+        assert_eq!(org.principals().len(), 6);
+        // a and b (group g, the AWS managed policy) in both accounts: one set; c in both
+        // accounts (the same inline document under the same name): one more.
+        assert_eq!(org.sets().len(), 2);
+        assert_eq!(org.distinct_policies, 2);
+        // Classes split by account (the resource's account matters for decisions).
+        assert_eq!(org.classes(), 4);
+    }
+
+    #[test]
+    fn a_set_reading_the_principal_name_is_decided_per_principal() {
+        let org = Org::new(&[snap("111111111111", OWN)], OrgInputs::default()).unwrap();
+        let c = org.principal("arn:aws:iam::111111111111:user/c").unwrap();
+        assert!(org.sets()[c.set].reads_own_keys);
+        let a = org.principal("arn:aws:iam::111111111111:user/a").unwrap();
+        let b = org.principal("arn:aws:iam::111111111111:user/b").unwrap();
+        assert_eq!(org.class_of(a), org.class_of(b));
+        assert_ne!(org.class_of(a), org.class_of(c));
+        assert_eq!(org.classes(), 2);
+    }
+}

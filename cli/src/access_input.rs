@@ -164,11 +164,16 @@ pub fn deciding_text(g: &Grant) -> String {
             None => format!("{}#{}", d.policy, d.statement),
         },
         None => match &g.depends_on {
-            Some(d) => format!(
-                "depends on {}{}",
-                d.keys.join(","),
-                if d.resource { " resource" } else { "" }
-            ),
+            Some(d) => {
+                let mut on: Vec<&str> = d.keys.iter().map(String::as_str).collect();
+                if d.resource {
+                    on.push("the resource");
+                }
+                if !d.opaque.is_empty() {
+                    on.push("opaque statements");
+                }
+                format!("depends on {}", on.join(", "))
+            }
             None => String::new(),
         },
     }
