@@ -459,9 +459,9 @@ impl Org {
     /// The set of one principal and the keys unknown to its requests, as the reference
     /// interpreter's AST (for brute-force checks): its policies, the account's SCPs, the RCPs
     /// and the resource policy of `resource`, if any.
-    pub fn ast_of(&self, p: &Principal, resource: Option<&str>) -> iamc_compiler::ast::PolicySet {
+    pub fn ast_of(&self, p: &Principal, resource: Option<&str>) -> iamc_compiler::ast::ParsedSet {
         let s = &self.sets[p.set];
-        let mut set = iamc_compiler::ast::PolicySet {
+        let mut set = iamc_compiler::ast::ParsedSet {
             management_account: self.inputs.management_account.clone(),
             ..Default::default()
         };

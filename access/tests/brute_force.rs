@@ -13,8 +13,8 @@ use iamc_access::org::{Org, OrgInputs, Principal};
 use iamc_access::query::{can_what, can_what_all, who_can, Facts, Grant};
 use iamc_audit::snapshot::Snapshot;
 use iamc_compiler::ast::{self, TemplatePart};
-use iamc_compiler::decision::Decision;
-use iamc_compiler::request::{Context, ContextValue, Request, Unknowns};
+use iamc_reference::request::{Context, ContextValue, Request, Unknowns};
+use iamc_runtime::Decision;
 
 fn shared() -> PathBuf {
     match std::env::var_os("IAMC_SHARED") {
@@ -29,7 +29,7 @@ fn catalog() -> Catalog {
 
 /// Every condition key and policy variable of the set, lower case — written apart from the
 /// crate's own key walk, so a key it forgot would show as a difference.
-fn keys_of(set: &ast::PolicySet) -> BTreeSet<String> {
+fn keys_of(set: &ast::ParsedSet) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     let all = set
         .identity
@@ -64,7 +64,7 @@ fn keys_of(set: &ast::PolicySet) -> BTreeSet<String> {
 /// The reference's request for a principal: its own keys fixed, every other key the set
 /// reads unknown.
 fn reference_request(
-    set: &ast::PolicySet,
+    set: &ast::ParsedSet,
     p: &Principal,
     action: &str,
     resource: Option<&str>,
@@ -108,10 +108,10 @@ fn reported(d: Decision) -> bool {
 }
 
 /// The policy name of the reference's deciding statement.
-fn reference_policy(set: &ast::PolicySet, o: &iamc_compiler::decision::Outcome) -> Option<String> {
+fn reference_policy(set: &ast::ParsedSet, o: &iamc_runtime::Outcome) -> Option<String> {
     match o.deciding? {
-        iamc_compiler::decision::Deciding::Rule(r) => Some(r.id().to_string()),
-        iamc_compiler::decision::Deciding::Statement(s) => {
+        iamc_runtime::Deciding::Rule(r) => Some(r.id().to_string()),
+        iamc_runtime::Deciding::Statement(s) => {
             iamc_reference::explain::statement_at(set, s).map(|(p, _)| p.source.to_string())
         }
     }
