@@ -113,9 +113,11 @@ fn unknown_keys<'a>(keys: &'a [String], extra: &'a [String], facts: &Facts) -> V
 }
 
 /// The context of a principal's requests: its own keys, then the query's.
+/// A key the query fixes replaces the principal's own (K-2: a request names a key once).
 fn context<'a>(p: &'a Principal, facts: &'a Facts) -> Vec<(&'a str, Value<'a>)> {
     p.context
         .iter()
+        .filter(|(k, _)| !facts.fixes(k))
         .chain(&facts.context)
         .map(|(k, v)| (k.as_str(), Value::Single(v.as_str())))
         .collect()
@@ -128,8 +130,11 @@ fn request<'a>(
     resource: Option<&'a str>,
     facts: &'a Facts,
     context: &'a [(&'a str, Value<'a>)],
-) -> Request<'a> {
-    Request {
+) -> Option<Request<'a>> {
+    // `None` when the context names a key twice (K-2): the caller decides it as malformed,
+    // a deny, never a grant. `context` and the CLI's `--context` check make it unreachable.
+    let context = iamc_runtime::Context::new(context).ok()?;
+    Some(Request {
         principal: &p.request_arn,
         action,
         resource: resource.unwrap_or("*"),
@@ -142,17 +147,20 @@ fn request<'a>(
                 .filter(|a| !a.is_empty())
         }),
         context,
-    }
+    })
 }
 
 /// Decide one request of a principal (the resource unknown when `None`).
 fn decide(
     set: &PolicySet,
     scratch: &mut iamc_runtime::Scratch,
-    req: &Request<'_>,
+    req: Option<&Request<'_>>,
     resource_known: bool,
     unknown: &[&str],
 ) -> Outcome {
+    let Some(req) = req else {
+        return Outcome::MALFORMED;
+    };
     let unk = Unknown {
         context: unknown,
         resource: !resource_known,
@@ -243,9 +251,11 @@ pub fn who_can(
                         }
                         let ctx = context(p, facts);
                         let req = request(p, &action.name, Some(resource), facts, &ctx);
-                        let o = decide(set, &mut scratch, &req, true, &unknown);
-                        let g = reported(o.decision)
-                            .then(|| grant(set, &req, action, true, &unknown, &o, p.kind()));
+                        let o = decide(set, &mut scratch, req.as_ref(), true, &unknown);
+                        let g = req
+                            .as_ref()
+                            .filter(|_| reported(o.decision))
+                            .map(|req| grant(set, req, action, true, &unknown, &o, p.kind()));
                         acc.extend(g.clone());
                         class_grant = Some(g);
                     }
@@ -275,6 +285,7 @@ fn grant(
     let indeterminate = matches!(o.decision, Decision::Indeterminate(_));
     let principal = req
         .context
+        .entries()
         .iter()
         .find(|(k, _)| *k == "aws:PrincipalArn")
         .and_then(|(_, v)| match v {
@@ -391,9 +402,15 @@ fn outside(
         let unknown = unknown_keys(&[], extra, facts);
         let ctx = context(&p, facts);
         let req = request(&p, &action.name, Some(resource), facts, &ctx);
-        let o = decide(&set, &mut set.create_scratch(), &req, true, &unknown);
-        if reported(o.decision) {
-            let mut g = grant(&set, &req, action, true, &unknown, &o, kind);
+        let o = decide(
+            &set,
+            &mut set.create_scratch(),
+            req.as_ref(),
+            true,
+            &unknown,
+        );
+        if let Some(req) = req.as_ref().filter(|_| reported(o.decision)) {
+            let mut g = grant(&set, req, action, true, &unknown, &o, kind);
             g.principal = shown;
             g.principal_kind = kind;
             g.assumes = account.then_some("the principal's own account allows it (its identity policies and SCPs are not in the snapshot)");
@@ -429,11 +446,11 @@ pub fn can_what(
     for a in catalog.actions() {
         let r = resource.or(a.resource_types.is_empty().then_some("*"));
         let req = request(principal, &a.name, r, facts, &ctx);
-        let o = decide(set, &mut scratch, &req, r.is_some(), &unknown);
-        if reported(o.decision) {
+        let o = decide(set, &mut scratch, req.as_ref(), r.is_some(), &unknown);
+        if let Some(req) = req.as_ref().filter(|_| reported(o.decision)) {
             out.push(grant(
                 set,
-                &req,
+                req,
                 a,
                 r.is_some(),
                 &unknown,
@@ -489,7 +506,7 @@ pub fn profile(org: &Org, p: &Principal, catalog: &Catalog, facts: &Facts) -> Pr
     for (i, a) in catalog.actions().iter().enumerate() {
         let r = a.resource_types.is_empty().then_some("*");
         let req = request(p, &a.name, r, facts, &ctx);
-        let o = decide(set, &mut scratch, &req, r.is_some(), &unknown);
+        let o = decide(set, &mut scratch, req.as_ref(), r.is_some(), &unknown);
         match o.decision {
             Decision::Allow => prof.allowed.push(i as u32),
             d if reported(d) => prof.conditional.push(i as u32),

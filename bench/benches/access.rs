@@ -47,12 +47,16 @@ fn brute(
         .map(|(k, v)| (k.as_str(), Value::Single(v.as_str())))
         .collect();
     let keys: Vec<&str> = org.sets()[p.set].keys.iter().map(String::as_str).collect();
+    // A principal's generated context names each key once (K-2); a refusal is a deny.
+    let Ok(context) = iamc_runtime::Context::new(&ctx) else {
+        return Decision::ExplicitDeny;
+    };
     let req = Request {
         principal: &p.request_arn,
         action,
         resource: resource.unwrap_or("*"),
         resource_account: resource.is_none().then_some(p.account.as_str()),
-        context: &ctx,
+        context,
     };
     let unknown = Unknown {
         context: &keys,

@@ -120,6 +120,12 @@ impl OrgArgs {
             let (k, v) = c
                 .split_once('=')
                 .ok_or_else(|| format!("--context {c:?}: expected KEY=VALUE"))?;
+            // K-2: a request names a key once, in any spelling.
+            if facts.context.iter().any(|(x, _)| x.eq_ignore_ascii_case(k)) {
+                return Err(format!(
+                    "--context {k:?} is given twice (keys are case-insensitive)"
+                ));
+            }
             facts.context.push((k.to_string(), v.to_string()));
         }
         Ok((org, catalog, facts, warnings))
