@@ -24,6 +24,7 @@ use crate::decision::PolicyKind;
 use crate::fold::LengthRange;
 use crate::glob::Glob;
 use crate::ir::{KeyId, OpKind, SetOp};
+use crate::like::LikeSet;
 use crate::value::{Cidr, DecimalBuf, LowerName};
 
 /// A string pattern part after build.
@@ -114,7 +115,8 @@ pub(crate) enum Values {
     Str(Box<[StrVal]>),
     /// IgnoreCase: static values are stored lower-cased.
     StrCi(Box<[StrVal]>),
-    Like(Box<[Pattern]>),
+    /// `StringLike`: the values, with one automaton over their `*literal*` ones.
+    Like(LikeSet),
     /// Numbers parsed at build time (C-9), so evaluation parses only the request's value.
     Num(Box<[DecimalBuf]>),
     Date(Box<[i128]>),

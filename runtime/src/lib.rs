@@ -106,6 +106,7 @@ mod eval;
 mod fold;
 mod glob;
 pub mod ir;
+mod like;
 mod policy_set;
 mod request;
 #[cfg(test)]

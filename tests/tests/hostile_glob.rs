@@ -85,6 +85,9 @@ fn c8_string_like_is_linear_in_the_request_value() {
         assert!(doc.len() < 1 << 20, "{name}: within max_policy_bytes");
         let set = iamc_tests::identity_set(&doc);
         let c = lower::compile(&set).expect("compiles");
+        // The `*lit*` values are one automaton, one pass over the megabyte.
+        let automata = usize::from(name == "infix");
+        assert_eq!(c.stats().infix_automata, automata, "{name}");
         let miss = request("*", "aws:UserAgent", &huge);
         assert_eq!(compiled(&c, &miss, name), Decision::ImplicitDeny, "{name}");
         let with_hit = format!("{huge}{hit}");
@@ -190,4 +193,103 @@ fn v1_c8_variable_between_wildcards_is_linear() {
     req.context
         .insert("aws:PrincipalTag/t", ContextValue::Single("a*b".into()));
     assert_eq!(both(&set, &req), Decision::ImplicitDeny);
+}
+
+/// C-8, C-23, C-24, V-1, E-21: a list with enough `*literal*` values is matched by one
+/// automaton (`infix_automata` in the stats proves the path is taken); mixed with other shapes
+/// (`?`, prefix, exact, a variable between stars), under `StringLike` and `StringNotLike`, plain
+/// and with each set operator, on single and multivalued keys, with an unknown variable:
+/// both engines agree on every request, and the decisions that the automaton alone makes are
+/// pinned.
+#[test]
+fn c8_infix_automaton_agrees_with_the_reference() {
+    let values: Vec<String> = [
+        "*alpha*",
+        "*beta*",
+        "*gamma*",
+        "*délta*",
+        "a?c",
+        "prefix*",
+        "exact",
+        "*${aws:username}*",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let single = |v: &str| ContextValue::Single(v.into());
+    let multi = |v: &[&str]| ContextValue::Multi(v.iter().map(|s| s.to_string()).collect());
+    let texts = [
+        single("xxalphaxx"),
+        single("BETA"),
+        single("none"),
+        single(""),
+        single("abc"),
+        single("aéc"),
+        single("prefix-1"),
+        single("exact"),
+        single("exactly"),
+        single("u-bob-u"),
+        single("xdéltax"),
+        multi(&["alpha", "none"]),
+        multi(&["none", "zzz"]),
+        multi(&["gamma", "beta"]),
+        multi(&["gamma", "abc", "u-bob-u"]),
+    ];
+    let mut decided = 0;
+    for op in [
+        "StringLike",
+        "StringNotLike",
+        "ForAnyValue:StringLike",
+        "ForAllValues:StringLike",
+        "ForAnyValue:StringNotLike",
+        "ForAllValues:StringNotLike",
+        "StringLikeIfExists",
+    ] {
+        for key in ["aws:UserAgent", "aws:TagKeys"] {
+            let set = iamc_tests::identity_set(&policy(op, key, &values));
+            let c = lower::compile(&set).expect("compiles");
+            assert_eq!(c.stats().infix_automata, 1, "{op} {key}: automaton built");
+            for t in &texts {
+                for unknown_user in [false, true] {
+                    let mut req = request("*", key, "");
+                    req.context = Context::default();
+                    req.context.insert(key, t.clone());
+                    if unknown_user {
+                        req.unknown.context = vec!["aws:username".into()];
+                    } else {
+                        req.context.insert("aws:username", single("bob"));
+                    }
+                    let want = iamc_reference::evaluate(&set, &req);
+                    let got = iamc_harness::adapter::decide(&c, &mut c.create_scratch(), &req);
+                    assert_eq!(want, got, "{op} {key} {t:?} unknown={unknown_user}");
+                    decided += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(decided, 7 * 2 * texts.len() * 2);
+    // Pinned: decided by the automaton alone (no other value can match these texts).
+    let set = iamc_tests::identity_set(&policy("StringLike", "aws:UserAgent", &values));
+    let c = lower::compile(&set).expect("compiles");
+    for (text, want) in [
+        ("xxalphaxx", Decision::Allow),
+        ("xdéltax", Decision::Allow),
+        ("BETA", Decision::ImplicitDeny),
+        ("delta", Decision::ImplicitDeny),
+    ] {
+        let req = request("*", "aws:UserAgent", text);
+        assert_eq!(both(&set, &req), want, "{text}");
+        assert_eq!(compiled(&c, &req, text), want, "{text}");
+    }
+    let set = iamc_tests::identity_set(&policy("StringNotLike", "aws:UserAgent", &values));
+    for (text, want) in [
+        ("gamma", Decision::ImplicitDeny),
+        ("Gamma", Decision::Allow),
+    ] {
+        assert_eq!(
+            both(&set, &request("*", "aws:UserAgent", text)),
+            want,
+            "{text}"
+        );
+    }
 }

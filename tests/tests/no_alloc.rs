@@ -100,6 +100,7 @@ fn warm_evaluation_of_the_realistic_benchmark_allocates_nothing() {
     )
     .expect("well-formed requests (K-2)");
     dfa_globs_allocate_nothing();
+    infix_automaton_allocates_nothing();
 }
 
 /// E-21: the three-valued path (unknown keys, an unknown resource) allocates nothing on a warm
@@ -269,4 +270,70 @@ fn dfa_globs_allocate_nothing() {
     assert_eq!(allocs, 0, "a DFA glob allocated on a warm scratch");
     use iamc_runtime::Decision::{Allow, ImplicitDeny};
     assert_eq!(out, [Allow, ImplicitDeny, Allow, ImplicitDeny]);
+}
+
+/// C-8: a `StringLike` list whose `*literal*` values are matched by one Aho-Corasick automaton
+/// (`infix_automata`), beside a value it does not cover, searched with and without unknowns.
+fn infix_automaton_allocates_nothing() {
+    use iamc_compiler::ast::{ParsedSet, PolicyKind};
+    let doc = r#"{"Version":"2012-10-17","Statement":[
+      {"Effect":"Allow","Action":"s3:*","Resource":"*",
+       "Condition":{"StringLike":{"aws:UserAgent":["*curl*","*wget*","*boto*","*aws-cli*","sdk-?"]}}}]}"#;
+    let p = iamc_compiler::parse_policy(
+        "infix.json",
+        doc.as_bytes(),
+        PolicyKind::Identity,
+        &iamc_compiler::Limits::default(),
+    )
+    .expect("parses")
+    .policy;
+    let set = lower::compile(&ParsedSet {
+        identity: vec![p],
+        ..ParsedSet::default()
+    })
+    .expect("compiles");
+    assert_eq!(set.stats().infix_automata, 1, "one infix automaton");
+    let agents = ["x/boto3 y", "sdk-j", "firefox"];
+    let ctxs: Vec<[(&str, Value<'_>); 1]> = agents
+        .iter()
+        .map(|a| [("aws:UserAgent", Value::Single(a))])
+        .collect();
+    let requests: Vec<Request<'_>> = ctxs
+        .iter()
+        .map(|ctx| Request {
+            principal: "arn:aws:iam::111122223333:user/alice",
+            action: "s3:GetObject",
+            resource: "arn:aws:s3:::b/k",
+            resource_account: None,
+            context: iamc_runtime::Context::new(ctx).unwrap(),
+        })
+        .collect();
+    // An unknown key the policy does not use: the three-valued path, same decisions.
+    let unknown = iamc_runtime::Unknown {
+        context: &["aws:SourceIp"],
+        resource: false,
+    };
+    let mut scratch = set.create_scratch();
+    let mut out = Vec::with_capacity(12);
+    for r in &requests {
+        out.push(set.evaluate(&mut scratch, r).decision);
+        out.push(
+            set.evaluate_with_unknowns(&mut scratch, r, &unknown)
+                .decision,
+        );
+    }
+    let ((), allocs) = count_allocations(|| {
+        for r in &requests {
+            out.push(set.evaluate(&mut scratch, r).decision);
+            out.push(
+                set.evaluate_with_unknowns(&mut scratch, r, &unknown)
+                    .decision,
+            );
+        }
+    });
+    assert_eq!(allocs, 0, "the infix automaton allocated on a warm scratch");
+    use iamc_runtime::Decision::{Allow, ImplicitDeny};
+    let once = [Allow, Allow, Allow, Allow, ImplicitDeny, ImplicitDeny];
+    assert_eq!(out[..6], once);
+    assert_eq!(out[6..], once);
 }

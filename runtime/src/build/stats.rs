@@ -44,6 +44,11 @@ pub struct Stats {
     /// Uses of general-shape static globs (resources, `StringLike`, ARN fields) matched by a
     /// DFA, and by the linear matcher (no DFA: size limit, budget, or none in the IR).
     pub general_globs: [usize; 2],
+    /// `StringLike` conditions whose `*literal*` values are matched by one Aho-Corasick
+    /// automaton (one pass over the request value for all of them).
+    pub infix_automata: usize,
+    /// Heap bytes of those automata, in all.
+    pub infix_automaton_bytes: usize,
 }
 
 /// What `inner` holds, with sizes.
@@ -138,11 +143,17 @@ pub(crate) fn stats(i: &Inner) -> Stats {
         }
         for c in s.conds.iter() {
             match &c.values {
-                Values::Like(ps) => ps.iter().for_each(|p| {
-                    if let Pattern::Static(g) = p {
-                        count(g);
+                Values::Like(set) => {
+                    if set.covered() > 0 {
+                        st.infix_automata += 1;
+                        st.infix_automaton_bytes += set.automaton_bytes();
                     }
-                }),
+                    set.patterns().iter().for_each(|p| {
+                        if let Pattern::Static(g) = p {
+                            count(g);
+                        }
+                    });
+                }
                 Values::Arn(vs) => vs.iter().for_each(|v| {
                     if let ArnVal::Static(Some(fields)) = v {
                         fields.iter().for_each(&mut count);
@@ -152,7 +163,7 @@ pub(crate) fn stats(i: &Inner) -> Stats {
             }
         }
     }
-    mem += st.automaton_bytes;
+    mem += st.automaton_bytes + st.infix_automaton_bytes;
     st.memory_bytes = mem;
     st
 }

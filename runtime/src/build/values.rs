@@ -8,6 +8,7 @@ use crate::compiled::{ArnVal, StrVal, Values};
 use crate::error::BuildError;
 use crate::fold::lower_str;
 use crate::ir::{IrView, OpKind, PartView, Span};
+use crate::like::LikeSet;
 use crate::value::{self, Cidr, DecimalBuf};
 
 pub(crate) fn invalid(t: &[PartView<'_>]) -> BuildError {
@@ -47,7 +48,9 @@ pub(crate) fn values(
                 })
                 .try_boxed()?,
         ),
-        OpKind::StringLike => Values::Like(vals().map(|t| pattern(t, nkeys, autos)).try_boxed()?),
+        OpKind::StringLike => Values::Like(LikeSet::new(
+            vals().map(|t| pattern(t, nkeys, autos)).try_boxed()?,
+        )),
         OpKind::NumericEquals
         | OpKind::NumericLessThan
         | OpKind::NumericLessThanEquals

@@ -147,7 +147,14 @@ pub(super) fn positive<'a>(
             StrVal::Static(s) => chars_lower_eq(r, s),
             StrVal::Template(parts) => template_eq_ci(r, parts, ctx),
         }),
-        Values::Like(vals) => vals.iter().any(|p| pattern_matches(p, r.as_bytes(), ctx)),
+        // C-8: the `*literal*` values in one pass, then the others one by one.
+        Values::Like(set) => {
+            set.infix_matches(r.as_bytes())
+                || set
+                    .rest()
+                    .iter()
+                    .any(|p| pattern_matches(p, r.as_bytes(), ctx))
+        }
         Values::Num(vals) => {
             let x = Decimal::parse(r)?;
             vals.iter().any(|v| cmp_ok(c.op, x.compare(&v.get())))

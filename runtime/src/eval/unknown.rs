@@ -158,7 +158,7 @@ fn stmt_keys(s: &Stmt, f: &mut impl FnMut(KeyId)) {
                 }
             }
             Values::Like(v) => {
-                for p in v.iter() {
+                for p in v.patterns() {
                     pattern_keys(p, f);
                 }
             }
@@ -230,13 +230,18 @@ fn positive3<'a>(
             StrVal::Template(p) if parts_unknown(inner, unknown, p) => Tri::Unknown,
             StrVal::Template(p) => Tri::of(template_eq_ci(r, p, ctx)),
         })),
-        Values::Like(vals) => any(&mut vals.iter().map(|p| {
-            if pattern_unknown(inner, unknown, p) {
-                Tri::Unknown
-            } else {
-                Tri::of(pattern_matches(p, r.as_bytes(), ctx))
-            }
-        })),
+        // The automaton's values are static: never unknown.
+        Values::Like(set) => any(
+            &mut core::iter::once(Tri::of(set.infix_matches(r.as_bytes()))).chain(
+                set.rest().iter().map(|p| {
+                    if pattern_unknown(inner, unknown, p) {
+                        Tri::Unknown
+                    } else {
+                        Tri::of(pattern_matches(p, r.as_bytes(), ctx))
+                    }
+                }),
+            ),
+        ),
         Values::Arn(vals) => {
             let rf = value::split_arn(r)?;
             let mut acc = Tri::No;
