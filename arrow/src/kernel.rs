@@ -169,6 +169,7 @@ struct Builders {
     event_id: StringBuilder,
     event_time: StringBuilder,
     principal: StringBuilder,
+    principal_account: StringBuilder,
     actions: ListBuilder<StringBuilder>,
     resources: ListBuilder<StringBuilder>,
     before: StringBuilder,
@@ -199,6 +200,7 @@ impl Builders {
             event_id: StringBuilder::new(),
             event_time: StringBuilder::new(),
             principal: StringBuilder::new(),
+            principal_account: StringBuilder::new(),
             actions: list(),
             resources: list(),
             before: StringBuilder::new(),
@@ -259,6 +261,8 @@ impl Builders {
         match r.mapped {
             Some(m) => {
                 self.principal.append_value(&m.principal.arn);
+                self.principal_account
+                    .append_option(m.principal.iam_account());
                 self.actions.values().append_value(&m.action);
                 for x in &m.extra {
                     self.actions.values().append_value(&x.action);
@@ -278,6 +282,7 @@ impl Builders {
             }
             None => {
                 self.principal.append_null();
+                self.principal_account.append_null();
                 self.actions.append_null();
                 self.resources.append_null();
                 self.approximate.append_null();
@@ -326,6 +331,7 @@ impl Builders {
             &mut self.event_id,
             &mut self.event_time,
             &mut self.principal,
+            &mut self.principal_account,
             &mut self.before,
             &mut self.before_policy,
             &mut self.before_sid,
@@ -364,6 +370,7 @@ impl Builders {
             Arc::new(self.event_id.finish()),
             Arc::new(self.event_time.finish()),
             Arc::new(self.principal.finish()),
+            Arc::new(self.principal_account.finish()),
             Arc::new(self.actions.finish()),
             Arc::new(self.resources.finish()),
             Arc::new(self.before.finish()),

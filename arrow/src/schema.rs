@@ -46,6 +46,12 @@ pub fn columns() -> Vec<(&'static str, DataType, &'static str)> {
         ),
         ("principal", Utf8, "the principal's ARN (decided rows)"),
         (
+            "principal_account",
+            Utf8,
+            "the account of an IAM principal (user, role session, root, federated user; null \
+             for others): what the audit compares with the snapshot's accounts",
+        ),
+        (
             "actions",
             string_list(),
             "the call's action, then each further permission it needs",
@@ -100,8 +106,8 @@ pub fn output_schema() -> SchemaRef {
 /// The output schema as DDL (Spark `mapInArrow`'s schema argument; Hive/Athena column list).
 pub const OUTPUT_DDL: &str = "file STRING, position STRING, record_index BIGINT, \
 status STRING, reason STRING, event_id STRING, event_time STRING, principal STRING, \
-actions ARRAY<STRING>, resources ARRAY<STRING>, before STRING, before_policy STRING, \
-before_statement INT, before_sid STRING, after STRING, after_policy STRING, \
+principal_account STRING, actions ARRAY<STRING>, resources ARRAY<STRING>, before STRING, \
+before_policy STRING, before_statement INT, before_sid STRING, after STRING, after_policy STRING, \
 after_statement INT, after_sid STRING, changed BOOLEAN, approximate ARRAY<STRING>, \
 indeterminate BOOLEAN, observed_error STRING, observed_denied BOOLEAN";
 

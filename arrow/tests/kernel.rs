@@ -179,6 +179,21 @@ fn rows_equal_the_audits_decisions_and_counts_add_up() {
     for i in 0..b.num_rows() {
         assert_eq!(actions.is_valid(i), status.value(i) == "decided", "row {i}");
     }
+
+    // The IAM principals' accounts: the audit's counts (its accounts check), row for row.
+    let accounts = strings(b, "principal_account");
+    let mut by_account: BTreeMap<String, u64> = BTreeMap::new();
+    for i in (0..b.num_rows()).filter(|&i| accounts.is_valid(i)) {
+        assert_eq!(status.value(i), "decided", "row {i}");
+        *by_account.entry(accounts.value(i).to_string()).or_default() += 1;
+    }
+    let want: BTreeMap<String, u64> = stats
+        .principal_accounts
+        .iter()
+        .map(|(a, n)| (a.clone(), *n))
+        .collect();
+    assert!(!want.is_empty(), "the corpus has IAM principals");
+    assert_eq!(by_account, want);
 }
 
 #[test]

@@ -300,13 +300,13 @@ pub enum SeenKey<'i> {
     Other(&'i str),
 }
 
+/// The deciding policy's name of an E-20 allow (before and after the change): rows that name
+/// it are the audit's `allowed_by_e20`.
+pub const E20_RULE: &str = "built-in rule E-20 (no permission needed)";
+
 /// The deciding "statement" of an E-20 allow.
 fn e20() -> Deciding {
-    (
-        "built-in rule E-20 (no permission needed)".to_string(),
-        0,
-        None,
-    )
+    (E20_RULE.to_string(), 0, None)
 }
 
 /// Where the worst outcome so far came from.

@@ -752,6 +752,21 @@ pub struct Principal<'a> {
     pub inexact: bool,
 }
 
+impl Principal<'_> {
+    /// The account of an IAM principal (user, role session, root, federated user): what the
+    /// audit compares with the snapshot's accounts ([`crate::Stats::accounts_check`]); `None`
+    /// for other principals (services, other accounts, identity providers, anonymous).
+    pub fn iam_account(&self) -> Option<&str> {
+        match self.kind {
+            PrincipalKind::User
+            | PrincipalKind::Session
+            | PrincipalKind::Root
+            | PrincipalKind::Federated => self.account.as_deref(),
+            _ => None,
+        }
+    }
+}
+
 /// Why a request is not exactly what IAM decided on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Approx {

@@ -471,19 +471,11 @@ impl Stats {
                 }
             }
         }
-        if matches!(
-            m.principal.kind,
-            PrincipalKind::User
-                | PrincipalKind::Session
-                | PrincipalKind::Root
-                | PrincipalKind::Federated
-        ) {
-            if let Some(a) = m.principal.account.as_deref() {
-                match self.principal_accounts.get_mut(a) {
-                    Some(n) => *n += 1,
-                    None => {
-                        self.principal_accounts.insert(a.to_string(), 1);
-                    }
+        if let Some(a) = m.principal.iam_account() {
+            match self.principal_accounts.get_mut(a) {
+                Some(n) => *n += 1,
+                None => {
+                    self.principal_accounts.insert(a.to_string(), 1);
                 }
             }
         }

@@ -21,6 +21,8 @@ import os as _os
 from typing import Any, Iterable, Mapping, Optional, Sequence, Tuple, Union
 
 from ._iamc import (
+    APPROXIMATIONS,
+    E20_RULE,
     OUTPUT_DDL,
     Auditor,
     BatchError,
@@ -35,6 +37,8 @@ from ._iamc import (
 from ._iamc import compile as _compile
 
 __all__ = [
+    "APPROXIMATIONS",
+    "E20_RULE",
     "OUTPUT_DDL",
     "Auditor",
     "BatchError",

@@ -1,12 +1,18 @@
 """Typed stubs of iamc's native module (pyo3)."""
 
 from os import PathLike
-from typing import Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import pyarrow
 
 OUTPUT_DDL: str
 """The kernel's output schema as a Spark/Hive DDL column list."""
+
+APPROXIMATIONS: List[str]
+"""The audit's approximation names (the ``approximate`` column's values), in its report order."""
+
+E20_RULE: str
+"""The deciding policy's name of a call allowed by the built-in rule E-20."""
 
 class IamcError(Exception):
     """Any error of iamc (its message is the CLI's)."""
@@ -57,6 +63,13 @@ class Auditor:
     def summary(self, *, json: bool = False, top: Optional[int] = None) -> str:
         """The summary of everything audited so far, as ``iamc audit`` prints it (or its
         ``--json`` summary line)."""
+
+    def report_facts(self, principal_accounts: Dict[str, int]) -> Tuple[List[str], Optional[str], bool, bool]:
+        """What ``iamc audit``'s report adds to counters gathered elsewhere (a Spark job's):
+        ``(warnings, account_warning, catalog, change)`` — the snapshot's and compiler's
+        warnings; the warning when the decided calls' IAM principals (account → events, the
+        ``principal_account`` column's counts) are not of the snapshot's accounts; whether a
+        service reference was given; whether a change was."""
 
     def counts(self) -> Tuple[int, int, int, int]:
         """``(read, decided, unreadable, not_decided)`` so far."""

@@ -7,8 +7,9 @@ Reads trail files with the ``binaryFile`` source (recursive; ``*.json[.gz]``,
 ``*.jsonl[.gz]``, ``*.ndjson[.gz]``), decides them with the audit kernel
 (``iamc.spark.audit_fn``) in ``mapInArrow``, marks duplicate event ids across partitions,
 writes Parquet partitioned by ``day`` (the event's date; ``unknown`` for rows without one),
-prints the summary (the accounting and decisions of ``iamc audit``; ``--json``: as one JSON
-object, last on stdout) and an Athena ``CREATE TABLE`` for the output. Exit status as
+prints the summary (``iamc audit``'s: the accounting, decisions, the newly denied / newly
+allowed groups with their per-group details, and its warnings; ``--json``: as one JSON object,
+last on stdout) and an Athena ``CREATE TABLE`` for the output. Exit status as
 ``iamc audit``'s: 0, 1 for changed decisions, 2 for input that cannot be used (3: the counts
 do not add up, a bug).
 
@@ -46,7 +47,9 @@ def parse(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument("--max-record-bytes", type=int)
     p.add_argument("--master")
     p.add_argument("--json", action="store_true", help="print the summary as JSON, last on stdout")
-    p.add_argument("--top", type=int, default=10, help="groups listed per table")
+    p.add_argument("--top", type=int, default=10,
+                   help="groups listed per newly denied / newly allowed table, in the text and the JSON (full counts given)")
+    p.add_argument("--all-groups", action="store_true", help="list every group (overrides --top)")
     p.add_argument("--table", default="iamc_audit", help="the Athena table's name")
     return p.parse_args(argv)
 
@@ -91,7 +94,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     rows.withColumn("day", day).write.mode("overwrite").partitionBy("day").parquet(a.out)
     audit_seconds = time.monotonic() - start
     written = spark.read.parquet(a.out)
-    s = isp.summary(written, top=a.top)
+    s = isp.summary(written, top=None if a.all_groups else a.top, image=image)
     s["seconds"] = time.monotonic() - start
     s["events_per_second"] = s["read"] / max(s["seconds"], 1e-9)
     # Reading, deciding and writing, without the summary's queries.

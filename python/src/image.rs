@@ -254,6 +254,24 @@ impl Auditor {
         Ok(String::from_utf8_lossy(&out).into_owned())
     }
 
+    /// What the report adds to counters gathered elsewhere (a Spark job's aggregations), as
+    /// `iamc audit` computes it (`Auditor::finish`): `(warnings, account_warning, catalog,
+    /// change)` — the snapshot's and compiler's warnings, the warning when the decided calls'
+    /// IAM principals (`principal_accounts`: account → events, the `principal_account`
+    /// column's counts) are not of the snapshot's accounts, whether a service reference was
+    /// given, whether a change was.
+    fn report_facts(
+        &self,
+        principal_accounts: std::collections::HashMap<String, u64>,
+    ) -> (Vec<String>, Option<String>, bool, bool) {
+        let mut st = Stats {
+            principal_accounts: principal_accounts.into_iter().collect(),
+            ..Stats::default()
+        };
+        self.aud.finish(&mut st, None);
+        (st.warnings, st.account_warning, st.catalog, st.change)
+    }
+
     /// `(read, decided, unreadable, not_decided)` so far.
     fn counts(&self) -> PyResult<(u64, u64, u64, u64)> {
         let s = self

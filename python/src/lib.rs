@@ -50,6 +50,14 @@ fn _iamc(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("CompileError", py.get_type::<CompileError>())?;
     m.add("BatchError", py.get_type::<BatchError>())?;
     m.add("OUTPUT_DDL", iamc_arrow::OUTPUT_DDL)?;
+    // The audit's approximation names in its report order, and the E-20 rule's policy name
+    // (the summary of the kernel's rows counts with these, as `iamc audit` does).
+    let approx: Vec<&str> = iamc_audit::event::Approx::ALL
+        .iter()
+        .map(|a| a.as_str())
+        .collect();
+    m.add("APPROXIMATIONS", approx)?;
+    m.add("E20_RULE", iamc_audit::decide::E20_RULE)?;
     m.add_function(wrap_pyfunction!(image::image, m)?)?;
     m.add_function(wrap_pyfunction!(image::load, m)?)?;
     m.add_class::<image::Auditor>()?;

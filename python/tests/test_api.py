@@ -195,3 +195,17 @@ def test_records_batches_and_errors():
         iamc.image("/nonexistent/details.json")
     with pytest.raises(iamc.ImageError, match="--proposed needs --attach-to"):
         iamc.image(AUDIT / "account-details.json", proposed=CHANGE)
+
+
+def test_report_facts_are_the_audits_warnings():
+    """`Auditor.report_facts`: what `iamc audit` adds to its counters (the Spark summary's
+    warnings), from the audit's own code."""
+    a = iamc.load(iamc.image(AUDIT / "account-details.json", proposed=CHANGE, attach_to=["all"]))
+    warnings, account_warning, catalog, change = a.report_facts({})
+    assert (account_warning, catalog, change) == (None, False, True)
+    assert isinstance(warnings, list)
+    # Calls by principals of an account the snapshot does not hold: the CLI's warning.
+    _, w, _, _ = a.report_facts({"999999999999": 7})
+    assert w.startswith("THE SNAPSHOT IS NOT OF THE LOGS' ACCOUNTS") and "999999999999 (7 events)" in w
+    assert iamc.APPROXIMATIONS[:2] == ["unknown_action", "resource_star"] and "unknown_principal" in iamc.APPROXIMATIONS
+    assert iamc.E20_RULE.startswith("built-in rule E-20")
