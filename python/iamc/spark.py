@@ -429,7 +429,7 @@ def human(s: Dict[str, Any]) -> str:
                     out.append(f"      resources: {res}{more}")
                     out.append(f"      first {r['first_seen']}  last {r['last_seen']}  example {r['example']}")
                 if p["groups"] > len(p["listed"]):
-                    out.append(f"    … {p['groups'] - len(p['listed'])} more groups (--top N)")
+                    out.append(f"    … {p['groups'] - len(p['listed'])} more groups (--top N or --all-groups)")
     shown = s.get("unreadable_records", [])[:20]
     for u in shown:
         out.append(f"  unreadable: {u['file']}: {u['position']}: {u['reason']}")
