@@ -14,6 +14,8 @@
 #![forbid(unsafe_code)]
 
 pub mod catalog;
+pub mod generate;
 pub mod org;
 pub mod query;
 pub mod synth;
+pub mod usage;

@@ -199,6 +199,21 @@ pub fn decide_bytes(
     st
 }
 
+/// Decide every record of one log file on disk, streamed as `iamc audit` reads it (Records,
+/// JSON lines, `.gz`), each record read giving one row to `sink` (`iamc unused`,
+/// `iamc generate-policy`: callers spread files over threads themselves).
+pub fn decide_file(aud: &Auditor, path: &Path, sink: &mut (dyn RowSink + Send)) -> Stats {
+    let name = path.display().to_string();
+    let open = || crate::input::open(path);
+    let mut st = with_worker(aud, sink, |w| {
+        crate::process_source(w, &name, crate::input::format_of(path), &open, &|| {
+            std::fs::metadata(path).is_ok_and(|m| m.is_file())
+        })
+    });
+    st.close_file(&name);
+    st
+}
+
 /// Decide JSON-lines records, each `(source name, 1-based line number, record)`, as
 /// `iamc audit` decides the lines of a `.jsonl` file (one worker for them all: compiled sets
 /// and scratch space are reused from one record to the next); a blank line is no record

@@ -215,6 +215,11 @@ impl Auditor {
         }
     }
 
+    /// The snapshot the auditor decides with.
+    pub fn snapshot(&self) -> &Snapshot {
+        &self.snapshot
+    }
+
     fn compiled(
         &self,
         key: &str,
