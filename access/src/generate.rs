@@ -95,9 +95,9 @@ pub fn generalise(resources: &BTreeSet<String>) -> Vec<String> {
         return vec!["*".into()];
     }
     let mut out: BTreeSet<String> = BTreeSet::new();
-    // (partition, service, type) -> [(region, account, resource part)]
+    // (partition, service, S3 kind, type prefix) -> [(region, account, resource part)]
     type Parts<'a> = Vec<(&'a str, &'a str, &'a str)>;
-    let mut groups: BTreeMap<(&str, &str, &str), Parts<'_>> = BTreeMap::new();
+    let mut groups: BTreeMap<(&str, &str, &str, &str), Parts<'_>> = BTreeMap::new();
     for r in resources {
         let p: Vec<&str> = r.splitn(6, ':').collect();
         let [arn, partition, service, region, account, res] = p[..] else {
@@ -108,25 +108,29 @@ pub fn generalise(resources: &BTreeSet<String>) -> Vec<String> {
             out.insert(literal(r));
             continue;
         }
-        let ty = if service == "s3" {
-            if res.contains('/') {
-                "object"
-            } else {
-                "bucket"
-            }
+        // S3 ARNs have no type prefix: buckets and objects are told apart by the `/`.
+        let (kind, ty) = if service == "s3" {
+            (
+                if res.contains('/') {
+                    "object"
+                } else {
+                    "bucket"
+                },
+                "",
+            )
         } else {
-            res.find(['/', ':']).map_or("", |i| &res[..=i])
+            ("", res.find(['/', ':']).map_or("", |i| &res[..=i]))
         };
         groups
-            .entry((partition, service, ty))
+            .entry((partition, service, kind, ty))
             .or_default()
             .push((region, account, res));
     }
-    for ((partition, service, ty), parts) in groups {
+    for ((partition, service, kind, ty), parts) in groups {
         let region = same_or_star(parts.iter().map(|p| p.0));
         let account = same_or_star(parts.iter().map(|p| p.1));
         let arn = |res: &str| format!("arn:{partition}:{service}:{region}:{account}:{res}");
-        if service == "s3" && ty == "object" {
+        if kind == "object" {
             // Per bucket, the keys; many buckets: their prefix, every key.
             let mut by_bucket: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
             for (_, _, res) in &parts {
@@ -315,6 +319,8 @@ pub struct ProofInput {
     pub account_details: Option<PathBuf>,
     /// The audit's service reference (`--service-reference`).
     pub service_reference: Option<PathBuf>,
+    /// Resource policies (`{ARN: policy}`: key policies, bucket policies, trust policies).
+    pub resource_policies: Option<PathBuf>,
 }
 
 /// Replay `principal`'s successful calls with `policy` as its only identity policy.
@@ -336,6 +342,7 @@ pub fn prove(input: &ProofInput, principal: &str, policy: &Value) -> Result<Proo
         account_details: virtual_path.clone(),
         logs: input.logs.clone(),
         service_reference: input.service_reference.clone(),
+        resource_policies: input.resource_policies.clone(),
         summary_only: true,
         ..iamc_audit::Options::default()
     };
@@ -409,7 +416,10 @@ mod tests {
                 "arn:aws:s3:::two/k"
             ]
         );
-        // Many buckets: their name prefix (at `-`).
+        // Many buckets: their name prefix (at `-`); bucket ARNs alike.
+        let b: Vec<String> = (0..5).map(|i| format!("arn:aws:s3:::logs-{i}")).collect();
+        let b: Vec<&str> = b.iter().map(String::as_str).collect();
+        assert_eq!(generalise(&set(&b)), ["arn:aws:s3:::logs-*"]);
         let b: Vec<String> = (0..5).map(|i| format!("arn:aws:s3:::data-{i}/k")).collect();
         let b: Vec<&str> = b.iter().map(String::as_str).collect();
         assert_eq!(generalise(&set(&b)), ["arn:aws:s3:::data-*/k"]);

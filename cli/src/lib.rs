@@ -37,9 +37,11 @@ pub mod compile;
 pub mod engine;
 pub mod eval;
 pub mod explain;
+pub mod generate_policy;
 pub mod inspect;
 pub mod synth_org;
 pub mod table;
+pub mod unused;
 pub mod who_can;
 
 use std::ffi::OsString;
@@ -199,6 +201,22 @@ pub enum Command {
     /// What a principal can do, over every action of the IAM service reference, summarised by
     /// service and access level; `--all` for the whole organisation's matrix.
     CanWhat(Box<can_what::CanWhatArgs>),
+    /// Per principal, the actions granted (as can-what computes them, by service and access
+    /// level) against the actions its successful calls in CloudTrail logs used, with last
+    /// use; per statement, the calls it decided in the replay, and the statements never used.
+    ///
+    /// Exit status: 0 the report was written, 2 a usage error or an input that cannot be used
+    /// (snapshot, policy or service reference unreadable, unreadable records or damaged log
+    /// files).
+    Unused(Box<unused::UnusedArgs>),
+    /// A least-privilege identity policy from a principal's successful calls in CloudTrail
+    /// logs, proved by replaying those calls through the audit with the policy as the
+    /// principal's only identity policy ("proved: N of N successful calls allowed").
+    ///
+    /// Exit status: 0 proved, 1 a successful call is not allowed by the policy, 2 a usage
+    /// error or an input that cannot be used (a file, unreadable records, no successful call
+    /// of the principal).
+    GeneratePolicy(Box<generate_policy::GenerateArgs>),
     /// Write a deterministic synthetic organisation (snapshots per account, SCPs, an RCP,
     /// resource policies) drawn from the AWS managed policies.
     SynthOrg(synth_org::SynthArgs),
@@ -405,6 +423,8 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
         Command::Audit(args) => audit::audit(*args, out, err),
         Command::WhoCan(args) => who_can::who_can(*args, out, err),
         Command::CanWhat(args) => can_what::can_what(*args, out, err),
+        Command::Unused(args) => unused::unused(*args, out, err),
+        Command::GeneratePolicy(args) => generate_policy::generate_policy(*args, out, err),
         Command::SynthOrg(args) => synth_org::synth_org(args, err),
         Command::Compile {
             files,
