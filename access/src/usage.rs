@@ -289,7 +289,13 @@ pub fn unused(
                     .entry((d.0.clone(), d.1))
                     .or_insert_with(|| StatementUse {
                         policy: d.0.clone(),
-                        kind: "",
+                        // Not a statement of the snapshot: the account root's full access
+                        // (the audit's `root:full-access`), or a policy it builds itself.
+                        kind: if d.0.starts_with("root:") {
+                            "root"
+                        } else {
+                            "other"
+                        },
                         index: d.1,
                         sid: d.2.clone(),
                         effect: if c.decision == Decision::Allow {
