@@ -239,14 +239,7 @@ fn generated_policies_are_proved_and_a_smaller_one_is_not() {
         let proof = prove(&input, p, &broken).unwrap();
         assert!(!proof.holds(), "{p}: dropping {dropped} still proves");
         assert!(proof.allowed < proof.calls);
-        assert!(
-            proof
-                .failures
-                .iter()
-                .all(|f| Value::from(f.1.as_str()) == dropped
-                    || proof.failures.len() as u64 == proof.calls - proof.allowed),
-            "{p}"
-        );
+        assert_eq!(proof.failures.len() as u64, proof.calls - proof.allowed);
 
         // Broken resources: each pattern narrowed to one that matches nothing observed.
         let mut narrow = policy.clone();
