@@ -20,7 +20,8 @@
 //! size-limited; a glob without one keeps the segment matcher, with the same decisions.
 
 use crate::automaton::{split_general, GlobDfa};
-use crate::tokens::{match_tokens, Tok, TokenBuf};
+use crate::shift_and::QuestSearch;
+use crate::tokens::{match_tokens_with, Tok, TokenBuf};
 
 /// [`Glob::Dfa`]'s test: prefix, suffix, then the DFA over the bytes between. Out of line, so
 /// the evaluator's inlined [`Glob::matches`] stays as small as without the DFA variant.
@@ -69,7 +70,7 @@ fn infix_matches(prefix: &[u8], lit: &[u8], text: &[u8]) -> bool {
 /// [`Glob::General`]'s test: the literal prefix once, then the tokens after it on the rest
 /// (matching them from the start would compare the prefix a second time).
 #[inline(never)]
-fn general_matches(prefix: &[u8], buf: &TokenBuf, text: &[u8]) -> bool {
+fn general_matches(prefix: &[u8], buf: &TokenBuf, quests: &QuestSearch, text: &[u8]) -> bool {
     let Some(rest) = text.strip_prefix(prefix) else {
         return false;
     };
@@ -79,7 +80,8 @@ fn general_matches(prefix: &[u8], buf: &TokenBuf, text: &[u8]) -> bool {
     } else {
         buf.toks.get(1..).unwrap_or_default()
     };
-    match_tokens(toks, &buf.lits, rest)
+    // Stripping the prefix leaves the middle segments (the tables' indices) as they were.
+    match_tokens_with(toks, &buf.lits, rest, quests.segments())
 }
 
 /// A compiled static glob, classified by shape.
@@ -116,6 +118,9 @@ pub enum Glob {
         prefix: Box<[u8]>,
         /// All tokens, prefix included.
         buf: TokenBuf,
+        /// Shift-And tables of the middle segments that hold a `?` (derived from `buf` when
+        /// the glob is built; usually none).
+        quests: QuestSearch,
     },
 }
 
@@ -170,7 +175,12 @@ impl Glob {
                     Some(Tok::Lit(s, e)) => lit(*s, *e),
                     _ => Box::from(&b""[..]),
                 };
-                Glob::General { prefix, buf }
+                let quests = QuestSearch::new(&buf.toks, &buf.lits);
+                Glob::General {
+                    prefix,
+                    buf,
+                    quests,
+                }
             }
         }
     }
@@ -179,7 +189,7 @@ impl Glob {
     /// any other glob is returned as it is.
     pub fn with_dfa(self, dfa: GlobDfa) -> Glob {
         match self {
-            Glob::General { prefix, buf } => {
+            Glob::General { prefix, buf, .. } => {
                 let (_, _, suffix) = split_general(&buf);
                 Glob::Dfa {
                     suffix: suffix.into(),
@@ -209,7 +219,11 @@ impl Glob {
                 suffix,
                 dfa,
             } => dfa_matches(prefix, suffix, dfa, text),
-            Glob::General { prefix, buf } => general_matches(prefix, buf, text),
+            Glob::General {
+                prefix,
+                buf,
+                quests,
+            } => general_matches(prefix, buf, quests, text),
         }
     }
 
@@ -221,8 +235,15 @@ impl Glob {
             Glob::PrefixSuffix(p, x) | Glob::PrefixInfix(p, x) => p.len() + x.len(),
             // The table is shared by every use of the glob and counted once, by the set.
             Glob::Dfa { prefix, suffix, .. } => prefix.len() + suffix.len() + 16,
-            Glob::General { prefix, buf } => {
-                prefix.len() + buf.lits.capacity() + buf.toks.capacity() * 12
+            Glob::General {
+                prefix,
+                buf,
+                quests,
+            } => {
+                prefix.len()
+                    + buf.lits.capacity()
+                    + buf.toks.capacity() * 12
+                    + quests.memory_usage()
             }
         }
     }

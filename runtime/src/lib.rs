@@ -109,6 +109,7 @@ pub mod ir;
 mod like;
 mod policy_set;
 mod request;
+mod shift_and;
 #[cfg(test)]
 mod test_rng;
 mod tokens;
@@ -140,6 +141,7 @@ pub mod compiler_support {
     /// Globs (A-3, R-3, C-8) as the runtime matches them.
     pub mod glob {
         pub use crate::glob::Glob;
+        pub use crate::shift_and::{QuestSearch, QuestSegment};
         pub use crate::tokens::{match_tokens, Tok, TokenBuf};
     }
 

@@ -4,6 +4,8 @@
 //! `?` (a segment with a `?` costs up to O(text × segment)); no allocation. The leaf under both [`crate::glob`] (which classifies token
 //! lists by shape) and [`crate::automaton`] (which keys and splits them for DFAs).
 
+use crate::shift_and::QuestSegment;
+
 /// One token of a compiled glob.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tok {
@@ -117,14 +119,26 @@ pub(crate) fn char_len(b: u8) -> usize {
 /// (`memchr::memmem`, linear whatever the pattern), so the whole match is
 /// O(text + pattern). Small inputs (at most [`SMALL`] steps) take [`backtracking`] instead.
 pub fn match_tokens(toks: &[Tok], lits: &[u8], text: &[u8]) -> bool {
+    match_tokens_with(toks, lits, text, &[])
+}
+
+/// [`match_tokens`] with the Shift-And tables of the glob's middle segments that hold a `?`
+/// ([`crate::shift_and`], built with a static glob): such a segment is then found in
+/// O(text × ⌈segment/64⌉) whatever the pattern (see [`find_segment`]).
+pub(crate) fn match_tokens_with(
+    toks: &[Tok],
+    lits: &[u8],
+    text: &[u8],
+    quests: &[QuestSegment],
+) -> bool {
     if text.len().saturating_mul(toks.len() + lits.len()) <= SMALL {
         return backtracking(toks, lits, text);
     }
-    segments(toks, lits, text)
+    segments(toks, lits, text, quests)
 }
 
-/// [`match_tokens`]'s linear matcher (see there).
-fn segments(toks: &[Tok], lits: &[u8], text: &[u8]) -> bool {
+/// [`match_tokens`]'s linear matcher (see there); `quests` as in [`match_tokens_with`].
+fn segments(toks: &[Tok], lits: &[u8], text: &[u8], quests: &[QuestSegment]) -> bool {
     let Some(first) = toks.iter().position(|t| *t == Tok::Star) else {
         return segment_at(toks, lits, text, 0) == Some(text.len());
     };
@@ -142,8 +156,13 @@ fn segments(toks: &[Tok], lits: &[u8], text: &[u8]) -> bool {
     }
     let window = text.get(..end).unwrap_or_default();
     let middle = toks.get(first + 1..last).unwrap_or_default();
-    for seg in middle.split(|t| *t == Tok::Star).filter(|s| !s.is_empty()) {
-        match find_segment(seg, lits, window, x) {
+    // The tables are ascending by segment, so one cursor finds each segment's.
+    let mut quests = quests.iter().peekable();
+    let segs = middle.split(|t| *t == Tok::Star).filter(|s| !s.is_empty());
+    for (i, seg) in segs.enumerate() {
+        while quests.next_if(|q| q.index() < i).is_some() {}
+        let fast = quests.next_if(|q| q.index() == i);
+        match find_segment(seg, lits, window, x, fast) {
             Some(e) => x = e,
             None => return false,
         }
@@ -282,11 +301,22 @@ fn back_chars(text: &[u8], mut at: usize, n: usize) -> Option<usize> {
 /// is found by searching for its longest literal (the anchor) and checking the whole segment
 /// from the characters before it at each occurrence: occurrences later in the text start
 /// later (the characters before the anchor are a fixed count), so the first that checks out
-/// is the leftmost match. Its worst case is O(text × segment), for texts where the anchor
-/// occurs everywhere and each check fails late (`a?a?…a?b` against `aaaa…`), a segment being
-/// at most `max_pattern_bytes`; the compiler gives such globs a DFA when it can
-/// (`crate::automaton`), which is O(text).
-fn find_segment(seg: &[Tok], lits: &[u8], text: &[u8], from: usize) -> Option<usize> {
+/// is the leftmost match. That is cheapest on ordinary text (`memchr` skips to the few
+/// occurrences), but O(text × segment) when the anchor occurs everywhere and each check fails
+/// late (`a?a?…a?b` against `aaaa…`). So when the segment has Shift-And tables (`fast`, built
+/// with a static glob: [`crate::shift_and`]), the checks are charged against a budget of one
+/// pass over the text, and once it is spent the rest is one Shift-And pass from the last
+/// rejected start (every start before it was rejected: its anchor occurrence came earlier):
+/// O(text × ⌈segment/64⌉) in all. Without tables (a segment over
+/// [`crate::shift_and::MAX_WORDS`] words, or a template assembled at request time) the anchor
+/// search runs on, O(text × segment).
+fn find_segment(
+    seg: &[Tok],
+    lits: &[u8],
+    text: &[u8],
+    from: usize,
+    fast: Option<&QuestSegment>,
+) -> Option<usize> {
     // The longest literal (the first of the longest), and the tokens before it.
     let mut anchor: Option<(usize, &[u8])> = None;
     for (k, t) in seg.iter().enumerate() {
@@ -304,6 +334,8 @@ fn find_segment(seg: &[Tok], lits: &[u8], text: &[u8], from: usize) -> Option<us
     let lead = segment_chars(seg.get(..k).unwrap_or_default(), lits);
     let simple = seg.len() == 1;
     let mut at = from;
+    // What the checks may cost before the Shift-And pass takes over: about one pass.
+    let mut budget = text.len().saturating_sub(from).saturating_add(BUDGET_SLACK);
     // One byte: `memchr`, without a searcher to set up.
     let finder = match needle {
         [b] => Err(*b),
@@ -319,14 +351,33 @@ fn find_segment(seg: &[Tok], lits: &[u8], text: &[u8], from: usize) -> Option<us
         if simple {
             return Some(found + needle.len());
         }
-        if let Some(start) = back_chars(text, found, lead).filter(|&s| s >= from) {
+        let start = back_chars(text, found, lead).filter(|&s| s >= from);
+        if let Some(start) = start {
             if let Some(end) = segment_at(seg, lits, text, start) {
                 return Some(end);
             }
         }
+        if let Some(fast) = fast {
+            let cost = seg.len() + lead;
+            if cost >= budget {
+                #[cfg(test)]
+                SWITCHES.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+                return fast.find(text, start.unwrap_or(from));
+            }
+            budget -= cost;
+        }
         at = found + 1;
     }
 }
+
+/// What [`find_segment`]'s checks may cost beyond one step per text byte before it switches to
+/// the Shift-And pass: on short windows a few checks are cheaper than setting up the state.
+/// None in unit tests, so that their short texts switch too.
+const BUDGET_SLACK: usize = if cfg!(test) { 0 } else { 1024 };
+
+/// How often [`find_segment`] switched to the Shift-And pass (unit tests: proof the path ran).
+#[cfg(test)]
+static SWITCHES: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
 
 #[cfg(test)]
 mod tests {
@@ -354,12 +405,88 @@ mod tests {
                     .map(|_| ["a", "b", "é", "€", "ab"][next(5)])
                     .collect();
                 assert_eq!(
-                    segments(&buf.toks, &buf.lits, t.as_bytes()),
+                    segments(&buf.toks, &buf.lits, t.as_bytes(), &[]),
                     backtracking(&buf.toks, &buf.lits, t.as_bytes()),
                     "{p:?} vs {t:?}"
                 );
             }
         }
+    }
+
+    /// With the Shift-And tables of a static glob ([`crate::shift_and`]), the segment matcher
+    /// still decides as the backtracking one: random globs with several middle segments, `?`
+    /// in every position, multi-byte characters, recurring literals, segments longer than 64
+    /// characters (several state words) and with more distinct characters than get a dense
+    /// row (sparse positions); texts built from the same pieces and from the pattern's own
+    /// segments with their `?` filled in, so that near-misses and matches are common. Unit
+    /// tests give the anchor search no slack, so the switch to the Shift-And pass is taken.
+    #[test]
+    fn shift_and_agrees_with_backtracking() {
+        let many: String = ('0'..='9')
+            .chain('A'..='Z')
+            .chain('a'..='z')
+            .chain(['é', '€', '😀'])
+            .collect();
+        let long = "a?".repeat(40);
+        let pieces = [
+            "a", "b", "ab", "é", "€", "?", "?", "*", "a?b", "??", "aaaa", &many, &long, "*",
+        ];
+        let mut rng = crate::test_rng::Lcg::new(23u64);
+        let mut next = |n: usize| rng.below(n);
+        let (mut with_tables, mut hits) = (0, 0);
+        let before = SWITCHES.load(core::sync::atomic::Ordering::Relaxed);
+        for _ in 0..20_000 {
+            let mut p = String::new();
+            if next(2) == 0 {
+                p.push_str(pieces[next(6)]);
+            }
+            p.push('*');
+            for _ in 0..1 + next(6) {
+                p.push_str(pieces[next(pieces.len())]);
+            }
+            p.push('*');
+            if next(2) == 0 {
+                p.push_str(pieces[next(6)]);
+            }
+            let mut buf = TokenBuf::default();
+            buf.push_glob(p.as_bytes());
+            let quests = crate::shift_and::QuestSearch::new(&buf.toks, &buf.lits);
+            if quests.segments().is_empty() {
+                continue;
+            }
+            with_tables += 1;
+            for _ in 0..4 {
+                let mut t = String::new();
+                for _ in 0..next(12) {
+                    match next(3) {
+                        0 => t.push_str(["a", "b", "é", "€", "ab", "aaaaaaaa"][next(6)]),
+                        1 => t.push_str(&many[next(20)..]),
+                        // A piece of the pattern, each wildcard one character.
+                        _ => {
+                            let from = next(p.len());
+                            for c in p.chars().skip(from).take(next(120)) {
+                                match c {
+                                    '?' | '*' => t.push(['a', 'b', 'é'][next(3)]),
+                                    c => t.push(c),
+                                }
+                            }
+                        }
+                    }
+                }
+                let want = backtracking(&buf.toks, &buf.lits, t.as_bytes());
+                hits += usize::from(want);
+                assert_eq!(
+                    segments(&buf.toks, &buf.lits, t.as_bytes(), quests.segments()),
+                    want,
+                    "{p:?} vs {t:?}"
+                );
+            }
+        }
+        let switched = SWITCHES.load(core::sync::atomic::Ordering::Relaxed) - before;
+        assert!(
+            with_tables > 5_000 && hits > 2_000 && switched > 1_000,
+            "{with_tables} {hits} {switched}"
+        );
     }
 
     /// The hostile case of the greedy matcher (`*a*a…*a*b` against `aaaa…`), at a size where

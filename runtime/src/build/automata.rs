@@ -45,13 +45,21 @@ impl Automata {
     /// `g` with its automaton, when it is general and the set has one for it.
     pub(crate) fn attach(&self, g: Glob) -> Glob {
         match g {
-            Glob::General { prefix, buf } if !self.by_key.is_empty() => {
+            Glob::General {
+                prefix,
+                buf,
+                quests,
+            } if !self.by_key.is_empty() => {
                 let dfa = {
                     let mut key = self.key.borrow_mut();
                     automaton_key_into(&buf, &mut key);
                     self.by_key.get(key.as_slice()).cloned()
                 };
-                let g = Glob::General { prefix, buf };
+                let g = Glob::General {
+                    prefix,
+                    buf,
+                    quests,
+                };
                 match dfa {
                     Some(dfa) => g.with_dfa(dfa),
                     None => g,
