@@ -190,68 +190,124 @@ impl QuestSegment {
             + self.sparse.iter().map(|p| 16 + p.len() * 2).sum::<usize>()
     }
 
-    /// The row or sparse code of the text character `c` (its bytes).
+    /// The row or sparse code of the non-ASCII text character `c` (its bytes).
     #[inline]
-    fn code(&self, c: &[u8]) -> usize {
-        let code = match c {
-            [b] if *b < 0x80 => self.ascii.get(usize::from(*b)).copied().unwrap_or(0),
-            _ => {
-                let k = key(c);
-                self.wide
-                    .binary_search_by_key(&k, |&(k, _)| k)
-                    .ok()
-                    .and_then(|i| self.wide.get(i))
-                    .map_or(0, |&(_, code)| code)
-            }
-        };
-        usize::from(code)
+    fn wide_code(&self, c: &[u8]) -> usize {
+        let k = key(c);
+        self.wide
+            .binary_search_by_key(&k, |&(k, _)| k)
+            .ok()
+            .and_then(|i| self.wide.get(i))
+            .map_or(0, |&(_, code)| usize::from(code))
+    }
+
+    /// The code of the character at `hay[i]` (lead byte `b`) and its length in bytes.
+    #[inline(always)]
+    fn next_char(&self, hay: &[u8], i: usize, b: u8) -> (usize, usize) {
+        if b < 0x80 {
+            let code = self.ascii.get(usize::from(b)).copied().unwrap_or(0);
+            (usize::from(code), 1)
+        } else {
+            let n = char_len(b).min(hay.len() - i);
+            (self.wide_code(hay.get(i..i + n).unwrap_or_default()), n)
+        }
+    }
+
+    /// The positions of the rare character of `code` (above `dense`).
+    #[inline]
+    fn positions(&self, code: usize) -> &[u16] {
+        self.sparse
+            .get(code - self.dense - 1)
+            .map_or(&[][..], |p| &p[..])
     }
 
     /// Where the leftmost match of the segment that starts at or after `from` ends, the match
     /// lying within `text`: one pass from `from`, one character at a time, no allocation.
     pub(crate) fn find(&self, text: &[u8], from: usize) -> Option<usize> {
+        let hay = text.get(from..)?;
+        let end = if self.words == 1 {
+            self.find_one(hay)
+        } else {
+            self.find_many(hay)
+        };
+        end.map(|e| from + e)
+    }
+
+    /// [`QuestSegment::find`] from the start of `hay`, for a segment of one word.
+    fn find_one(&self, hay: &[u8]) -> Option<usize> {
+        let q = *self.rows.first()?;
+        let mut d = 0u64;
+        let mut i = 0;
+        while let Some(&b) = hay.get(i) {
+            let (code, n) = self.next_char(hay, i, b);
+            i += n;
+            let s = (d << 1) | 1;
+            d = if code <= self.dense {
+                s & self.rows.get(code).copied().unwrap_or(0)
+            } else {
+                let mask = self
+                    .positions(code)
+                    .iter()
+                    .fold(q, |m, &p| m | 1 << (p % 64));
+                s & mask
+            };
+            if d & self.last != 0 {
+                return Some(i);
+            }
+        }
+        None
+    }
+
+    /// [`QuestSegment::find`] from the start of `hay`, for a segment of several words: only the
+    /// words that can be non-zero are updated.
+    fn find_many(&self, hay: &[u8]) -> Option<usize> {
+        let words = self.words;
         let mut state = [0u64; MAX_WORDS];
-        let d = state.get_mut(..self.words)?;
-        let q = self.rows.get(..self.words)?;
-        // Words `top..` of the state are zero.
-        let mut top = 0;
-        let mut x = from;
-        while let Some(&b) = text.get(x) {
-            let n = char_len(b).min(text.len() - x);
-            let code = self.code(text.get(x..x + n).unwrap_or_default());
-            x += n;
-            // A shift carries into at most one more word.
-            let live = d.get_mut(..(top + 1).min(self.words)).unwrap_or_default();
+        let q = self.rows.get(..words)?;
+        // Words `live..` of the state are zero and stay so after one shift.
+        let mut live = 1;
+        let mut i = 0;
+        while let Some(&b) = hay.get(i) {
+            let (code, n) = self.next_char(hay, i, b);
+            i += n;
+            let d = state.get_mut(..live).unwrap_or_default();
             let mut carry = 1;
             if code <= self.dense {
-                let row = self.rows.get(code * self.words..).unwrap_or_default();
-                for (w, r) in live.iter_mut().zip(row) {
+                let at = code * words;
+                let row = self.rows.get(at..at + live).unwrap_or_default();
+                for (w, r) in d.iter_mut().zip(row) {
                     let s = (*w << 1) | carry;
                     carry = *w >> 63;
                     *w = s & r;
                 }
             } else {
-                let pos = self
-                    .sparse
-                    .get(code - self.dense - 1)
-                    .map_or(&[][..], |p| &p[..]);
-                let mut pos = pos.iter().map(|&p| usize::from(p)).peekable();
-                for (i, (w, qw)) in live.iter_mut().zip(q).enumerate() {
+                let mut pos = self
+                    .positions(code)
+                    .iter()
+                    .map(|&p| usize::from(p))
+                    .peekable();
+                for (k, (w, qw)) in d.iter_mut().zip(q).enumerate() {
                     let s = (*w << 1) | carry;
                     carry = *w >> 63;
                     let mut mask = *qw;
-                    while let Some(p) = pos.next_if(|p| p / 64 == i) {
+                    while let Some(p) = pos.next_if(|p| p / 64 == k) {
                         mask |= 1 << (p % 64);
                     }
                     *w = s & mask;
                 }
             }
-            top = live.len();
-            while top > 0 && live.get(top - 1) == Some(&0) {
-                top -= 1;
-            }
-            if top == self.words && d.last().is_some_and(|w| w & self.last != 0) {
-                return Some(x);
+            // Kept: `live` is at least one past the highest non-zero word, plus one for the
+            // carry out of it (at most `words`); it grows and shrinks by one word a step.
+            match d {
+                [.., w] if *w != 0 => {
+                    if live < words {
+                        live += 1;
+                    } else if *w & self.last != 0 {
+                        return Some(i);
+                    }
+                }
+                [.., 0, 0] => live -= 1,
+                _ => {}
             }
         }
         None
