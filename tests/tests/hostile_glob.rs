@@ -161,6 +161,79 @@ fn r3_c14_resource_and_arn_globs_are_linear() {
     );
 }
 
+/// C-8, R-3: the `?` case (issue 18 item 7): 250 values `*a?a?…a?N?a…?a*` (120 `?`, too many
+/// wildcards for a DFA; every `a` of the text starts a candidate that checks out up to the
+/// digit) against a 1 MiB value of `a`s, as `StringLike` values and as resource patterns. The
+/// anchor search was O(text × segment) here (~1.3 s a decision at 16 KiB, ~64× that at 1 MiB);
+/// with the Shift-And tables built with the glob it is one pass per value.
+#[test]
+fn c8_r3_quest_segments_are_linear() {
+    let seg = |i: usize| format!("{}{}{}", "a?".repeat(60), i % 10, "?a".repeat(60));
+    let values: Vec<String> = (0..250).map(|i| format!("*{}*", seg(i))).collect();
+    let huge = "a".repeat(1 << 20);
+    // A match for the values whose digit is 9 (the `?` filled with `b`).
+    let hit = format!("{}9{}", "ab".repeat(60), "ba".repeat(60));
+    let doc = policy("StringLike", "aws:UserAgent", &values);
+    let set = iamc_tests::identity_set(&doc);
+    let c = lower::compile(&set).expect("compiles");
+    assert_eq!(
+        c.stats().general_globs,
+        [0, 250],
+        "no DFA: the segment matcher runs"
+    );
+    let miss = request("*", "aws:UserAgent", &huge);
+    assert_eq!(compiled(&c, &miss, "quest"), Decision::ImplicitDeny);
+    let with_hit = format!("{huge}{hit}x");
+    let req = request("*", "aws:UserAgent", &with_hit);
+    assert_eq!(compiled(&c, &req, "quest"), Decision::Allow);
+    // One character short of a match: the last `a` missing.
+    let near = format!("{huge}{}9{}bb", "ab".repeat(60), "ba".repeat(59));
+    let req = request("*", "aws:UserAgent", &near);
+    assert_eq!(compiled(&c, &req, "quest"), Decision::ImplicitDeny);
+    // Short values, ten patterns: the engines agree.
+    let set = iamc_tests::identity_set(&policy("StringLike", "aws:UserAgent", &values[..10]));
+    for (text, want) in [
+        (format!("{}{hit}x", "a".repeat(3_000)), Decision::Allow),
+        ("a".repeat(3_000), Decision::ImplicitDeny),
+        (
+            format!("{}{near}", "a".repeat(1_000)),
+            Decision::ImplicitDeny,
+        ),
+    ] {
+        assert_eq!(both(&set, &request("*", "aws:UserAgent", &text)), want);
+    }
+
+    // Resource patterns: `arn:aws:s3:::*<segment>*` against a 1 MiB resource ARN.
+    let resources: Vec<String> = (0..100)
+        .map(|i| format!("arn:aws:s3:::*{}*", seg(i)))
+        .collect();
+    let list = resources
+        .iter()
+        .map(|v| format!("\"{v}\""))
+        .collect::<Vec<_>>()
+        .join(",");
+    let doc = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:GetObject","Resource":[{list}]}}]}}"#
+    );
+    let set = iamc_tests::identity_set(&doc);
+    let c = lower::compile(&set).expect("compiles");
+    assert_eq!(
+        c.stats().general_globs,
+        [0, 100],
+        "no DFA: the segment matcher runs"
+    );
+    let arn = |s: &str| format!("arn:aws:s3:::{s}");
+    for (text, want) in [
+        (arn(&huge), Decision::ImplicitDeny),
+        (arn(&with_hit), Decision::Allow),
+        (arn(&near), Decision::ImplicitDeny),
+    ] {
+        assert_eq!(compiled(&c, &request(&text, "x:y", "1"), "resource"), want);
+    }
+    let short = arn(&format!("{}{hit}", "a".repeat(2_000)));
+    assert_eq!(both(&set, &request(&short, "x:y", "1")), Decision::Allow);
+}
+
 /// V-1, C-8: a variable between wildcards (`*${aws:PrincipalTag/t}*`), whose value is request
 /// input too: a 512 KiB value against a 1 MiB text, both `a`s but the value ending in `b`.
 /// Matched in place, every occurrence of `a` retried the whole value (O(text × value)).
