@@ -30,8 +30,8 @@
 //!   (`PolicySetIr::action_automata`, the second half of the artifact's automata section).
 //! - A general glob the compiler gave no DFA (its size limit or the set's budget was hit, the
 //!   pattern has too many wildcards, the IR came from elsewhere, or the host is big-endian):
-//!   the segment matcher of [`crate::tokens`] (linear for literal segments, O(text × segment)
-//!   for a segment with a `?`), no allocation. The decision is the same either way; only the
+//!   the segment matcher of [`crate::tokens`] (linear for literal segments, O(text ×
+//!   ⌈segment/64⌉) for a segment with a `?`, see [`crate::shift_and`]), no allocation. The decision is the same either way; only the
 //!   cost differs.
 //!
 //! # Semantics

@@ -5,9 +5,11 @@
 //! Exact and prefix globs are a single comparison; `*lit*` shapes one substring search
 //! (`memchr::memmem`); general globs run the segment matcher of [`crate::tokens`]: each
 //! `*`-separated segment searched leftmost in order, O(text + pattern) when the segments are
-//! literal, up to O(text × segment) for a segment holding a `?` (which the compiler's DFA, when
-//! it built one, brings back to O(text)). Allocation-free, and no automaton can blow up. `?`
-//! consumes one UTF-8 encoded character.
+//! literal, up to O(text × ⌈segment/64⌉) for a segment holding a `?`: [`Glob::General`] carries
+//! the Shift-And tables of such segments ([`crate::shift_and`], derived from the tokens when the
+//! glob is built, so also when an artifact is loaded; the compiler's DFA, when it built one,
+//! brings the glob to O(text)). Allocation-free, and no automaton can blow up. `?` consumes one
+//! UTF-8 encoded character.
 //!
 //! Patterns whose literal parts come from policy variables are matched in place by the
 //! evaluator (`eval::template::split_matches`): their literal prefix and suffix compared, the glob

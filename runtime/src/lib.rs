@@ -68,8 +68,9 @@
 //! Request strings may be anything: nothing here panics or loops without bound on any input
 //! (indexing that could panic is denied by lint; each remaining index says why it is in
 //! range). Glob matching is linear in the text for globs whose `*`-separated segments are
-//! literal, whatever the pattern; a segment holding a `?` costs up to O(text × segment) when
-//! the compiler gave the glob no DFA (`docs/limits.md` has the worst case per decision).
+//! literal, whatever the pattern; a segment holding a `?` costs up to O(text × ⌈segment/64⌉)
+//! in a static glob (bit-parallel), O(text × segment) in a template assembled at request time
+//! (`docs/limits.md` has the worst case per decision).
 //!
 //! # Artifacts: integrity is not authenticity
 //! An artifact's CRC32C catches accidents only: whoever can write the file can recompute it.

@@ -1,8 +1,12 @@
 //! Glob tokens: a glob as literal byte runs, `*` and `?` ([`TokenBuf`]), and the matcher over
 //! them ([`match_tokens`]): its `*`-separated segments searched leftmost in order, each
 //! literal segment by one `memchr::memmem` search, so O(text + pattern) for globs without
-//! `?` (a segment with a `?` costs up to O(text × segment)); no allocation. The leaf under both [`crate::glob`] (which classifies token
-//! lists by shape) and [`crate::automaton`] (which keys and splits them for DFAs).
+//! `?`; a middle segment with a `?` is found by its anchor literal and, once the checks have
+//! cost a pass over the text, by the Shift-And tables a static glob carries
+//! ([`crate::shift_and`]): O(text × ⌈segment/64⌉); without tables (templates assembled at
+//! request time, segments over 4,096 characters) O(text × segment). No allocation. The leaf
+//! under [`crate::glob`] (which classifies token lists by shape) and [`crate::automaton`]
+//! (which keys and splits them for DFAs).
 
 use crate::shift_and::QuestSegment;
 
@@ -106,7 +110,8 @@ pub(crate) fn char_len(b: u8) -> usize {
 
 /// Glob match of `toks` (with literal bytes `lits`) against all of `text`, in time linear in
 /// the text for every pattern whose `*`-separated segments are literal (see
-/// [`find_segment`] for segments with a `?`).
+/// [`find_segment`] for segments with a `?`; this entry has no Shift-And tables, so such a
+/// segment costs up to O(text × segment): static globs go through [`match_tokens_with`]).
 ///
 /// The pattern is cut at its stars into segments: the first must match at the start, the
 /// last at the end, and each one between is searched leftmost, in order, after the one
