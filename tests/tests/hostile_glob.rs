@@ -190,6 +190,12 @@ fn c8_r3_quest_segments_are_linear() {
     let near = format!("{huge}{}9{}bb", "ab".repeat(60), "ba".repeat(59));
     let req = request("*", "aws:UserAgent", &near);
     assert_eq!(compiled(&c, &req, "quest"), Decision::ImplicitDeny);
+    // A loaded artifact builds the same tables (they are derived from the patterns).
+    let loaded = iamc_runtime::PolicySet::from_bytes(&c.to_bytes()).expect("loads");
+    assert_eq!(
+        compiled(&loaded, &req, "quest, loaded"),
+        Decision::ImplicitDeny
+    );
     // Short values, ten patterns: the engines agree.
     let set = iamc_tests::identity_set(&policy("StringLike", "aws:UserAgent", &values[..10]));
     for (text, want) in [
