@@ -95,7 +95,7 @@ impl<'a> Context<'a> {
 
     /// Check the entries: [`RequestError::DuplicateKey`] when two name the same key in any
     /// spelling (`aws:MultiFactorAuthPresent` and `AWS:MultiFactorAuthPresent`, K-2, C-2).
-    /// Allocates only for contexts of more than [`PAIRWISE_MAX`] entries.
+    /// Allocates only for contexts of more than 64 (`PAIRWISE_MAX`) entries.
     pub fn new(entries: &'a [(&'a str, Value<'a>)]) -> Result<Context<'a>, RequestError> {
         let pair = if entries.len() <= PAIRWISE_MAX {
             first_pair(entries.len(), |i, j| {

@@ -110,8 +110,8 @@ pub(crate) fn char_len(b: u8) -> usize {
 
 /// Glob match of `toks` (with literal bytes `lits`) against all of `text`, in time linear in
 /// the text for every pattern whose `*`-separated segments are literal (see
-/// [`find_segment`] for segments with a `?`; this entry has no Shift-And tables, so such a
-/// segment costs up to O(text × segment): static globs go through [`match_tokens_with`]).
+/// `find_segment` for segments with a `?`; this entry has no Shift-And tables, so such a
+/// segment costs up to O(text × segment): static globs go through `match_tokens_with`).
 ///
 /// The pattern is cut at its stars into segments: the first must match at the start, the
 /// last at the end, and each one between is searched leftmost, in order, after the one
@@ -122,7 +122,7 @@ pub(crate) fn char_len(b: u8) -> usize {
 /// needed for it. Each search starts where the previous match ended and runs within the
 /// text before the last segment: a literal segment is one substring search
 /// (`memchr::memmem`, linear whatever the pattern), so the whole match is
-/// O(text + pattern). Small inputs (at most [`SMALL`] steps) take [`backtracking`] instead.
+/// O(text + pattern). Small inputs (at most `SMALL` steps) take `backtracking` instead.
 pub fn match_tokens(toks: &[Tok], lits: &[u8], text: &[u8]) -> bool {
     match_tokens_with(toks, lits, text, &[])
 }
