@@ -33,7 +33,15 @@ pub struct GenerateArgs {
     /// Write the policy to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Print one JSON line for machines instead of the pretty policy: `{"principal",
+    /// "policy", "calls", "actions", "statements", "proof": {"proved", "allowed", "of",
+    /// "failures" (the first 20), "failures_omitted"}}` (the text summary stays on stderr).
+    #[arg(long)]
+    pub json: bool,
 }
+
+/// The calls the proof did not allow that are listed (text and JSON); the rest are counted.
+const MAX_FAILURES: usize = 20;
 
 /// An empty snapshot for a replay without `--account-details`.
 const EMPTY: &[u8] =
@@ -74,8 +82,15 @@ pub fn generate_policy(
     for e in &r.stats.file_errors {
         writeln!(err, "error: {e}")?;
     }
-    for x in r.stats.unreadable_list.iter().take(20) {
+    for x in r.stats.unreadable_list.iter().take(MAX_FAILURES) {
         writeln!(err, "unreadable: {}: {}: {}", x.file, x.position, x.reason)?;
+    }
+    if r.stats.unreadable > MAX_FAILURES as u64 {
+        writeln!(
+            err,
+            "unreadable: … {} more records",
+            r.stats.unreadable - MAX_FAILURES as u64
+        )?;
     }
     let damaged = r.stats.unreadable > 0 || !r.stats.file_errors.is_empty();
     let calls = observed(&r.calls, &args.principal);
@@ -117,7 +132,8 @@ pub fn generate_policy(
                 return Ok(crate::EXIT_INPUT);
             }
         }
-        None => writeln!(out, "{text}")?,
+        None if !args.json => writeln!(out, "{text}")?,
+        None => {}
     }
     let statements = policy["Statement"].as_array().map_or(0, Vec::len);
     let actions: usize = policy["Statement"]
@@ -126,6 +142,36 @@ pub fn generate_policy(
         .flatten()
         .map(|s| s["Action"].as_array().map_or(1, Vec::len))
         .sum();
+    // The proof replays the same logs: it must find the same calls.
+    let holds = proof.holds() && proof.calls == calls.len() as u64;
+    if args.json {
+        let failures: Vec<serde_json::Value> = proof
+            .failures
+            .iter()
+            .take(MAX_FAILURES)
+            .map(|(id, action, resources, d)| {
+                serde_json::json!({
+                    "event_id": id, "action": action, "resources": resources,
+                    "decision": d.as_str(),
+                })
+            })
+            .collect();
+        let line = serde_json::json!({
+            "principal": entity,
+            "policy": policy,
+            "calls": calls.len(),
+            "actions": actions,
+            "statements": statements,
+            "proof": {
+                "proved": holds,
+                "allowed": proof.allowed,
+                "of": proof.calls,
+                "failures": failures,
+                "failures_omitted": proof.failures.len().saturating_sub(MAX_FAILURES),
+            },
+        });
+        writeln!(out, "{line}")?;
+    }
     writeln!(
         err,
         "generate-policy {}: {} successful calls, {} actions in {} statements ({} bytes), {:.2} s",
@@ -136,8 +182,6 @@ pub fn generate_policy(
         text.len(),
         started.elapsed().as_secs_f64()
     )?;
-    // The proof replays the same logs: it must find the same calls.
-    let holds = proof.holds() && proof.calls == calls.len() as u64;
     if holds {
         writeln!(
             err,
@@ -173,7 +217,7 @@ pub fn generate_policy(
                 proof.failures.len()
             )?;
         }
-        for (id, action, resources, d) in proof.failures.iter().take(20) {
+        for (id, action, resources, d) in proof.failures.iter().take(MAX_FAILURES) {
             writeln!(
                 err,
                 "  {id} {action} {} -> {}",
@@ -181,8 +225,8 @@ pub fn generate_policy(
                 d.as_str()
             )?;
         }
-        if proof.failures.len() > 20 {
-            writeln!(err, "  … {} more", proof.failures.len() - 20)?;
+        if proof.failures.len() > MAX_FAILURES {
+            writeln!(err, "  … {} more", proof.failures.len() - MAX_FAILURES)?;
         }
     }
     if damaged {

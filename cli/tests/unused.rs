@@ -251,3 +251,48 @@ fn generate_policy_not_proved_is_status_1_and_no_calls_status_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no successful call"));
 }
+
+/// `--json`: one line with the policy and the proof, the failures capped with their count.
+#[test]
+fn generate_policy_json_line_carries_the_policy_and_the_proof() {
+    let out = iamc(&[
+        "generate-policy",
+        "--logs",
+        &logs(),
+        "--principal",
+        "arn:aws:iam::342082656213:user/FalsimentisRoot",
+        "--account-details",
+        &details(),
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{stdout}");
+    let v: serde_json::Value = serde_json::from_str(lines[0]).expect("one JSON line");
+    assert_eq!(v["proof"]["proved"], false);
+    assert_eq!(v["proof"]["allowed"], 1172);
+    assert_eq!(v["proof"]["of"], 1738);
+    assert_eq!(v["proof"]["failures"].as_array().map(Vec::len), Some(20));
+    assert_eq!(v["proof"]["failures_omitted"], 566 - 20);
+    assert_eq!(v["calls"], 1738);
+    assert!(v["policy"]["Statement"]
+        .as_array()
+        .is_some_and(|s| !s.is_empty()));
+    let out = iamc(&[
+        "generate-policy",
+        "--logs",
+        &logs(),
+        "--principal",
+        "arn:aws:iam::123456789123:user/pedro",
+        "--account-details",
+        &details(),
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).expect("one JSON line");
+    assert_eq!(v["proof"]["proved"], true);
+    assert_eq!(v["proof"]["allowed"], v["proof"]["of"]);
+    assert_eq!(v["proof"]["failures_omitted"], 0);
+}
