@@ -136,12 +136,7 @@ pub fn replay(aud: &Auditor, logs: &[PathBuf]) -> Replay {
         r.calls.extend(c);
         r.stats = Stats::merge(std::mem::take(&mut r.stats), st);
     }
-    for e in found.errors {
-        r.stats.file_error(e);
-    }
-    for e in found.skipped {
-        r.stats.skip(e);
-    }
+    r.stats.found_unread(found.errors, found.skipped);
     aud.finish(&mut r.stats, None);
     r.calls
         .sort_by(|a, b| (&a.time, &a.event_id).cmp(&(&b.time, &b.event_id)));

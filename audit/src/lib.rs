@@ -852,12 +852,7 @@ pub fn run(opts: &Options, out: &mut dyn Write, err: &mut dyn Write) -> Result<S
     let aud = load(opts)?;
     let found = input::discover(&opts.logs);
     let mut stats = audit_files(&aud, &found.files, opts, out)?;
-    for e in found.errors {
-        stats.file_error(e);
-    }
-    for e in found.skipped {
-        stats.skip(e);
-    }
+    stats.found_unread(found.errors, found.skipped);
     aud.finish(&mut stats, opts.top);
     stats.parse_only = opts.parse_only;
     report::human(&stats, err).map_err(|e| AuditError(e.to_string()))?;

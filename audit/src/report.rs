@@ -370,6 +370,13 @@ impl Stats {
         }
     }
 
+    /// Record what the walk of the logs could not read and what it left on purpose
+    /// ([`crate::input::Found`]'s `errors` and `skipped`).
+    pub fn found_unread(&mut self, errors: Vec<String>, skipped: Vec<String>) {
+        errors.into_iter().for_each(|e| self.file_error(e));
+        skipped.into_iter().for_each(|e| self.skip(e));
+    }
+
     /// Count a record that is no authorization request (E-20).
     pub fn not_request(&mut self, event_type: &str) {
         self.not_request += 1;

@@ -40,8 +40,9 @@ pub struct GenerateArgs {
     pub json: bool,
 }
 
-/// The calls the proof did not allow that are listed (text and JSON); the rest are counted.
-const MAX_FAILURES: usize = 20;
+/// How many unreadable records and calls the proof did not allow are listed (text and JSON);
+/// the rest are counted.
+const MAX_LISTED: usize = 20;
 
 /// An empty snapshot for a replay without `--account-details`.
 const EMPTY: &[u8] =
@@ -82,14 +83,14 @@ pub fn generate_policy(
     for e in &r.stats.file_errors {
         writeln!(err, "error: {e}")?;
     }
-    for x in r.stats.unreadable_list.iter().take(MAX_FAILURES) {
+    for x in r.stats.unreadable_list.iter().take(MAX_LISTED) {
         writeln!(err, "unreadable: {}: {}: {}", x.file, x.position, x.reason)?;
     }
-    if r.stats.unreadable > MAX_FAILURES as u64 {
+    if r.stats.unreadable > MAX_LISTED as u64 {
         writeln!(
             err,
             "unreadable: … {} more records",
-            r.stats.unreadable - MAX_FAILURES as u64
+            r.stats.unreadable - MAX_LISTED as u64
         )?;
     }
     let damaged = r.stats.unreadable > 0 || !r.stats.file_errors.is_empty();
@@ -148,7 +149,7 @@ pub fn generate_policy(
         let failures: Vec<serde_json::Value> = proof
             .failures
             .iter()
-            .take(MAX_FAILURES)
+            .take(MAX_LISTED)
             .map(|(id, action, resources, d)| {
                 serde_json::json!({
                     "event_id": id, "action": action, "resources": resources,
@@ -167,7 +168,7 @@ pub fn generate_policy(
                 "allowed": proof.allowed,
                 "of": proof.calls,
                 "failures": failures,
-                "failures_omitted": proof.failures.len().saturating_sub(MAX_FAILURES),
+                "failures_omitted": proof.failures.len().saturating_sub(MAX_LISTED),
             },
         });
         writeln!(out, "{line}")?;
@@ -217,7 +218,7 @@ pub fn generate_policy(
                 proof.failures.len()
             )?;
         }
-        for (id, action, resources, d) in proof.failures.iter().take(MAX_FAILURES) {
+        for (id, action, resources, d) in proof.failures.iter().take(MAX_LISTED) {
             writeln!(
                 err,
                 "  {id} {action} {} -> {}",
@@ -225,8 +226,8 @@ pub fn generate_policy(
                 d.as_str()
             )?;
         }
-        if proof.failures.len() > MAX_FAILURES {
-            writeln!(err, "  … {} more", proof.failures.len() - MAX_FAILURES)?;
+        if proof.failures.len() > MAX_LISTED {
+            writeln!(err, "  … {} more", proof.failures.len() - MAX_LISTED)?;
         }
     }
     if damaged {
