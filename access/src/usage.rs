@@ -233,6 +233,10 @@ pub struct Unused {
     pub by_rule: BTreeMap<String, u64>,
     /// Calls decided with no deciding statement (an implicit deny, an indeterminate).
     pub no_statement: u64,
+    /// Allowed calls that needed further permissions (`iam:PassRole` of `RunInstances`, …):
+    /// an event names one deciding statement, so the statements that allowed the further
+    /// permissions are not counted, and one shown as never used may have allowed one.
+    pub further_not_attributed: u64,
     /// Principals of the logs the snapshots do not hold (root, services, other accounts):
     /// their successful calls.
     pub outside: BTreeMap<String, u64>,
@@ -277,6 +281,9 @@ pub fn unused(
     // Statements.
     let mut stmts = statements(aud);
     for c in calls {
+        if c.requests.len() > 1 && c.decision == Decision::Allow {
+            out.further_not_attributed += 1;
+        }
         match &c.deciding {
             Some(d) if is_rule(d) => *out.by_rule.entry(d.0.clone()).or_default() += 1,
             Some(d) => {

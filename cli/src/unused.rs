@@ -207,6 +207,7 @@ fn summary_json(u: &Unused, stats: &iamc_audit::Stats, top: usize, seconds: f64)
         "statements_unused": capped(&unused, top),
         "decided_by_rule": u.by_rule,
         "decided_without_statement": u.no_statement,
+        "further_permissions_not_attributed": u.further_not_attributed,
         "outside_snapshot": capped(&outside, top),
         "events": {"read": stats.read, "decided": stats.decided, "unreadable": stats.unreadable,
                    "not_request": stats.not_request, "duplicates": stats.duplicates,
@@ -408,6 +409,14 @@ pub fn unused(args: UnusedArgs, out: &mut dyn Write, err: &mut dyn Write) -> std
         u.statements.len(),
         seconds
     )?;
+    if u.further_not_attributed > 0 {
+        writeln!(
+            err,
+            "  {} allowed calls needed further permissions (iam:PassRole, …) whose statements \
+             are not attributed: a statement shown as never used may have allowed one",
+            u.further_not_attributed
+        )?;
+    }
     if r.stats.unreadable > 0 || !r.stats.file_errors.is_empty() {
         return Ok(crate::EXIT_INPUT);
     }
