@@ -16,6 +16,7 @@
 //! So `read = decided + unreadable + not decided (not a request, duplicate)`.
 
 use std::borrow::Cow;
+use std::sync::atomic::AtomicU64;
 use std::sync::Mutex;
 
 use iamc_runtime::{Decision, Outcome, PolicySet, Value};
@@ -45,17 +46,25 @@ const MAX_PROBES: usize = 32;
 /// [`MAX_PROBES`] slots of its probe sequence, so a lookup that finds neither it nor an empty
 /// slot there knows it is not in the table.
 struct Fixed {
-    slots: Vec<[std::sync::atomic::AtomicU64; 2]>,
+    /// Slot `i` is `[2i]` (high half, zero when empty) and `[2i + 1]` (low half).
+    slots: iamc_hint::ZeroedAtomics,
     mask: usize,
 }
 
 impl Fixed {
     fn new(slots: usize) -> Fixed {
         let n = slots.next_power_of_two();
+        // Zeroed pages from the OS, on huge pages: each lookup is a random read of this table
+        // (32 MiB for 1M ids); with 4 KiB pages nearly every one also missed the TLB.
         Fixed {
-            slots: (0..n).map(|_| Default::default()).collect(),
+            slots: iamc_hint::ZeroedAtomics::new(2 * n),
             mask: n - 1,
         }
+    }
+
+    /// The two halves of slot `i` (in range: `i` is masked).
+    fn slot(&self, i: usize) -> Option<(&AtomicU64, &AtomicU64)> {
+        Some((self.slots.get(2 * i)?, self.slots.get(2 * i + 1)?))
     }
 
     /// `Some(true)` when `(hi, lo)` is new (and now kept), `Some(false)` when it was there,
@@ -64,12 +73,12 @@ impl Fixed {
         use std::sync::atomic::Ordering::{AcqRel, Acquire, Release};
         let mut i = start & self.mask;
         for _ in 0..MAX_PROBES {
-            let slot = &self.slots[i];
-            let mut h = slot[0].load(Acquire);
+            let (high, low) = self.slot(i)?;
+            let mut h = high.load(Acquire);
             if h == 0 {
-                match slot[0].compare_exchange(0, hi, AcqRel, Acquire) {
+                match high.compare_exchange(0, hi, AcqRel, Acquire) {
                     Ok(_) => {
-                        slot[1].store(lo, Release);
+                        low.store(lo, Release);
                         return Some(true);
                     }
                     Err(cur) => h = cur,
@@ -78,7 +87,7 @@ impl Fixed {
             if h == hi {
                 // The writer of the high half stores the low half next.
                 let l = loop {
-                    let l = slot[1].load(Acquire);
+                    let l = low.load(Acquire);
                     if l != 0 {
                         break l;
                     }
@@ -246,11 +255,13 @@ impl Seen {
     }
 
     /// Start fetching the slot an id would take: the set is far larger than the caches, and
-    /// the record's mapping overlaps the memory access (a hint, nothing more).
+    /// the record's mapping overlaps the memory access (a hint, nothing more). An earlier
+    /// plain load here made the core wait for the miss (95% of `Worker::event`'s own cycles
+    /// under `perf`, ~15% of the audit); the prefetch instruction does not wait.
     pub fn prefetch(&self, k: &SeenKey<'_>) {
         if let (SeenKey::Uuid(u), Some(f)) = (*k, self.fixed.get()) {
-            if let Some(slot) = f.slots.get((mix(u) >> 32) as usize & f.mask) {
-                prefetch_hint(slot);
+            if let Some(slot) = f.slots.get(2 * ((mix(u) >> 32) as usize & f.mask)) {
+                iamc_hint::prefetch(slot);
             }
         }
     }
@@ -316,29 +327,6 @@ pub(crate) struct Worst {
     pub(crate) after_name: Option<Deciding>,
 }
 
-/// Ask the CPU to start loading the cache line of `p`, without waiting for it.
-///
-/// Why `unsafe`, the crate's only use of it: the earlier plain load (`black_box` of a relaxed
-/// read) made the core wait for the miss (`perf` on `audit/bench.sh`'s 1M events,
-/// `--threads 1`: 95% of `Worker::event`'s own cycles, ~15% of the audit). With the prefetch
-/// instruction the audit took 2.54–2.65 s of user time against 2.84–2.90 s (same input, same
-/// loaded machine). The table is far larger than the caches and the TLB, so some wait
-/// remains. Other targets get no hint.
-#[allow(unsafe_code)]
-#[inline]
-fn prefetch_hint<T>(p: &T) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: `_mm_prefetch` is a hint: it never faults and has no architectural effect,
-    // whatever the address (here a valid reference); SSE is part of the x86_64 baseline.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-            std::ptr::from_ref(p).cast(),
-        );
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = p;
-}
-
 impl Worker<'_> {
     /// Decide one parsed record (already counted read).
     pub(crate) fn decide(&mut self, file: &str, pos: crate::input::Position, ev: &Event<'_>) {
@@ -369,14 +357,6 @@ impl Worker<'_> {
             recycle(std::mem::take(&mut self.spare_resources)),
             recycle(std::mem::take(&mut self.spare_context)),
         );
-        // The duplicate check, once the mapping has given the prefetch its time.
-        if key.is_some_and(|k| !aud.seen.first_key(k)) {
-            self.stats.duplicates += 1;
-            self.row_duplicate(file, pos, ev);
-            self.spare_resources = recycle(m.resources);
-            self.spare_context = recycle(m.context);
-            return;
-        }
         if !aud.snapshot.knows(&m.principal) {
             m.set(Approx::UnknownPrincipal);
         } else if m.principal.kind == PrincipalKind::Session && m.principal.issuer_arn.is_none() {
@@ -427,6 +407,16 @@ impl Worker<'_> {
                 self.request(&m, &x.action, &x.resources, &x.context, recipient, &mut w);
             }
             m.extra = extras;
+        }
+        // The duplicate check comes last, once the mapping and the decisions have given the
+        // prefetch its time (the table is far larger than the caches): a duplicate's
+        // decisions are dropped here, before anything of the record is counted or written.
+        if key.is_some_and(|k| !aud.seen.first_key(k)) {
+            self.stats.duplicates += 1;
+            self.row_duplicate(file, pos, ev);
+            self.spare_resources = recycle(m.resources);
+            self.spare_context = recycle(m.context);
+            return;
         }
         let (Some(before), Some(after)) = (w.before, w.after) else {
             // No request could be decided (the mapping always gives a resource; if it ever

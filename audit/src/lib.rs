@@ -65,8 +65,7 @@
 //!   [`records::DEFAULT_MAX_RECORD_BYTES`]); a larger one is reported and skipped in constant
 //!   memory, one pass (docs/limits.md).
 
-// `unsafe` only for the prefetch hint of `decide::prefetch_hint` (allowed there, with why).
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 
 pub mod batch;
 pub mod catalog;

@@ -13,6 +13,7 @@
 //! let set = iamc_bench::compile(&w);
 //! assert_eq!(iamc_bench::compiled_counts(&set, &w), iamc_bench::reference_counts(&w));
 //! ```
+#![forbid(unsafe_code)]
 
 pub mod check;
 

@@ -12,6 +12,7 @@
 //!     action: "s3:GetObject".into(), resource: "arn:aws:s3:::b/k".into(), ..Request::default() };
 //! assert_eq!(iamc_reference::evaluate(&set, &req).decision, Decision::Allow);
 //! ```
+#![forbid(unsafe_code)]
 
 /// The shared data folder and the repository root: the harness's, the one definition.
 pub use iamc_harness::{repo_dir, shared_dir};

@@ -42,6 +42,7 @@
 //! assert_eq!(String::from_utf8(out)?, "allow\tread.json\tRead\n");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+#![forbid(unsafe_code)]
 
 use std::io::{self, BufRead, Write};
 
