@@ -659,7 +659,29 @@ pub fn event_line(
         }
         push_str(out, r);
     }
-    out.extend_from_slice(b"],\"before\":");
+    out.push(b']');
+    // The further permissions the call needs (`iam:PassRole`, `ec2:CreateTags`, a copy's
+    // source), each decided as its own request: `before`/`after` are the worst of them all.
+    if !m.extra.is_empty() {
+        out.extend_from_slice(b",\"further\":[");
+        for (i, x) in m.extra.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(b"{\"action\":");
+            push_str(out, &x.action);
+            out.extend_from_slice(b",\"resources\":[");
+            for (j, r) in x.resources.iter().enumerate() {
+                if j > 0 {
+                    out.push(b',');
+                }
+                push_str(out, r);
+            }
+            out.extend_from_slice(b"]}");
+        }
+        out.push(b']');
+    }
+    out.extend_from_slice(b",\"before\":");
     push_str(out, before.as_str());
     out.extend_from_slice(b",\"before_by\":");
     let _ = serde_json::to_writer(&mut *out, &deciding_json(before_by));

@@ -602,6 +602,31 @@ fn calls_that_need_further_permissions_are_decided_on_each() {
         .find(|e| e["action"] == "s3:PutObject")
         .unwrap();
     assert_eq!(copy["before"], "explicit_deny", "{copy}");
+    // Each event line names the further permissions it was decided on, with their resources.
+    assert_eq!(
+        copy["further"],
+        serde_json::json!([{"action": "s3:GetObject", "resources": ["arn:aws:s3:::src/a b.txt"]}]),
+        "{copy}"
+    );
+    let run = lines
+        .iter()
+        .find(|e| e["action"] == "ec2:RunInstances")
+        .unwrap();
+    let further: Vec<&str> = run["further"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(further, ["iam:PassRole", "ec2:CreateTags"], "{run}");
+    assert_eq!(
+        run["further"][0]["resources"],
+        serde_json::json!(["arn:aws:iam::111111111111:role/web"]),
+        "{run}"
+    );
+    assert!(lines.iter().all(|e| e["action"] == "ec2:RunInstances"
+        || e["action"] == "s3:PutObject"
+        || e.get("further").is_none()));
 }
 
 /// Records that are no authorization request (E-20) are counted, not decided; so are
