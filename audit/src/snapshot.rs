@@ -469,11 +469,14 @@ impl Snapshot {
     /// and only for `sts:` calls on it (E-19): IAM's own actions on a role have no resource
     /// policy.
     pub fn resource_policy(&self, action: &str, arn: &str) -> Option<(&str, &Arc<Policy>)> {
-        if self.resource_policies.is_empty() && self.trust_policies.is_empty() {
+        // Asked for every resource of every request: the common answers come first, without
+        // looking at the ARN (trust policies only answer sts: actions).
+        let sts = action.starts_with("sts:");
+        if self.resource_policies.is_empty() && (!sts || self.trust_policies.is_empty()) {
             return None;
         }
         if is_role_arn(arn) {
-            if !action.starts_with("sts:") {
+            if !sts {
                 return None;
             }
             return self
