@@ -1,4 +1,4 @@
-//! Deciding one record (issue 17): the record is mapped to its requests ([`crate::event`]) —
+//! Deciding one record: the record is mapped to its requests ([`crate::event`]) —
 //! the call's own action and any further permission it needs (`iam:PassRole`,
 //! `ec2:CreateTags`, a copy's `s3:GetObject`), each decided as its own request of the same
 //! event; the event is allowed only if every request is (the worst decision wins, and names

@@ -1,5 +1,5 @@
-//! CloudTrail record → IAM request (issue 6, "Event → request"; issue 17, the request AWS
-//! evaluated).
+//! CloudTrail record → IAM request: the request AWS evaluated for the call the record
+//! describes.
 //!
 //! A record is deserialized into [`Event`] in one pass, borrowing every string from the
 //! record's text (escaped strings are the only copies); the few `requestParameters` and

@@ -1,5 +1,5 @@
-//! iamc-audit: replay CloudTrail logs against the current and a proposed set of policies
-//! (issue 6) — "which of last month's calls would this change break?".
+//! iamc-audit: replay CloudTrail logs against the current and a proposed set of policies —
+//! "which of last month's calls would this change break?".
 //!
 //! # Example
 //! Replay one CloudTrail record against the repository's example snapshot, with a policy

@@ -1,4 +1,4 @@
-//! Why a decision came out as it did (issue 16, item 3), computed on request over the AST.
+//! Why a decision came out as it did, computed on request over the AST.
 //!
 //! [`explain`] re-runs the reference interpreter ([`crate::evaluate`], [`crate::depends_on`])
 //! and then looks at the statements it passed over:

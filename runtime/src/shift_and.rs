@@ -1,5 +1,5 @@
 //! Bit-parallel (Shift-And) search for a glob's middle segments that hold a `?`, so that such
-//! a segment is found in O(text × ⌈segment/64⌉) whatever the pattern (issue 18 item 7).
+//! a segment is found in O(text × ⌈segment/64⌉) whatever the pattern (see DESIGN.md, "The runtime's compiled form").
 //!
 //! [`crate::tokens`] finds a middle segment (between two stars) leftmost after the previous
 //! one. A literal segment is one `memmem` search; a segment with a `?` is found by its longest
