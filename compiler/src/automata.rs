@@ -1,4 +1,4 @@
-//! Build the DFAs of general-shape static globs (R-2's wildcards; DESIGN.md, "The runtime's compiled form") and put them into the IR.
+//! Build the DFAs of general-shape static globs (R-3's wildcards; DESIGN.md, "The runtime's compiled form") and put them into the IR.
 //!
 //! For every distinct static glob of the general shape (more than one `*`, or a `?`) in
 //! `Resource`/`NotResource`, `StringLike` values and `ArnLike` fields
