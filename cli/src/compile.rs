@@ -562,7 +562,7 @@ pub fn compile(
         writeln!(out, "iamc compile: {} file(s), kind {kind}", entries.len(),)?;
         print_stats(out, &st)?;
         if has_rcps {
-            writeln!(out, "  {}", crate::eval::rcp_services_line(rcp_services))?;
+            writeln!(out, "  {}", crate::render::rcp_services_line(rcp_services))?;
         }
         if micros >= 10_000.0 {
             writeln!(out, "  compile time:       {:.1} ms", micros / 1000.0)?;

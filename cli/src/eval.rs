@@ -42,6 +42,7 @@ use serde_json::{json, Value};
 
 use crate::compile::{load_policies_with, opaque_reports};
 use crate::explain::{explain_json, explain_text, ExplainMode};
+use crate::render::{depends_on_json, rcp_services_line};
 use crate::table::Table;
 use iamc_compiler::check::WarningKind;
 use iamc_compiler::parse::ReadMode;
@@ -914,41 +915,6 @@ fn request_line(
     }
     line.push('}');
     line
-}
-
-/// E-21: `{"keys": [...], "resource": bool, "opaque": [{kind, level, policy, statement,
-/// name, rule}]}`.
-pub fn depends_on_json(set: &ParsedSet, d: &DependsOn) -> Value {
-    let opaque: Vec<Value> = d
-        .opaque
-        .iter()
-        .map(|(s, rule)| {
-            json!({
-                "kind": s.kind.as_str(),
-                "level": s.level,
-                "policy": s.policy,
-                "statement": s.statement,
-                "name": set.policy(PolicyRef::of(*s)).map(|p| p.source.to_string()),
-                "rule": rule,
-            })
-        })
-        .collect();
-    json!({"keys": d.keys, "resource": d.resource, "opaque": opaque})
-}
-
-/// The summary line naming the services RCPs applied to (E-10).
-pub fn rcp_services_line(list: &[String]) -> String {
-    let default = iamc_compiler::ast::default_rcp_services();
-    let which = if list == default.as_slice() {
-        " (the default list)"
-    } else {
-        ""
-    };
-    if list.is_empty() {
-        "RCP services (E-10): none, so RCPs applied to no request".to_string()
-    } else {
-        format!("RCP services (E-10): {}{which}", list.join(", "))
-    }
 }
 
 fn write_human_summary(

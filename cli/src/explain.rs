@@ -13,7 +13,7 @@ use iamc_reference::explain::{Explanation, Failed, Missing, Named, Why};
 use iamc_runtime::Decision;
 use serde_json::{json, Value};
 
-use crate::eval::depends_on_json;
+use crate::render::depends_on_json;
 
 /// How `--explain` prints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

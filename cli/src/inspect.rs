@@ -161,7 +161,7 @@ pub fn inspect(
     writeln!(out, "  encoded IR:         {} bytes", set.encoded_ir_len())?;
     if set.policies().iter().any(|p| p.kind == PolicyKind::Rcp) {
         let list: Vec<String> = set.rcp_services().map(str::to_string).collect();
-        writeln!(out, "  {}", crate::eval::rcp_services_line(&list))?;
+        writeln!(out, "  {}", crate::render::rcp_services_line(&list))?;
     }
     writeln!(out, "  policy list (kind level index: name, statements):")?;
     for p in set.policies() {

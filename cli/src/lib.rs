@@ -39,6 +39,7 @@ pub mod eval;
 pub mod explain;
 pub mod generate_policy;
 pub mod inspect;
+pub mod render;
 pub mod synth_org;
 pub mod table;
 pub mod unused;

@@ -108,11 +108,13 @@ mod fold;
 mod glob;
 pub mod ir;
 mod like;
+mod pattern;
 mod policy_set;
 mod request;
 mod shift_and;
 #[cfg(test)]
 mod test_rng;
+mod tok;
 mod tokens;
 mod value;
 

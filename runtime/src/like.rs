@@ -24,8 +24,8 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
-use crate::compiled::Pattern;
 use crate::glob::Glob;
+use crate::pattern::Pattern;
 
 /// A list with fewer `*literal*` values than this searches them one by one.
 pub(crate) const MIN_INFIXES: usize = 4;

@@ -36,7 +36,7 @@
 //! - Glob templates assembled at request time (a policy variable between wildcards) are not
 //!   built into a [`crate::glob::Glob`] and keep the anchor matcher.
 
-use crate::tokens::{char_len, Tok};
+use crate::tok::{char_len, Tok};
 
 /// The most state words a segment may need (4,096 characters).
 pub(crate) const MAX_WORDS: usize = 64;

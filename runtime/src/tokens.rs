@@ -9,17 +9,8 @@
 //! (which keys and splits them for DFAs).
 
 use crate::shift_and::QuestSegment;
-
-/// One token of a compiled glob.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Tok {
-    /// Literal bytes `lits[start..end]`.
-    Lit(u32, u32),
-    /// `*`: any sequence, including empty.
-    Star,
-    /// `?`: exactly one character.
-    Quest,
-}
+pub(crate) use crate::tok::char_len;
+pub use crate::tok::Tok;
 
 /// A growable token list with its literal bytes; reused across matches.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -95,16 +86,6 @@ impl TokenBuf {
     /// Whether the tokens match the whole of `text`.
     pub fn matches(&self, text: &[u8]) -> bool {
         match_tokens(&self.toks, &self.lits, text)
-    }
-}
-
-/// The length of the UTF-8 encoded character that starts with byte `b`.
-pub(crate) fn char_len(b: u8) -> usize {
-    match b {
-        0xF0..=0xFF => 4,
-        0xE0..=0xEF => 3,
-        0xC0..=0xDF => 2,
-        _ => 1,
     }
 }
 

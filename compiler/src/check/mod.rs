@@ -25,7 +25,7 @@ use crate::keys;
 mod catalog;
 #[cfg(test)]
 mod tests;
-mod warning;
+pub(crate) mod warning;
 
 use catalog::Action;
 pub use catalog::{Catalog, KeyInfo, Valued};

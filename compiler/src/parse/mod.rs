@@ -14,7 +14,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use crate::ast::*;
-use crate::check::{Warning, WarningKind};
+use crate::check::warning::{Warning, WarningKind};
 use crate::error::{suggest, Error, ErrorKind};
 use crate::json::{self, Json};
 use crate::limits::Limits;
