@@ -191,6 +191,9 @@ pub struct StatementRef {
     pub statement: u32,
 }
 
+/// E-20: the one action that needs no permission (compared without regard to ASCII case).
+pub(crate) const GET_CALLER_IDENTITY: &str = "sts:GetCallerIdentity";
+
 /// A rule of the evaluation logic that decides a request without any statement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum BuiltinRule {

@@ -149,6 +149,27 @@ fn e20_get_caller_identity_always_allowed() {
             "{action}"
         );
     }
+    // A Deny that names the action exactly, in any case (the compiled action table holds the
+    // names policies list; E-20 still decides).
+    let named = ParsedSet {
+        identity: vec![pol(
+            PolicyKind::Identity,
+            r#"{"Effect":"Deny","Action":["sts:GetCallerIdentity","STS:GETCALLERIDENTITY","sts:GetSessionToken"],"Resource":"*"}"#,
+        )],
+        ..Default::default()
+    };
+    for action in ["sts:GetCallerIdentity", "sts:getcalleridentity"] {
+        let o = decide(&named, &req(ALICE, action, "*", &[]));
+        assert_eq!(o.decision, Decision::Allow, "{action}");
+        assert_eq!(
+            o.deciding,
+            Some(Deciding::Rule(BuiltinRule::GetCallerIdentity))
+        );
+    }
+    assert_eq!(
+        decide(&named, &req(ALICE, "sts:GetSessionToken", "*", &[])).decision,
+        Decision::ExplicitDeny
+    );
     // No policy at all.
     let o = decide(
         &ParsedSet::default(),

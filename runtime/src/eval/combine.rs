@@ -3,13 +3,13 @@
 //! cross-account rule (E-19) with its resource-policy-required cases.
 
 use crate::compiled::Stmt;
-use crate::decision::StatementRef;
+use crate::decision::{StatementRef, GET_CALLER_IDENTITY};
 use crate::eval::principal::{arn_fields, is_role_arn};
 
 /// E-20: the one action that needs no permission (ASCII case folded, A-2).
 #[inline]
 pub(super) fn is_get_caller_identity(action: &str) -> bool {
-    const GCI: &str = "sts:GetCallerIdentity";
+    const GCI: &str = GET_CALLER_IDENTITY;
     action.len() == GCI.len() && action.eq_ignore_ascii_case(GCI)
 }
 

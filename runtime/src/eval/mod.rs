@@ -201,19 +201,20 @@ fn evaluate_with<'a>(
     resource_account: Option<&str>,
     ctx: &impl Ctx<'a>,
 ) -> Outcome {
-    // E-20: no policy decides `sts:GetCallerIdentity`. One length test on every other action.
-    if is_get_caller_identity(action) {
-        return Outcome {
-            decision: Decision::Allow,
-            deciding: Some(Deciding::Rule(BuiltinRule::GetCallerIdentity)),
-        };
-    }
     // `Vec::new()` does not allocate; `taken` holds the scratch list only on the slow path.
     let mut taken: Vec<u32> = Vec::new();
     // The action is looked up as it is: the table folds ASCII case and compares every other
     // byte exactly. An action the table does not hold is lower-cased for the general path.
     let hit = inner.actions.precomputed.get(action.as_bytes());
     if hit.is_none() {
+        // E-20: no policy decides `sts:GetCallerIdentity`. The table never holds it (the
+        // builder leaves it out), so only a miss can be it.
+        if is_get_caller_identity(action) {
+            return Outcome {
+                decision: Decision::Allow,
+                deciding: Some(Deciding::Rule(BuiltinRule::GetCallerIdentity)),
+            };
+        }
         lower_action(scratch, action);
     }
     let cands: &[u32] = match hit {
