@@ -1,0 +1,139 @@
+//! The compact line format of the embedded copy (`catalog/data/service-reference.txt`,
+//! written by `catalog/generate.py`; do not edit it by hand).
+//!
+//! One record a line, fields separated by tabs (no name, key, type or ARN template of the
+//! reference contains a tab; some contain spaces), sorted as the JSON loader sorts, so the
+//! file diffs cleanly and parses into the same [`ServiceReference`] as the JSON it came from:
+//!
+//! ```text
+//! # comment
+//! S <prefix>                                  a service; the K, T, A lines that follow are its own
+//! K <key> <type>                              a condition key and its type
+//! T <name> <arn template> [<key>...]          a resource type (index: order within the service,
+//!                                             from 0); an empty template means none
+//! A <Name> <access level> <i i ...> [<key>...] an action, the indexes of the resource types it
+//!                                             authorizes on (space-separated, may be empty) and its
+//!                                             condition keys
+//! N <prefix> <ApiName> <Name>                 an API name that stands for prefix:Name
+//! ```
+//!
+//! A line format rather than JSON because the audit parses it once per run on its start-up
+//! path: splitting lines is several times cheaper than a `serde_json::Value` of the same data.
+//! Errors name the line.
+
+use crate::{
+    Action, ApiAlias, ConditionKey, Error, ErrorKind, ResourceType, Service, ServiceReference,
+};
+
+/// Parse the compact format; `source` names the text in errors.
+pub fn parse(source: &str, text: &str) -> Result<ServiceReference, Error> {
+    let mut r = ServiceReference::default();
+    for (n, line) in text.lines().enumerate() {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let bad = |what: &str| {
+            Error::new(
+                source,
+                format!("line {}", n + 1),
+                ErrorKind::BadLine(what.to_string()),
+            )
+        };
+        let mut f = line.split('\t');
+        let tag = f.next().unwrap_or("");
+        if tag == "S" {
+            let prefix = f
+                .next()
+                .ok_or_else(|| bad("a service line needs a prefix"))?;
+            r.services.push(Service {
+                prefix: prefix.to_string(),
+                ..Service::default()
+            });
+            continue;
+        }
+        if tag == "N" {
+            r.api_aliases.push(
+                alias(&mut f).ok_or_else(|| {
+                    bad("an alias line needs a prefix, an API name and an action")
+                })?,
+            );
+            continue;
+        }
+        let Some(s) = r.services.last_mut() else {
+            return Err(bad("a record before the first service line"));
+        };
+        match tag {
+            "K" => {
+                let (Some(name), Some(ty)) = (f.next(), f.next()) else {
+                    return Err(bad("a key line needs a key and a type"));
+                };
+                s.condition_keys.push(ConditionKey {
+                    name: name.to_string(),
+                    ty: ty.to_string(),
+                });
+            }
+            "T" => {
+                let (Some(name), Some(arn)) = (f.next(), f.next()) else {
+                    return Err(bad("a resource type line needs a name and an ARN template"));
+                };
+                s.resource_types.push(ResourceType {
+                    name: name.to_string(),
+                    arn: (!arn.is_empty()).then(|| arn.to_string()),
+                    condition_keys: f.map(str::to_string).collect(),
+                });
+            }
+            "A" => {
+                let (Some(name), Some(level), Some(types)) = (f.next(), f.next(), f.next()) else {
+                    return Err(bad(
+                        "an action line needs a name, an access level and resource types",
+                    ));
+                };
+                let types = types
+                    .split(' ')
+                    .filter(|t| !t.is_empty())
+                    .map(|t| {
+                        t.parse::<u16>()
+                            .ok()
+                            .filter(|&i| usize::from(i) < s.resource_types.len())
+                    })
+                    .collect::<Option<Vec<u16>>>()
+                    .ok_or_else(|| bad("a resource type index that is not one of the service's"))?;
+                s.actions.push(Action {
+                    name: name.to_string(),
+                    access_level: level.to_string(),
+                    resource_types: types,
+                    condition_keys: f.map(str::to_string).collect(),
+                });
+            }
+            other => return Err(bad(&format!("unknown record {other:?}"))),
+        }
+    }
+    Ok(r)
+}
+
+/// Only the `N` lines (the aliases a reference read from JSON borrows).
+pub fn parse_aliases(source: &str, text: &str) -> Result<Vec<ApiAlias>, Error> {
+    text.lines()
+        .enumerate()
+        .filter_map(|(n, l)| l.strip_prefix("N\t").map(|rest| (n, rest)))
+        .map(|(n, rest)| {
+            alias(&mut rest.split('\t')).ok_or_else(|| {
+                Error::new(
+                    source,
+                    format!("line {}", n + 1),
+                    ErrorKind::BadLine(
+                        "an alias line needs a prefix, an API name and an action".into(),
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
+fn alias<'a>(f: &mut impl Iterator<Item = &'a str>) -> Option<ApiAlias> {
+    Some(ApiAlias {
+        prefix: f.next()?.to_string(),
+        api: f.next()?.to_string(),
+        action: f.next()?.to_string(),
+    })
+}
