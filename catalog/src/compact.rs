@@ -21,12 +21,14 @@
 //! path: splitting lines is several times cheaper than a `serde_json::Value` of the same data.
 //! Errors name the line.
 
+use std::borrow::Cow;
+
 use crate::{
     Action, ApiAlias, ConditionKey, Error, ErrorKind, ResourceType, Service, ServiceReference,
 };
 
 /// Parse the compact format; `source` names the text in errors.
-pub fn parse(source: &str, text: &str) -> Result<ServiceReference, Error> {
+pub fn parse<'t>(source: &str, text: &'t str) -> Result<ServiceReference<'t>, Error> {
     let mut r = ServiceReference::default();
     for (n, line) in text.lines().enumerate() {
         if line.is_empty() || line.starts_with('#') {
@@ -46,7 +48,7 @@ pub fn parse(source: &str, text: &str) -> Result<ServiceReference, Error> {
                 .next()
                 .ok_or_else(|| bad("a service line needs a prefix"))?;
             r.services.push(Service {
-                prefix: prefix.to_string(),
+                prefix: prefix.into(),
                 ..Service::default()
             });
             continue;
@@ -68,8 +70,8 @@ pub fn parse(source: &str, text: &str) -> Result<ServiceReference, Error> {
                     return Err(bad("a key line needs a key and a type"));
                 };
                 s.condition_keys.push(ConditionKey {
-                    name: name.to_string(),
-                    ty: ty.to_string(),
+                    name: name.into(),
+                    ty: ty.into(),
                 });
             }
             "T" => {
@@ -77,9 +79,9 @@ pub fn parse(source: &str, text: &str) -> Result<ServiceReference, Error> {
                     return Err(bad("a resource type line needs a name and an ARN template"));
                 };
                 s.resource_types.push(ResourceType {
-                    name: name.to_string(),
-                    arn: (!arn.is_empty()).then(|| arn.to_string()),
-                    condition_keys: f.map(str::to_string).collect(),
+                    name: name.into(),
+                    arn: (!arn.is_empty()).then_some(Cow::Borrowed(arn)),
+                    condition_keys: f.map(Cow::Borrowed).collect(),
                 });
             }
             "A" => {
@@ -99,10 +101,10 @@ pub fn parse(source: &str, text: &str) -> Result<ServiceReference, Error> {
                     .collect::<Option<Vec<u16>>>()
                     .ok_or_else(|| bad("a resource type index that is not one of the service's"))?;
                 s.actions.push(Action {
-                    name: name.to_string(),
-                    access_level: level.to_string(),
+                    name: name.into(),
+                    access_level: level.into(),
                     resource_types: types,
-                    condition_keys: f.map(str::to_string).collect(),
+                    condition_keys: f.map(Cow::Borrowed).collect(),
                 });
             }
             other => return Err(bad(&format!("unknown record {other:?}"))),
@@ -112,7 +114,7 @@ pub fn parse(source: &str, text: &str) -> Result<ServiceReference, Error> {
 }
 
 /// Only the `N` lines (the aliases a reference read from JSON borrows).
-pub fn parse_aliases(source: &str, text: &str) -> Result<Vec<ApiAlias>, Error> {
+pub fn parse_aliases<'t>(source: &str, text: &'t str) -> Result<Vec<ApiAlias<'t>>, Error> {
     text.lines()
         .enumerate()
         .filter_map(|(n, l)| l.strip_prefix("N\t").map(|rest| (n, rest)))
@@ -130,10 +132,10 @@ pub fn parse_aliases(source: &str, text: &str) -> Result<Vec<ApiAlias>, Error> {
         .collect()
 }
 
-fn alias<'a>(f: &mut impl Iterator<Item = &'a str>) -> Option<ApiAlias> {
+fn alias<'a>(f: &mut impl Iterator<Item = &'a str>) -> Option<ApiAlias<'a>> {
     Some(ApiAlias {
-        prefix: f.next()?.to_string(),
-        api: f.next()?.to_string(),
-        action: f.next()?.to_string(),
+        prefix: f.next()?.into(),
+        api: f.next()?.into(),
+        action: f.next()?.into(),
     })
 }

@@ -11,6 +11,7 @@
 //! an error. Services, actions and condition keys come out sorted by their key and resource
 //! types by name, whatever map order serde_json keeps, so the model is canonical.
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use serde_json::{Map, Value};
@@ -18,7 +19,7 @@ use serde_json::{Map, Value};
 use crate::{Action, ConditionKey, Error, ErrorKind, ResourceType, Service, ServiceReference};
 
 /// Read `iam-service-reference.json` from a file (errors name the file as given).
-pub fn load(path: &Path) -> Result<ServiceReference, Error> {
+pub fn load(path: &Path) -> Result<ServiceReference<'static>, Error> {
     let source = path.display().to_string();
     let bytes =
         std::fs::read(path).map_err(|e| Error::new(&source, "$", ErrorKind::Io(e.to_string())))?;
@@ -26,7 +27,7 @@ pub fn load(path: &Path) -> Result<ServiceReference, Error> {
 }
 
 /// Read the reference from bytes; `source` names it in errors.
-pub fn from_slice(source: &str, bytes: &[u8]) -> Result<ServiceReference, Error> {
+pub fn from_slice(source: &str, bytes: &[u8]) -> Result<ServiceReference<'static>, Error> {
     let doc: Value = serde_json::from_slice(bytes)
         .map_err(|e| Error::new(source, "$", ErrorKind::Json(e.to_string())))?;
     let at = Place {
@@ -44,7 +45,7 @@ pub fn from_slice(source: &str, bytes: &[u8]) -> Result<ServiceReference, Error>
     })
 }
 
-fn service(at: &Place, prefix: &str, svc: &Value) -> Result<Service, Error> {
+fn service(at: &Place, prefix: &str, svc: &Value) -> Result<Service<'static>, Error> {
     let svc = at.object(svc, "an object")?;
     let mut condition_keys = Vec::new();
     if let Some(ck) = svc.get("conditionKeys") {
@@ -53,8 +54,8 @@ fn service(at: &Place, prefix: &str, svc: &Value) -> Result<Service, Error> {
             let at = at.key(k);
             let info = at.object(info, "an object")?;
             condition_keys.push(ConditionKey {
-                name: at.str_or(info, "key", k)?.to_string(),
-                ty: at.str_or(info, "type", "String")?.to_string(),
+                name: owned(at.str_or(info, "key", k)?),
+                ty: owned(at.str_or(info, "type", "String")?),
             });
         }
     }
@@ -65,8 +66,8 @@ fn service(at: &Place, prefix: &str, svc: &Value) -> Result<Service, Error> {
             let at = at.key(name);
             let rt = at.object(rt, "an object")?;
             resource_types.push(ResourceType {
-                name: name.clone(),
-                arn: at.opt_str(rt, "arn")?.map(str::to_string),
+                name: owned(name),
+                arn: at.opt_str(rt, "arn")?.map(owned),
                 condition_keys: sorted_strings(at.strings(rt, "conditionKeys")?),
             });
         }
@@ -99,19 +100,23 @@ fn service(at: &Place, prefix: &str, svc: &Value) -> Result<Service, Error> {
                 }
             }
             actions.push(Action {
-                name: at.str_or(a, "name", key)?.to_string(),
-                access_level: at.str_or(a, "accessLevel", "")?.to_string(),
+                name: owned(at.str_or(a, "name", key)?),
+                access_level: owned(at.str_or(a, "accessLevel", "")?),
                 resource_types: types,
                 condition_keys: sorted_strings(keys),
             });
         }
     }
     Ok(Service {
-        prefix: prefix.to_string(),
+        prefix: owned(prefix),
         condition_keys,
         resource_types,
         actions,
     })
+}
+
+fn owned(s: &str) -> Cow<'static, str> {
+    Cow::Owned(s.to_string())
 }
 
 /// Members by key (serde_json's map order depends on its features).
@@ -121,8 +126,8 @@ fn sorted(m: &Map<String, Value>) -> Vec<(&String, &Value)> {
     v
 }
 
-fn sorted_strings(v: Vec<&str>) -> Vec<String> {
-    let mut v: Vec<String> = v.into_iter().map(str::to_string).collect();
+fn sorted_strings(v: Vec<&str>) -> Vec<Cow<'static, str>> {
+    let mut v: Vec<Cow<'static, str>> = v.into_iter().map(|s| Cow::Owned(s.to_string())).collect();
     v.sort_unstable();
     v.dedup();
     v

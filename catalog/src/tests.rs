@@ -31,9 +31,9 @@ fn json_loader_reads_the_model_sorted() {
     assert_eq!(r.services.len(), 2);
     assert_eq!(r.services[0].prefix, "a4b");
     let s3 = &r.services[1];
-    let types: Vec<&str> = s3.resource_types.iter().map(|t| t.name.as_str()).collect();
+    let types: Vec<&str> = s3.resource_types.iter().map(|t| &*t.name).collect();
     assert_eq!(types, ["bucket", "object", "odd"]);
-    assert_eq!(s3.resource_types[2].arn, None);
+    assert!(s3.resource_types[2].arn.is_none());
     assert_eq!(s3.condition_keys[0].name, "aws:TagKeys");
     assert_eq!(s3.condition_keys[1].ty, "String");
     let get = &s3.actions[0];
