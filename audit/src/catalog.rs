@@ -75,10 +75,6 @@ pub struct Catalog {
     renames: FxHashMap<String, ActionInfo>,
 }
 
-/// One service as the index is built from it: (prefix, resource-type ARN templates, actions
-/// with the indexes of the types they authorize on).
-type ServiceModel = (String, Vec<String>, Vec<(String, Vec<u16>)>);
-
 impl Catalog {
     /// Load `iam-service-reference.json` (`--service-reference`); the API-name renames still
     /// come from the built-in copy.
@@ -113,24 +109,7 @@ impl Catalog {
 
     /// The audit's index of a service reference, with its API-name aliases as renames.
     pub fn from_reference(r: &ServiceReference<'_>) -> Catalog {
-        let model: Vec<ServiceModel> = r
-            .services
-            .iter()
-            .map(|s| {
-                let types = s
-                    .resource_types
-                    .iter()
-                    .map(|t| t.arn.as_deref().unwrap_or_default().to_string())
-                    .collect();
-                let actions = s
-                    .actions
-                    .iter()
-                    .map(|a| (a.name.to_string(), a.resource_types.clone()))
-                    .collect();
-                (s.prefix.to_string(), types, actions)
-            })
-            .collect();
-        let mut c = Catalog::build(model);
+        let mut c = Catalog::build(r);
         for alias in &r.api_aliases {
             if let Some(a) = c.action(&alias.prefix, &alias.action).cloned() {
                 c.renames
@@ -149,13 +128,19 @@ impl Catalog {
         self.renames.get(&format!("{prefix}:{api}"))
     }
 
-    fn build(model: Vec<ServiceModel>) -> Catalog {
+    /// The index, straight from the model (no intermediate copy of its strings).
+    fn build(r: &ServiceReference<'_>) -> Catalog {
         let mut by_prefix = FxHashMap::default();
         let mut services = Vec::new();
         let mut by_name = FxHashMap::default();
-        for (prefix, templates, raw_actions) in model {
+        for svc in &r.services {
+            let prefix = &*svc.prefix;
             let service = services.len() as u32;
-            let types: Vec<ResourceType> = templates.iter().map(|t| template(t)).collect();
+            let types: Vec<ResourceType> = svc
+                .resource_types
+                .iter()
+                .map(|t| template(t.arn.as_deref().unwrap_or_default()))
+                .collect();
             let mut open_types = Vec::new();
             let mut by_first: FxHashMap<u8, Vec<u16>> = FxHashMap::default();
             for (i, t) in types.iter().enumerate() {
@@ -164,14 +149,15 @@ impl Catalog {
                     None => open_types.push(i as u16),
                 }
             }
-            let actions: FxHashMap<String, ActionInfo> = raw_actions
-                .into_iter()
-                .map(|(name, types)| {
+            let actions: FxHashMap<String, ActionInfo> = svc
+                .actions
+                .iter()
+                .map(|a| {
                     (
-                        name.to_ascii_lowercase(),
+                        a.name.to_ascii_lowercase(),
                         ActionInfo {
-                            name: format!("{prefix}:{name}"),
-                            types,
+                            name: format!("{prefix}:{}", a.name),
+                            types: a.resource_types.clone(),
                             service,
                         },
                     )

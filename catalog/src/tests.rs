@@ -101,6 +101,8 @@ fn compact_format_round_trips_and_names_bad_lines() {
         e.to_string(),
         "t: line 2: a resource type index that is not one of the service's"
     );
+    let crlf = compact::parse("t", "S\ts3\r\n\r\nA\tX\tRead\t\r\n").unwrap();
+    assert_eq!(crlf.services[0].actions[0].name, "X");
     let e = compact::parse("t", "A\tX\tRead\t\n").unwrap_err();
     assert_eq!(e.path, "line 1");
 }
