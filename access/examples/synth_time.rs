@@ -30,7 +30,7 @@ fn main() {
         org.classes(),
         org.distinct_policies
     );
-    let cat = iamc_access::catalog::Catalog::load(&iamc_access::catalog::default_path()).unwrap();
+    let cat = iamc_access::catalog::Catalog::embedded().unwrap();
     let facts = iamc_access::query::Facts::default();
     let t = Instant::now();
     let g = iamc_access::query::who_can(

@@ -797,12 +797,12 @@ pub fn load_with(
         notes.into_iter().for_each(|n| snapshot.warn(n));
         change.rcps.push(p);
     }
-    // The built-in table unless --service-reference names another: the same result from
-    // any working directory.
+    // The built-in copy of the service catalog unless --service-reference names another: the
+    // same result from any working directory.
     let catalog = match &opts.service_reference {
         Some(p) => Catalog::from_named_slice(&name(p), &read(p).map_err(AuditError)?)
             .map_err(AuditError)?,
-        None => Catalog::builtin(),
+        None => Catalog::builtin().map_err(AuditError)?,
     };
     for t in &change.targets {
         snapshot.check_target(t).map_err(AuditError)?;

@@ -313,7 +313,7 @@ fn attach_to_a_target_the_snapshot_lacks_is_an_error() {
 /// but aws:SecureTransport's (1,850, from tlsDetails) was 0.
 #[test]
 fn condition_keys_the_record_carries_are_set() {
-    let cat = Catalog::builtin();
+    let cat = Catalog::builtin().unwrap();
     let recs = corpus_records();
     assert_eq!(recs.len(), 26_801);
     let keys: [(&str, Option<&str>); 17] = [
@@ -444,7 +444,7 @@ fn cloudtrail_writes_are_allowed_by_the_trail_bucket_and_key_policies() {
 
 #[test]
 fn api_names_map_to_the_actions_iam_checks() {
-    let cat = Catalog::builtin();
+    let cat = Catalog::builtin().unwrap();
     let action = |src: &str, name: &str, params: &str| {
         let json = format!(
             r#"{{"eventSource":"{src}","eventName":"{name}","awsRegion":"us-east-1",
@@ -685,7 +685,7 @@ fn the_corpus_is_counted_read_equals_decided_unreadable_and_not_decided() {
 
 #[test]
 fn resources_come_from_the_record() {
-    let cat = Catalog::builtin();
+    let cat = Catalog::builtin().unwrap();
     let map = |json: &str| {
         let e: Event<'_> = serde_json::from_str(json).unwrap();
         let m = map_event(&e, Some(&cat));

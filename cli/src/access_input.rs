@@ -35,8 +35,8 @@ pub struct OrgArgs {
     /// The resource's account when its ARN does not name it (S3), E-9.
     #[arg(long, value_name = "ACCOUNT")]
     pub resource_account: Option<String>,
-    /// The IAM service reference (default
-    /// $IAMC_SHARED/corpus/service-reference/iam-service-reference.json).
+    /// An IAM service reference (`iam-service-reference.json`) to use instead of the copy
+    /// built into iamc.
     #[arg(long, value_name = "FILE")]
     pub service_reference: Option<PathBuf>,
 }
@@ -106,12 +106,11 @@ impl OrgArgs {
         }
         let org = Org::new(&snaps, inputs)?;
         warnings.extend(org.warnings.iter().cloned());
-        let catalog = Catalog::load(
-            &self
-                .service_reference
-                .clone()
-                .unwrap_or_else(iamc_access::catalog::default_path),
-        )?;
+        // The copy of the service reference built into the binary unless a file is given.
+        let catalog = match &self.service_reference {
+            Some(p) => Catalog::load(p)?,
+            None => Catalog::embedded()?,
+        };
         let mut facts = Facts {
             resource_account: self.resource_account.clone(),
             ..Facts::default()

@@ -51,7 +51,7 @@ pub struct AuditArgs {
     /// rds:db-tag/K, …) of a resource in the file are known; of any other, unknown.
     #[arg(long, value_name = "FILE")]
     pub resource_tags: Option<PathBuf>,
-    /// An IAM service reference (`iam-service-reference.json`) to use instead of the table
+    /// An IAM service reference (`iam-service-reference.json`) to use instead of the copy
     /// built into iamc (the same from any working directory).
     #[arg(long, value_name = "FILE")]
     pub service_reference: Option<PathBuf>,

@@ -22,7 +22,7 @@ pub struct GenerateArgs {
     /// policies are replaced by the generated one.
     #[arg(long, value_name = "FILE")]
     pub account_details: Option<PathBuf>,
-    /// An IAM service reference for the replay's event mapping (default: the table built
+    /// An IAM service reference for the replay's event mapping (default: the copy built
     /// into iamc).
     #[arg(long, value_name = "FILE")]
     pub service_reference: Option<PathBuf>,

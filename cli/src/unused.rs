@@ -41,10 +41,9 @@ pub struct LogArgs {
     /// Resource tags: `aws resourcegroupstaggingapi get-resources` output (the replay's).
     #[arg(long, value_name = "FILE")]
     pub resource_tags: Option<PathBuf>,
-    /// The IAM service reference (`iam-service-reference.json`): the actions granted are
-    /// decided over it (default
-    /// $IAMC_SHARED/corpus/service-reference/iam-service-reference.json) and the replay maps
-    /// events with it (default: the table built into iamc).
+    /// An IAM service reference (`iam-service-reference.json`) to use instead of the copy
+    /// built into iamc: the actions granted are decided over it and the replay maps events
+    /// with it.
     #[arg(long, value_name = "FILE")]
     pub service_reference: Option<PathBuf>,
     /// Worker threads (default: all cores).
@@ -349,13 +348,13 @@ pub fn unused(args: UnusedArgs, out: &mut dyn Write, err: &mut dyn Write) -> std
             return Ok(crate::EXIT_INPUT);
         }
     };
-    let catalog = match iamc_access::catalog::Catalog::load(
-        &args
-            .logs
-            .service_reference
-            .clone()
-            .unwrap_or_else(iamc_access::catalog::default_path),
-    ) {
+    // The embedded service reference unless --service-reference names a file (the replay
+    // below uses the same one).
+    let catalog = match &args.logs.service_reference {
+        Some(p) => iamc_access::catalog::Catalog::load(p),
+        None => iamc_access::catalog::Catalog::embedded(),
+    };
+    let catalog = match catalog {
         Ok(c) => c,
         Err(e) => {
             writeln!(err, "iamc unused: --service-reference {e}")?;

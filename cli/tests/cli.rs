@@ -1178,8 +1178,9 @@ fn check_uses_the_embedded_catalog_with_codes_and_spans() {
     let _ = std::fs::remove_file(tiny);
 }
 
-/// The embedded compact catalog knows what the full service reference knows (actions, key
-/// types) when the shared corpus is there.
+/// The embedded catalog knows what the full service reference knows (actions, key types) when
+/// the shared corpus is there (`iamc-catalog`'s `embedded_copy_matches_the_service_reference`
+/// compares the whole model).
 #[test]
 fn embedded_catalog_matches_the_service_reference() {
     let shared = std::env::var_os("IAMC_SHARED")
@@ -1198,7 +1199,7 @@ fn embedded_catalog_matches_the_service_reference() {
     b.sort();
     assert!(
         a == b,
-        "the embedded catalog is out of date: run cli/catalog/generate.py"
+        "the embedded catalog is out of date: run catalog/generate.py"
     );
     assert_eq!(full.service_count(), embedded.service_count());
     for k in [

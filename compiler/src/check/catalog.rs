@@ -1,6 +1,12 @@
-//! The service-reference catalog the checks resolve actions, condition keys and resource
-//! ARNs against: loaded from the reference's JSON shape, with the global `aws:` keys built in
-//! and a small glob of its own for action patterns.
+//! The checks' index of the service reference: actions and condition keys (lower-cased, for
+//! case-insensitive lookups), key types and valuedness, templated keys, with the global `aws:`
+//! keys built in and a small glob of its own for action patterns.
+//!
+//! Built from the one model of the reference, [`iamc_catalog::ServiceReference`] (loaded from
+//! `iam-service-reference.json` or the copy embedded in `iamc`); this module keeps only the
+//! lookup structures the checks need, so a catalog is loaded and validated in one place.
+
+use iamc_catalog::ServiceReference;
 
 use super::*;
 
@@ -157,147 +163,60 @@ pub(super) const GLOBAL_KEYS: &[(&str, &str)] = &[
     ("aws:AssumedRoot", "Bool"),
 ];
 
-/// A member of a JSON object, or a catalog error naming where it was expected.
-pub(super) fn member<'j>(
-    source: &Arc<str>,
-    path: &JsonPath,
-    value: &'j serde_json::Value,
-    name: &str,
-) -> Result<Option<&'j serde_json::Value>, Error> {
-    match value {
-        serde_json::Value::Object(m) => Ok(m.get(name)),
-        other => Err(Error::new(
-            source,
-            path,
-            ErrorKind::WrongType {
-                expected: "an object",
-                found: json_type(other),
-            },
-        )),
-    }
-}
-
-pub(super) fn json_type(v: &serde_json::Value) -> &'static str {
-    match v {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "a boolean",
-        serde_json::Value::Number(_) => "a number",
-        serde_json::Value::String(_) => "a string",
-        serde_json::Value::Array(_) => "an array",
-        serde_json::Value::Object(_) => "an object",
-    }
-}
-
-pub(super) fn strings(v: Option<&serde_json::Value>) -> impl Iterator<Item = &str> {
-    v.and_then(|v| v.as_array())
-        .into_iter()
-        .flatten()
-        .filter_map(|s| s.as_str())
-}
-
 impl Catalog {
-    /// Load the service reference (`iam-service-reference.json`) from a file.
-    pub fn load(path: &Path) -> Result<Catalog, Error> {
-        let source: Arc<str> = Arc::from(path.display().to_string());
-        let bytes = std::fs::read(path)
-            .map_err(|e| Error::new(&source, &JsonPath::root(), ErrorKind::Io(e.to_string())))?;
-        Catalog::from_json_slice(&source, &bytes)
+    /// Load the service reference (`iam-service-reference.json`) from a file, with
+    /// `iamc_catalog`'s loader (errors name the file and the JSON path).
+    pub fn load(path: &Path) -> Result<Catalog, iamc_catalog::Error> {
+        Ok(Catalog::from_reference(&ServiceReference::load(path)?))
     }
 
     /// Build the catalog from the text of a service reference (the shape of
     /// `iam-service-reference.json`: `{prefix: {actions, resourceTypes, conditionKeys}}`).
-    pub fn from_json_slice(source: &str, bytes: &[u8]) -> Result<Catalog, Error> {
-        let source: Arc<str> = Arc::from(source);
-        let root = JsonPath::root();
-        let doc: serde_json::Value = serde_json::from_slice(bytes)
-            .map_err(|e| Error::new(&source, &root, ErrorKind::Json(e.to_string())))?;
-        let serde_json::Value::Object(services) = &doc else {
-            return Err(Error::new(
-                &source,
-                &root,
-                ErrorKind::WrongType {
-                    expected: "an object of services",
-                    found: json_type(&doc),
-                },
-            ));
-        };
+    pub fn from_json_slice(source: &str, bytes: &[u8]) -> Result<Catalog, iamc_catalog::Error> {
+        Ok(Catalog::from_reference(&ServiceReference::from_json_slice(
+            source, bytes,
+        )?))
+    }
+
+    /// The checks' index of a service reference: the built-in global keys, then each
+    /// service's condition keys (in the reference's order: the first type seen is kept), and
+    /// each action's keys — its own, its resource-type entries' and those of the resource
+    /// types it authorizes on — lower-cased.
+    pub fn from_reference(r: &ServiceReference<'_>) -> Catalog {
         let mut cat = Catalog::with_global_keys();
-        for (prefix, svc) in services {
-            let spath = root.key(prefix);
+        for svc in &r.services {
             // Condition keys first: resource types and actions refer to them.
-            if let Some(ck) = member(&source, &spath, svc, "conditionKeys")? {
-                let cpath = spath.key("conditionKeys");
-                let serde_json::Value::Object(ck) = ck else {
-                    return Err(Error::new(
-                        &source,
-                        &cpath,
-                        ErrorKind::WrongType {
-                            expected: "an object",
-                            found: json_type(ck),
-                        },
-                    ));
-                };
-                for (k, info) in ck {
-                    let name = member(&source, &cpath.key(k), info, "key")?
-                        .and_then(|v| v.as_str())
-                        .unwrap_or(k);
-                    let ty = member(&source, &cpath.key(k), info, "type")?
-                        .and_then(|v| v.as_str())
-                        .unwrap_or("String");
-                    cat.add_key(name, ty);
-                }
-            }
-            let mut rtype_keys: HashMap<&str, Vec<&str>> = HashMap::new();
-            if let Some(serde_json::Value::Object(rts)) =
-                member(&source, &spath, svc, "resourceTypes")?
-            {
-                for (name, rt) in rts {
-                    let keys = strings(rt.get("conditionKeys")).collect();
-                    rtype_keys.insert(name.as_str(), keys);
-                }
+            for k in &svc.condition_keys {
+                cat.add_key(&k.name, &k.ty);
             }
             let mut service = Service::default();
-            if let Some(serde_json::Value::Object(actions)) =
-                member(&source, &spath, svc, "actions")?
-            {
-                service.actions.reserve(actions.len());
-                for (lower, a) in actions {
-                    let name = a.get("name").and_then(|n| n.as_str()).unwrap_or(lower);
-                    let mut keys: Vec<Box<str>> = strings(a.get("conditionKeys"))
-                        .map(|k| k.to_lowercase().into_boxed_str())
-                        .collect();
-                    for rt in a
-                        .get("resourceTypes")
-                        .and_then(|r| r.as_array())
-                        .into_iter()
-                        .flatten()
-                    {
-                        for k in strings(rt.get("conditionKeys")) {
-                            keys.push(k.to_lowercase().into_boxed_str());
-                        }
-                        if let Some(rk) = rt
-                            .get("name")
-                            .and_then(|n| n.as_str())
-                            .and_then(|n| rtype_keys.get(n.to_lowercase().as_str()))
-                        {
-                            keys.extend(rk.iter().map(|k| k.to_lowercase().into_boxed_str()));
-                        }
-                    }
-                    keys.sort_unstable();
-                    keys.dedup();
-                    service.actions.insert(
-                        lower.to_lowercase().into_boxed_str(),
-                        Action {
-                            name: name.into(),
-                            keys: keys.into_boxed_slice(),
-                        },
-                    );
-                }
+            service.actions.reserve(svc.actions.len());
+            for a in &svc.actions {
+                let type_keys = a
+                    .resource_types
+                    .iter()
+                    .filter_map(|&i| svc.resource_types.get(usize::from(i)))
+                    .flat_map(|t| &t.condition_keys);
+                let mut keys: Vec<Box<str>> = a
+                    .condition_keys
+                    .iter()
+                    .chain(type_keys)
+                    .map(|k| k.to_lowercase().into_boxed_str())
+                    .collect();
+                keys.sort_unstable();
+                keys.dedup();
+                service.actions.insert(
+                    a.name.to_lowercase().into_boxed_str(),
+                    Action {
+                        name: (*a.name).into(),
+                        keys: keys.into_boxed_slice(),
+                    },
+                );
             }
             cat.services
-                .insert(prefix.to_lowercase().into_boxed_str(), service);
+                .insert(svc.prefix.to_lowercase().into_boxed_str(), service);
         }
-        Ok(cat)
+        cat
     }
 
     /// A catalog with only the built-in global keys (K-4 … K-9) and no services.

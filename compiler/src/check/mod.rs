@@ -19,7 +19,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::ast::{BaseOp, Condition, JsonPath, Operator, Policy, SetOp, Statement, Version};
-use crate::error::{suggest, Error, ErrorKind};
+use crate::error::suggest;
 use crate::keys;
 
 mod catalog;

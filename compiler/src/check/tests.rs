@@ -99,13 +99,18 @@ fn catalog_loads_services_actions_keys_and_templates() {
 
 #[test]
 fn catalog_errors_name_the_place() {
+    use iamc_catalog::ErrorKind;
     let e = Catalog::from_json_slice("bad.json", b"[1]").unwrap_err();
     assert!(matches!(e.kind, ErrorKind::WrongType { .. }), "{e}");
     let e = Catalog::from_json_slice("bad.json", br#"{"s3": 5}"#).unwrap_err();
-    assert_eq!(e.path.as_str(), "$.s3");
+    assert_eq!(e.path, "$.s3");
+    assert_eq!(
+        e.to_string(),
+        "bad.json: $.s3: expected an object, found a number"
+    );
     let e = Catalog::from_json_slice("bad.json", b"{").unwrap_err();
     assert!(matches!(e.kind, ErrorKind::Json(_)));
-    let e = Catalog::load(Path::new("/nonexistent/x.json")).unwrap_err();
+    let e = Catalog::load(std::path::Path::new("/nonexistent/x.json")).unwrap_err();
     assert!(matches!(e.kind, ErrorKind::Io(_)));
 }
 
