@@ -186,6 +186,7 @@ const CRATES: &[&str] = &[
     "cli",
     "harness",
     "hint",
+    "catalog",
 ];
 
 #[test]
