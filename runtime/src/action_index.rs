@@ -72,11 +72,13 @@ impl GlobTags for (&ActionDfa, &[(Glob, Box<[ActionTag]>)]) {
     }
 }
 
-/// [`select`] through a service's multi-pattern DFA. Out of line: only actions the
-/// precomputed table does not hold, of services with a DFA, get here, and keeping it out of
-/// [`ActionIndex::candidates_into`] keeps that function's code as small as without it.
+/// [`select`] over a service's patterns: one test per pattern, or one pass of its
+/// multi-pattern DFA when it has one. Out of line: only actions the precomputed table does not
+/// hold, of services some statement names, get here, and keeping it out of
+/// [`ActionIndex::candidates_into`] keeps that function small for the actions of services no
+/// statement names (their cost should not grow with the set).
 #[inline(never)]
-fn select_multi(
+fn select_service(
     svc: &ServiceActions,
     name: &[u8],
     always: &[StmtId],
@@ -227,12 +229,7 @@ impl ActionIndex {
         if let Some(colon) = lower.iter().position(|&b| b == b':') {
             let (service, name) = (&lower[..colon], &lower[colon + 1..]);
             if let Some(svc) = self.services.get(service) {
-                if svc.multi.is_some() {
-                    return select_multi(svc, name, &self.always, out, excluded);
-                }
-                let exact = svc.exact.get(name).map_or(&[][..], Vec::as_slice);
-                select(exact, &svc.globs[..], name, &self.always, out, excluded);
-                return;
+                return select_service(svc, name, &self.always, out, excluded);
             }
         }
         // A service no statement names: only `always`, which is sorted and without repeats.
