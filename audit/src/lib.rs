@@ -38,7 +38,7 @@
 //! [`records`] streams a Records file and parses each record once, straight into a borrowed
 //! [`event::Event`]) → [`event`] maps each record to an IAM request → [`snapshot`] gives the
 //! principal's policies (from `get-account-authorization-details`, SCPs, resource policies,
-//! the change) → each distinct policy set is compiled once (`iamc_compiler::lower::compile`,
+//! the change) → each distinct policy set is compiled once (`iamc_compiler::Compiler::from_set`,
 //! cached by principal) and decided with `iamc_runtime::PolicySet::evaluate` before and after
 //! the change → one JSON line per event and a summary ([`report`]).
 //!
@@ -85,6 +85,7 @@ use std::sync::mpsc::SyncSender;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use iamc_compiler::{Compiler, Config};
 use iamc_runtime::{Decision, PolicySet, Scratch, Value};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -237,21 +238,25 @@ impl Auditor {
         let (after_set, touched) =
             self.snapshot
                 .policy_set(&m.principal, rp, resource_account, Some(&self.change));
-        let compile = |s: &iamc_compiler::ast::ParsedSet| match iamc_compiler::lower::compile(s) {
-            Ok(c) => c,
-            Err(e) => {
-                self.compile_errors
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push(format!("{key}: {e}"));
-                // An empty set: everything is an implicit deny, reported above.
-                iamc_compiler::lower::compile(&iamc_compiler::ast::ParsedSet::default())
-                    .unwrap_or_else(|_| unreachable_empty())
-            }
-        };
+        let compile =
+            |s: iamc_compiler::ast::ParsedSet| match Compiler::from_set(Config::default(), s)
+                .build()
+            {
+                Ok(c) => c,
+                Err(e) => {
+                    self.compile_errors
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(format!("{key}: {}", one_line(&e)));
+                    // An empty set: everything is an implicit deny, reported above.
+                    Compiler::default()
+                        .build()
+                        .unwrap_or_else(|_| unreachable_empty())
+                }
+            };
         let c = Arc::new(Compiled {
-            before: compile(&before_set),
-            after: touched.then(|| compile(&after_set)),
+            before: compile(before_set),
+            after: touched.then(|| compile(after_set)),
             tags: self
                 .snapshot
                 .tags(&m.principal)
@@ -262,6 +267,12 @@ impl Auditor {
         cache.insert(key.to_string(), Arc::clone(&c));
         c
     }
+}
+
+/// Every error of a failed compile on one line (the audit reports one line per set).
+fn one_line(e: &iamc_compiler::CompileErrors) -> String {
+    let errors: Vec<String> = e.errors().iter().map(ToString::to_string).collect();
+    errors.join("; ")
 }
 
 #[allow(clippy::panic)]

@@ -22,7 +22,6 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use iamc_compiler::lower;
 use iamc_harness::request::{Context, ContextValue, Request};
 
 fn policy(values: &[String]) -> String {
@@ -78,10 +77,7 @@ fn bench(c: &mut Criterion) {
             "hostile.json",
             doc.as_bytes(),
         );
-        let set = compiler
-            .into_ast()
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
-        let compiled = lower::compile(&set).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let compiled = compiler.build().unwrap_or_else(|e| panic!("{name}: {e}"));
         let mut scratch = compiled.create_scratch();
         let req = request(if name == "quest" { 16 << 10 } else { 1 << 20 });
         let lists = iamc_harness::adapter::list_values(&req);

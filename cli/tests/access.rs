@@ -3,17 +3,11 @@
 
 #![allow(clippy::panic, clippy::unwrap_used)]
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod support;
 
 use serde_json::Value;
 
-fn shared() -> PathBuf {
-    match std::env::var_os("IAMC_SHARED") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
-    }
-}
+use support::{iamc, lines, shared};
 
 fn service_reference() -> String {
     shared()
@@ -22,29 +16,12 @@ fn service_reference() -> String {
         .to_string()
 }
 
-fn iamc(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_iamc"))
-        .args(args)
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!err.contains("panicked"), "iamc panicked:\n{err}");
-    out
-}
-
 fn temp(name: &str, content: &str) -> String {
     let dir = std::env::temp_dir().join(format!("iamc-access-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let p = dir.join(name);
     std::fs::write(&p, content).unwrap();
     p.display().to_string()
-}
-
-fn lines(out: &Output) -> Vec<Value> {
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
 }
 
 const SNAP: &str = r#"{

@@ -2,15 +2,12 @@
 //! is built into the binary, not looked up relative to the working directory.
 #![allow(clippy::panic, clippy::unwrap_used)] // tests report failures by panicking
 
+mod support;
+
 use std::path::PathBuf;
 use std::process::Command;
 
-fn shared() -> PathBuf {
-    match std::env::var_os("IAMC_SHARED") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
-    }
-}
+use support::shared;
 
 #[test]
 fn audit_results_do_not_depend_on_the_working_directory() {

@@ -2,43 +2,15 @@
 
 #![allow(clippy::panic, clippy::unwrap_used)] // tests report failures by panicking
 
+mod support;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
 
-fn iamc(args: &[&str]) -> Output {
-    match Command::new(env!("CARGO_BIN_EXE_iamc")).args(args).output() {
-        Ok(o) => o,
-        Err(e) => panic!("cannot run iamc: {e}"),
-    }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// A fresh file in the temp folder with `content`, named `<stem>-<pid>-<n>.<ext>`.
-fn temp_file(name: &str, content: &str) -> PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let (stem, ext) = name.rsplit_once('.').unwrap_or((name, "json"));
-    let path = std::env::temp_dir().join(format!(
-        "iamc-cli-{stem}-{}-{}.{ext}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    if let Err(e) = std::fs::write(&path, content) {
-        panic!("cannot write {}: {e}", path.display());
-    }
-    path
-}
-
-fn assert_no_panic(out: &Output) {
-    let err = text(&out.stderr);
-    assert!(!err.contains("panicked"), "iamc panicked:\n{err}");
-    assert_ne!(out.status.code(), Some(101), "iamc panicked:\n{err}");
-}
+use support::{assert_no_panic, iamc, lines as json_lines, shared, temp_file, text};
 
 #[test]
 fn default_example_runs_and_agrees() {
@@ -301,13 +273,6 @@ const BULK_REQUESTS: &str = concat!(
     "\n",
 );
 
-fn bulk_lines(stdout: &str) -> Vec<Value> {
-    stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
-}
-
 #[test]
 fn bulk_eval_decides_each_line_and_fails_on_a_malformed_one() {
     let policy = temp_file("bulk-policy.json", BULK_POLICY);
@@ -322,7 +287,7 @@ fn bulk_eval_decides_each_line_and_fails_on_a_malformed_one() {
     assert_no_panic(&out);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "stderr:\n{stderr}");
-    let lines = bulk_lines(&text(&out.stdout));
+    let lines = json_lines(&out);
     assert_eq!(lines.len(), 2, "{lines:?}");
     assert_eq!(lines[0]["id"], "get");
     assert_eq!(lines[0]["decision"], "allow");
@@ -364,7 +329,7 @@ fn bulk_eval_with_both_engines_agrees() {
     assert_no_panic(&out);
     let stderr = text(&out.stderr);
     assert!(out.status.success(), "stderr:\n{stderr}");
-    let lines = bulk_lines(&text(&out.stdout));
+    let lines = json_lines(&out);
     assert_eq!(lines.len(), 4, "two requests, two engines");
     for pair in lines.chunks(2) {
         assert_eq!(pair[0]["engine"], "compiled");
@@ -462,7 +427,7 @@ fn e10_rcp_services_and_e20_builtin_on_the_command_line() {
         requests.to_str().unwrap(),
     ];
     let decisions = |out: &Output| -> Vec<String> {
-        bulk_lines(&text(&out.stdout))
+        json_lines(out)
             .iter()
             .map(|l| l["decision"].as_str().unwrap_or("?").to_string())
             .collect()
@@ -470,7 +435,7 @@ fn e10_rcp_services_and_e20_builtin_on_the_command_line() {
     let out = iamc(&base);
     assert_no_panic(&out);
     assert_eq!(decisions(&out), ["allow", "explicit_deny", "allow"]);
-    let lines = bulk_lines(&text(&out.stdout));
+    let lines = json_lines(&out);
     assert_eq!(lines[2]["deciding"]["kind"], "builtin");
     assert_eq!(lines[2]["deciding"]["rule"], "E-20");
     let stderr = text(&out.stderr);
@@ -752,21 +717,13 @@ fn eval_requests_reports_a_line_over_the_limit_and_goes_on() {
         stderr.contains("requests.jsonl:1") && stderr.contains("limit of 16777216"),
         "{stderr}"
     );
-    let lines = bulk_lines(&text(&out.stdout));
+    let lines = json_lines(&out);
     assert_eq!(lines.len(), 1, "{stderr}");
     assert_eq!(lines[0]["decision"], "allow");
     std::fs::remove_dir_all(&d).ok();
 }
 
 // ---- issue 16: --explain and --lenient ----
-
-/// The `shared/` folder: `$IAMC_SHARED`, else `../shared` beside the repository.
-fn shared() -> PathBuf {
-    std::env::var_os("IAMC_SHARED").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
-        PathBuf::from,
-    )
-}
 
 const MFA_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[
  {"Sid":"NeedsMfa","Effect":"Allow","Action":"s3:GetObject","Resource":"*",
@@ -816,7 +773,7 @@ fn explain_names_the_failed_condition_and_why() {
     let out = iamc(&["eval", "--policies", p, "--requests", r, "--explain"]);
     assert_no_panic(&out);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let lines = bulk_lines(&text(&out.stdout));
+    let lines = json_lines(&out);
     let failed = |id: &str| by_id(&lines, id)["explain"]["near_misses"][0]["failed"].clone();
     assert_eq!(failed("absent")["why"], "key_absent");
     assert_eq!(failed("absent")["key"], "aws:MultiFactorAuthPresent");
@@ -882,7 +839,7 @@ fn explain_says_the_boundary_does_not_allow() {
         "--explain",
     ]);
     assert_no_panic(&out);
-    let lines = bulk_lines(&text(&out.stdout));
+    let lines = json_lines(&out);
     let e = &by_id(&lines, "s3")["explain"];
     assert_eq!(lines[0]["decision"], "implicit_deny");
     assert_eq!(e["missing"][0]["what"], "boundary", "{e}");
@@ -904,7 +861,7 @@ fn explain_lists_the_unknowns_of_indeterminate_cases_and_counts_opaque_statement
         "--json-summary",
     ]);
     assert_no_panic(&out);
-    let lines = bulk_lines(&text(&out.stdout));
+    let lines = json_lines(&out);
     let tag = by_id(&lines, "e21_deny_unknown");
     assert_eq!(tag["decision"], "indeterminate");
     assert_eq!(
@@ -979,7 +936,7 @@ fn bulk_lenient_keeps_the_deny_and_makes_unreadable_documents_indeterminate() {
     assert_no_panic(&out);
     let err = text(&out.stderr);
     assert!(out.status.success(), "{err}");
-    let lines = bulk_lines(&text(&out.stdout));
+    let lines = json_lines(&out);
     assert_eq!(by_id(&lines, "s3")["decision"], "explicit_deny");
     assert_eq!(by_id(&lines, "s3")["deciding"]["sid"], "DenyS3");
     // The unreadable document may deny anything: never a silent allow.
@@ -1006,13 +963,6 @@ fn bulk_lenient_keeps_the_deny_and_makes_unreadable_documents_indeterminate() {
 // ---------------------------------------------------------------------------------------------
 // Issue 19: check inputs, the embedded catalog, codes and spans, closed stdout, exit statuses
 // ---------------------------------------------------------------------------------------------
-
-fn json_lines(out: &Output) -> Vec<Value> {
-    text(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
-}
 
 fn iamc_stdin(args: &[&str], input: &str) -> Output {
     use std::io::Write as _;

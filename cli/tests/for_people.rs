@@ -4,45 +4,11 @@
 
 #![allow(clippy::panic, clippy::unwrap_used)] // tests report failures by panicking
 
+mod support;
+
 use std::path::PathBuf;
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-use serde_json::Value;
-
-fn iamc(args: &[&str]) -> Output {
-    match Command::new(env!("CARGO_BIN_EXE_iamc")).args(args).output() {
-        Ok(o) => o,
-        Err(e) => panic!("cannot run iamc: {e}"),
-    }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn temp_file(name: &str, content: &str) -> PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let (stem, ext) = name.rsplit_once('.').unwrap_or((name, "json"));
-    let path = std::env::temp_dir().join(format!(
-        "iamc-people-{stem}-{}-{}.{ext}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::write(&path, content).unwrap();
-    path
-}
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn json_lines(out: &Output) -> Vec<Value> {
-    text(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
-}
+use support::{iamc, lines as json_lines, repo, temp_file, text};
 
 const ALLOW_S3: &str = r#"{"Version":"2012-10-17","Statement":[
     {"Sid":"ReadAll","Effect":"Allow","Action":"s3:GetObject","Resource":"*"},

@@ -3,17 +3,13 @@
 
 #![allow(clippy::panic, clippy::unwrap_used)]
 
+mod support;
+
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn shared() -> PathBuf {
-    match std::env::var_os("IAMC_SHARED") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
-    }
-}
+use support::{iamc, lines, shared};
 
 fn s(p: PathBuf) -> String {
     p.display().to_string()
@@ -31,27 +27,10 @@ fn service_reference() -> String {
     s(shared().join("corpus/service-reference/iam-service-reference.json"))
 }
 
-fn iamc(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_iamc"))
-        .args(args)
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!err.contains("panicked"), "iamc panicked:\n{err}");
-    out
-}
-
 fn temp(name: &str) -> String {
     let dir = std::env::temp_dir().join(format!("iamc-unused-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     s(dir.join(name))
-}
-
-fn lines(out: &Output) -> Vec<Value> {
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
 }
 
 #[test]

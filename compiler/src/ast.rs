@@ -591,7 +591,7 @@ pub struct ConditionValue {
 }
 
 /// The policies that decide one request, grouped by kind (group E), as parsed: what the
-/// reference interpreter reads and what [`crate::lower`] compiles into the runtime's
+/// reference interpreter reads and what [`crate::Compiler`] compiles into the runtime's
 /// `iamc_runtime::PolicySet` (a different thing, hence a different name).
 #[derive(Clone, Debug)]
 pub struct ParsedSet {

@@ -8,9 +8,13 @@ A [`Config`] holds every knob of a compile: the parse [`Limits`], the glob-DFA
 into opaque statements, G-21), the services RCPs apply to (E-10) and the management account
 (E-10, E-12). A [`Compiler`] takes documents one by one ([`Compiler::add`] for bytes,
 [`Compiler::add_policy`] for an already parsed [`Policy`]), each with its kind and, for SCPs
-and RCPs, its organization level (root = 0). [`Compiler::build`] lowers the set and builds the
-runtime's form; [`Compiler::build_ast`] hands back the assembled [`ast::ParsedSet`] instead
-(the reference interpreter decides on it).
+and RCPs, its organization level (root = 0), or starts from a set assembled elsewhere
+([`Compiler::from_set`]: a scenario file's, an audit snapshot's). [`Compiler::build`] lowers
+the set and builds the runtime's form; [`Compiler::build_ast`] hands back the assembled
+[`ast::ParsedSet`] instead (the reference interpreter decides on it) and
+[`Compiler::build_ir`] the lowered [`iamc_runtime::ir::PolicySetIr`] (what an artifact holds).
+The compiler is the one public way to compile: whatever the input, the [`Config`] (its
+automata limits above all) and the set-level checks apply.
 
 # Errors
 Adding never fails: every error of every document is kept (each with its source and JSON
@@ -25,7 +29,9 @@ opaque-statement warnings of a lenient read) are available at any time from
 # Trade-offs
 - The compiler keeps the assembled AST, so `build` takes `&self` and can run again (after more
   `add`s, say); `build_ast` clones the set. A caller that only wants the runtime's form pays
-  for the AST once, as it did with [`crate::lower::compile`].
+  for the AST once. [`Compiler::from_set`] takes the set by value: a caller that keeps its
+  own copy (the harness keeps the scenario's for the reference interpreter) clones it once,
+  which costs little next to lowering it.
 - Errors are collected rather than returned from `add`, so a caller loading many files sees
   all problems in one run; the price is that `add` cannot stop early, which the [`Limits`]
   bound anyway.
@@ -379,6 +385,38 @@ impl Compiler {
         }
     }
 
+    /// A compiler that starts from an assembled set (a scenario file's, an audit snapshot's)
+    /// instead of documents; more may be added. [`Compiler::build`] checks it as it checks
+    /// any set (a level at or over [`Config::max_levels`], a gap in the SCP or RCP levels:
+    /// E-11) and lowers it with the config's automata limits. The set's management account
+    /// and RCP services are part of it (a scenario file gives them): they replace the
+    /// config's, so [`Compiler::config`] says what the set is compiled with.
+    pub fn from_set(config: Config, set: ast::ParsedSet) -> Compiler {
+        let config = Config {
+            management_account: set.management_account.clone(),
+            rcp_services: set.rcp_services.clone(),
+            ..config
+        };
+        let mut errors = Vec::new();
+        for (kind, levels) in [(PolicyKind::Scp, &set.scps), (PolicyKind::Rcp, &set.rcps)] {
+            let over = levels.iter().enumerate().skip(config.max_levels);
+            for (level, policies) in over {
+                errors.extend(policies.iter().map(|p| CompileError::LevelTooHigh {
+                    kind,
+                    level,
+                    limit: config.max_levels,
+                    source: Arc::clone(&p.source),
+                }));
+            }
+        }
+        Compiler {
+            config,
+            set,
+            errors,
+            warnings: Vec::new(),
+        }
+    }
+
     /// The config.
     pub fn config(&self) -> &Config {
         &self.config
@@ -525,12 +563,19 @@ impl Compiler {
 
     /// Compile everything added into the runtime's immutable form, or return every error.
     pub fn build(&self) -> Result<iamc_runtime::PolicySet, CompileErrors> {
+        let ir = self.build_ir()?;
+        iamc_runtime::PolicySet::new(&ir).map_err(|e| self.failed(vec![CompileError::Build(e)]))
+    }
+
+    /// The checked set lowered to the runtime's IR, glob DFAs built within the config's
+    /// automata limits: what [`Compiler::build`] hands the runtime and what an artifact
+    /// holds (`iamc_runtime::artifact`). For tests and tools that look at the IR itself.
+    pub fn build_ir(&self) -> Result<iamc_runtime::ir::PolicySetIr, CompileErrors> {
         let errors = self.all_errors();
         if !errors.is_empty() {
             return Err(self.failed(errors));
         }
-        let ir = crate::lower::to_ir_with(&self.set, &self.config.automata);
-        iamc_runtime::PolicySet::new(&ir).map_err(|e| self.failed(vec![CompileError::Build(e)]))
+        Ok(crate::lower::to_ir_with(&self.set, &self.config.automata))
     }
 }
 
@@ -660,6 +705,75 @@ mod tests {
         assert_eq!(ast.management_account.as_deref(), Some("111122223333"));
         let set = c.build().unwrap();
         assert_eq!(set.rcp_services().collect::<Vec<_>>(), vec!["s3"]);
+    }
+
+    #[test]
+    fn from_set_checks_and_keeps_the_sets_own_settings() {
+        let mut c = Compiler::default();
+        c.add(PolicyKind::Identity, 0, "id.json", ALLOW)
+            .add(PolicyKind::Scp, 0, "root.json", ALLOW)
+            .add(PolicyKind::Rcp, 0, "rcp.json", RCP);
+        let mut set = c.into_ast().unwrap();
+        set.rcp_services = vec!["s3".into()];
+        set.management_account = Some("111122223333".into());
+
+        let c = Compiler::from_set(Config::new(), set.clone());
+        assert_eq!(c.config().get_rcp_services(), ["s3".to_string()]);
+        assert_eq!(c.config().get_management_account(), Some("111122223333"));
+        let ast = c.build_ast().unwrap();
+        assert_eq!(
+            (ast.identity.len(), ast.scps.len(), ast.rcps.len()),
+            (1, 1, 1)
+        );
+        let built = c.build().unwrap();
+        assert_eq!(built.rcp_services().collect::<Vec<_>>(), vec!["s3"]);
+        assert_eq!(built.stats().scp_levels, 1);
+
+        // A gap (E-11) and a level over the limit are refused as `build` refuses them.
+        let mut gap = set.clone();
+        gap.scps.insert(0, Vec::new());
+        let e = Compiler::from_set(Config::new(), gap).build().unwrap_err();
+        assert!(matches!(
+            e.errors(),
+            [CompileError::LevelGap {
+                kind: PolicyKind::Scp,
+                missing: 0,
+                ..
+            }]
+        ));
+        let mut deep = set;
+        deep.rcps = vec![deep.rcps[0].clone(); 3];
+        let e = Compiler::from_set(Config::new().max_levels(2), deep)
+            .build()
+            .unwrap_err();
+        assert!(matches!(
+            e.errors(),
+            [CompileError::LevelTooHigh {
+                kind: PolicyKind::Rcp,
+                level: 2,
+                limit: 2,
+                ..
+            }]
+        ));
+    }
+
+    #[test]
+    fn from_set_uses_the_automata_limits() {
+        let glob = br#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow",
+            "Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*a*b*c*d*e"}]}"#;
+        let mut c = Compiler::default();
+        c.add(PolicyKind::Identity, 0, "g.json", glob);
+        let set = c.into_ast().unwrap();
+        let with = Compiler::from_set(Config::new(), set.clone());
+        assert_eq!(with.build().unwrap().stats().automata, 1);
+        assert_eq!(with.build_ir().unwrap().automata.len(), 1);
+        let none = AutomataLimits {
+            max_total_bytes: 0,
+            ..AutomataLimits::default()
+        };
+        let without = Compiler::from_set(Config::new().automata_limits(none), set);
+        assert_eq!(without.build().unwrap().stats().automata, 0);
+        assert!(without.build_ir().unwrap().automata.is_empty());
     }
 
     #[test]

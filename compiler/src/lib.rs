@@ -24,9 +24,10 @@
 //! 2. [`parse`] turns it into the validated [`ast`], rejecting everything spec group G rejects,
 //!    with errors that name the source and the JSON path ([`error`]);
 //! 3. [`check`] adds warnings for policies AWS accepts but that don't do what they seem;
-//! 4. [`lower`] compiles an [`ast::ParsedSet`] into an immutable `iamc_runtime::PolicySet`,
-//!    with [`automata`] building the DFAs of general-shape globs;
-//! 5. [`compiler`] ties them together behind [`Compiler`] and [`Config`].
+//! 4. `lower` (private) lowers an [`ast::ParsedSet`] into the runtime's IR, with [`automata`]
+//!    building the DFAs of general-shape globs;
+//! 5. [`compiler`] ties them together behind [`Compiler`] and [`Config`]: the one public way
+//!    to compile, from documents or from an assembled set ([`Compiler::from_set`]).
 //!
 //! # Untrusted input
 //! Every input is treated as hostile: sizes, nesting, statement counts and pattern lengths are
@@ -43,7 +44,7 @@ pub mod json;
 pub mod keys;
 pub mod keys_multivalued;
 pub mod limits;
-pub mod lower;
+mod lower;
 pub mod parse;
 pub mod rcp_services;
 

@@ -4,16 +4,16 @@
 //! ids, lower-cased (C-2) and flagged multivalued where AWS documents them so
 //! ([`crate::keys::is_multivalued`]); templates become IR parts; operators split into a positive
 //! family plus a negation flag (C-4); `Version 2008-10-17` documents already carry their
-//! variables as literal text (V-2), so nothing version-specific is left for the runtime. The
+//! variables as literal text (V-2), so nothing version-specific is left for the runtime.
 //! The DFAs of general-shape static globs are built here too ([`crate::automata`]), so the
 //! runtime then only deserialises them while it builds the action index, typed values and
 //! globs ([`iamc_runtime::PolicySet::new`]).
 //!
 //! # Entry point
-//! Most callers want [`crate::Compiler`], which reads documents, assembles the set, checks its
-//! levels and reports every error at once, then calls [`to_ir_with`] with its configured
-//! [`AutomataLimits`]. [`compile`] and [`to_ir`] stay for callers that already hold an
-//! [`ast::ParsedSet`] (`iamc_harness`, the benches); they use the default limits.
+//! Only [`crate::Compiler`] calls [`to_ir_with`], with its configured [`AutomataLimits`]
+//! ([`crate::Compiler::build`], [`crate::Compiler::build_ir`]): it is the one public way to
+//! compile, also for callers that already hold an [`ast::ParsedSet`]
+//! ([`crate::Compiler::from_set`]), so no caller can bypass its config or its checks.
 
 use std::collections::HashMap;
 
@@ -21,7 +21,6 @@ use iamc_runtime::ir::{
     self, ConditionIr, KeyIr, OpKind, PolicyIr, PolicySetIr, PrincipalIr, StatementIr, TemplateIr,
     TemplatePartIr,
 };
-use iamc_runtime::{BuildError, PolicySet};
 
 use crate::ast::{self, BaseOp, Effect, Template, TemplatePart};
 use crate::automata::AutomataLimits;
@@ -148,13 +147,8 @@ fn statement(s: &ast::Statement, keys: &mut Keys) -> StatementIr {
     }
 }
 
-/// Lower a policy set to the runtime's IR with the default [`AutomataLimits`].
-pub fn to_ir(set: &ast::ParsedSet) -> PolicySetIr {
-    to_ir_with(set, &AutomataLimits::default())
-}
-
 /// Lower a policy set to the runtime's IR, building glob DFAs within `limits`.
-pub fn to_ir_with(set: &ast::ParsedSet, limits: &AutomataLimits) -> PolicySetIr {
+pub(crate) fn to_ir_with(set: &ast::ParsedSet, limits: &AutomataLimits) -> PolicySetIr {
     let mut keys = Keys::default();
     let policies = set
         .iter()
@@ -186,14 +180,4 @@ pub fn to_ir_with(set: &ast::ParsedSet, limits: &AutomataLimits) -> PolicySetIr 
     };
     crate::automata::attach(&mut ir, limits);
     ir
-}
-
-/// Compile an assembled policy set into the runtime's immutable form, with the default
-/// [`AutomataLimits`].
-///
-/// The entry point for compiling documents is [`crate::Compiler`]: it parses, assembles the
-/// set (rejecting gaps in SCP/RCP levels), reports every error and applies its
-/// [`crate::Config`]. This function is for callers that already hold an [`ast::ParsedSet`].
-pub fn compile(set: &ast::ParsedSet) -> Result<PolicySet, BuildError> {
-    PolicySet::new(&to_ir(set))
 }

@@ -31,7 +31,7 @@ use iamc_audit::event::{map_event, Event};
 use iamc_audit::records::for_each_record;
 use iamc_compiler::ast::{PolicyKind, ParsedSet};
 use iamc_harness::request::{Context, ContextValue, Request};
-use iamc_compiler::{lower, parse_policy, Limits};
+use iamc_compiler::{parse_policy, Compiler, Config, Limits};
 use libfuzzer_sys::fuzz_target;
 use serde::de::{Deserializer as _, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
@@ -88,7 +88,9 @@ fn policies() -> &'static (ParsedSet, iamc_runtime::PolicySet) {
                 _ => set.identity.push(p),
             }
         }
-        let compiled = lower::compile(&set).expect("fixed policies compile");
+        let compiled = Compiler::from_set(Config::default(), set.clone())
+            .build()
+            .expect("fixed policies compile");
         (set, compiled)
     })
 }

@@ -1,4 +1,4 @@
-//! Fuzz target (b): differential — the compiled engine (`lower::compile` + `iamc_runtime`)
+//! Fuzz target (b): differential — the compiled engine (`Compiler::from_set` + `iamc_runtime`)
 //! against the reference interpreter (`iamc_reference::evaluate`). Any difference in the
 //! decision or the deciding statement is a crash, and the panic message holds the case as a
 //! scenario file (the oracle's format) to replay with `iamc eval --engine both --scenarios`.
@@ -14,7 +14,8 @@
 //!   and loaded by `scenario::load_bytes`, so both modes go through the same loader.
 //!
 //! Inputs the loader rejects are skipped (the `parse_policy` and `scenario_load` targets
-//! cover rejection).
+//! cover rejection), and so are sets the compiler's set checks refuse (a gap in the SCP or
+//! RCP levels, E-11: `"scps":[[]]`); any other compile error is a crash.
 
 #![no_main]
 
@@ -24,7 +25,7 @@ use std::sync::Arc;
 use arbitrary::{Result, Unstructured};
 use iamc_compiler::ast::ParsedSet;
 use iamc_runtime::{Deciding, Outcome};
-use iamc_compiler::lower;
+use iamc_compiler::{CompileError, Compiler, Config};
 use iamc_harness::gen::{self, Ty, A, ACTIONS, ACTION_PATTERNS, B, KEYS, M, OPS};
 use iamc_harness::scenario;
 use libfuzzer_sys::fuzz_target;
@@ -359,19 +360,32 @@ fn run(text: &[u8]) {
     let Ok(loaded) = scenario::load_bytes("fuzz.json", text) else {
         return;
     };
-    let mut compiled: HashMap<*const ParsedSet, iamc_runtime::PolicySet> = HashMap::new();
+    let mut compiled: HashMap<*const ParsedSet, Option<iamc_runtime::PolicySet>> = HashMap::new();
     for s in &loaded.scenarios {
         for r in &s.requests {
             let key = Arc::as_ptr(&r.policies);
-            let set = compiled
-                .entry(key)
-                .or_insert_with(|| match lower::compile(&r.policies) {
-                    Ok(c) => c,
+            let set = compiled.entry(key).or_insert_with(|| {
+                match Compiler::from_set(Config::default(), (*r.policies).clone()).build() {
+                    Ok(c) => Some(c),
+                    Err(e)
+                        if e.errors().iter().all(|e| {
+                            matches!(
+                                e,
+                                CompileError::LevelGap { .. } | CompileError::LevelTooHigh { .. }
+                            )
+                        }) =>
+                    {
+                        None
+                    }
                     Err(e) => panic!(
                         "compile failed on a loaded policy set: {e}\nscenario:\n{}",
                         String::from_utf8_lossy(text)
                     ),
-                });
+                }
+            });
+            let Some(set) = set else {
+                continue;
+            };
             let mut scratch = set.create_scratch();
             let want = iamc_reference::evaluate(&r.policies, &r.request);
             let got = iamc_harness::adapter::decide(set, &mut scratch, &r.request);

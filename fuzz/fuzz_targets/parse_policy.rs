@@ -1,12 +1,12 @@
 //! Fuzz target (a): arbitrary bytes → `iamc_compiler::parse::parse_policy` for every policy
 //! kind. Must never panic or hang. An accepted document is also checked
-//! (`check::check_policy`), compiled alone (`lower::compile`) and decided for one request, and
+//! (`check::check_policy`), compiled alone (`Compiler::from_set`) and decided for one request, and
 //! a rejected one must come with at least one error, each of which must render.
 
 #![no_main]
 
 use iamc_compiler::ast::{PolicyKind, ParsedSet};
-use iamc_compiler::{check, lower, parse_policy, Limits};
+use iamc_compiler::{check, parse_policy, Compiler, Config, Limits};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -26,7 +26,7 @@ fuzz_target!(|data: &[u8]| {
                     PolicyKind::Scp => set.scps.push(vec![parsed.policy]),
                     PolicyKind::Rcp => set.rcps.push(vec![parsed.policy]),
                 }
-                let compiled = match lower::compile(&set) {
+                let compiled = match Compiler::from_set(Config::default(), set).build() {
                     Ok(c) => c,
                     Err(e) => panic!("a parsed {kind} policy does not compile: {e}"),
                 };

@@ -15,6 +15,7 @@
 use std::sync::Arc;
 
 use iamc_compiler::ast::ParsedSet;
+use iamc_compiler::{Compiler, Config};
 use iamc_runtime::{DependsOn, Outcome};
 
 use crate::request::Request;
@@ -71,6 +72,14 @@ impl Prepared for ReferencePrepared {
     }
 }
 
+/// Compile a scenario's set through the front door ([`Compiler::from_set`], default
+/// [`Config`]): the set's checks and the config's automata limits apply as to any compile.
+fn compile(set: &ParsedSet) -> Result<iamc_runtime::PolicySet, String> {
+    Compiler::from_set(Config::default(), set.clone())
+        .build()
+        .map_err(|e| e.to_string())
+}
+
 /// The compiled engine: lowers the set once into an `iamc_runtime::PolicySet`, then decides
 /// with the zero-allocation runtime (one reusable scratch per prepared set).
 #[derive(Clone, Copy, Debug, Default)]
@@ -87,7 +96,7 @@ impl Engine for CompiledEngine {
     }
 
     fn prepare(&self, set: &Arc<ParsedSet>) -> Result<Box<dyn Prepared>, String> {
-        let set = iamc_compiler::lower::compile(set).map_err(|e| e.to_string())?;
+        let set = compile(set)?;
         let scratch = std::cell::RefCell::new(set.create_scratch());
         Ok(Box::new(CompiledPrepared { set, scratch }))
     }
@@ -123,7 +132,7 @@ impl Engine for ArtifactEngine {
     }
 
     fn prepare(&self, set: &Arc<ParsedSet>) -> Result<Box<dyn Prepared>, String> {
-        let compiled = iamc_compiler::lower::compile(set).map_err(|e| e.to_string())?;
+        let compiled = compile(set)?;
         let set = iamc_runtime::PolicySet::from_bytes(&compiled.to_bytes())
             .map_err(|e| format!("artifact does not load: {e}"))?;
         let scratch = std::cell::RefCell::new(set.create_scratch());

@@ -17,6 +17,7 @@ use rustc_hash::FxHashMap as FxMap;
 use crate::automaton::MultiDfa;
 use crate::fold;
 use crate::glob::Glob;
+use crate::ids::{ActionTag, StmtId};
 
 /// Wildcard action patterns of one service, each distinct pattern once with the (tagged)
 /// statements that name it, and exact names. `exact` is filled only when the precomputed
@@ -24,8 +25,8 @@ use crate::glob::Glob;
 /// general path never sees one.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ServiceActions {
-    pub exact: FxMap<Box<[u8]>, Vec<u32>>,
-    pub globs: Vec<(Glob, Box<[u32]>)>,
+    pub exact: FxMap<Box<[u8]>, Vec<ActionTag>>,
+    pub globs: Vec<(Glob, Box<[ActionTag]>)>,
     /// All wildcard patterns in one DFA, when the compiler built one: DFA pattern `i` is
     /// `globs[multi.1[i]]`. Replaces the scan of `globs` for actions the precomputed table
     /// does not hold (the table itself is filled by the scan, at build time).
@@ -41,13 +42,13 @@ pub(crate) type ActionDfa = (MultiDfa, Box<[u32]>);
 /// A service's wildcard patterns, as [`select`] matches them against an action name.
 pub(crate) trait GlobTags {
     /// Call `take` with the tags of every pattern that matches `name`.
-    fn each_match(self, name: &[u8], take: impl FnMut(u32));
+    fn each_match(self, name: &[u8], take: impl FnMut(ActionTag));
 }
 
 /// One test per pattern.
-impl GlobTags for &[(Glob, Box<[u32]>)] {
+impl GlobTags for &[(Glob, Box<[ActionTag]>)] {
     #[inline]
-    fn each_match(self, name: &[u8], mut take: impl FnMut(u32)) {
+    fn each_match(self, name: &[u8], mut take: impl FnMut(ActionTag)) {
         for (g, ids) in self {
             if g.matches(name) {
                 ids.iter().for_each(|&id| take(id));
@@ -57,9 +58,9 @@ impl GlobTags for &[(Glob, Box<[u32]>)] {
 }
 
 /// All patterns in one pass of the service's multi-pattern DFA.
-impl GlobTags for (&ActionDfa, &[(Glob, Box<[u32]>)]) {
+impl GlobTags for (&ActionDfa, &[(Glob, Box<[ActionTag]>)]) {
     #[inline]
-    fn each_match(self, name: &[u8], mut take: impl FnMut(u32)) {
+    fn each_match(self, name: &[u8], mut take: impl FnMut(ActionTag)) {
         let ((dfa, which), globs) = self;
         dfa.for_each_match(name, |i| {
             let tags = which
@@ -71,16 +72,18 @@ impl GlobTags for (&ActionDfa, &[(Glob, Box<[u32]>)]) {
     }
 }
 
-/// [`select`] through a service's multi-pattern DFA. Out of line: only actions the
-/// precomputed table does not hold, of services with a DFA, get here, and keeping it out of
-/// [`ActionIndex::candidates_into`] keeps that function's code as small as without it.
+/// [`select`] over a service's patterns: one test per pattern, or one pass of its
+/// multi-pattern DFA when it has one. Out of line: only actions the precomputed table does not
+/// hold, of services some statement names, get here, and keeping it out of
+/// [`ActionIndex::candidates_into`] keeps that function small for the actions of services no
+/// statement names (their cost should not grow with the set).
 #[inline(never)]
-fn select_multi(
+fn select_service(
     svc: &ServiceActions,
     name: &[u8],
-    always: &[u32],
-    out: &mut Vec<u32>,
-    excluded: &mut Vec<u32>,
+    always: &[StmtId],
+    out: &mut Vec<StmtId>,
+    excluded: &mut Vec<StmtId>,
 ) {
     let exact = svc.exact.get(name).map_or(&[][..], Vec::as_slice);
     match svc.multi.as_deref() {
@@ -88,14 +91,10 @@ fn select_multi(
         None => select(exact, &svc.globs[..], name, always, out, excluded),
     }
 }
-/// Marks, in the action index, a `NotAction` statement whose list the pattern belongs to:
-/// a match *excludes* the statement instead of selecting it.
-pub(crate) const EXCLUDE: u32 = 1 << 31;
-
 /// Action → candidate statements.
 ///
 /// `Action` patterns and `NotAction` patterns live in the same per-service tables; a
-/// `NotAction` entry carries [`EXCLUDE`]. One lookup of the request's action yields the
+/// `NotAction` entry is an exclusion ([`ActionTag`]). One lookup of the request's action yields the
 /// statements it selects and the `NotAction` statements it excludes; the candidates are the
 /// selected ones plus every statement of `always` (`*` actions and `NotAction` statements)
 /// that was not excluded.
@@ -104,7 +103,7 @@ pub(crate) struct ActionIndex {
     /// Lower-cased service prefix → its actions.
     pub services: FxMap<Box<[u8]>, ServiceActions>,
     /// Statements whose action list holds `*`, and every `NotAction` statement; sorted.
-    pub always: Vec<u32>,
+    pub always: Vec<StmtId>,
     /// Number of `NotAction` statements (for stats).
     pub not_action_count: usize,
     /// Complete, sorted candidate lists for every action some policy names exactly
@@ -124,7 +123,7 @@ pub(crate) type ActionName = Box<[u8]>;
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ActionTable {
     /// (hash, lower-cased name, candidates).
-    entries: Vec<(u64, ActionName, Box<[u32]>)>,
+    entries: Vec<(u64, ActionName, Box<[StmtId]>)>,
     /// Entry index + 1 per slot, 0 when empty; a power of two, at most a quarter full (an
     /// action it does not hold mostly meets an empty slot at once).
     slots: Box<[u32]>,
@@ -134,7 +133,7 @@ pub(crate) struct ActionTable {
 }
 
 impl ActionTable {
-    pub(crate) fn new(pairs: Vec<(ActionName, Box<[u32]>)>) -> ActionTable {
+    pub(crate) fn new(pairs: Vec<(ActionName, Box<[StmtId]>)>) -> ActionTable {
         let n = (pairs.len() * 4).next_power_of_two().max(2);
         let mut slots = vec![0u32; n].into_boxed_slice();
         let mut entries = Vec::with_capacity(pairs.len());
@@ -162,7 +161,7 @@ impl ActionTable {
     /// non-ASCII action must be lower-cased (Unicode) first, since a non-ASCII character can
     /// lower-case to an ASCII one.
     #[inline(always)]
-    pub(crate) fn get(&self, action: &[u8]) -> Option<&[u32]> {
+    pub(crate) fn get(&self, action: &[u8]) -> Option<&[StmtId]> {
         if self.lengths >> (action.len() % 64) & 1 == 0 {
             return None;
         }
@@ -179,7 +178,7 @@ impl ActionTable {
         }
     }
 
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (&[u8], &[u32])> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&[u8], &[StmtId])> {
         self.entries.iter().map(|(_, k, v)| (&k[..], &v[..]))
     }
 
@@ -224,18 +223,13 @@ impl ActionIndex {
     pub(crate) fn candidates_into(
         &self,
         lower: &[u8],
-        out: &mut Vec<u32>,
-        excluded: &mut Vec<u32>,
+        out: &mut Vec<StmtId>,
+        excluded: &mut Vec<StmtId>,
     ) {
         if let Some(colon) = lower.iter().position(|&b| b == b':') {
             let (service, name) = (&lower[..colon], &lower[colon + 1..]);
             if let Some(svc) = self.services.get(service) {
-                if svc.multi.is_some() {
-                    return select_multi(svc, name, &self.always, out, excluded);
-                }
-                let exact = svc.exact.get(name).map_or(&[][..], Vec::as_slice);
-                select(exact, &svc.globs[..], name, &self.always, out, excluded);
-                return;
+                return select_service(svc, name, &self.always, out, excluded);
             }
         }
         // A service no statement names: only `always`, which is sorted and without repeats.
@@ -247,7 +241,7 @@ impl ActionIndex {
 
 /// The candidates of an action `service:name` into `out` (sorted, deduplicated): `exact` are
 /// the tags of the statements naming it exactly, `globs` the service's wildcard patterns,
-/// `always` the `*` and `NotAction` statements (sorted). A tag with [`EXCLUDE`] removes its
+/// `always` the `*` and `NotAction` statements (sorted). An exclusion tag removes its
 /// statement from `always`. `excluded` is scratch.
 #[expect(
     clippy::indexing_slicing,
@@ -255,21 +249,18 @@ impl ActionIndex {
 )]
 #[inline]
 pub(crate) fn select(
-    exact: &[u32],
+    exact: &[ActionTag],
     globs: impl GlobTags,
     name: &[u8],
-    always: &[u32],
-    out: &mut Vec<u32>,
-    excluded: &mut Vec<u32>,
+    always: &[StmtId],
+    out: &mut Vec<StmtId>,
+    excluded: &mut Vec<StmtId>,
 ) {
     out.clear();
     excluded.clear();
-    let mut take = |id: u32| {
-        if id & EXCLUDE != 0 {
-            excluded.push(id & !EXCLUDE);
-        } else {
-            out.push(id);
-        }
+    let mut take = |tag: ActionTag| match tag.split() {
+        (id, true) => excluded.push(id),
+        (id, false) => out.push(id),
     };
     exact.iter().for_each(|&id| take(id));
     globs.each_match(name, take);
@@ -319,6 +310,10 @@ mod tests {
     use super::*;
     use crate::test_rng::Xorshift as Rng;
 
+    fn id(i: usize) -> StmtId {
+        StmtId::new(i).unwrap()
+    }
+
     /// The precomputed table folds ASCII case only: every case of a key finds it; a text
     /// differing in one byte (also by 0x20 outside letters), in length, or in a non-ASCII
     /// byte finds nothing.
@@ -336,7 +331,7 @@ mod tests {
             let table = ActionTable::new(
                 keys.iter()
                     .enumerate()
-                    .map(|(i, k)| (k.as_bytes().into(), vec![i as u32].into()))
+                    .map(|(i, k)| (k.as_bytes().into(), vec![id(i)].into()))
                     .collect(),
             );
             for (i, k) in keys.iter().enumerate() {
@@ -346,7 +341,7 @@ mod tests {
                         *x = x.to_ascii_uppercase();
                     }
                 }
-                assert_eq!(table.get(&b), Some(&[i as u32][..]), "round {round}: {k}");
+                assert_eq!(table.get(&b), Some(&[id(i)][..]), "round {round}: {k}");
                 if b.is_empty() {
                     continue;
                 }
@@ -357,16 +352,16 @@ mod tests {
                     let expect = keys
                         .iter()
                         .position(|o| o.as_bytes().eq_ignore_ascii_case(&b))
-                        .map(|j| vec![j as u32]);
-                    assert_eq!(table.get(&b).map(<[u32]>::to_vec), expect, "{b:?}");
+                        .map(|j| vec![id(j)]);
+                    assert_eq!(table.get(&b).map(<[StmtId]>::to_vec), expect, "{b:?}");
                 }
                 b[p] = orig;
                 b.push(b'a');
                 let expect = keys
                     .iter()
                     .position(|o| o.as_bytes().eq_ignore_ascii_case(&b))
-                    .map(|j| vec![j as u32]);
-                assert_eq!(table.get(&b).map(<[u32]>::to_vec), expect);
+                    .map(|j| vec![id(j)]);
+                assert_eq!(table.get(&b).map(<[StmtId]>::to_vec), expect);
             }
         }
         assert_eq!(ActionTable::default().get(b"s3:getobject"), None);

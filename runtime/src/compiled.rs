@@ -4,7 +4,8 @@
 //! Layout, chosen so a decision touches little memory:
 //! - statements in one vector, sorted into the canonical order of DESIGN.md (identity,
 //!   resource, boundary, session, SCP levels, RCP levels), every Deny before every Allow, so
-//!   the first applicable Deny found is the deciding one and evaluation can stop there;
+//!   the first applicable Deny found is the deciding one and evaluation can stop there; a
+//!   statement's index there is its [`StmtId`];
 //! - an [`ActionIndex`] that maps a request's action to its candidate statements at once (see
 //!   [`crate::action_index`]);
 //! - condition keys interned to dense ids; a request's context is resolved into a slot per id
@@ -13,7 +14,7 @@
 //!   globs, lower-cased strings).
 //!
 //! Invariants the builder establishes and the evaluator relies on (an evaluator that found
-//! one broken fails closed, it never skips a statement): every statement id in the action
+//! one broken fails closed, it never skips a statement): every [`StmtId`] in the action
 //! index is below `stmts.len()`; every key id in a statement is below `key_names.len()`; the
 //! per-key tables (`key_names`, `unicode_keys`, `multivalued`) have one entry per key.
 
@@ -23,6 +24,7 @@ use crate::action_index::ActionIndex;
 use crate::decision::PolicyKind;
 use crate::fold::LengthRange;
 use crate::glob::Glob;
+use crate::ids::StmtId;
 use crate::ir::{KeyId, OpKind, SetOp};
 use crate::like::LikeSet;
 pub(crate) use crate::pattern::{MidTok, Middle, Part, Pattern, Piece, Split};
@@ -120,7 +122,7 @@ pub(crate) struct Inner {
     /// Denies first, then Allows, each in canonical order (see `build`).
     pub stmts: Vec<Stmt>,
     /// Id of the first Allow statement: candidates below it are Denies.
-    pub first_allow: u32,
+    pub first_allow: StmtId,
     pub actions: ActionIndex,
     pub keys: FxMap<Box<str>, KeyId>,
     /// Folded key names by id, prepared for comparing request names (`eval::NamedCtx`).
@@ -142,4 +144,14 @@ pub(crate) struct Inner {
     pub policies: Vec<PolicyInfo>,
     /// The encoded IR and build info, for writing the set as an artifact (`artifact.rs`).
     pub source: crate::artifact::Source,
+}
+
+impl Inner {
+    /// The statement `id` names; `None` only if the builder's invariant (every id in the
+    /// action index is below `stmts.len()`) is broken, which the evaluator meets by failing
+    /// closed.
+    #[inline(always)]
+    pub(crate) fn stmt(&self, id: StmtId) -> Option<&Stmt> {
+        self.stmts.get(id.index())
+    }
 }

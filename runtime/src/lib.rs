@@ -106,6 +106,7 @@ mod error;
 mod eval;
 mod fold;
 mod glob;
+mod ids;
 pub mod ir;
 mod like;
 mod pattern;

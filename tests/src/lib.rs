@@ -30,6 +30,22 @@ pub fn identity_set(doc: &str) -> iamc_compiler::ast::ParsedSet {
     compiler.into_ast().unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// Compile an assembled set through the front door ([`iamc_compiler::Compiler::from_set`],
+/// default config), as the harness's compiled engine does.
+pub fn compile(
+    set: &iamc_compiler::ast::ParsedSet,
+) -> Result<iamc_runtime::PolicySet, iamc_compiler::CompileErrors> {
+    iamc_compiler::Compiler::from_set(iamc_compiler::Config::default(), set.clone()).build()
+}
+
+/// The IR [`compile`] hands the runtime ([`iamc_compiler::Compiler::build_ir`], default
+/// config): what an artifact holds.
+pub fn ir(
+    set: &iamc_compiler::ast::ParsedSet,
+) -> Result<iamc_runtime::ir::PolicySetIr, iamc_compiler::CompileErrors> {
+    iamc_compiler::Compiler::from_set(iamc_compiler::Config::default(), set.clone()).build_ir()
+}
+
 /// The realistic benchmark's requests (all share one policy set), or `None` (with a note)
 /// when the shared data is not beside the repo.
 pub fn realistic_requests() -> Option<Vec<iamc_harness::scenario::ScenarioRequest>> {

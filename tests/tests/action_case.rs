@@ -6,7 +6,6 @@
 //! rules, so `\u{212A}MS:Decrypt` was allowed by `kms:Decrypt`; this test caught it).
 
 use iamc_compiler::ast::ParsedSet;
-use iamc_compiler::lower;
 use iamc_harness::request::{Context, Request};
 
 fn set(actions: &[&str]) -> ParsedSet {
@@ -52,7 +51,7 @@ fn a2_action_spellings_agree_with_the_reference() {
     ];
     for actions in &policies {
         let set = set(actions);
-        let compiled = lower::compile(&set).unwrap();
+        let compiled = iamc_tests::compile(&set).unwrap();
         let mut scratch = compiled.create_scratch();
         for a in requests {
             let req = Request {

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use iamc_compiler::ast::{Effect, ParsedSet, Policy, PolicyKind};
 use iamc_compiler::json::{self, Json};
-use iamc_compiler::{lower, parse_policy, parse_policy_json, Limits};
+use iamc_compiler::{parse_policy, parse_policy_json, Limits};
 use iamc_harness::request::{Context, ContextValue, Request};
 use iamc_harness::scenario;
 use iamc_runtime::artifact::{self, BuildInfo, LoadOptions, FORMAT_VERSION, HEADER_LEN};
@@ -61,7 +61,7 @@ fn spec_cases_decide_the_same_after_a_round_trip() {
                 let (fresh, from_bytes) =
                     compiled.entry(Arc::as_ptr(&r.policies)).or_insert_with(|| {
                         sets += 1;
-                        let fresh = lower::compile(&r.policies).expect("compiles");
+                        let fresh = iamc_tests::compile(&r.policies).expect("compiles");
                         let from_bytes = round_trip(&fresh);
                         (fresh, from_bytes)
                     });
@@ -212,7 +212,7 @@ fn all_managed_policies_decide_the_same_after_a_round_trip() {
             identity,
             ..ParsedSet::default()
         };
-        let ir = lower::to_ir(&set);
+        let ir = iamc_tests::ir(&set).expect("lowers");
         let fresh = iamc_runtime::PolicySet::new(&ir).expect("compiles");
         let bytes = fresh.to_bytes_with(&BuildInfo {
             compiler_version: "iamc test".into(),
@@ -285,7 +285,7 @@ fn small_set() -> iamc_runtime::PolicySet {
         management_account: Some("999999999999".into()),
         rcp_services: vec!["s3".into(), "sns".into()],
     };
-    lower::compile(&set).expect("compiles")
+    iamc_tests::compile(&set).expect("compiles")
 }
 
 fn small_artifact() -> Vec<u8> {
@@ -563,7 +563,7 @@ fn random_inputs_never_panic() {
 #[test]
 fn tampered_artifact_with_recomputed_crc_loads_unpinned_and_is_refused_pinned() {
     let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"},{"Effect":"Deny","Action":"s3:GetObject","Resource":"arn:aws:s3:::secret/*"}]}"#;
-    let genuine = lower::compile(&iamc_tests::identity_set(doc))
+    let genuine = iamc_tests::compile(&iamc_tests::identity_set(doc))
         .unwrap()
         .to_bytes();
     let pin = artifact::sha256(&genuine);

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use iamc_compiler::ast::{ParsedSet, PolicyKind};
 use iamc_compiler::json::{self, Json};
-use iamc_compiler::{lower, parse_policy_json, Limits};
+use iamc_compiler::{parse_policy_json, Limits};
 use iamc_harness::scenario;
 use iamc_runtime::artifact;
 
@@ -81,10 +81,10 @@ fn ms(d: Duration) -> String {
 
 /// Size and load-time figures of one set.
 fn load_figures(label: &str, set: &ParsedSet, runs: usize) -> iamc_runtime::PolicySet {
-    let compile = time(runs.min(20), || lower::compile(set).expect("compiles"));
-    let fresh = lower::compile(set).expect("compiles");
+    let compile = time(runs.min(20), || iamc_tests::compile(set).expect("compiles"));
+    let fresh = iamc_tests::compile(set).expect("compiles");
     let bytes = fresh.to_bytes();
-    let ir = lower::to_ir(set);
+    let ir = iamc_tests::ir(set).expect("lowers");
     let load = time(runs, || {
         iamc_runtime::PolicySet::from_bytes(&bytes).expect("loads")
     });
@@ -137,7 +137,7 @@ fn realistic_and_managed_load_and_decide_times() {
     }
     let set = set.expect("realistic has requests");
     let from_bytes = load_figures("realistic", &set, 2001);
-    let fresh = lower::compile(&set).expect("compiles");
+    let fresh = iamc_tests::compile(&set).expect("compiles");
 
     // Decisions: equal, then timed (median of 31 passes over the 1,000 requests).
     iamc_harness::adapter::with_runtime_requests(&requests, |reqs| {

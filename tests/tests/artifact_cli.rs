@@ -188,8 +188,7 @@ fn compile_with_kind_writes_the_same_set_as_direct_compilation() {
         &p.display().to_string(),
         IDENTITY.as_bytes(),
     );
-    let direct =
-        iamc_compiler::lower::to_ir(&compiler.build_ast().unwrap_or_else(|e| panic!("{e}")));
+    let direct = compiler.build_ir().unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(a.ir, direct);
 
     // Bad manifests are errors with the line.

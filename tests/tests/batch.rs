@@ -1,7 +1,6 @@
 //! The batch calls decide exactly as one-by-one evaluation does, in request order, serially
 //! and (feature `rayon`) in parallel over several chunks.
 
-use iamc_compiler::lower;
 use iamc_runtime::{Decision, Outcome, Request};
 
 #[test]
@@ -9,7 +8,7 @@ fn serial_and_parallel_batches_decide_as_one_by_one() {
     let Some(requests) = iamc_tests::realistic_requests() else {
         return;
     };
-    let set = lower::compile(&requests[0].policies).expect("compiles");
+    let set = iamc_tests::compile(&requests[0].policies).expect("compiles");
     // Five copies, reversed every other time, so the parallel batch spans several chunks and a
     // result written to the wrong slot would show.
     let mut owned = Vec::new();
@@ -60,7 +59,7 @@ fn serial_and_parallel_batches_decide_as_one_by_one() {
 #[test]
 #[should_panic(expected = "one outcome slot per request")]
 fn a_batch_with_too_few_slots_is_refused() {
-    let set = lower::compile(&iamc_compiler::ast::ParsedSet::default()).expect("compiles");
+    let set = iamc_tests::compile(&iamc_compiler::ast::ParsedSet::default()).expect("compiles");
     let req = Request {
         principal: "arn:aws:iam::111122223333:user/a",
         action: "s3:GetObject",

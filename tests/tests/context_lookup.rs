@@ -3,7 +3,6 @@
 //! takes over when a decision reads many keys — agree with the reference interpreter.
 
 use iamc_compiler::ast::ParsedSet;
-use iamc_compiler::lower;
 use iamc_harness::request::{Context, ContextValue, Request};
 
 fn set_with_conditions(n: usize) -> ParsedSet {
@@ -33,7 +32,7 @@ fn request(context: Vec<(String, String)>) -> Request {
 }
 
 fn both(set: &ParsedSet, req: &Request) -> (String, String) {
-    let compiled = lower::compile(set).unwrap();
+    let compiled = iamc_tests::compile(set).unwrap();
     let mut scratch = compiled.create_scratch();
     let got =
         iamc_harness::adapter::with_runtime_request(req, |r| compiled.evaluate(&mut scratch, r))
@@ -160,7 +159,7 @@ fn c2_key_names_of_every_length_compare_exactly() {
 fn c2_spellings_of_one_unicode_key_intern_to_one_id() {
     let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"aws:RequestTag/ΟΔΟΣ":"a","aws:RequestTag/ΟΔΟσ":"a"}}}]}"#;
     let set = iamc_tests::identity_set(doc);
-    let compiled = lower::compile(&set).unwrap();
+    let compiled = iamc_tests::compile(&set).unwrap();
     assert_eq!(
         compiled.key_id("aws:RequestTag/ΟΔΟΣ"),
         compiled.key_id("aws:requesttag/οδος"),
@@ -204,7 +203,7 @@ fn view(v: &[(String, String)]) -> Vec<(&str, iamc_runtime::Value<'_>)> {
 fn k2_duplicates_refused_and_requests_do_not_leak_into_each_other() {
     use iamc_runtime::{Context, Decision, Request as Rt, RequestError, Value};
     for n in [1, 3, 9, 30] {
-        let compiled = lower::compile(&set_with_conditions(n)).unwrap();
+        let compiled = iamc_tests::compile(&set_with_conditions(n)).unwrap();
         let mut scratch = compiled.create_scratch();
         let names: Vec<String> = (0..n).map(|i| format!("aws:PrincipalTag/K{i}")).collect();
         let good: Vec<String> = (0..n).map(|i| format!("v{i}")).collect();
@@ -384,7 +383,7 @@ fn prop_set() -> &'static (ParsedSet, iamc_runtime::PolicySet) {
         stmts.join(",")
     );
     let set = iamc_tests::identity_set(&doc);
-    let compiled = lower::compile(&set).unwrap();
+    let compiled = iamc_tests::compile(&set).unwrap();
     (set, compiled)
     })
 }

@@ -1,4 +1,4 @@
-//! Generated differential tests: the compiled engine (`iamc_compiler::lower` +
+//! Generated differential tests: the compiled engine (`iamc_compiler::Compiler` +
 //! `iamc_runtime`) against the reference interpreter (`iamc_reference::evaluate`).
 //!
 //! Quickcheck generates policy sets as JSON text — every condition operator (all 27 bases,
@@ -34,7 +34,7 @@ use std::time::Instant;
 
 use iamc_compiler::ast::{ParsedSet, PolicyKind};
 use iamc_compiler::parse::{parse_policy_with, ReadMode};
-use iamc_compiler::{lower, Limits};
+use iamc_compiler::Limits;
 use iamc_harness::request::{Context, ContextValue, Request};
 use iamc_runtime::{Deciding, Outcome};
 use quickcheck::{Arbitrary, Gen, QuickCheck, TestResult};
@@ -1348,7 +1348,7 @@ fn describe(o: &Outcome) -> String {
 /// Run every request of the case through both engines. `Err` names the first disagreement.
 fn check_case(c: &Case, count: bool) -> Result<(), Box<(Case, String)>> {
     let (acc, set) = accepted(c, count);
-    let compiled = match lower::compile(&set) {
+    let compiled = match iamc_tests::compile(&set) {
         Ok(s) => s,
         Err(e) => {
             return Err(Box::new((
@@ -1655,7 +1655,7 @@ fn replay(path: &std::path::Path) -> Vec<String> {
         for r in &sc.requests {
             let idx = match cache.iter().position(|(p, _)| Arc::ptr_eq(p, &r.policies)) {
                 Some(i) => i,
-                None => match lower::compile(&r.policies) {
+                None => match iamc_tests::compile(&r.policies) {
                     Ok(c) => {
                         cache.push((Arc::clone(&r.policies), c));
                         cache.len() - 1

@@ -28,7 +28,7 @@ use std::time::Instant;
 
 use iamc_compiler::ast::{ParsedSet, Policy, PolicyKind, TemplatePart};
 use iamc_compiler::json::{self, Json};
-use iamc_compiler::{lower, parse_policy_json, Limits};
+use iamc_compiler::{parse_policy_json, Limits};
 use iamc_harness::request::{Context, ContextValue, Request};
 use iamc_runtime::{Deciding, Outcome};
 
@@ -360,7 +360,7 @@ fn describe(o: &Outcome) -> String {
 
 /// Decide `requests` with both engines; mismatches as text.
 fn compare(set: &ParsedSet, label: &str, requests: &[Request]) -> (usize, Vec<String>, [usize; 4]) {
-    let compiled = lower::compile(set).expect("compiles");
+    let compiled = iamc_tests::compile(set).expect("compiles");
     let mut scratch = compiled.create_scratch();
     let mut problems = Vec::new();
     let mut decisions = [0; 4];

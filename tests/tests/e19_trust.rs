@@ -6,7 +6,6 @@
 //! granted by `Federated`. The spec's cases cover only the first two.
 
 use iamc_compiler::ast::{ParsedSet, PolicyKind};
-use iamc_compiler::lower;
 use iamc_compiler::parse::{parse_policy, parse_trust_policy_with, ReadMode};
 use iamc_compiler::Limits;
 use iamc_harness::request::Request;
@@ -69,7 +68,7 @@ fn decide(identity: bool, trust: Option<iamc_compiler::ast::Policy>, r: &Request
         ..ParsedSet::default()
     };
     let reference: Outcome = iamc_reference::evaluate(&set, r);
-    let compiled_set = lower::compile(&set).expect("compiles");
+    let compiled_set = iamc_tests::compile(&set).expect("compiles");
     let mut scratch = compiled_set.create_scratch();
     let compiled =
         iamc_harness::adapter::with_runtime_request(r, |q| compiled_set.evaluate(&mut scratch, q))

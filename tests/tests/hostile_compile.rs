@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use iamc_compiler::ast::{ParsedSet, PolicyKind};
 use iamc_compiler::parse::parse_policy;
-use iamc_compiler::{lower, Limits};
+use iamc_compiler::Limits;
 
 fn set_of(doc: &str, limits: &Limits) -> ParsedSet {
     let p = parse_policy("hostile.json", doc.as_bytes(), PolicyKind::Identity, limits)
@@ -38,7 +38,7 @@ fn r3_star_a_star_a_pattern_is_bounded() {
     let doc = format!(
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:{star_a}*","Resource":"arn:aws:s3:::{star_a}b"}}]}}"#
     );
-    let set = lower::compile(&set_of(&doc, &Limits::default())).unwrap();
+    let set = iamc_tests::compile(&set_of(&doc, &Limits::default())).unwrap();
     let long = format!("arn:aws:s3:::{}", "a".repeat(2000));
     let start = Instant::now();
     assert_eq!(
@@ -81,7 +81,7 @@ fn ten_thousand_statements_compile() {
     };
     let ast = set_of(&doc, &limits);
     let start = Instant::now();
-    let set = lower::compile(&ast).unwrap();
+    let set = iamc_tests::compile(&ast).unwrap();
     assert!(
         start.elapsed() < Duration::from_secs(10),
         "{:?}",
@@ -101,7 +101,7 @@ fn c8_long_question_runs_are_bounded() {
     let doc = format!(
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"*","Resource":"*","Condition":{{"StringLike":{{"s3:prefix":"{q}*"}}}}}}]}}"#
     );
-    let set = lower::compile(&set_of(&doc, &Limits::default())).unwrap();
+    let set = iamc_tests::compile(&set_of(&doc, &Limits::default())).unwrap();
     let mut scratch = set.create_scratch();
     let long = "x".repeat(4000);
     let ctx = [("s3:prefix", iamc_runtime::Value::Single(long.as_str()))];

@@ -11,7 +11,6 @@
 
 use std::time::{Duration, Instant};
 
-use iamc_compiler::lower;
 use iamc_harness::request::{Context, ContextValue, Request};
 use iamc_runtime::Decision;
 
@@ -61,7 +60,7 @@ fn compiled(set: &iamc_runtime::PolicySet, req: &Request, what: &str) -> Decisio
 /// Both engines on a short value: they agree.
 fn both(set: &iamc_compiler::ast::ParsedSet, req: &Request) -> Decision {
     let want = iamc_reference::evaluate(set, req);
-    let c = lower::compile(set).expect("compiles");
+    let c = iamc_tests::compile(set).expect("compiles");
     let got = iamc_harness::adapter::decide(&c, &mut c.create_scratch(), req);
     assert_eq!(want, got, "engines disagree");
     want.decision
@@ -84,7 +83,7 @@ fn c8_string_like_is_linear_in_the_request_value() {
         let doc = policy("StringLike", "aws:UserAgent", values);
         assert!(doc.len() < 1 << 20, "{name}: within max_policy_bytes");
         let set = iamc_tests::identity_set(&doc);
-        let c = lower::compile(&set).expect("compiles");
+        let c = iamc_tests::compile(&set).expect("compiles");
         // The `*lit*` values are one automaton, one pass over the megabyte.
         let automata = usize::from(name == "infix");
         assert_eq!(c.stats().infix_automata, automata, "{name}");
@@ -132,7 +131,7 @@ fn r3_c14_resource_and_arn_globs_are_linear() {
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:GetObject","Resource":[{list}]}}]}}"#
     );
     let set = iamc_tests::identity_set(&doc);
-    let c = lower::compile(&set).expect("compiles");
+    let c = iamc_tests::compile(&set).expect("compiles");
     assert_eq!(
         compiled(&c, &request(&huge, "x:y", "1"), "resource"),
         Decision::ImplicitDeny
@@ -149,7 +148,7 @@ fn r3_c14_resource_and_arn_globs_are_linear() {
     );
     let doc = policy("ArnLike", "aws:SourceArn", &arns);
     let set = iamc_tests::identity_set(&doc);
-    let c = lower::compile(&set).expect("compiles");
+    let c = iamc_tests::compile(&set).expect("compiles");
     assert_eq!(
         compiled(&c, &request("*", "aws:SourceArn", &huge), "arn"),
         Decision::ImplicitDeny
@@ -175,7 +174,7 @@ fn c8_r3_quest_segments_are_linear() {
     let hit = format!("{}9{}", "ab".repeat(60), "ba".repeat(60));
     let doc = policy("StringLike", "aws:UserAgent", &values);
     let set = iamc_tests::identity_set(&doc);
-    let c = lower::compile(&set).expect("compiles");
+    let c = iamc_tests::compile(&set).expect("compiles");
     assert_eq!(
         c.stats().general_globs,
         [0, 250],
@@ -222,7 +221,7 @@ fn c8_r3_quest_segments_are_linear() {
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:GetObject","Resource":[{list}]}}]}}"#
     );
     let set = iamc_tests::identity_set(&doc);
-    let c = lower::compile(&set).expect("compiles");
+    let c = iamc_tests::compile(&set).expect("compiles");
     assert_eq!(
         c.stats().general_globs,
         [0, 100],
@@ -251,7 +250,7 @@ fn v1_c8_variable_between_wildcards_is_linear() {
         &["*${aws:PrincipalTag/t}*".to_string()],
     );
     let set = iamc_tests::identity_set(&doc);
-    let c = lower::compile(&set).expect("compiles");
+    let c = iamc_tests::compile(&set).expect("compiles");
     let value = format!("{}b", "a".repeat(512 << 10));
     let text = "a".repeat(1 << 20);
     let mut req = request("*", "aws:UserAgent", &text);
@@ -326,7 +325,7 @@ fn c8_infix_automaton_agrees_with_the_reference() {
     ] {
         for key in ["aws:UserAgent", "aws:TagKeys"] {
             let set = iamc_tests::identity_set(&policy(op, key, &values));
-            let c = lower::compile(&set).expect("compiles");
+            let c = iamc_tests::compile(&set).expect("compiles");
             assert_eq!(c.stats().infix_automata, 1, "{op} {key}: automaton built");
             for t in &texts {
                 for unknown_user in [false, true] {
@@ -349,7 +348,7 @@ fn c8_infix_automaton_agrees_with_the_reference() {
     assert_eq!(decided, 7 * 2 * texts.len() * 2);
     // Pinned: decided by the automaton alone (no other value can match these texts).
     let set = iamc_tests::identity_set(&policy("StringLike", "aws:UserAgent", &values));
-    let c = lower::compile(&set).expect("compiles");
+    let c = iamc_tests::compile(&set).expect("compiles");
     for (text, want) in [
         ("xxalphaxx", Decision::Allow),
         ("xdéltax", Decision::Allow),

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use iamc_compiler::ast::{ParsedSet, PolicyKind};
 use iamc_compiler::error::{Error, ErrorKind};
-use iamc_compiler::{lower, parse_policy, Limits};
+use iamc_compiler::{parse_policy, Limits};
 use iamc_harness::request::{Context, ContextValue, Request};
 use iamc_harness::scenario;
 use iamc_runtime::Decision;
@@ -87,7 +87,7 @@ fn decide_set(set: &ParsedSet, compiled: &iamc_runtime::PolicySet, req: &Request
 }
 
 fn decide(set: &ParsedSet, req: &Request) -> Decision {
-    let compiled = lower::compile(set).expect("compiles");
+    let compiled = iamc_tests::compile(set).expect("compiles");
     decide_set(set, &compiled, req)
 }
 
@@ -151,7 +151,7 @@ fn r_100k_resource_patterns() {
     };
     let t = Instant::now();
     let set = parse_with(doc.as_bytes(), PolicyKind::Identity, &limits).expect("parses");
-    let compiled = lower::compile(&set).expect("compiles");
+    let compiled = iamc_tests::compile(&set).expect("compiles");
     for (resource, want) in [
         ("arn:aws:s3:::bucket-99999/k", Decision::Allow),
         ("arn:aws:s3:::bucket-0/a/b", Decision::Allow),
@@ -198,7 +198,7 @@ fn c1_thousand_condition_keys_decide() {
     let t = Instant::now();
     let set = identity(&doc);
     assert_eq!(set.identity[0].statements[0].conditions.len(), 1000);
-    let compiled = lower::compile(&set).expect("compiles");
+    let compiled = iamc_tests::compile(&set).expect("compiles");
     let good = ["v", "vvv", "99", "true", "10.1.2.3"];
     let keys: Vec<(String, String)> = (0..5)
         .flat_map(|o| (0..200).map(move |i| (format!("svc:k{o}x{i}"), good[o].to_string())))
@@ -641,7 +641,7 @@ fn ten_megabyte_policy_with_raised_limits() {
     let set = parse_with(doc.as_bytes(), PolicyKind::Identity, &limits).expect("parses");
     assert_eq!(set.identity[0].statements.len(), 24_000);
     assert_within(t, Duration::from_secs(60), "parsing 10 MB");
-    let compiled = lower::compile(&set).expect("compiles");
+    let compiled = iamc_tests::compile(&set).expect("compiles");
     for (resource, ip, want) in [
         (
             "arn:aws:s3:::bucket-7/home/alice/x",

@@ -8,7 +8,6 @@
 //!   context checked for one set is denied by another: a bare id would name some other key
 //!   there.
 
-use iamc_compiler::lower;
 use iamc_harness::request::{Context, ContextValue, Request};
 use iamc_runtime::{BuiltinRule, Deciding, Decision, Outcome};
 use iamc_runtime::{InternedRequest, RequestError, Value};
@@ -45,7 +44,7 @@ fn malformed() -> Outcome {
 /// Both engines' outcome, checked equal.
 fn decide(set: &iamc_compiler::ast::ParsedSet, r: &Request) -> Outcome {
     let want = iamc_reference::evaluate(set, r);
-    let compiled = lower::compile(set).expect("compiles");
+    let compiled = iamc_tests::compile(set).expect("compiles");
     let got = iamc_harness::adapter::decide(&compiled, &mut compiled.create_scratch(), r);
     assert_eq!(want, got, "reference vs compiled for {r:?}");
     want
@@ -154,9 +153,9 @@ fn k2_refused_at_the_runtime_api_and_by_the_loader() {
 /// (the ids would name other keys there). The same policy compiled twice is two sets.
 #[test]
 fn interned_keys_of_another_set_fail_closed() {
-    let a = lower::compile(&iamc_tests::identity_set(MFA)).expect("compiles");
+    let a = iamc_tests::compile(&iamc_tests::identity_set(MFA)).expect("compiles");
     // A set whose key 0 is another key, which a bare id from `a` would name.
-    let b = lower::compile(&iamc_tests::identity_set(
+    let b = iamc_tests::compile(&iamc_tests::identity_set(
         r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"aws:username":"true"}}}]}"#,
     ))
     .expect("compiles");
@@ -193,7 +192,7 @@ fn interned_keys_of_another_set_fail_closed() {
             .decision,
         iamc_runtime::Decision::Allow
     );
-    let again = lower::compile(&iamc_tests::identity_set(MFA)).expect("compiles");
+    let again = iamc_tests::compile(&iamc_tests::identity_set(MFA)).expect("compiles");
     assert_eq!(
         again.evaluate_interned(&mut again.create_scratch(), &with(checked)),
         iamc_runtime::Outcome::MALFORMED

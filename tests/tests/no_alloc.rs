@@ -15,7 +15,6 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use iamc_compiler::lower;
 use iamc_runtime::{InternedRequest, Request, Value};
 
 struct Counting;
@@ -85,7 +84,7 @@ fn warm_evaluation_of_the_realistic_benchmark_allocates_nothing() {
             .all(|r| std::sync::Arc::ptr_eq(&r.policies, policies)),
         "all requests share one policy set"
     );
-    let set = lower::compile(policies).expect("compiles");
+    let set = iamc_tests::compile(policies).expect("compiles");
 
     // Borrowed request data, built up front (list values, context slices, requests; then the
     // same with interned keys), so only the evaluations run while allocations are counted.
@@ -234,7 +233,7 @@ fn dfa_globs_allocate_nothing() {
     )
     .expect("parses")
     .policy;
-    let set = lower::compile(&ParsedSet {
+    let set = iamc_tests::compile(&ParsedSet {
         identity: vec![p],
         ..ParsedSet::default()
     })
@@ -287,7 +286,7 @@ fn infix_automaton_allocates_nothing() {
     )
     .expect("parses")
     .policy;
-    let set = lower::compile(&ParsedSet {
+    let set = iamc_tests::compile(&ParsedSet {
         identity: vec![p],
         ..ParsedSet::default()
     })

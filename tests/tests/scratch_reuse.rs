@@ -2,7 +2,6 @@
 //! set's own: the evaluator sizes a scratch that does not fit (a short key cache would read
 //! present context keys as absent; an SCP table of the wrong length would misjudge E-8).
 
-use iamc_compiler::lower;
 use iamc_runtime::{Outcome, Request, Scratch};
 
 /// A set with `levels` SCP levels, each allowing everything, and one condition key.
@@ -19,7 +18,7 @@ fn scp_set(levels: usize) -> iamc_runtime::PolicySet {
             ..scp
         }]);
     }
-    lower::compile(&s).expect("compiles")
+    iamc_tests::compile(&s).expect("compiles")
 }
 
 #[test]
@@ -27,7 +26,7 @@ fn e8_c2_foreign_and_default_scratches_decide_as_the_sets_own() {
     let Some(requests) = iamc_tests::realistic_requests() else {
         return;
     };
-    let set = lower::compile(&requests[0].policies).expect("compiles");
+    let set = iamc_tests::compile(&requests[0].policies).expect("compiles");
     let owned = requests.iter().map(|r| &r.request);
     iamc_harness::adapter::with_runtime_requests(owned, |reqs| decide_alike(&set, reqs))
         .expect("well-formed requests (K-2)");

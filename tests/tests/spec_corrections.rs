@@ -3,7 +3,6 @@
 //! and loaded back. Each test fails on the behaviour before the correction (named in its doc).
 
 use iamc_compiler::ast::{ParsedSet, PolicyKind};
-use iamc_compiler::lower;
 use iamc_compiler::parse::parse_policy;
 use iamc_compiler::Limits;
 use iamc_harness::request::{Context, ContextValue, Request};
@@ -39,7 +38,7 @@ fn req(principal: &str, action: &str, resource: &str, ctx: &[(&str, &str)]) -> R
 /// The outcome of every engine, checked equal; returns it.
 fn decide(set: &ParsedSet, r: &Request) -> Outcome {
     let reference = iamc_reference::evaluate(set, r);
-    let compiled_set = lower::compile(set).expect("compiles");
+    let compiled_set = iamc_tests::compile(set).expect("compiles");
     let mut scratch = compiled_set.create_scratch();
     let compiled =
         iamc_harness::adapter::with_runtime_request(r, |q| compiled_set.evaluate(&mut scratch, q))

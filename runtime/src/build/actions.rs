@@ -8,12 +8,13 @@
 
 use rustc_hash::FxHashMap as FxMap;
 
-use crate::action_index::{select, ActionDfa, ActionIndex, ActionTable, ServiceActions, EXCLUDE};
+use crate::action_index::{select, ActionDfa, ActionIndex, ActionTable, ServiceActions};
 use crate::automaton::MultiDfa;
 use crate::build::template::text_glob;
 use crate::decision::GET_CALLER_IDENTITY;
 use crate::error::BuildError;
 use crate::glob::Glob;
+use crate::ids::{ActionTag, StmtId};
 use crate::ir::{PolicySetIr, Span};
 
 /// Most candidate ids the precomputed table may hold in all (bounds its memory to ~16 MB).
@@ -108,19 +109,6 @@ impl Slot {
     }
 }
 
-/// An entry of a candidate list: a statement id, with [`EXCLUDE`] set when the statement
-/// names the action in `NotAction`. Kept apart from slots and service indexes, the other
-/// `u32`s the builder pairs it with; the built index holds the raw `u32`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Tag(u32);
-
-impl Tag {
-    /// The tag of statement `id` (A-7: `NotAction` excludes).
-    fn of(id: u32, not_action: bool) -> Tag {
-        Tag(if not_action { id | EXCLUDE } else { id })
-    }
-}
-
 /// Collects the action patterns of a set's statements, then builds its [`ActionIndex`].
 /// Patterns are lower-cased into one reused buffer and grouped by full text in two tables
 /// (exact names, wildcard patterns), so each distinct name or pattern is allocated, parsed
@@ -137,9 +125,9 @@ pub(crate) struct IndexBuilder {
     pub(crate) globs: FxMap<Box<[u8]>, Slot>,
     pub(crate) patterns: Vec<(ServiceIdx, Glob)>,
     /// (slot, tag) of every exact name and every pattern, in statement order.
-    pub(crate) name_tags: Vec<(Slot, Tag)>,
-    pub(crate) glob_tags: Vec<(Slot, Tag)>,
-    pub(crate) always: Vec<u32>,
+    pub(crate) name_tags: Vec<(Slot, ActionTag)>,
+    pub(crate) glob_tags: Vec<(Slot, ActionTag)>,
+    pub(crate) always: Vec<StmtId>,
     pub(crate) not_action_count: usize,
     pub(crate) buf: String,
 }
@@ -155,8 +143,8 @@ impl IndexBuilder {
     }
 
     /// Index one statement's action patterns (A-2 case-folded, A-3 globs, A-7 NotAction).
-    pub(crate) fn add(&mut self, id: u32, not_action: bool, patterns: &[&str]) {
-        let tag = Tag::of(id, not_action);
+    pub(crate) fn add(&mut self, id: StmtId, not_action: bool, patterns: &[&str]) {
+        let tag = ActionTag::of(id, not_action);
         let mut any = false;
         let mut buf = core::mem::take(&mut self.buf);
         for p in patterns {
@@ -222,7 +210,8 @@ impl IndexBuilder {
         strs: &[&str],
     ) -> Result<ActionIndex, BuildError> {
         let (goff, gtags) = group(self.patterns.len(), &self.glob_tags);
-        let mut globs_of: Vec<Vec<(Glob, Box<[u32]>)>> = vec![Vec::new(); self.services.len()];
+        let mut globs_of: Vec<Vec<(Glob, Box<[ActionTag]>)>> =
+            vec![Vec::new(); self.services.len()];
         // Per pattern slot: its service and its index in that service's list.
         let mut place: Vec<(ServiceIdx, u32)> = Vec::with_capacity(self.patterns.len());
         for (slot, (svc, glob)) in self.patterns.into_iter().enumerate() {
@@ -242,7 +231,7 @@ impl IndexBuilder {
 
         // Every exact name's complete candidate list, unless they would hold more than
         // `limit` (PRECOMPUTED_LIMIT) ids in all.
-        let mut lists: Vec<Box<[u32]>> = vec![Box::default(); self.name_service.len()];
+        let mut lists: Vec<Box<[StmtId]>> = vec![Box::default(); self.name_service.len()];
         let (mut out, mut excluded) = (Vec::new(), Vec::new());
         let mut total = 0;
         for (full, &slot) in &self.names {
@@ -377,7 +366,7 @@ pub(crate) fn multi_dfas(
     clippy::indexing_slicing,
     reason = "`i` runs over `1..off.len()`, so `i` and `i - 1` are in range"
 )]
-pub(crate) fn group(slots: usize, pairs: &[(Slot, Tag)]) -> (Vec<u32>, Vec<u32>) {
+pub(crate) fn group(slots: usize, pairs: &[(Slot, ActionTag)]) -> (Vec<u32>, Vec<ActionTag>) {
     let mut off = vec![0u32; slots + 1];
     for &(slot, _) in pairs {
         if let Some(n) = off.get_mut(slot.index() + 1) {
@@ -388,8 +377,8 @@ pub(crate) fn group(slots: usize, pairs: &[(Slot, Tag)]) -> (Vec<u32>, Vec<u32>)
         off[i] += off[i - 1];
     }
     let mut next = off.clone();
-    let mut tags = vec![0u32; pairs.len()];
-    for &(slot, Tag(tag)) in pairs {
+    let mut tags = pairs.iter().map(|&(_, tag)| tag).collect::<Vec<_>>();
+    for &(slot, tag) in pairs {
         if let Some(n) = next.get_mut(slot.index()) {
             if let Some(t) = tags.get_mut(*n as usize) {
                 *t = tag;
@@ -402,7 +391,11 @@ pub(crate) fn group(slots: usize, pairs: &[(Slot, Tag)]) -> (Vec<u32>, Vec<u32>)
 
 /// The tags of `slot` from [`group`], without repeats (a statement naming the same action
 /// twice; its tags are adjacent, in statement order).
-pub(crate) fn tags_of(off: &[u32], tags: &[u32], slot: Slot) -> Result<Box<[u32]>, BuildError> {
+pub(crate) fn tags_of(
+    off: &[u32],
+    tags: &[ActionTag],
+    slot: Slot,
+) -> Result<Box<[ActionTag]>, BuildError> {
     let mut v = slot_tags(off, tags, slot)?.to_vec();
     v.dedup();
     Ok(v.into_boxed_slice())
@@ -412,9 +405,9 @@ pub(crate) fn tags_of(off: &[u32], tags: &[u32], slot: Slot) -> Result<Box<[u32]
 /// not an empty list (which would leave its statements, Denies included, out of the index).
 pub(crate) fn slot_tags<'t>(
     off: &[u32],
-    tags: &'t [u32],
+    tags: &'t [ActionTag],
     slot: Slot,
-) -> Result<&'t [u32], BuildError> {
+) -> Result<&'t [ActionTag], BuildError> {
     let (Some(&a), Some(&z)) = (off.get(slot.index()), off.get(slot.index() + 1)) else {
         return Err(INCONSISTENT);
     };
@@ -447,7 +440,7 @@ mod tests {
     use crate::test_rng::Xorshift as Rng;
 
     /// The definition, statement by statement: what the index must give for `action`.
-    fn naive(stmts: &[(bool, Vec<String>)], action: &str) -> Vec<u32> {
+    fn naive(stmts: &[(bool, Vec<String>)], action: &str) -> Vec<StmtId> {
         let action = action.to_ascii_lowercase();
         let split = action.split_once(':');
         let mut out = Vec::new();
@@ -468,7 +461,7 @@ mod tests {
             });
             let candidate = if *not_action { !any && !hit } else { hit };
             if candidate {
-                out.push(id as u32);
+                out.push(StmtId::new(id).unwrap());
             }
         }
         out
@@ -512,7 +505,7 @@ mod tests {
             let mut b = IndexBuilder::default();
             for (id, (not_action, pats)) in stmts.iter().enumerate() {
                 let pats: Vec<&str> = pats.iter().map(String::as_str).collect();
-                b.add(id as u32, *not_action, &pats);
+                b.add(StmtId::new(id).unwrap(), *not_action, &pats);
             }
             // Half the rounds over the limit: exact names then take the general path.
             let limit = if round % 2 == 0 { PRECOMPUTED_LIMIT } else { 0 };

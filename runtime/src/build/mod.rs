@@ -28,6 +28,7 @@ use crate::decision::PolicyKind;
 use crate::error::BuildError;
 use crate::fold::{fold_key, non_ascii_lengths};
 use crate::glob::Glob;
+use crate::ids::StmtId;
 use crate::ir::{IrView, KeyId, PolicyView, StatementView};
 use crate::value::LowerName;
 
@@ -173,7 +174,7 @@ pub(crate) fn build(v: &IrView<'_>, source: Source) -> Result<Inner, BuildError>
                 if s.allow != allow && !unknown_effect {
                     continue;
                 }
-                let id = u32::try_from(stmts.len()).map_err(|_| BuildError::TooManyStatements)?;
+                let id = StmtId::new(stmts.len()).ok_or(BuildError::TooManyStatements)?;
                 actions.add(id, s.not_action, s.actions.of(&v.strs));
                 let mut stmt = statement(p, s, v, nkeys, &autos)?;
                 stmt.allow = allow;
@@ -181,7 +182,8 @@ pub(crate) fn build(v: &IrView<'_>, source: Source) -> Result<Inner, BuildError>
             }
         }
     }
-    let first_allow = stmts.iter().position(|s| s.allow).unwrap_or(stmts.len()) as u32;
+    let first_allow = StmtId::new(stmts.iter().position(|s| s.allow).unwrap_or(stmts.len()))
+        .ok_or(BuildError::TooManyStatements)?;
     let actions = actions.finish(PRECOMPUTED_LIMIT, &v.action_automata, &v.strs)?;
     let unicode_keys = key_names
         .iter()

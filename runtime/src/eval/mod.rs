@@ -34,6 +34,7 @@ use core::cell::{Cell, OnceCell};
 
 use crate::compiled::{Inner, Stmt};
 use crate::decision::{BuiltinRule, Deciding, Decision, Outcome, PolicyKind};
+use crate::ids::StmtId;
 use crate::request::{InternedRequest, Request, Value};
 use crate::value;
 
@@ -41,6 +42,7 @@ use self::combine::{is_get_caller_identity, rcp_covers, resource_required, stmt_
 use self::condition::applies;
 use self::context::{Ctx, InternedCtx, NamedCtx};
 use self::principal::{is_slr_arn, PKind, PrincipalFacts, Strength};
+use self::unknown::Recorded;
 
 /// Decide a request whose context keys are given by name ([`crate::PolicySet::evaluate`]).
 #[inline]
@@ -117,7 +119,7 @@ pub(crate) fn evaluate_unknown(
     scratch: &mut Scratch,
     req: &Request<'_>,
     unknown: &Unknown<'_>,
-    record: &mut dyn FnMut(u32),
+    record: &mut dyn FnMut(Recorded),
 ) -> Outcome {
     let generation = scratch.begin(inner);
     let cache = core::mem::take(&mut scratch.cache);
@@ -152,7 +154,7 @@ pub(crate) fn depends_on(
     req: &Request<'_>,
     unknown: &Unknown<'_>,
 ) -> DependsOn {
-    let mut recorded: Vec<u32> = Vec::new();
+    let mut recorded: Vec<Recorded> = Vec::new();
     let out = evaluate_unknown(inner, scratch, req, unknown, &mut |id| recorded.push(id));
     if !matches!(out.decision, Decision::Indeterminate(_)) {
         return DependsOn::default();
@@ -163,7 +165,7 @@ pub(crate) fn depends_on(
 /// Give a taken candidate buffer back to the scratch, unless it is the empty stand-in used on
 /// the precomputed path (replacing the scratch's buffer with it would drop its capacity and
 /// make the next slow-path decision allocate).
-fn restore(slot: &mut Vec<u32>, taken: Vec<u32>) {
+fn restore(slot: &mut Vec<StmtId>, taken: Vec<StmtId>) {
     if taken.capacity() != 0 {
         *slot = taken;
     }
@@ -202,7 +204,7 @@ fn evaluate_with<'a>(
     ctx: &impl Ctx<'a>,
 ) -> Outcome {
     // `Vec::new()` does not allocate; `taken` holds the scratch list only on the slow path.
-    let mut taken: Vec<u32> = Vec::new();
+    let mut taken: Vec<StmtId> = Vec::new();
     // The action is looked up as it is: the table folds ASCII case and compares every other
     // byte exactly. An action the table does not hold is lower-cased for the general path.
     let hit = inner.actions.precomputed.get(action.as_bytes());
@@ -217,7 +219,7 @@ fn evaluate_with<'a>(
         }
         lower_action(scratch, action);
     }
-    let cands: &[u32] = match hit {
+    let cands: &[StmtId] = match hit {
         Some(list) => list,
         None => {
             inner.actions.candidates_into(
@@ -279,13 +281,13 @@ fn evaluate_with<'a>(
     // put every Deny before every Allow, so the sorted candidates are the Denies, then the
     // Allows.
     // Allows, into which the Deny loop stops.
-    let mut allows: &[u32] = &[];
+    let mut allows: &[StmtId] = &[];
     for (i, &id) in cands.iter().enumerate() {
         if id >= inner.first_allow {
             allows = cands.get(i..).unwrap_or_default();
             break;
         }
-        let Some(s) = inner.stmts.get(id as usize) else {
+        let Some(s) = inner.stmt(id) else {
             restore(&mut scratch.cands, taken);
             return inconsistent();
         };
@@ -322,7 +324,7 @@ fn evaluate_with<'a>(
     let stamp = scratch.generation;
     let mut scp_levels_ok = 0usize;
     for &id in allows {
-        let Some(s) = inner.stmts.get(id as usize) else {
+        let Some(s) = inner.stmt(id) else {
             restore(&mut scratch.cands, taken);
             return inconsistent();
         };

@@ -5,13 +5,14 @@
 use core::cell::Cell;
 
 use crate::compiled::Inner;
+use crate::ids::StmtId;
 use crate::tokens::TokenBuf;
 
 /// Reusable per-thread buffers for [`crate::PolicySet::evaluate`].
 #[derive(Clone, Debug, Default)]
 pub struct Scratch {
-    pub(super) cands: Vec<u32>,
-    pub(super) excluded: Vec<u32>,
+    pub(super) cands: Vec<StmtId>,
+    pub(super) excluded: Vec<StmtId>,
     pub(super) action: Vec<u8>,
     /// Lazy context resolution cache, one cell per key id (see `NamedCtx`).
     pub(super) cache: Vec<Cell<u64>>,

@@ -27,6 +27,7 @@ use crate::eval::scratch::Scratch;
 use crate::eval::template::{arn_template_matches, pattern_matches, template_eq, template_eq_ci};
 use crate::fold::{chars_lower_eq, fold_chars};
 use crate::glob::Glob;
+use crate::ids::StmtId;
 use crate::ir::{KeyId, SetOp};
 use crate::request::Value;
 use crate::value::{self, Decimal};
@@ -349,8 +350,20 @@ fn applies3<'a>(
     }
 }
 
+/// What the three-valued path records for [`depends_on`]: a statement of unknown
+/// applicability, or that whether SCPs and RCPs apply at all is unknown (E-12 with
+/// `aws:PrincipalArn` unknown, E-21), which decides before any statement is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Recorded {
+    /// A statement of unknown applicability.
+    Statement(StmtId),
+    /// SCP and RCP scope unknown.
+    OrgScope,
+}
+
 /// The three-valued decision. `resource` is not read when it is unknown. `record` receives
-/// the id of every in-scope candidate statement of unknown applicability (for [`depends_on`]).
+/// every in-scope candidate statement of unknown applicability, or the unknown org scope
+/// (for [`depends_on`]).
 #[allow(clippy::too_many_arguments)]
 pub(super) fn evaluate3<'a>(
     inner: &Inner,
@@ -361,7 +374,7 @@ pub(super) fn evaluate3<'a>(
     resource_account: Option<&str>,
     unknown: &Unknown<'_>,
     ctx: &impl Ctx<'a>,
-    record: &mut dyn FnMut(u32),
+    record: &mut dyn FnMut(Recorded),
 ) -> Outcome {
     if is_get_caller_identity(action) {
         return Outcome {
@@ -374,7 +387,7 @@ pub(super) fn evaluate3<'a>(
     if (inner.scp_levels > 0 || inner.rcp_levels > 0)
         && key_is_unknown(inner, unknown, inner.principal_arn_key)
     {
-        record(u32::MAX);
+        record(Recorded::OrgScope);
         return Outcome {
             decision: Decision::Indeterminate(
                 Possible::ALLOW
@@ -419,14 +432,14 @@ pub(super) fn evaluate3<'a>(
 fn decide3<'a>(
     inner: &Inner,
     scratch: &mut Scratch,
-    cands: &[u32],
+    cands: &[StmtId],
     principal: &str,
     action: &str,
     resource: &str,
     resource_account: Option<&str>,
     unknown: &Unknown<'_>,
     ctx: &impl Ctx<'a>,
-    record: &mut dyn FnMut(u32),
+    record: &mut dyn FnMut(Recorded),
 ) -> Outcome {
     let facts_known = OnceCell::new();
     let facts = || facts_known.get_or_init(|| PrincipalFacts::new(principal));
@@ -482,7 +495,7 @@ fn decide3<'a>(
             allows_from = i;
             break;
         }
-        let Some(s) = inner.stmts.get(id as usize) else {
+        let Some(s) = inner.stmt(id) else {
             return super::inconsistent();
         };
         let principal_ok = match &s.principal {
@@ -502,7 +515,7 @@ fn decide3<'a>(
             }
             Tri::Unknown => {
                 deny_possible = true;
-                record(id);
+                record(Recorded::Statement(id));
             }
             Tri::No => {}
         }
@@ -513,7 +526,7 @@ fn decide3<'a>(
     let mut truth = core::mem::take(&mut scratch.truth);
     truth.clear();
     for &id in allows {
-        let Some(s) = inner.stmts.get(id as usize) else {
+        let Some(s) = inner.stmt(id) else {
             scratch.truth = truth;
             return super::inconsistent();
         };
@@ -533,7 +546,7 @@ fn decide3<'a>(
             }
         };
         if t == Tri::Unknown {
-            record(id);
+            record(Recorded::Statement(id));
         }
         truth.push(t as u8);
     }
@@ -615,7 +628,7 @@ fn is_assume_role(action: &str) -> bool {
 fn grant<'i>(
     inner: &'i Inner,
     scratch: &Scratch,
-    allows: &[u32],
+    allows: &[StmtId],
     truth: &[u8],
     assume: bool,
     required: bool,
@@ -636,7 +649,7 @@ fn grant<'i>(
             continue;
         }
         // A missing statement fails closed: not granted.
-        let s = inner.stmts.get(id as usize)?;
+        let s = inner.stmt(id)?;
         match s.kind {
             PolicyKind::Identity => {
                 identity_allow.get_or_insert(s);
@@ -678,10 +691,10 @@ fn grant<'i>(
 
 /// The unknowns of the `recorded` statements (E-21): the unknown keys they name, the resource
 /// when unknown and a statement's resource part is not only `*`, and the opaque ones.
-pub(super) fn depends_on(inner: &Inner, unknown: &Unknown<'_>, recorded: &[u32]) -> DependsOn {
+pub(super) fn depends_on(inner: &Inner, unknown: &Unknown<'_>, recorded: &[Recorded]) -> DependsOn {
     let mut out = DependsOn::default();
     // The org-scope marker (see `evaluate3`): the decision depends on aws:PrincipalArn only.
-    if recorded.contains(&u32::MAX) {
+    if recorded.contains(&Recorded::OrgScope) {
         for name in unknown.context {
             let one = Unknown {
                 context: core::slice::from_ref(name),
@@ -693,10 +706,10 @@ pub(super) fn depends_on(inner: &Inner, unknown: &Unknown<'_>, recorded: &[u32])
         }
         return out;
     }
-    for s in recorded
-        .iter()
-        .filter_map(|&id| inner.stmts.get(id as usize))
-    {
+    for s in recorded.iter().filter_map(|&r| match r {
+        Recorded::Statement(id) => inner.stmt(id),
+        Recorded::OrgScope => None,
+    }) {
         stmt_keys(s, &mut |k| {
             for name in unknown.context {
                 let one = Unknown {
