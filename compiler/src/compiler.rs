@@ -361,6 +361,10 @@ pub struct Compiler {
     set: ast::ParsedSet,
     errors: Vec<CompileError>,
     warnings: Vec<Warning>,
+    /// SCP and RCP levels the set given to [`Compiler::from_set`] holds: each is explicit,
+    /// empty or not (an empty one denies every request, E-11); only levels `add` creates
+    /// can be gaps.
+    given_levels: [usize; 2],
 }
 
 impl Default for Compiler {
@@ -382,13 +386,16 @@ impl Compiler {
             set,
             errors: Vec::new(),
             warnings: Vec::new(),
+            given_levels: [0, 0],
         }
     }
 
     /// A compiler that starts from an assembled set (a scenario file's, an audit snapshot's)
     /// instead of documents; more may be added. [`Compiler::build`] checks it as it checks
-    /// any set (a level at or over [`Config::max_levels`], a gap in the SCP or RCP levels:
-    /// E-11) and lowers it with the config's automata limits. The set's management account
+    /// any set (a level at or over [`Config::max_levels`]) and lowers it with the config's
+    /// automata limits. The set's levels are explicit: an empty one (a scenario's
+    /// `"scps":[[]]`) is not a gap but a level that allows nothing, and the compiled set denies
+    /// every request as E-11 says (a gap is only a level skipped by [`Compiler::add`]). The set's management account
     /// and RCP services are part of it (a scenario file gives them): they replace the
     /// config's, so [`Compiler::config`] says what the set is compiled with.
     pub fn from_set(config: Config, set: ast::ParsedSet) -> Compiler {
@@ -409,11 +416,13 @@ impl Compiler {
                 }));
             }
         }
+        let given_levels = [set.scps.len(), set.rcps.len()];
         Compiler {
             config,
             set,
             errors,
             warnings: Vec::new(),
+            given_levels,
         }
     }
 
@@ -507,11 +516,15 @@ impl Compiler {
     /// Every error: those of the documents, then level gaps.
     fn all_errors(&self) -> Vec<CompileError> {
         let mut errors = self.errors.clone();
-        for (kind, levels) in [
-            (PolicyKind::Scp, &self.set.scps),
-            (PolicyKind::Rcp, &self.set.rcps),
+        for (kind, levels, given) in [
+            (PolicyKind::Scp, &self.set.scps, self.given_levels[0]),
+            (PolicyKind::Rcp, &self.set.rcps, self.given_levels[1]),
         ] {
-            if let Some(missing) = levels.iter().position(Vec::is_empty) {
+            let gap = levels
+                .iter()
+                .enumerate()
+                .position(|(i, l)| i >= given && l.is_empty());
+            if let Some(missing) = gap {
                 errors.push(CompileError::LevelGap {
                     kind,
                     missing,
@@ -729,15 +742,23 @@ mod tests {
         assert_eq!(built.rcp_services().collect::<Vec<_>>(), vec!["s3"]);
         assert_eq!(built.stats().scp_levels, 1);
 
-        // A gap (E-11) and a level over the limit are refused as `build` refuses them.
-        let mut gap = set.clone();
-        gap.scps.insert(0, Vec::new());
-        let e = Compiler::from_set(Config::new(), gap).build().unwrap_err();
+        // An empty level the set holds is explicit (a scenario's `"scps":[[]]`): it compiles
+        // and denies every request (E-11), as the reference decides; a level `add` skips past
+        // the given ones is a gap.
+        let mut empty = set.clone();
+        empty.scps.insert(0, Vec::new());
+        let built = Compiler::from_set(Config::new(), empty.clone())
+            .build()
+            .unwrap();
+        assert_eq!(built.stats().scp_levels, 2);
+        let mut c = Compiler::from_set(Config::new(), empty);
+        c.add(PolicyKind::Scp, 3, "scp3.json", ALLOW);
+        let e = c.build().unwrap_err();
         assert!(matches!(
             e.errors(),
             [CompileError::LevelGap {
                 kind: PolicyKind::Scp,
-                missing: 0,
+                missing: 2,
                 ..
             }]
         ));

@@ -14,8 +14,9 @@
 //!   and loaded by `scenario::load_bytes`, so both modes go through the same loader.
 //!
 //! Inputs the loader rejects are skipped (the `parse_policy` and `scenario_load` targets
-//! cover rejection), and so are sets the compiler's set checks refuse (a gap in the SCP or
-//! RCP levels, E-11: `"scps":[[]]`); any other compile error is a crash.
+//! cover rejection), and so are sets the compiler's set checks refuse (more SCP or RCP levels
+//! than the config allows; an empty level the set holds is explicit and compiles, E-11); any
+//! other compile error is a crash.
 
 #![no_main]
 

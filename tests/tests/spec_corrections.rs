@@ -285,3 +285,31 @@ fn e13_grant_to_role_arn_limited_by_boundary_for_the_role_itself() {
     )];
     assert_eq!(decide(&set, &get(ALICE)).decision, Decision::Allow);
 }
+
+/// E-11: an SCP level that holds no policy (a scenario's `"scps":[[]]`) allows nothing, so
+/// every request is denied, in every engine; the compiler takes the set's levels as given
+/// (an empty one is not a numbering gap to refuse). An empty RCP level restricts nothing
+/// (E-10: RCPs restrict only by Deny, `RCPFullAWSAccess` being always attached).
+#[test]
+fn e11_an_empty_scp_level_denies_every_request() {
+    let allow_all = r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#;
+    for (scps, rcps) in [
+        (vec![vec![]], vec![]),
+        (vec![vec![pol(PolicyKind::Scp, allow_all)], vec![]], vec![]),
+        (vec![], vec![vec![]]),
+    ] {
+        let set = ParsedSet {
+            identity: vec![pol(PolicyKind::Identity, allow_all)],
+            scps,
+            rcps,
+            ..Default::default()
+        };
+        let o = decide(&set, &req(ALICE, "s3:GetObject", "arn:aws:s3:::b/k", &[]));
+        let want = if set.scps.is_empty() {
+            Decision::Allow
+        } else {
+            Decision::ImplicitDeny
+        };
+        assert_eq!(o.decision, want, "{set:?}");
+    }
+}
