@@ -16,7 +16,9 @@
 //! resource policies restrict it. Service principals and principals of other accounts have no
 //! identity policies; only resource policies can grant them (E-8).
 
-use std::collections::HashMap;
+// FxHash: the maps are looked up for every record (the caller, its role, resource policies);
+// their keys come from the snapshot, not from the logs.
+use rustc_hash::FxHashMap as HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
