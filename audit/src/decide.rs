@@ -588,12 +588,15 @@ impl Worker<'_> {
             self.spare_request = recycle(ctx);
             // Names for the event lines, and for the report's groups when the decision
             // changes.
-            let named = aud.emit || self.sink.is_some() || b.decision != a.decision;
+            // (The report names only the statement deciding after the change; the event
+            // lines and rows name both.)
+            let lines = aud.emit || self.sink.is_some();
+            let named = lines || b.decision != a.decision;
             if w.before.is_none_or(|x| rank(b.decision) > rank(x.decision)) {
                 w.before = Some(b);
                 w.before_name = b
                     .deciding
-                    .filter(|_| named)
+                    .filter(|_| lines)
                     .map(|d| deciding(&l.c.before, &d));
             }
             if w.after.is_none_or(|x| rank(a.decision) > rank(x.decision)) {
