@@ -626,6 +626,18 @@ fn push_str(out: &mut Vec<u8>, s: &str) {
     let _ = serde_json::to_writer(&mut *out, s);
 }
 
+/// A JSON array of strings.
+fn push_str_array(out: &mut Vec<u8>, items: &[std::borrow::Cow<'_, str>]) {
+    out.push(b'[');
+    for (i, r) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        push_str(out, r);
+    }
+    out.push(b']');
+}
+
 /// Append one event line.
 #[allow(clippy::too_many_arguments)]
 pub fn event_line(
@@ -652,14 +664,8 @@ pub fn event_line(
     push_str(out, &m.principal.arn);
     out.extend_from_slice(b",\"action\":");
     push_str(out, &m.action);
-    out.extend_from_slice(b",\"resources\":[");
-    for (i, r) in m.resources.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        push_str(out, r);
-    }
-    out.push(b']');
+    out.extend_from_slice(b",\"resources\":");
+    push_str_array(out, &m.resources);
     // The further permissions the call needs (`iam:PassRole`, `ec2:CreateTags`, a copy's
     // source), each decided as its own request: `before`/`after` are the worst of them all.
     if !m.extra.is_empty() {
@@ -670,14 +676,9 @@ pub fn event_line(
             }
             out.extend_from_slice(b"{\"action\":");
             push_str(out, &x.action);
-            out.extend_from_slice(b",\"resources\":[");
-            for (j, r) in x.resources.iter().enumerate() {
-                if j > 0 {
-                    out.push(b',');
-                }
-                push_str(out, r);
-            }
-            out.extend_from_slice(b"]}");
+            out.extend_from_slice(b",\"resources\":");
+            push_str_array(out, &x.resources);
+            out.push(b'}');
         }
         out.push(b']');
     }
